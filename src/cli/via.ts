@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import type { Programmer } from '../programmer/types.js';
+import type { TargetDescription } from '../target/types.js';
+import type { Io } from './output.js';
+
+/** A command-line option a way in needs (`--port PATH`, `--baud N`). */
+export interface ViaOption {
+  /** Commander flags, e.g. '--port <path>'. */
+  flags: string;
+  description: string;
+  defaultValue?: string | boolean;
+}
+
+export interface ViaContext {
+  io: Io;
+  /** The target the user named (--target / --target-file), if any. */
+  target?: TargetDescription;
+  signal?: AbortSignal;
+}
+
+/**
+ * One `--via NAME` choice for write/read/erase/verify/info. Via modules register themselves
+ * when src/cli/vias/index.ts imports them.
+ */
+export interface ViaDefinition {
+  name: string;
+  description: string;
+  options: ViaOption[];
+  /** Opens the way in from the parsed options; the caller connects and closes it. */
+  create(options: Record<string, unknown>, context: ViaContext): Promise<Programmer>;
+}
+
+const registry = new Map<string, ViaDefinition>();
+
+export function defineVia(def: ViaDefinition): void {
+  registry.set(def.name, def);
+}
+
+export function getVia(name: string): ViaDefinition {
+  const v = registry.get(name);
+  if (!v) throw new UsageError(`Unknown --via '${name}'.`, { hint: `Choose one of: ${[...registry.keys()].join(', ')}.` });
+  return v;
+}
+
+export function allVias(): ViaDefinition[] {
+  return [...registry.values()];
+}
+
+/** Adds every registered via's options to `cmd`, each long flag once. */
+export function addViaOptions(cmd: Command): Command {
+  const seen = new Set<string>(cmd.options.map((o) => o.long ?? ''));
+  for (const v of registry.values()) {
+    for (const o of v.options) {
+      const long = /--[\w-]+/.exec(o.flags)?.[0] ?? o.flags;
+      if (seen.has(long)) continue;
+      seen.add(long);
+      cmd.option(o.flags, `${o.description} [${v.name}]`, o.defaultValue as string | boolean | undefined);
+    }
+  }
+  return cmd;
+}

@@ -1,0 +1,2 @@
+// Importing a via module registers it (defineVia). One line per way in.
+export {};

@@ -1,0 +1,44 @@
+/** Checksums used by image files and protocols. Table-driven, browser-safe. */
+
+const CRC32_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * CRC-32 (IEEE 802.3, reflected, as zip/PNG/`crc32` use). Pass the previous result as
+ * `crc` to continue over several chunks.
+ */
+export function crc32(data: Uint8Array, crc = 0): number {
+  let c = ~crc >>> 0;
+  for (let i = 0; i < data.length; i++) c = CRC32_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+const CRC16_XMODEM_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 8;
+    for (let k = 0; k < 8; k++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+    t[n] = c;
+  }
+  return t;
+})();
+
+/** CRC16-XMODEM: poly 0x1021, init 0, no reflection (MCUboot framing). "123456789" → 0x31C3. */
+export function crc16Xmodem(data: Uint8Array, crc = 0): number {
+  let c = crc & 0xffff;
+  for (let i = 0; i < data.length; i++) c = ((c << 8) & 0xffff) ^ CRC16_XMODEM_TABLE[((c >>> 8) ^ data[i]) & 0xff];
+  return c;
+}
+
+/** SHA-256 through WebCrypto (present in Node 20 and every browser). */
+export async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);
+  return new Uint8Array(digest);
+}

@@ -1,0 +1,15 @@
+/**
+ * Progress events. The library emits; the CLI draws bars or JSON lines; a web app draws its
+ * own UI. Order for a write: plan → (start → progress* → finish) per phase → done.
+ */
+export type Phase = 'connect' | 'read' | 'erase' | 'preserve' | 'program' | 'write-ram' | 'verify' | 'run';
+
+export type FlashEvent =
+  | { type: 'plan'; plan: unknown }
+  | { type: 'start'; phase: Phase; totalBytes: number; message?: string }
+  | { type: 'progress'; phase: Phase; bytesDone: number; totalBytes: number }
+  | { type: 'finish'; phase: Phase; totalBytes: number; elapsedMs: number }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string; context?: Record<string, unknown> }
+  | { type: 'done'; summary: unknown };
+
+export type EventSink = (event: FlashEvent) => void;

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ImageOverlapError, MemoryImage, MemoryImageBuilder, AddressRangeError } from '../../src/image/memory-image.js';
+
+const bytes = (...b: number[]) => Uint8Array.from(b);
+
+describe('MemoryImage', () => {
+  it('merges adjacent data and keeps gaps free', () => {
+    const b = new MemoryImageBuilder();
+    b.add(0xffffff00, new Uint8Array(0x100).fill(0xaa), 'top');
+    b.add(0x0, bytes(1, 2), 'a');
+    b.add(0x2, bytes(3, 4), 'b');
+    const img = b.build();
+    expect(img.segments.map((s) => [s.address, s.data.length])).toEqual([[0, 4], [0xffffff00, 0x100]]);
+    expect(img.size).toBe(0x104);
+    expect(img.end).toBe(0x1_0000_0000);
+    expect(img.sourcesIn(0, 4)).toEqual(['a', 'b']);
+  });
+
+  it('accepts overlaps with equal bytes and names both sources otherwise', () => {
+    const ok = MemoryImage.fromSegments([{ address: 0x10, data: bytes(1, 2, 3) }, { address: 0x11, data: bytes(2, 3, 4) }]);
+    expect(Array.from(ok.read(0x10, 4))).toEqual([1, 2, 3, 4]);
+    const b = new MemoryImageBuilder();
+    b.add(0x08000000, bytes(1, 2, 3, 4), 'boot.hex line 2');
+    b.add(0x08000002, bytes(9, 9), 'app.hex line 5');
+    const err = (() => { try { b.build(); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(ImageOverlapError);
+    expect((err as Error).message).toContain('app.hex line 5 overlaps boot.hex line 2 at 0x08000002–0x08000003');
+  });
+
+  it('later data wins when replacing is allowed', () => {
+    const b = new MemoryImageBuilder({ allowReplace: true });
+    b.add(0, bytes(1, 1, 1, 1), 'x');
+    b.add(1, bytes(2, 2), 'y');
+    expect(Array.from(b.build().read(0, 4))).toEqual([1, 2, 2, 1]);
+  });
+
+  it('rejects addresses past 32 bits', () => {
+    const b = new MemoryImageBuilder();
+    expect(() => b.add(0xffffffff, bytes(1, 2), 'f')).toThrow(AddressRangeError);
+  });
+
+  it('slices, reads with fill and checksums', () => {
+    const img = MemoryImage.fromSegments([{ address: 0x100, data: bytes(1, 2) }, { address: 0x104, data: bytes(5) }]);
+    expect(Array.from(img.read(0xff, 7, 0xee))).toEqual([0xee, 1, 2, 0xee, 0xee, 5, 0xee]);
+    expect(img.slice(0x101, 0x105).segments.map((s) => [s.address, Array.from(s.data)])).toEqual([[0x101, [2]], [0x104, [5]]]);
+    expect(img.crc32()).toBe(0xbcdf2528);
+    expect(img.crc32({ start: 0x100, end: 0x105, fill: 0xff })).toBe(img.filled(0xff).crc32());
+    expect(img.covers(0x100, 2)).toBe(true);
+    expect(img.covers(0x100, 3)).toBe(false);
+    expect(img.byteAt(0x104)).toBe(5);
+    expect(img.byteAt(0x103)).toBeUndefined();
+  });
+
+  it('computes SHA-256', async () => {
+    const img = MemoryImage.fromSegments([{ address: 0, data: new TextEncoder().encode('abc') }]);
+    expect(await img.sha256()).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('builds 2M sequential 16-byte records in linear time', () => {
+    const b = new MemoryImageBuilder();
+    const rec = new Uint8Array(16).fill(7);
+    for (let i = 0; i < 2_000_000; i++) b.add(0x08000000 + i * 16, rec, 'big');
+    const img = b.build();
+    expect(img.segments.length).toBe(1);
+    expect(img.size).toBe(32_000_000);
+  });
+});
