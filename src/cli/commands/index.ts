@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
+import { targetsCommand } from './targets.js';
 
 /**
  * A command module adds one command (or a group) to the program. `setExit` records the
@@ -9,6 +10,7 @@ export type CommandModule = (program: Command, io: Io, setExit: (code: number) =
 
 const modules: CommandModule[] = [
   // One line per command module; keep alphabetical.
+  targetsCommand,
 ];
 
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {

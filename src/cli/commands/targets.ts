@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { formatSize } from '../../core/format.js';
+import { describeTarget } from '../../target/describe.js';
+import { listTargets, loadTargetFile, requireTarget } from '../../target/lookup.js';
+import type { TargetDescription } from '../../target/types.js';
+import type { CommandModule } from './index.js';
+
+/** Resolves --target NAME / --target-file PATH for any command (undefined when neither). */
+export function resolveTarget(options: { target?: string; targetFile?: string }): TargetDescription | undefined {
+  if (options.target && options.targetFile) throw new UsageError('Give either --target or --target-file, not both.');
+  if (options.targetFile) {
+    let text: string;
+    try {
+      text = readFileSync(options.targetFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`Cannot read target file ${options.targetFile}.`, { cause: e, hint: 'Check the path.' });
+    }
+    return loadTargetFile(text, options.targetFile);
+  }
+  return options.target ? requireTarget(options.target) : undefined;
+}
+
+export const targetsCommand: CommandModule = (program, io) => {
+  const cmd = program.command('targets').description('List the built-in target descriptions.')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => {
+      const all = listTargets();
+      if (opts.json) { io.out(JSON.stringify(all, null, 2) + '\n'); return; }
+      for (const t of all) {
+        const flash = t.regions.filter((r) => r.kind === 'flash' || r.kind === 'external-nor').map((r) => `${formatSize(r.size)} ${r.kind === 'flash' ? 'flash' : 'ext. NOR'}`).join(' + ');
+        io.out(`${t.name.padEnd(14)} ${t.family.padEnd(16)} ${t.core.padEnd(11)} ${flash}\n`);
+      }
+    });
+  cmd.command('show <name>').description('Print one target description (name, alias or part number; or --target-file).')
+    .option('--json', 'machine-readable output (usable as a --target-file)')
+    .option('--target-file <path>', 'show a description file after validating it')
+    .action((name: string, opts: { json?: boolean; targetFile?: string }) => {
+      const t = opts.targetFile ? resolveTarget({ targetFile: opts.targetFile }) as TargetDescription : requireTarget(name);
+      io.out(opts.json ? JSON.stringify(t, null, 2) + '\n' : describeTarget(t).join('\n') + '\n');
+    });
+};

@@ -1,0 +1,58 @@
+import { FlashwrightError } from '../core/errors.js';
+import { hex } from '../core/format.js';
+import type { MemoryRegion, TargetDescription } from './types.js';
+
+/** A target description that does not hold together (bad numbers, overlapping regions…). */
+export class TargetDescriptionError extends FlashwrightError {
+  constructor(target: string, problem: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('TARGET_INVALID', `Target description '${target}': ${problem}`, {
+      hint: 'Fix the description file; `flashwright targets show NAME` prints a built-in one to start from.',
+      context: { target, ...context },
+      cause,
+    });
+  }
+}
+
+/** Flash-like regions are erased in sectors and programmed in pages. */
+export function isFlashLike(r: MemoryRegion): boolean {
+  return r.kind === 'flash' || r.kind === 'external-nor' || (r.kind === 'option-bytes' && r.sectors !== undefined);
+}
+
+/** Checks the invariants every consumer relies on; throws TargetDescriptionError. */
+export function validateTarget(t: TargetDescription): TargetDescription {
+  const name = t.name || '(unnamed)';
+  if (!t.name) throw new TargetDescriptionError(name, 'has no name.');
+  if (!Array.isArray(t.regions) || t.regions.length === 0) throw new TargetDescriptionError(name, 'has no memory regions.');
+  const names = new Set<string>();
+  for (const r of t.regions) {
+    const where = `region '${r.name}'`;
+    if (names.has(r.name)) throw new TargetDescriptionError(name, `${where} is defined twice.`);
+    names.add(r.name);
+    if (!Number.isInteger(r.start) || !Number.isInteger(r.size) || r.start < 0 || r.size <= 0 || r.start + r.size > 0x1_0000_0000) {
+      throw new TargetDescriptionError(name, `${where} has start ${r.start} and size ${r.size}, which do not fit 32-bit memory.`, { region: r.name });
+    }
+    if (r.erasedValue !== undefined && (r.erasedValue < 0 || r.erasedValue > 255)) throw new TargetDescriptionError(name, `${where} has erased value ${r.erasedValue}, not a byte.`);
+    if (isFlashLike(r)) {
+      if (!r.sectors?.length) throw new TargetDescriptionError(name, `${where} is ${r.kind} but has no sector layout.`, { region: r.name });
+      let total = 0;
+      for (const s of r.sectors) {
+        if (!(s.size > 0 && Number.isInteger(s.size) && s.count > 0 && Number.isInteger(s.count))) throw new TargetDescriptionError(name, `${where} has a sector run of ${s.count} × ${s.size}, which is not positive whole numbers.`);
+        if (r.pageSize && s.size % r.pageSize !== 0) throw new TargetDescriptionError(name, `${where} has ${s.size}-byte sectors that are not a multiple of its ${r.pageSize}-byte page.`);
+        total += s.size * s.count;
+      }
+      if (total !== r.size) throw new TargetDescriptionError(name, `${where}'s sectors add up to ${total} bytes but the region is ${r.size} bytes.`, { region: r.name, sectorsTotal: total, size: r.size });
+    }
+  }
+  const sorted = [...t.regions].sort((a, b) => a.start - b.start);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1];
+    const b = sorted[i];
+    if (b.start < a.start + a.size) throw new TargetDescriptionError(name, `regions '${a.name}' and '${b.name}' overlap at ${hex(b.start)}.`);
+  }
+  for (const res of t.reserved ?? []) {
+    if (!t.regions.some((r) => res.start >= r.start && res.start + res.size <= r.start + r.size)) {
+      throw new TargetDescriptionError(name, `reserved area ${hex(res.start)}+${hex(res.size)} (${res.owner}) lies outside every region.`);
+    }
+  }
+  return t;
+}
