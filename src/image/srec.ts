@@ -1,0 +1,217 @@
+/**
+ * Motorola S-record (Motorola M68000 Family Programmer's Reference Manual, appendix C):
+ * `S<type><count><address><data><checksum>`, where count is the number of bytes after it and
+ * the checksum is the ones' complement of the low byte of the sum of count, address and data.
+ * S0 header, S1/S2/S3 data with 16/24/32-bit addresses, S5/S6 record counts, S7/S8/S9 start
+ * address (termination). Reads bytes directly, like the Intel HEX reader.
+ */
+import { hex } from '../core/format.js';
+import { ImageParseError, type ImageParseCode } from './errors.js';
+import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
+import { AsciiOut, ChunkedLineParser, CR, describeChar, HEX_VALUE, isLineSpace, LF, type ParsedImage } from './text-records.js';
+
+const S = 0x53;
+const S_LOWER = 0x73;
+/** Address bytes per record type (-1: reserved/unknown). */
+const ADDRESS_BYTES = [2, 2, 3, 4, -1, 2, 3, 4, 3, 2];
+
+export interface ParsedSrec extends ParsedImage {
+  /** The S0 header's text, when there was one. */
+  header?: string;
+}
+
+export class SrecParser extends ChunkedLineParser {
+  private readonly builder = new MemoryImageBuilder();
+  private readonly warnings: string[] = [];
+  private readonly scratch = new Uint8Array(256);
+  private line = 1;
+  private dataRecords = 0;
+  private header?: string;
+  private terminated = false;
+  private warnedAfterEnd = false;
+  private runEnd = -1;
+  private runSource = '';
+
+  constructor(private readonly source: string) {
+    super();
+  }
+
+  finish(): ParsedSrec {
+    this.flush();
+    if (!this.terminated) {
+      this.warnings.push(this.dataRecords > 0
+        ? `${this.source} has no termination record (S7/S8/S9); it may have been cut short.`
+        : `${this.source} holds no S-records.`);
+    }
+    return { image: this.builder.build(), warnings: this.warnings, header: this.header };
+  }
+
+  protected parseRange(buf: Uint8Array, start: number, end: number): void {
+    let i = start;
+    while (i < end) {
+      const c = buf[i];
+      if (c === LF) { this.line++; i++; continue; }
+      if (c === CR || c === 0x20 || c === 0x09) { i++; continue; }
+      if (this.terminated) {
+        if (!this.warnedAfterEnd) this.warnings.push(`${this.source} line ${this.line}: content after the termination record was ignored.`);
+        this.warnedAfterEnd = true;
+        while (i < end && buf[i] !== LF) i++;
+        continue;
+      }
+      if (c !== S && c !== S_LOWER) throw this.error('IMAGE_BAD_RECORD', 'record start', "an S-record must start with 'S'", "'S'", describeChar(c));
+      i = this.record(buf, i, end);
+    }
+  }
+
+  private record(buf: Uint8Array, at: number, end: number): number {
+    const t = at + 1 < end ? buf[at + 1] - 0x30 : -1;
+    if (t < 0 || t > 9) {
+      const c = at + 1 < end ? buf[at + 1] : undefined;
+      if (c === undefined || c === LF || c === CR) throw this.error('IMAGE_LENGTH_MISMATCH', 'record type', 'the record ends early', 'a digit 0–9', describeChar(c));
+      throw this.error('IMAGE_UNKNOWN_RECORD', 'record type', 'unknown record type', 'S0–S9', `S${String.fromCharCode(c)}`);
+    }
+    const addrBytes = ADDRESS_BYTES[t];
+    if (addrBytes < 0) throw this.error('IMAGE_UNKNOWN_RECORD', 'record type', 'S4 is a reserved record type', 'S0–S3, S5–S9', 'S4');
+    // Count, then `count` bytes (address, data, checksum).
+    const count = this.hexByte(buf, at + 2, end, at, -1, 'byte count');
+    if (count < addrBytes + 1) {
+      throw this.error('IMAGE_LENGTH_MISMATCH', 'byte count', `an S${t} record needs at least ${addrBytes + 1} bytes after the count`, `>= ${addrBytes + 1}`, String(count));
+    }
+    const scratch = this.scratch;
+    let sum = count;
+    let p = at + 4;
+    for (let k = 0; k < count; k++, p += 2) {
+      const hi = p < end ? HEX_VALUE[buf[p]] : -1;
+      const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
+      if ((hi | lo) < 0) this.hexByte(buf, p, end, at, count, k < addrBytes ? 'address' : k === count - 1 ? 'checksum' : `data byte ${k - addrBytes}`);
+      const v = (hi << 4) | lo;
+      scratch[k] = v;
+      sum += v;
+    }
+    if (p < end && !isLineSpace(buf[p])) {
+      let extra = p;
+      while (extra < end && !isLineSpace(buf[extra])) extra++;
+      throw this.error('IMAGE_LENGTH_MISMATCH', 'byte count', `the record is longer than its byte count ${count} says`, `${4 + 2 * count} characters`, `${extra - at} characters`);
+    }
+    const found = scratch[count - 1];
+    sum -= found;
+    const computed = ~sum & 0xff;
+    if (computed !== found) throw this.error('IMAGE_BAD_CHECKSUM', 'checksum', 'the record checksum does not match its contents', hex(computed, 2), hex(found, 2));
+    let address = 0;
+    for (let k = 0; k < addrBytes; k++) address = address * 256 + scratch[k];
+    const dataLen = count - addrBytes - 1;
+    switch (t) {
+      case 0: {
+        let s = '';
+        for (let k = 0; k < dataLen; k++) s += String.fromCharCode(scratch[addrBytes + k]);
+        this.header = s.replace(/\0+$/, '');
+        break;
+      }
+      case 1: case 2: case 3: this.data(address, scratch.subarray(addrBytes, addrBytes + dataLen)); break;
+      case 5: case 6:
+        if (address !== this.dataRecords) {
+          throw this.error('IMAGE_LENGTH_MISMATCH', 'record count', `the S${t} record count does not match the data records read`, String(address), String(this.dataRecords));
+        }
+        break;
+      default:
+        this.terminated = true;
+        this.builder.entryPoint = address;
+    }
+    return p;
+  }
+
+  private data(address: number, bytes: Uint8Array): void {
+    this.dataRecords++;
+    if (bytes.length === 0) return;
+    if (address + bytes.length > 0x1_0000_0000) {
+      throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + bytes.length, 9));
+    }
+    if (address !== this.runEnd) this.runSource = `${this.source} line ${this.line}`;
+    this.builder.add(address, bytes, this.runSource);
+    this.runEnd = address + bytes.length;
+  }
+
+  /** Decodes a hex byte or throws the right error for what stands there. */
+  private hexByte(buf: Uint8Array, p: number, end: number, at: number, count: number, field: string): number {
+    const hi = p < end ? HEX_VALUE[buf[p]] : -1;
+    const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
+    if ((hi | lo) >= 0) return (hi << 4) | lo;
+    const bad = hi < 0 ? p : p + 1;
+    const c = bad < end ? buf[bad] : undefined;
+    if (c === undefined || isLineSpace(c)) {
+      if (count < 0) throw this.error('IMAGE_LENGTH_MISMATCH', field, 'the record ends early', 'two hex digits', describeChar(c));
+      throw this.error('IMAGE_LENGTH_MISMATCH', 'byte count', `the record is shorter than its byte count ${count} says`, `${4 + 2 * count} characters`, `${bad - at} characters`);
+    }
+    throw this.error('IMAGE_BAD_RECORD', field, 'not a hex digit', 'a hex digit', describeChar(c));
+  }
+
+  private error(code: ImageParseCode, field: string, problem: string, expected?: string, found?: string): ImageParseError {
+    return new ImageParseError(code, { source: this.source, line: this.line, field }, problem, { expected, found });
+  }
+}
+
+export function parseSrec(data: Uint8Array, source: string): ParsedSrec {
+  return new SrecParser(source).push(data).finish();
+}
+
+export interface SrecWriteOptions {
+  /** Data bytes per record; default 16. */
+  recordSize?: number;
+  crlf?: boolean;
+  /** S0 header text; default none (an empty S0 record). */
+  header?: string;
+}
+
+/**
+ * Writes S-records: S1/S2/S3 chosen by the highest address (with the matching S9/S8/S7
+ * termination carrying the entry point, or 0), an S0 header first and an S5/S6 count.
+ */
+export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): Uint8Array {
+  const rs = options.recordSize ?? 16;
+  const top = (image.end ?? 0) - 1;
+  const entry = image.entryPoint ?? 0;
+  const highest = Math.max(top, entry);
+  const addrBytes = highest <= 0xffff ? 2 : highest <= 0xffffff ? 3 : 4;
+  if (!Number.isInteger(rs) || rs < 1 || rs > 255 - addrBytes - 1) throw new RangeError(`S-record record size must be 1–${254 - addrBytes}, not ${rs}.`);
+  const dataType = addrBytes - 1; // S1, S2, S3
+  const endType = 11 - addrBytes; // S9, S8, S7
+  const eol = options.crlf ? 2 : 1;
+  let estimate = 128 + (options.header?.length ?? 0) * 2;
+  for (const s of image.segments) estimate += (Math.ceil(s.data.length / rs) + 1) * (6 + 2 * addrBytes + 2 + eol) + 2 * s.data.length;
+  const out = new AsciiOut(estimate);
+  const newline = () => { if (options.crlf) out.char(CR); out.char(LF); };
+  const record = (type: number, address: number, data: Uint8Array | undefined, aBytes: number) => {
+    const n = data?.length ?? 0;
+    const count = aBytes + n + 1;
+    out.ensure(8 + 2 * count);
+    out.char(S); out.char(0x30 + type); out.byte(count);
+    let sum = count;
+    for (let k = aBytes - 1; k >= 0; k--) {
+      const v = Math.floor(address / 2 ** (8 * k)) & 0xff;
+      sum += v;
+      out.byte(v);
+    }
+    for (let k = 0; k < n; k++) {
+      const v = data![k];
+      sum += v;
+      out.byte(v);
+    }
+    out.byte(~sum & 0xff);
+    newline();
+  };
+  record(0, 0, new TextEncoder().encode(options.header ?? '').subarray(0, 250), 2);
+  let count = 0;
+  for (const seg of image.segments) {
+    for (let i = 0; i < seg.data.length;) {
+      const addr = seg.address + i;
+      const n = Math.min(rs - (addr % rs), seg.data.length - i);
+      record(dataType, addr, seg.data.subarray(i, i + n), addrBytes);
+      i += n;
+      count++;
+    }
+  }
+  if (count <= 0xffff) record(5, count, undefined, 2);
+  else if (count <= 0xffffff) record(6, count, undefined, 3);
+  record(endType, entry, undefined, addrBytes);
+  return out.result();
+}
