@@ -6,7 +6,10 @@
  */
 import { FlashwrightError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
+import { nearestRegions } from '../flash/layout.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
+
+export { nearestRegions };
 import { NorFlash, VirtualClock, type NorFlashOptions, type NorSnapshot } from './nor-flash.js';
 
 /** An address (range) no region maps, or a region that is not configured yet. */
@@ -171,13 +174,4 @@ export class SimMemory {
       `Cannot ${operation} ${length} bytes at ${hex(address)}: no memory of the simulated ${this.target.name} is mapped there (nearest: ${near.join('; ') || 'none'}).`,
       { address, length, operation, target: this.target.name });
   }
-}
-
-/** The region just below and just above `address` (up to two), nearest first. */
-export function nearestRegions(regions: readonly MemoryRegion[], address: number): MemoryRegion[] {
-  const below = regions.filter((r) => r.start + r.size <= address).sort((a, b) => b.start + b.size - (a.start + a.size))[0];
-  const above = regions.filter((r) => r.start > address).sort((a, b) => a.start - b.start)[0];
-  const list = [below, above].filter((r): r is MemoryRegion => r !== undefined);
-  const dist = (r: MemoryRegion) => (r.start > address ? r.start - address : address - (r.start + r.size - 1));
-  return list.sort((a, b) => dist(a) - dist(b));
 }

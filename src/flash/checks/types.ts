@@ -1,0 +1,32 @@
+/** Pre-flight check results: pure findings about an image on a target, before any device is touched. */
+
+/** Which explicit permission turns a refusal into a warning. */
+export type CheckOverride = 'allowPermanentLock' | 'allowSecure';
+
+export interface CheckFinding {
+  /** Stable id: 'vector-table.sp-outside-ram', 'kinetis.fsec-secure'… */
+  id: string;
+  severity: 'error' | 'warning' | 'info';
+  /** One sentence, hex addresses. */
+  message: string;
+  hint?: string;
+  context?: Record<string, unknown>;
+  /** Set on refusals that an explicit option may override. */
+  override?: CheckOverride;
+}
+
+export interface CheckOptions {
+  allowPermanentLock?: boolean;
+  allowSecure?: boolean;
+}
+
+/** Little-endian u32 from the image, or undefined when any byte is missing. */
+export function imageU32(read: (address: number) => number | undefined, address: number): number | undefined {
+  let v = 0;
+  for (let i = 3; i >= 0; i--) {
+    const b = read(address + i);
+    if (b === undefined) return undefined;
+    v = (v << 8) | b;
+  }
+  return v >>> 0;
+}

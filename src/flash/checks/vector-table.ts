@@ -1,0 +1,57 @@
+/**
+ * Cortex-M vector table sanity (ARMv7-M ARM §B1.5.3): word 0 is the initial main stack
+ * pointer, which must lie in RAM and be 8-byte aligned (AAPCS stack alignment); word 1 is
+ * the reset handler, whose bit 0 must be set (Thumb) and which must point at programmed code.
+ */
+import { hex } from '../../core/format.js';
+import type { MemoryImage } from '../../image/memory-image.js';
+import type { TargetDescription } from '../../target/types.js';
+import { isFlashLike, regionAt } from '../layout.js';
+import { imageU32, type CheckFinding } from './types.js';
+
+/** Where the image's vector table sits: its lowest address in flash-like memory (i.MX RT boot images excepted). */
+export function vectorTableAddress(image: MemoryImage, target: TargetDescription): number | undefined {
+  const boot = target.features?.imxrtBoot;
+  for (const s of image.segments) {
+    const r = regionAt(target, s.address);
+    if (!r || !isFlashLike(r) || r.kind === 'option-bytes') continue;
+    // A FlexSPI boot image starts with the FCB; the IVT's entry word points at the vector table.
+    if (boot && s.address >= boot.flexspiBase && s.address < boot.flexspiBase + boot.ivtOffset + 0x20) {
+      return imageU32((a) => image.byteAt(a), boot.flexspiBase + boot.ivtOffset + 4);
+    }
+    return s.address;
+  }
+  return undefined;
+}
+
+export function checkVectorTable(image: MemoryImage, target: TargetDescription): CheckFinding[] {
+  const at = vectorTableAddress(image, target);
+  if (at === undefined) return [];
+  const sp = imageU32((a) => image.byteAt(a), at);
+  const reset = imageU32((a) => image.byteAt(a), at + 4);
+  if (sp === undefined || reset === undefined) {
+    return [{ id: 'vector-table.missing', severity: 'warning', message: `The image has no complete vector table at ${hex(at)} (initial SP and reset vector).`, context: { address: at } }];
+  }
+  const out: CheckFinding[] = [];
+  const rams = target.regions.filter((r) => r.kind === 'ram');
+  // The initial SP is the top of the stack: one past its last byte, so the region end counts.
+  const inRam = rams.some((r) => sp > r.start && sp <= r.start + r.size);
+  if (!inRam) {
+    out.push({
+      id: 'vector-table.sp-outside-ram', severity: 'warning',
+      message: `The initial stack pointer ${hex(sp)} at ${hex(at)} is not inside any RAM of ${target.name}: the chip would fault on its first push.`,
+      hint: `Check the linker script's stack/RAM origin (RAM: ${rams.map((r) => `${hex(r.start)}–${hex(r.start + r.size)}`).join(', ') || 'none described'}) or that the image was built for this target.`,
+      context: { address: at, sp },
+    });
+  } else if (sp % 8 !== 0) {
+    out.push({ id: 'vector-table.sp-unaligned', severity: 'warning', message: `The initial stack pointer ${hex(sp)} at ${hex(at)} is not 8-byte aligned.`, hint: 'Align the stack top to 8 bytes in the linker script (AAPCS).', context: { address: at, sp } });
+  }
+  if ((reset & 1) === 0) {
+    out.push({ id: 'vector-table.reset-not-thumb', severity: 'warning', message: `The reset vector ${hex(reset)} at ${hex(at + 4)} is even: Cortex-M runs Thumb code only, so the chip would fault at reset.`,
+      hint: 'The first word pair may not be a vector table: check the image\'s start address (--base) or the linker script.', context: { address: at + 4, reset } });
+  } else if (image.byteAt(reset & ~1) === undefined) {
+    out.push({ id: 'vector-table.reset-outside-image', severity: 'warning', message: `The reset vector ${hex(reset)} at ${hex(at + 4)} points at ${hex(reset & ~1)}, which the image does not program.`,
+      hint: 'Check that the image is complete and placed at the right address.', context: { address: at + 4, reset } });
+  }
+  return out;
+}

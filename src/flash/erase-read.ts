@@ -1,0 +1,138 @@
+/** Reading a memory range and erasing sectors (or the whole chip) through any Programmer. */
+import { throwIfAborted } from '../core/errors.js';
+import { formatSize, hex } from '../core/format.js';
+import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import type { TargetDescription } from '../target/types.js';
+import { PlanRefusedError } from './errors.js';
+import type { EventSink } from './events.js';
+import { describeRegion, isFlashLike, nearestRegions, regionAt, regionSectors, sectorAt, type FlashSector } from './layout.js';
+import { now, PhaseReporter } from './progress.js';
+import { readChunked } from './verify.js';
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+}
+
+export interface EraseOptions {
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+}
+
+export interface EraseSummary {
+  target: string;
+  chip: boolean;
+  sectors: number;
+  bytes: number;
+  /** Sectors left alone because a reserved area (bootloader) lies in them. */
+  keptReserved: number[];
+  elapsedMs: number;
+}
+
+function unmapped(target: TargetDescription, address: number, length: number, what: string): PlanRefusedError {
+  const near = nearestRegions(target.regions, address);
+  return new PlanRefusedError('PLAN_OUTSIDE_MEMORY', `Cannot ${what} ${hex(address)}–${hex(address + length - 1)}: ${target.name} describes no memory at ${hex(address)} (nearest: ${near.map(describeRegion).join('; ') || 'none'}).`,
+    { hint: 'Check the address, or describe the memory in a --target-file.', context: { address, length, target: target.name } });
+}
+
+/** Reads [address, address+length) in chunks with progress; the range must be described memory. */
+export async function readMemoryRange(programmer: Programmer, device: DeviceInfo, address: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
+  const target = device.target;
+  let at = address;
+  while (at < address + length) {
+    const r = regionAt(target, at);
+    if (!r) throw unmapped(target, at, address + length - at, 'read');
+    at = r.start + r.size;
+  }
+  const reporter = new PhaseReporter(options.onEvent);
+  const t0 = now();
+  reporter.start('read', length, `Reading ${formatSize(length)} from ${hex(address)}`);
+  const data = await readChunked(programmer, address, length, reporter, options.signal);
+  reporter.finish();
+  reporter.emit({ type: 'done', summary: { target: target.name, address, length, elapsedMs: now() - t0 } });
+  return data;
+}
+
+function overlapsReserved(target: TargetDescription, s: { address: number; size: number }): boolean {
+  return (target.reserved ?? []).some((r) => r.start < s.address + s.size && r.start + r.size > s.address);
+}
+
+/** The sectors exactly covering [address, address+length); refuses unaligned, non-flash and reserved ranges. */
+export function sectorsForErase(target: TargetDescription, address: number, length: number): FlashSector[] {
+  const out: FlashSector[] = [];
+  let at = address;
+  while (at < address + length) {
+    const r = regionAt(target, at);
+    if (!r) throw unmapped(target, at, address + length - at, 'erase');
+    if (!isFlashLike(r)) {
+      throw new PlanRefusedError('PLAN_READ_ONLY', `Cannot erase ${hex(at)}: it is in ${r.kind} region ${describeRegion(r)}, which has no sectors.`,
+        { hint: 'Only flash regions can be erased.', context: { address: at, region: r.name } });
+    }
+    const s = sectorAt(r, at)!;
+    if (s.address !== at) {
+      throw new PlanRefusedError('PLAN_UNALIGNED', `The erase range starts at ${hex(at)}, inside the sector ${hex(s.address)}–${hex(s.address + s.size - 1)} of ${r.name}.`,
+        { hint: `Erase whole sectors: start at ${hex(s.address)} or ${hex(s.address + s.size)}.`, context: { address: at, sector: s.address, size: s.size } });
+    }
+    if (s.address + s.size > address + length) {
+      throw new PlanRefusedError('PLAN_UNALIGNED', `The erase range ends at ${hex(address + length - 1)}, inside the sector ${hex(s.address)}–${hex(s.address + s.size - 1)} of ${r.name}.`,
+        { hint: `Erase whole sectors: use length ${hex(s.address + s.size - address, 1)} or ${hex(s.address - address, 1)}.`, context: { address: at, sector: s.address, size: s.size } });
+    }
+    if (overlapsReserved(target, s)) {
+      const res = target.reserved!.find((x) => x.start < s.address + s.size && x.start + x.size > s.address)!;
+      throw new PlanRefusedError('PLAN_RESERVED', `Erasing sector ${hex(s.address)} would wipe part of the ${res.owner} at ${hex(res.start)}–${hex(res.start + res.size - 1)}.`,
+        { hint: 'Leave the reserved area out of the erase range.', context: { sector: s.address, owner: res.owner } });
+    }
+    out.push(s);
+    at = s.address + s.size;
+  }
+  return out;
+}
+
+/** Erases a sector-aligned range, or 'all' (a mass erase where possible, never a reserved area). */
+export async function eraseRange(programmer: Programmer, device: DeviceInfo, range: { address: number; length: number } | 'all', options: EraseOptions = {}): Promise<EraseSummary> {
+  const t0 = now();
+  const target = device.target;
+  const reporter = new PhaseReporter(options.onEvent);
+  const wp = new Set(device.protection?.writeProtectedSectors ?? []);
+  let sectors: FlashSector[];
+  let keptReserved: number[] = [];
+  if (range === 'all') {
+    const flash = target.regions.filter((r) => r.kind === 'flash');
+    const all = flash.flatMap((r) => regionSectors(r));
+    keptReserved = all.filter((s) => overlapsReserved(target, s)).map((s) => s.address);
+    if (programmer.eraseChip && keptReserved.length === 0 && !all.some((s) => wp.has(s.address))) {
+      const bytes = flash.reduce((n, r) => n + r.size, 0);
+      reporter.start('erase', bytes, 'Mass erase');
+      throwIfAborted(options.signal, 'erase');
+      await programmer.eraseChip({ signal: options.signal });
+      reporter.advance(bytes);
+      reporter.finish();
+      const summary = { target: target.name, chip: true, sectors: all.length, bytes, keptReserved, elapsedMs: now() - t0 };
+      reporter.emit({ type: 'done', summary });
+      return summary;
+    }
+    sectors = all.filter((s) => !overlapsReserved(target, s));
+    if (keptReserved.length) reporter.log('info', `Keeping ${keptReserved.length} sector(s) with a reserved area: ${keptReserved.map((a) => hex(a)).join(', ')}.`);
+  } else {
+    if (range.length <= 0) throw new PlanRefusedError('PLAN_UNALIGNED', `Nothing to erase: the length ${range.length} is not positive.`, { context: { ...range } });
+    sectors = sectorsForErase(target, range.address, range.length);
+  }
+  const blocked = sectors.find((s) => wp.has(s.address));
+  if (blocked) {
+    throw new PlanRefusedError('PLAN_WRITE_PROTECTED', `Sector ${hex(blocked.address)} of ${blocked.region.name} is write-protected.`,
+      { hint: 'Remove the write protection first (option bytes / FPROT).', context: { sector: blocked.address } });
+  }
+  const bytes = sectors.reduce((n, s) => n + s.size, 0);
+  reporter.start('erase', bytes, `Erasing ${sectors.length} sector(s)`);
+  for (let i = 0; i < sectors.length; i += 8) {
+    throwIfAborted(options.signal, 'erase');
+    const batch = sectors.slice(i, i + 8).map((s) => ({ address: s.address, size: s.size }));
+    const base = reporter.position;
+    await programmer.eraseSectors(batch, { signal: options.signal, onProgress: reporter.tracker() });
+    reporter.reach(base + batch.reduce((n, b) => n + b.size, 0));
+  }
+  reporter.finish();
+  const summary = { target: target.name, chip: false, sectors: sectors.length, bytes, keptReserved, elapsedMs: now() - t0 };
+  reporter.emit({ type: 'done', summary });
+  return summary;
+}

@@ -1,0 +1,298 @@
+/**
+ * The flash plan: image + target + what the device is known to hold → an ordered list of
+ * operations. Pure: no I/O. The engine gathers knowledge (digests or read-back bytes per
+ * sector), calls `planFlash`, then executes the operations in order.
+ */
+import { hex } from '../core/format.js';
+import type { MemoryImage } from '../image/memory-image.js';
+import type { MemoryRegion, TargetDescription } from '../target/types.js';
+import { PlanRefusedError } from './errors.js';
+import { erasedValueOf, gaps, isFlashLike, pageSizeOf, regionSectors, type FlashSector } from './layout.js';
+import { placeImage } from './placement.js';
+
+export type EraseMode = 'auto' | 'sectors' | 'chip';
+
+/** What the engine learned about one sector (keyed by sector start address). */
+export interface SectorKnowledge {
+  /** The whole sector as read back. */
+  bytes?: Uint8Array;
+  /** The device's checksum matched the expected content (image over erased fill). */
+  matches?: boolean;
+}
+
+export interface PlanInput {
+  image: MemoryImage;
+  target: TargetDescription;
+  /** Keep bytes of partly covered sectors that lie outside the image (default true). */
+  preserve?: boolean;
+  /** Skip sectors that already hold the right bytes (default true). */
+  skipUnchanged?: boolean;
+  eraseMode?: EraseMode;
+  /** The way in can mass-erase (default false: 'auto' then never picks a chip erase). */
+  chipEraseAvailable?: boolean;
+  knowledge?: ReadonlyMap<number, SectorKnowledge>;
+  unconfigured?: ReadonlySet<string>;
+  /** Sector start addresses the device reports write-protected. */
+  writeProtectedSectors?: readonly number[];
+}
+
+interface OpBase {
+  address: number;
+  size: number;
+  region: string;
+}
+
+export type PlanOperation =
+  | (OpBase & { kind: 'skip' })
+  | (OpBase & { kind: 'preserve' })
+  | (OpBase & { kind: 'erase'; chip?: boolean })
+  | (OpBase & { kind: 'program'; imageBytes: number })
+  | (OpBase & { kind: 'write-ram' });
+
+export type SectorAction = 'skip' | 'erase-program' | 'program';
+
+export interface SectorPlan {
+  address: number;
+  size: number;
+  region: string;
+  action: SectorAction;
+  /** True when the image covers only part of the sector. */
+  partial: boolean;
+}
+
+export interface PlanCost {
+  bytesToProgram: number;
+  bytesToWriteRam: number;
+  /** Bytes to read back for preservation that are not known yet. */
+  bytesToRead: number;
+  sectorErases: number;
+  chipErase: boolean;
+}
+
+export interface FlashPlan {
+  target: string;
+  operations: PlanOperation[];
+  /** The decision for every sector the plan writes or skips, in address order. */
+  sectors: SectorPlan[];
+  cost: PlanCost;
+  preserve: boolean;
+}
+
+const FLASH_KIND = 'flash';
+
+function isAllValue(data: Uint8Array, value: number, from = 0, to = data.length): boolean {
+  for (let i = from; i < to; i++) if (data[i] !== value) return false;
+  return true;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * What a sector must hold after the write: the image over the old bytes (preserve, when
+ * known) or over the erased value. Undefined when preserving bytes that are not known.
+ */
+export function expectedSector(image: MemoryImage, sector: { address: number; size: number; region: MemoryRegion }, preserve: boolean, old?: Uint8Array): Uint8Array | undefined {
+  const erased = erasedValueOf(sector.region);
+  if (image.covers(sector.address, sector.size)) return image.read(sector.address, sector.size);
+  if (preserve && !old) return undefined;
+  const out = preserve && old ? old.slice() : new Uint8Array(sector.size).fill(erased);
+  for (const s of image.slice(sector.address, sector.address + sector.size).segments) out.set(s.data, s.address - sector.address);
+  return out;
+}
+
+/** Bytes to program for `op`: the expected sector content under the op's range. */
+export function programData(op: { address: number; size: number }, image: MemoryImage, sector: FlashSector, preserve: boolean, old?: Uint8Array): Uint8Array {
+  const expected = expectedSector(image, sector, preserve, old) ?? expectedSector(image, sector, false);
+  return expected!.slice(op.address - sector.address, op.address - sector.address + op.size);
+}
+
+interface Decision {
+  sector: FlashSector;
+  touched: boolean;
+  partial: boolean;
+  action: SectorAction | 'none';
+  preserveRanges: Array<{ address: number; size: number }>;
+  expected?: Uint8Array;
+}
+
+/** Plans a write. Throws PlanRefusedError for misplaced data before planning anything. */
+export function planFlash(input: PlanInput): FlashPlan {
+  const { image, target } = input;
+  const preserve = input.preserve ?? true;
+  const skipUnchanged = input.skipUnchanged ?? true;
+  const mode = input.eraseMode ?? 'auto';
+  const knowledge = input.knowledge ?? new Map<number, SectorKnowledge>();
+  const pieces = placeImage(image, target, { unconfigured: input.unconfigured });
+  const flashRegions = [...new Set(pieces.filter((p) => isFlashLike(p.region)).map((p) => p.region))];
+  const chipRegions = target.regions.filter((r) => r.kind === FLASH_KIND);
+
+  const decide = (sector: FlashSector, chip: boolean): Decision => {
+    const end = sector.address + sector.size;
+    const touched = image.intersects(sector.address, end);
+    const partial = touched && !image.covers(sector.address, sector.size);
+    const k = knowledge.get(sector.address);
+    const erased = erasedValueOf(sector.region);
+    const knownErased = k?.bytes !== undefined && isAllValue(k.bytes, erased);
+    const expected = touched ? expectedSector(image, sector, preserve, k?.bytes) : (k?.bytes && preserve ? k.bytes : undefined);
+    const d: Decision = { sector, touched, partial, action: 'none', preserveRanges: [], expected };
+    if (!touched) {
+      if (!chip || knownErased || !preserve) return d;
+      d.action = 'program';
+      d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, [{ address: sector.address, size: sector.size }], erased) : [{ address: sector.address, size: sector.size }];
+      return d;
+    }
+    if (!chip && skipUnchanged && (k?.matches || (k?.bytes && expected && equal(k.bytes, expected)))) {
+      d.action = 'skip';
+      return d;
+    }
+    d.action = knownErased && !chip ? 'program' : 'erase-program';
+    if (partial && preserve && d.action === 'erase-program') {
+      const outsideImage = gaps(sector.address, end, image.slice(sector.address, end).segments.map((s) => ({ address: s.address, size: s.data.length })));
+      d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, outsideImage, erased) : outsideImage;
+    }
+    return d;
+  };
+
+  // First pass sector by sector, then see whether one mass erase does the same job cheaper.
+  let decisions = flashRegions.flatMap((r) => regionSectors(r).map((s) => decide(s, false))).filter((d) => d.touched);
+  let chip = false;
+  const flashReserved = (target.reserved ?? []).some((a) => chipRegions.some((r) => a.start < r.start + r.size && a.start + a.size > r.start));
+  if (mode === 'chip') {
+    if (!input.chipEraseAvailable) {
+      throw new PlanRefusedError('PLAN_CHIP_ERASE', `A chip erase was asked for, but this way into ${target.name} has no mass erase.`,
+        { hint: "Use --erase sectors (or 'auto').", context: { target: target.name } });
+    }
+    if (flashReserved) {
+      const r = target.reserved!.find((a) => chipRegions.some((x) => a.start < x.start + x.size && a.start + a.size > x.start))!;
+      throw new PlanRefusedError('PLAN_CHIP_ERASE', `A chip erase would wipe the ${r.owner} at ${hex(r.start)}–${hex(r.start + r.size - 1)}.`,
+        { hint: 'Erase sector by sector instead.', context: { reservedStart: r.start, owner: r.owner } });
+    }
+    chip = true;
+  } else if (mode === 'auto' && input.chipEraseAvailable && !flashReserved && chipRegions.length > 0) {
+    // Cheaper only when every sector of every internal flash region gets erased anyway
+    // (or already is), so nothing needs preserving or re-sending.
+    const byAddr = new Map(decisions.map((d) => [d.sector.address, d]));
+    let erases = 0;
+    chip = chipRegions.every((r) => regionSectors(r).every((s) => {
+      const d = byAddr.get(s.address);
+      if (d?.action === 'erase-program') { erases++; return d.preserveRanges.length === 0; }
+      const k = knowledge.get(s.address);
+      return d === undefined && k?.bytes !== undefined && isAllValue(k.bytes, erasedValueOf(r));
+    })) && erases > 1;
+  }
+  if (chip) {
+    const chipSectors = chipRegions.flatMap((r) => regionSectors(r).map((s) => decide(s, true)));
+    const others = decisions.filter((d) => d.sector.region.kind !== FLASH_KIND);
+    decisions = [...chipSectors.filter((d) => d.action !== 'none'), ...others].sort((a, b) => a.sector.address - b.sector.address);
+  }
+
+  const wp = new Set(input.writeProtectedSectors ?? []);
+  for (const d of decisions) {
+    if ((d.action === 'erase-program' || d.action === 'program' || chip) && wp.has(d.sector.address)) {
+      throw new PlanRefusedError('PLAN_WRITE_PROTECTED', `Sector ${hex(d.sector.address)} of ${d.sector.region.name} is write-protected, and the plan must ${d.action === 'program' ? 'program' : 'erase'} it.`,
+        { hint: 'Remove the write protection first (option bytes / FPROT), then write again.', context: { sector: d.sector.address, region: d.sector.region.name } });
+    }
+  }
+
+  const skips: PlanOperation[] = [];
+  const preserves: PlanOperation[] = [];
+  const erases: PlanOperation[] = [];
+  const programs: PlanOperation[] = [];
+  let bytesToRead = 0;
+  if (chip) {
+    for (const r of chipRegions) erases.push({ kind: 'erase', chip: true, address: r.start, size: r.size, region: r.name });
+  }
+  for (const d of decisions) {
+    const { sector } = d;
+    const region = sector.region.name;
+    if (d.action === 'skip') { skips.push({ kind: 'skip', address: sector.address, size: sector.size, region }); continue; }
+    if (d.action === 'none') continue;
+    for (const p of d.preserveRanges) {
+      preserves.push({ kind: 'preserve', address: p.address, size: p.size, region });
+      if (!knowledge.get(sector.address)?.bytes) bytesToRead += p.size;
+    }
+    if (d.action === 'erase-program' && !(chip && sector.region.kind === FLASH_KIND)) {
+      erases.push({ kind: 'erase', address: sector.address, size: sector.size, region });
+    }
+    programs.push(...programOps(image, d));
+  }
+  const ram: PlanOperation[] = pieces.filter((p) => p.region.kind === 'ram')
+    .map((p) => ({ kind: 'write-ram', address: p.address, size: p.size, region: p.region.name }));
+  const operations = [...skips, ...preserves, ...erases, ...programs, ...ram];
+  const sectors: SectorPlan[] = decisions.filter((d) => d.action !== 'none').map((d) => ({
+    address: d.sector.address, size: d.sector.size, region: d.sector.region.name, action: d.action as SectorAction, partial: d.partial,
+  }));
+  return {
+    target: target.name,
+    operations,
+    sectors,
+    preserve,
+    cost: {
+      bytesToProgram: programs.reduce((n, o) => n + o.size, 0),
+      bytesToWriteRam: ram.reduce((n, o) => n + o.size, 0),
+      bytesToRead,
+      sectorErases: erases.filter((o) => o.kind === 'erase' && !o.chip).length,
+      chipErase: chip,
+    },
+  };
+}
+
+/** Sub-ranges of `ranges` that hold non-erased bytes in `old`, trimmed to their data. */
+function trimToData(sector: FlashSector, old: Uint8Array, ranges: Array<{ address: number; size: number }>, erased: number): Array<{ address: number; size: number }> {
+  const out: Array<{ address: number; size: number }> = [];
+  for (const r of ranges) {
+    const from = r.address - sector.address;
+    const to = from + r.size;
+    let a = from;
+    while (a < to && old[a] === erased) a++;
+    if (a === to) continue;
+    let b = to;
+    while (b > a && old[b - 1] === erased) b--;
+    out.push({ address: sector.address + a, size: b - a });
+  }
+  return out;
+}
+
+/** Page-aligned program runs inside one sector: pages holding image or preserved data. */
+function programOps(image: MemoryImage, d: Decision): PlanOperation[] {
+  const { sector } = d;
+  const page = pageSizeOf(sector.region);
+  const erased = erasedValueOf(sector.region);
+  const ops: PlanOperation[] = [];
+  let run: { address: number; size: number; imageBytes: number } | undefined;
+  const flush = () => {
+    if (run) ops.push({ kind: 'program', address: run.address, size: run.size, region: sector.region.name, imageBytes: run.imageBytes });
+    run = undefined;
+  };
+  for (let a = sector.address; a < sector.address + sector.size; a += page) {
+    const end = Math.min(a + page, sector.address + sector.size);
+    let needed: boolean;
+    if (d.expected) needed = !isAllValue(d.expected, erased, a - sector.address, end - sector.address);
+    else needed = image.intersects(a, end) || d.preserveRanges.some((p) => p.address < end && p.address + p.size > a);
+    if (!needed) { flush(); continue; }
+    const imageBytes = image.slice(a, end).size;
+    if (run) { run.size += end - a; run.imageBytes += imageBytes; } else run = { address: a, size: end - a, imageBytes };
+  }
+  flush();
+  return ops;
+}
+
+/** The sectors an image touches (after placement), for gathering knowledge before planning. */
+export function touchedSectors(image: MemoryImage, target: TargetDescription, unconfigured?: ReadonlySet<string>): FlashSector[] {
+  const pieces = placeImage(image, target, { unconfigured });
+  const out: FlashSector[] = [];
+  const seen = new Set<number>();
+  for (const p of pieces) {
+    if (!isFlashLike(p.region)) continue;
+    for (const s of regionSectors(p.region)) {
+      if (s.address + s.size <= p.address || s.address >= p.address + p.size || seen.has(s.address)) continue;
+      seen.add(s.address);
+      out.push(s);
+    }
+  }
+  return out.sort((a, b) => a.address - b.address);
+}
