@@ -104,6 +104,15 @@ export function chooseFormat(head: Uint8Array, options: LoadOptions, warnings: s
     { expected: "':' or 'S0'–'S9' at the start", found: JSON.stringify(new TextDecoder().decode(head.subarray(0, 16))) });
 }
 
+/** A base address only makes sense for raw binaries: the other formats carry addresses. */
+export function checkBaseApplies(format: ImageFormat, options: LoadOptions): void {
+  if (options.base !== undefined && format !== 'bin') {
+    throw new UsageError(`--base places raw binaries only, but ${options.source} is ${formatLabel(format)} and carries its own addresses.`, {
+      hint: 'Leave out --base, or say the input format is bin to read the file as raw bytes.', context: { base: options.base, format },
+    });
+  }
+}
+
 export function formatLabel(format: ImageFormat): string {
   return { elf: 'ELF', hex: 'Intel HEX', srec: 'S-record', bin: 'raw binary' }[format];
 }
@@ -112,11 +121,7 @@ export function formatLabel(format: ImageFormat): string {
 export function loadImage(data: Uint8Array, options: LoadOptions): LoadedImage {
   const warnings: string[] = [];
   const format = chooseFormat(data.subarray(0, 4096), options, warnings);
-  if (options.base !== undefined && format !== 'bin') {
-    throw new UsageError(`--base places raw binaries only, but ${options.source} is ${formatLabel(format)} and carries its own addresses.`, {
-      hint: 'Leave out --base, or say --format bin to read the file as raw bytes.', context: { base: options.base, format },
-    });
-  }
+  checkBaseApplies(format, options);
   switch (format) {
     case 'elf': {
       const elf = parseElf(data, options.source);

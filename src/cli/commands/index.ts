@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
+import { convertCommand } from './convert.js';
+import { infoCommand } from './info.js';
 import { targetsCommand } from './targets.js';
 
 /**
@@ -10,6 +12,8 @@ export type CommandModule = (program: Command, io: Io, setExit: (code: number) =
 
 const modules: CommandModule[] = [
   // One line per command module; keep alphabetical.
+  convertCommand,
+  infoCommand,
   targetsCommand,
 ];
 

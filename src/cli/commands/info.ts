@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { formatSize, hex } from '../../core/format.js';
+import { formatLabel, type LoadedImage } from '../../image/formats.js';
+import type { Io } from '../output.js';
+import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
+import type { CommandModule } from './index.js';
+
+export interface InfoOptions {
+  json?: boolean;
+  format?: string;
+  base?: string;
+  via?: string;
+}
+
+/** What `info` reports about an image, as JSON and as the source of the text output. */
+export function describeImage(path: string, loaded: LoadedImage) {
+  const { image, elf } = loaded;
+  return {
+    type: 'image' as const,
+    file: path,
+    format: loaded.format,
+    ...(elf ? { machine: elf.machineName, bigEndian: elf.bigEndian } : {}),
+    ...(loaded.header !== undefined ? { header: loaded.header } : {}),
+    entryPoint: image.entryPoint ?? null,
+    start: image.start ?? null,
+    end: image.end ?? null,
+    size: image.size,
+    crc32: image.crc32(),
+    segments: image.segments.map((s) => ({
+      start: s.address,
+      end: s.address + s.data.length,
+      size: s.data.length,
+      crc32: image.crc32({ start: s.address, end: s.address + s.data.length }),
+      ...(elf ? { sections: image.sourcesIn(s.address, s.address + s.data.length).map((n) => n.slice(n.lastIndexOf(':') + 1)) } : {}),
+    })),
+    warnings: loaded.warnings,
+  };
+}
+
+/** `info <image>`: format, segments (with ELF sections), entry point, CRC-32. */
+export async function showImageInfo(path: string, options: InfoOptions, io: Io): Promise<void> {
+  const loaded = loadImageFile(path, { format: parseImageFormatOption(options.format), base: parseAddressOption(options.base, '--base') });
+  const d = describeImage(path, loaded);
+  if (options.json) {
+    io.out(JSON.stringify(d, null, 2) + '\n');
+    return;
+  }
+  const kind = formatLabel(d.format) + (d.machine ? `, ${d.machine}${d.bigEndian ? ' big-endian' : ''}` : '');
+  const lines = [
+    `file:        ${path} (${kind})`,
+    ...(d.header ? [`header:      ${JSON.stringify(d.header)}`] : []),
+    `entry point: ${d.entryPoint === null ? 'none' : hex(d.entryPoint)}`,
+    `data:        ${formatSize(d.size)} (${d.size} bytes) in ${d.segments.length} segment${d.segments.length === 1 ? '' : 's'}` +
+      (d.start !== null ? `, ${hex(d.start)}–${hex(d.end! - 1)}` : ''),
+    `CRC-32:      ${hex(d.crc32)} (data bytes in address order, gaps skipped)`,
+  ];
+  if (d.segments.length) {
+    lines.push('segments:');
+    for (const s of d.segments) {
+      const sections = s.sections?.length ? `  ${s.sections.join(', ')}` : '';
+      lines.push(`  ${hex(s.start)}–${hex(s.end - 1)}  ${formatSize(s.size).padStart(9)}  CRC-32 ${hex(s.crc32)}${sections}`);
+    }
+  }
+  io.out(lines.join('\n') + '\n');
+  for (const w of d.warnings) io.err(`warning: ${w}\n`);
+}
+
+export const infoCommand: CommandModule = (program: Command, io: Io) => {
+  program.command('info <image>')
+    .description('Show an image file: format, segments (and the ELF sections that produced them), entry point, CRC-32.')
+    .option('--json', 'machine-readable output')
+    .option('--format <format>', 'input format (elf, hex, srec, bin); default: detected from the content')
+    .option('--base <address>', 'load address for a raw binary input')
+    .action(async (path: string, opts: InfoOptions) => {
+      await showImageInfo(path, opts, io);
+    });
+};

@@ -1,0 +1,87 @@
+/**
+ * Reads an image file for any command. Intel HEX and S-record files are parsed as they are
+ * read, in 4 MiB chunks, so memory stays near the image size rather than the (2–3× larger)
+ * file size; ELF and raw binaries are read whole.
+ */
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { FlashwrightError, UsageError } from '../core/errors.js';
+import { parseNumber } from '../core/format.js';
+import { checkBaseApplies, chooseFormat, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage } from '../image/formats.js';
+import { IntelHexParser } from '../image/intel-hex.js';
+import { SrecParser } from '../image/srec.js';
+
+const CHUNK = 4 * 1024 * 1024;
+
+export interface LoadImageFileOptions {
+  format?: ImageFormat;
+  base?: number;
+}
+
+/** Loads `path` into a MemoryImage, detecting the format from content unless `format` is given. */
+export function loadImageFile(path: string, options: LoadImageFileOptions = {}): LoadedImage {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `The image file ${path} does not exist.` : `Cannot open the image file ${path} (${code ?? 'error'}).`,
+      { hint: 'Check the path and permissions.', cause: e, context: { path } });
+  }
+  try {
+    const head = new Uint8Array(CHUNK);
+    const n = readFully(fd, head, path);
+    const first = head.subarray(0, n);
+    const loadOptions = { source: path, format: options.format, base: options.base };
+    const warnings: string[] = [];
+    const format = chooseFormat(first.subarray(0, 4096), loadOptions, warnings);
+    checkBaseApplies(format, loadOptions);
+    if (format === 'hex' || format === 'srec') {
+      const parser = format === 'hex' ? new IntelHexParser(path) : new SrecParser(path);
+      parser.push(first);
+      if (n === CHUNK) {
+        for (;;) {
+          const m = readFully(fd, head, path);
+          if (m === 0) break;
+          parser.push(head.subarray(0, m));
+          if (m < CHUNK) break;
+        }
+      }
+      const r = parser.finish();
+      return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: 'header' in r ? r.header as string | undefined : undefined };
+    }
+    const data = n < CHUNK ? first.slice() : new Uint8Array(readFileSync(path));
+    return loadImage(data, { ...loadOptions, format });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFully(fd: number, buf: Uint8Array, path: string): number {
+  let n = 0;
+  try {
+    while (n < buf.length) {
+      const m = readSync(fd, buf, n, buf.length - n, null);
+      if (m === 0) break;
+      n += m;
+    }
+  } catch (e) {
+    throw new FlashwrightError('IMAGE_FILE_READ', `Cannot read the image file ${path}.`, { cause: e, hint: 'Check that it is a regular, readable file.', context: { path } });
+  }
+  return n;
+}
+
+/** Parses a --format value for images, or throws a usage error listing the choices. */
+export function parseImageFormatOption(value: string | undefined, option = '--format'): ImageFormat | undefined {
+  if (value === undefined) return undefined;
+  const f = parseFormatName(value);
+  if (!f) throw new UsageError(`Unknown image format '${value}' for ${option}.`, { hint: `Choose one of: ${IMAGE_FORMATS.join(', ')}.` });
+  return f;
+}
+
+/** Parses an address option such as --base 0x08000000. */
+export function parseAddressOption(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const v = parseNumber(value);
+  if (v === undefined || v < 0 || v > 0xffffffff) throw new UsageError(`${option} needs a 32-bit address such as 0x08000000, not '${value}'.`, { hint: 'Write addresses in hex (0x…) or decimal.' });
+  return v;
+}
