@@ -53,7 +53,7 @@ export class McubootSession {
   /** Runs a command without data phase and checks its status; returns the response. */
   async command(spec: CommandSpec, options: CommandOptions = {}): Promise<Response> {
     return this.withRetry(spec, options, async () => {
-      await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `ACK to ${commandName(spec.tag)}`));
+      await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `the ${commandName(spec.tag)} command`));
       return this.expectFinal(spec, options);
     });
   }
@@ -123,7 +123,7 @@ export class McubootSession {
 
   private async dataOut(spec: CommandSpec, data: Uint8Array, options: CommandOptions): Promise<void> {
     const name = commandName(spec.tag);
-    await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `ACK to ${name}`));
+    await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `the ${name} command`));
     await this.expectResponse(spec, options);
     let sent = 0;
     let packet = 0;
@@ -156,7 +156,7 @@ export class McubootSession {
   private async dataIn(spec: CommandSpec, length: number, options: CommandOptions): Promise<Uint8Array> {
     return this.withRetry(spec, options, async () => {
       const name = commandName(spec.tag);
-      await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `ACK to ${name}`));
+      await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `the ${name} command`));
       const first = await this.expectResponse(spec, options);
       const announced = first.values[0] ?? length;
       const out = new Uint8Array(Math.min(announced, length));

@@ -17,6 +17,7 @@ export interface StatusInfo {
 
 const RM = 'MCUBOOTRM "Status and error codes"';
 const FLASH = 'Kinetis SDK fsl_flash.h (status group 1), via MCUBOOTRM';
+const FLEXSPI = 'i.MX RT flashloader / MCUXpresso SDK FlexSPI NOR driver (status group 201)';
 
 /** Every documented status code. */
 export const STATUS_TABLE: readonly StatusInfo[] = [
@@ -43,6 +44,20 @@ export const STATUS_TABLE: readonly StatusInfo[] = [
   { code: 10004, name: 'NoResponse', meaning: 'No response packet arrived from the device.', hint: 'Check the link and that the device is in bootloader mode.', source: RM },
   { code: 10005, name: 'NoResponseExpected', meaning: 'The command expects no response.', hint: 'A Reset or Execute command: the device left the bootloader.', source: RM },
   { code: 10006, name: 'UnsupportedCommand', meaning: 'The command is known but not supported in this configuration.', hint: 'The bootloader was built without this command; check AvailableCommands.', source: RM },
+  { code: 10100, name: 'RomLdrSectionOverrun', meaning: 'The SB file section overran its announced length.', hint: 'The SB file is damaged or truncated; regenerate it.', source: RM },
+  { code: 10101, name: 'RomLdrSignature', meaning: 'The SB file signature is wrong.', hint: 'This is not an SB file for this bootloader; regenerate it with the right tool version.', source: RM },
+  { code: 10102, name: 'RomLdrSectionLength', meaning: 'An SB file section length is invalid.', hint: 'The SB file is damaged; regenerate it.', source: RM },
+  { code: 10103, name: 'RomLdrUnencryptedOnly', meaning: 'The bootloader accepts only unencrypted SB files.', hint: 'Build the SB file without encryption or use a bootloader with keys.', source: RM },
+  { code: 10104, name: 'RomLdrEOFReached', meaning: 'The end of the SB file was reached.', hint: 'The SB file ended early or was sent twice.', source: RM },
+  { code: 10105, name: 'RomLdrChecksum', meaning: 'An SB file checksum is wrong.', hint: 'The file was corrupted in transit or on disk; resend or regenerate it.', source: RM },
+  { code: 10106, name: 'RomLdrCrc32Error', meaning: 'An SB file CRC-32 is wrong.', hint: 'The file was corrupted in transit or on disk; resend or regenerate it.', source: RM },
+  { code: 10107, name: 'RomLdrUnknownCommand', meaning: 'The SB file contains an unknown command.', hint: 'The SB file targets a newer bootloader version.', source: RM },
+  { code: 10108, name: 'RomLdrIdNotFound', meaning: 'The SB file section ID was not found.', hint: 'Check the section ID in the SB file description.', source: RM },
+  { code: 10109, name: 'RomLdrDataUnderrun', meaning: 'The SB file ended before the data its commands need.', hint: 'The SB file is truncated; resend the whole file.', source: RM },
+  { code: 10110, name: 'RomLdrJumpReturned', meaning: 'A jump command in the SB file returned.', hint: 'The code the SB file jumped to returned; check its entry point.', source: RM },
+  { code: 10111, name: 'RomLdrCallFailed', meaning: 'A call command in the SB file failed.', hint: 'Check the called code and its argument.', source: RM },
+  { code: 10112, name: 'RomLdrKeyNotFound', meaning: 'No key in the SB file matches the device key.', hint: 'Encrypt the SB file with the key provisioned in this device.', source: RM },
+  { code: 10113, name: 'RomLdrSecureOnly', meaning: 'The device accepts only secure (signed/encrypted) SB files.', hint: 'Sign and encrypt the SB file.', source: RM },
   { code: 10200, name: 'MemoryRangeInvalid', meaning: 'The address range is not in any memory the bootloader knows.', hint: 'Check the address against the memory map; external memory needs the right memory ID.', source: RM },
   { code: 10201, name: 'MemoryReadFailed', meaning: 'Reading the memory failed.', hint: 'External memory may be misconfigured; check the ConfigureMemory option block.', source: RM },
   { code: 10202, name: 'MemoryWriteFailed', meaning: 'Writing the memory failed.', hint: 'The region may be protected, or external memory misconfigured.', source: RM },
@@ -55,6 +70,20 @@ export const STATUS_TABLE: readonly StatusInfo[] = [
   { code: 10206, name: 'MemoryAlignmentError', meaning: 'The address or length is not aligned for this memory.', hint: 'Align to the page size for writes and the sector size for erases.', source: RM },
   { code: 10207, name: 'MemoryVerifyFailed', meaning: 'The bootloader read back different data after writing.', hint: 'Flash may be worn or the supply unstable; erase and retry.', source: RM },
   { code: 10208, name: 'MemoryWriteProtected', meaning: 'The memory is write-protected.', hint: 'Clear the protection (FPROT, external flash status register) before writing.', source: RM },
+  { code: 10300, name: 'UnknownProperty', meaning: 'The device does not know this property tag.', hint: 'The property is not supported by this bootloader or memory (see flashwright info).', source: RM },
+  { code: 10301, name: 'ReadOnlyProperty', meaning: 'The property cannot be set.', hint: 'Only a few properties (VerifyWrites, FlexSPI/QSPI options) are writable.', source: RM },
+  { code: 10302, name: 'InvalidPropertyValue', meaning: 'The value is not allowed for this property.', hint: 'Check the value against the reference manual.', source: RM },
+  { code: 20100, name: 'FlexSPINOR_ProgramFail', meaning: 'The FlexSPI NOR page program failed.', hint: 'Check the external flash configuration (option word / FCB) and its power.', source: FLEXSPI },
+  { code: 20101, name: 'FlexSPINOR_EraseSectorFail', meaning: 'The FlexSPI NOR sector erase failed.', hint: 'The external flash may be write-protected (status register BP bits) or misconfigured.', source: FLEXSPI },
+  { code: 20102, name: 'FlexSPINOR_EraseAllFail', meaning: 'The FlexSPI NOR chip erase failed.', hint: 'The external flash may be write-protected or misconfigured.', source: FLEXSPI },
+  { code: 20103, name: 'FlexSPINOR_WaitTimeout', meaning: 'The FlexSPI NOR did not finish in time.', hint: 'Lower the frequency in the option word; check the flash part and wiring.', source: FLEXSPI },
+  { code: 20104, name: 'FlexSPINOR_NotSupported', meaning: 'The FlexSPI NOR operation is not supported.', hint: 'Use an option word matching the attached flash type.', source: FLEXSPI },
+  { code: 20105, name: 'FlexSPINOR_WriteAlignmentError', meaning: 'The FlexSPI NOR write is not aligned.', hint: 'Align writes to the flash page size.', source: FLEXSPI },
+  { code: 20106, name: 'FlexSPINOR_CommandFailure', meaning: 'A FlexSPI NOR command failed.', hint: 'Check the option word (pads, quad-enable type, frequency).', source: FLEXSPI },
+  { code: 20107, name: 'FlexSPINOR_SFDP_NotFound', meaning: 'The flash did not answer the SFDP read.', hint: 'The detection type or pads in the option word do not match the attached flash; try 0xC0000007 for QuadSPI NOR.', source: FLEXSPI },
+  { code: 20108, name: 'FlexSPINOR_Unsupported_SFDP_Version', meaning: 'The flash SFDP table version is not supported.', hint: 'Give a full FCB instead of an option word.', source: FLEXSPI },
+  { code: 20109, name: 'FlexSPINOR_Flash_NotFound', meaning: 'No flash was found on the FlexSPI bus.', hint: 'Check the flash part, its power, the boot pins and the option word.', source: FLEXSPI },
+  { code: 20110, name: 'FlexSPINOR_DTRRead_DummyProbeFailed', meaning: 'The DDR read dummy-cycle probe failed.', hint: 'Use SDR (detection type 0) or a lower frequency.', source: FLEXSPI },
 ];
 
 const BY_CODE = new Map(STATUS_TABLE.map((s) => [s.code, s]));
