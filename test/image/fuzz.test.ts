@@ -1,0 +1,134 @@
+/**
+ * Property and fuzz tests: random and mutated inputs to every parser must either load or
+ * fail with a typed FlashwrightError (never a TypeError/RangeError, never a hang: each
+ * campaign is bounded in runs and time, and a hang would trip the test timeout); and every
+ * image must survive a round trip through every format.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FlashwrightError } from '../../src/core/errors.js';
+import { elfToImage, parseElf } from '../../src/image/elf.js';
+import { encodeImage, loadImage } from '../../src/image/formats.js';
+import { IntelHexParser, parseIntelHex } from '../../src/image/intel-hex.js';
+import { MemoryImage, MemoryImageBuilder } from '../../src/image/memory-image.js';
+import { parseSrec } from '../../src/image/srec.js';
+import { buildElf } from './helpers/make-elf.js';
+
+const RUNS = { numRuns: 400, interruptAfterTimeLimit: 8000, markInterruptAsFailure: false };
+
+/** Runs `fn`; returns normally if it succeeded or threw a FlashwrightError, else rethrows. */
+function typedOnly(fn: () => unknown): void {
+  try { fn(); } catch (e) {
+    if (e instanceof FlashwrightError) {
+      expect(e.message.length).toBeGreaterThan(0);
+      return;
+    }
+    throw e;
+  }
+}
+
+const image = fc.tuple(
+  fc.array(fc.record({ address: fc.integer({ min: 0, max: 0xffffffff - 600 }), data: fc.uint8Array({ minLength: 1, maxLength: 600 }) }), { maxLength: 6 }),
+  fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: undefined }),
+).map(([segs, entry]) => {
+  const b = new MemoryImageBuilder({ allowReplace: true });
+  for (const s of segs) b.add(s.address, s.data, 'gen');
+  if (entry !== undefined) b.entryPoint = entry;
+  return b.build();
+});
+
+/** Applies random edits (overwrite, insert, delete, truncate) to a valid file. */
+const mutated = (base: Uint8Array, alphabet: fc.Arbitrary<number>) => fc.array(fc.tuple(fc.nat(), fc.constantFrom('set', 'insert', 'delete', 'cut'), alphabet), { minLength: 1, maxLength: 6 })
+  .map((edits) => {
+    let b = Array.from(base);
+    for (const [pos, op, v] of edits) {
+      const p = b.length ? pos % b.length : 0;
+      if (op === 'set') b[p] = v;
+      else if (op === 'insert') b.splice(p, 0, v);
+      else if (op === 'delete') b.splice(p, 1);
+      else b = b.slice(0, p);
+    }
+    return Uint8Array.from(b);
+  });
+
+const sample = MemoryImage.fromSegments([
+  { address: 0x0800fff0, data: Uint8Array.from({ length: 70 }, (_, i) => i * 3) },
+  { address: 0x20000000, data: Uint8Array.from([1, 2, 3]) },
+], 0x08000101);
+const hexChars = fc.constantFrom(...':0123456789ABCDEFabcdefS\r\n G'.split('').map((c) => c.charCodeAt(0)), 0, 0xff);
+
+describe('fuzz: random and mutated inputs give typed errors only', () => {
+  it('Intel HEX', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => typedOnly(() => parseIntelHex(d, 'r.hex'))), RUNS);
+    const valid = encodeImage(sample, 'hex');
+    fc.assert(fc.property(mutated(valid, hexChars), (d) => typedOnly(() => parseIntelHex(d, 'm.hex'))), RUNS);
+  });
+
+  it('S-record', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => typedOnly(() => parseSrec(d, 'r.srec'))), RUNS);
+    const valid = encodeImage(sample, 'srec');
+    fc.assert(fc.property(mutated(valid, hexChars), (d) => typedOnly(() => parseSrec(d, 'm.srec'))), RUNS);
+  });
+
+  it('ELF (random bytes behind a valid magic, and mutated real layouts)', () => {
+    const magic = Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (d) => {
+      const f = new Uint8Array(magic.length + d.length);
+      f.set(magic); f.set(d, magic.length);
+      typedOnly(() => elfToImage(parseElf(f, 'r.elf'), 'r.elf'));
+    }), RUNS);
+    const valid = buildElf({
+      entry: 0x101,
+      segments: [{ paddr: 0x100, vaddr: 0x100, data: new Uint8Array(24).fill(7), memsz: 24 }, { paddr: 0x118, vaddr: 0x20000000, data: Uint8Array.from([1, 2, 3, 4]), memsz: 64 }],
+      sections: [{ name: '.text', address: 0x100, data: new Uint8Array(24).fill(7), flags: 6, segment: 0 }, { name: '.data', address: 0x20000000, data: Uint8Array.from([1, 2, 3, 4]), flags: 3, segment: 1 }],
+      symbols: [{ name: 'Init', value: 0x101, size: 4, type: 2, bind: 1, section: 1 }],
+    });
+    // Header and table fields matter most: overwrite bytes anywhere with extreme values too.
+    fc.assert(fc.property(mutated(valid, fc.constantFrom(0, 1, 2, 0x7f, 0x80, 0xfe, 0xff)), (d) => typedOnly(() => {
+      const elf = parseElf(d, 'm.elf');
+      elf.symbol('Init');
+      elfToImage(elf, 'm.elf');
+    })), RUNS);
+  });
+
+  it('format detection and loading of anything', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom('x', 'x.hex', 'x.srec', 'x.elf', 'x.bin'), (d, name) => typedOnly(() => loadImage(d, { source: name }))), RUNS);
+  });
+});
+
+describe('round trips', () => {
+  const same = (a: MemoryImage, b: MemoryImage) => {
+    expect(b.segments.map((s) => [s.address, Array.from(s.data)])).toEqual(a.segments.map((s) => [s.address, Array.from(s.data)]));
+  };
+
+  it('image → Intel HEX → image (16 and 32 byte records, any chunking)', () => {
+    fc.assert(fc.property(image, fc.constantFrom(16, 32), fc.boolean(), fc.integer({ min: 1, max: 97 }), (img, rs, crlf, step) => {
+      const file = encodeImage(img, 'hex', { recordSize: rs, crlf });
+      const p = new IntelHexParser('rt.hex');
+      for (let i = 0; i < file.length; i += step) p.push(file.subarray(i, i + step));
+      const back = p.finish();
+      same(img, back.image);
+      expect(back.image.entryPoint).toBe(img.entryPoint);
+      expect(back.warnings).toEqual([]);
+    }), { numRuns: 150 });
+  });
+
+  it('image → S-record → image', () => {
+    fc.assert(fc.property(image, fc.constantFrom(16, 32), (img, rs) => {
+      const back = loadImage(encodeImage(img, 'srec', { recordSize: rs }), { source: 'rt.srec', format: 'srec' });
+      same(img, back.image);
+      expect(back.image.entryPoint).toBe(img.entryPoint ?? 0); // the termination record always carries one
+    }), { numRuns: 150 });
+  });
+
+  it('image → binary → image equals the image with gaps filled', () => {
+    const near = fc.array(fc.record({ offset: fc.integer({ min: 0, max: 4096 }), data: fc.uint8Array({ minLength: 1, maxLength: 200 }) }), { minLength: 1, maxLength: 5 });
+    fc.assert(fc.property(near, fc.integer({ min: 0, max: 0xff }), (segs, fill) => {
+      const b = new MemoryImageBuilder({ allowReplace: true });
+      for (const s of segs) b.add(0x08000000 + s.offset, s.data, 'gen');
+      const img = b.build();
+      const back = loadImage(encodeImage(img, 'bin', { fill }), { source: 'rt.bin', base: img.start! });
+      same(img.filled(fill), back.image);
+    }), { numRuns: 150 });
+  });
+});
