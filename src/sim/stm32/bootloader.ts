@@ -12,6 +12,7 @@ import { hex } from '../../core/format.js';
 import type { ByteStream, LineSignals } from '../../link/types.js';
 import { ACK, BUSY, Cmd, INIT, NACK, decodeAddress, xorBytes } from '../../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../../protocol/stm32-uart/crc.js';
+import type { TargetDescription } from '../../target/types.js';
 import { SimMemory, type SimMemorySnapshot } from '../sim-memory.js';
 import { VirtualClock } from '../nor-flash.js';
 import { FaultyLink, type Stm32LinkFaults } from './faults.js';
@@ -28,6 +29,8 @@ export interface Stm32SimWiring {
 
 export interface Stm32SimOptions {
   profile: Stm32SimProfile;
+  /** Memory map; the built-in target with the profile's PID when omitted. */
+  target?: TargetDescription;
   clock?: VirtualClock;
   /** Start with RDP level 1. */
   readProtected?: boolean;
@@ -58,7 +61,7 @@ export class Stm32BootloaderSim {
 
   constructor(stream: ByteStream, private readonly options: Stm32SimOptions) {
     this.profile = options.profile;
-    const target = profileTarget(this.profile);
+    const target = options.target ?? profileTarget(this.profile);
     this.memory = new SimMemory(target, {
       clock: options.clock ?? new VirtualClock(),
       nor: { flash: { timing: this.profile.timing, writeAlignment: this.profile.writeAlignment } },

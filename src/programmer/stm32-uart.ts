@@ -1,0 +1,275 @@
+/**
+ * The STM32 ROM bootloader over UART as a Programmer: connect (entry sequence, 0x7F,
+ * identify), memory map (built-in target by PID, else the AN2606 table, else --target),
+ * read protection detected and explained, erase by page number (Extended Erase or Erase,
+ * whichever the Get list offers, ≤ 511 pages per command), 256-byte writes, Get Checksum
+ * as the device digest where the bootloader has it, Go.
+ */
+import { delay } from '../core/abort.js';
+import { FlashwrightError, throwIfAborted } from '../core/errors.js';
+import { hex } from '../core/format.js';
+import { runLineSequence, type LineStep } from '../link/line-sequence.js';
+import type { ByteStream } from '../link/types.js';
+import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
+import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
+import { describeStm32Device, findStm32Device, UnknownStm32PidError, type Stm32Family } from '../protocol/stm32-uart/devices.js';
+import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
+import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
+import { findTargetById } from '../target/lookup.js';
+import type { MemoryRegion, TargetDescription } from '../target/types.js';
+import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
+
+export interface Stm32UartProgrammerOptions {
+  stream: ByteStream;
+  session?: Omit<Stm32SessionOptions, 'signal'>;
+  /** The user's memory map (`--target`); wins over the built-in one. */
+  target?: TargetDescription;
+  /** Line steps before 0x7F / after the work (line-sequence.ts). */
+  entry?: readonly LineStep[];
+  exit?: readonly LineStep[];
+  /** Remove read protection when found (Readout Unprotect mass-erases the flash). */
+  unprotect?: boolean;
+  /** Time to let the chip restart after it reset itself (protection changes). */
+  resetWaitMs?: number;
+  /** Close the stream on close() (default true). */
+  closeStream?: boolean;
+}
+
+/** The device is read-protected and the user did not ask to remove it. */
+export class Stm32ReadProtectedError extends FlashwrightError {
+  constructor(pid: number) {
+    super('STM32_READ_PROTECTED', `The chip (PID ${hex(pid, 3)}) has read protection (RDP level 1) on: its bootloader refuses to read, write, erase or run.`, {
+      hint: 'Pass --unprotect to remove it; that MASS-ERASES the whole flash (the only way ST allows back to level 0).',
+      context: { pid },
+    });
+  }
+}
+
+/** Sector starts and page numbers of the flash region, for erase by page number. */
+function flashPages(target: TargetDescription): { region: MemoryRegion; starts: number[] } {
+  const region = target.regions.find((r) => r.kind === 'flash');
+  if (!region) throw new FlashwrightError('STM32_NO_FLASH', `The target ${target.name} has no flash region.`, { context: { target: target.name } });
+  const starts: number[] = [];
+  let a = region.start;
+  for (const run of region.sectors ?? [{ size: region.size, count: 1 }]) {
+    for (let i = 0; i < run.count; i++) { starts.push(a); a += run.size; }
+  }
+  return { region, starts };
+}
+
+function familyOf(target: TargetDescription): Stm32Family | undefined {
+  const m = /^STM32([A-Z]\d|W[BL])/i.exec(target.family);
+  return m ? (m[1].toUpperCase() as Stm32Family) : undefined;
+}
+
+export class Stm32UartProgrammer implements Programmer {
+  readonly kind = 'stm32-uart';
+  readonly session: Stm32UartSession;
+  digest?: DeviceDigest;
+  private commands: number[] = [];
+  private pid = 0;
+  private target?: TargetDescription;
+  private signalHolder: { signal?: AbortSignal } = {};
+  private readProtected = false;
+
+  constructor(private readonly options: Stm32UartProgrammerOptions) {
+    const holder = this.signalHolder;
+    const family = options.session?.family ?? (options.target ? familyOf(options.target) : undefined);
+    this.session = new Stm32UartSession(options.stream, {
+      ...options.session,
+      family,
+      get signal() { return holder.signal; },
+    } as Stm32SessionOptions);
+  }
+
+  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
+    this.signalHolder.signal = options.signal;
+    if (this.options.entry?.length) await runLineSequence(this.options.stream, this.options.entry, options.signal);
+    await this.session.init();
+    const get = await this.session.get();
+    this.commands = get.commands;
+    const version = await this.session.getVersion();
+    this.pid = await this.session.getId();
+    this.target = this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
+      const row = findStm32Device(this.pid);
+      if (!row) throw new UnknownStm32PidError(this.pid);
+      return describeStm32Device(row);
+    })();
+    let protection = await this.probeProtection();
+    if (protection.readProtected && this.options.unprotect) {
+      await this.removeReadProtection();
+      protection = await this.probeProtection();
+    }
+    this.readProtected = protection.readProtected;
+    if (this.commands.includes(Cmd.GetChecksum)) {
+      this.digest = {
+        name: 'STM32 CRC-32 (Get Checksum)',
+        alignment: 4,
+        local: (data) => stm32Crc32(data),
+        remote: (address, length) => this.session.getChecksum(address, length),
+      };
+    }
+    return {
+      target: this.target,
+      ids: { pid: this.pid, bootloader: formatBootloaderVersion(get.version) },
+      protection,
+      details: {
+        bootloaderVersion: formatBootloaderVersion(get.version),
+        getVersion: { version: formatBootloaderVersion(version.version), option1: version.option1, option2: version.option2 },
+        commands: this.commands.map((c) => hex(c, 2)),
+        eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
+        checksum: Boolean(this.digest),
+        alreadyInitialised: this.session.alreadyInitialised,
+        memoryMapFrom: this.options.target ? 'user (--target)' : findTargetById('stm32Pid', this.pid) ? 'built-in target' : 'AN2606 device table',
+      },
+    };
+  }
+
+  /** Read protection shows as a NACK to the Read Memory command byte. */
+  private async probeProtection(): Promise<ProtectionState> {
+    const { region } = flashPages(this.requireTarget());
+    try {
+      await this.session.readMemory(region.start, 4);
+      return { readProtected: false, description: 'RDP level 0 (open)' };
+    } catch (e) {
+      if (e instanceof Stm32NackError && e.phase === 'command') return { readProtected: true, description: 'RDP level 1 (bootloader refuses reads, writes, erases and Go)' };
+      throw e;
+    }
+  }
+
+  /** Readout Unprotect: the chip mass-erases, clears RDP and resets; we sync again. */
+  async removeReadProtection(): Promise<void> {
+    await this.session.readoutUnprotect();
+    await this.resynchroniseAfterReset();
+    this.readProtected = false;
+  }
+
+  /** Readout Protect (RDP level 1); only when the user asks for it after writing. */
+  async enableReadProtection(): Promise<void> {
+    await this.session.readoutProtect();
+    await this.resynchroniseAfterReset();
+    this.readProtected = true;
+  }
+
+  /** Removes write protection from every sector (the chip resets). */
+  async removeWriteProtection(): Promise<void> {
+    await this.session.writeUnprotect();
+    await this.resynchroniseAfterReset();
+  }
+
+  private async resynchroniseAfterReset(): Promise<void> {
+    let last: unknown;
+    for (let i = 0; i < 5; i++) {
+      await delay(this.options.resetWaitMs ?? 100, this.signalHolder.signal);
+      try { await this.session.init(); return; } catch (e) { if (!(e instanceof Stm32NoAnswerError)) throw e; last = e; }
+    }
+    throw last;
+  }
+
+  /** Operations the bootloader refuses under RDP level 1 fail up front with the explanation. */
+  private requireOpen(): void {
+    if (this.readProtected) throw new Stm32ReadProtectedError(this.pid);
+  }
+
+  private requireTarget(): TargetDescription {
+    if (!this.target) throw new FlashwrightError('STM32_NOT_CONNECTED', 'The STM32 bootloader is not connected yet.', { hint: 'Call connect() first.' });
+    return this.target;
+  }
+
+  async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    this.requireOpen();
+    const out = new Uint8Array(length);
+    for (let off = 0; off < length; off += MAX_TRANSFER) {
+      throwIfAborted(options.signal, 'read');
+      const n = Math.min(MAX_TRANSFER, length - off);
+      out.set(await this.session.readMemory(address + off, n), off);
+      options.onProgress?.(off + n);
+    }
+    return out;
+  }
+
+  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    this.requireOpen();
+    const { starts } = flashPages(this.requireTarget());
+    const pages = sectors.map((s) => {
+      const page = starts.indexOf(s.address);
+      if (page < 0) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${this.target!.name}.`, { context: { address: s.address } });
+      return page;
+    });
+    const extended = this.commands.includes(Cmd.ExtendedErase);
+    if (!extended && !this.commands.includes(Cmd.Erase)) throw new Stm32UnsupportedError(Cmd.Erase, this.commands);
+    const perCommand = extended ? MAX_ERASE_PAGES_PER_COMMAND : 255;
+    let done = 0;
+    for (let i = 0; i < pages.length; i += perCommand) {
+      throwIfAborted(options.signal, 'erase');
+      const batch = pages.slice(i, i + perCommand);
+      if (extended) await this.session.extendedErase(batch);
+      else await this.session.erase(batch);
+      for (let k = i; k < i + batch.length; k++) done += sectors[k].size;
+      options.onProgress?.(done);
+    }
+  }
+
+  async eraseChip(options: OperationOptions = {}): Promise<void> {
+    this.requireOpen();
+    throwIfAborted(options.signal, 'erase');
+    if (this.commands.includes(Cmd.ExtendedErase)) await this.session.extendedErase('global');
+    else if (this.commands.includes(Cmd.Erase)) await this.session.erase('global');
+    else throw new Stm32UnsupportedError(Cmd.Erase, this.commands);
+    const { region } = flashPages(this.requireTarget());
+    options.onProgress?.(region.size);
+  }
+
+  /** Programs in 256-byte blocks; blocks that are all 0xFF are left alone (erased flash already reads so). */
+  async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    this.requireOpen();
+    for (let off = 0; off < data.length; off += MAX_TRANSFER) {
+      throwIfAborted(options.signal, 'write');
+      const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
+      if (!block.every((b) => b === 0xff)) await this.session.writeMemory(address + off, block, 'flash');
+      options.onProgress?.(off + block.length);
+    }
+  }
+
+  async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    this.requireOpen();
+    const target = this.requireTarget();
+    const inRam = target.regions.some((r) => r.kind === 'ram' && address >= r.start && address + data.length <= r.start + r.size);
+    for (let off = 0; off < data.length; off += MAX_TRANSFER) {
+      throwIfAborted(options.signal, 'write');
+      const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
+      await this.session.writeMemory(address + off, block, inRam ? 'ram' : 'flash');
+      options.onProgress?.(off + block.length);
+    }
+  }
+
+  /** Go to `address` (default: the flash start, where the vector table is). */
+  async run(address?: number): Promise<void> {
+    this.requireOpen();
+    const { region } = flashPages(this.requireTarget());
+    await this.session.go(address ?? region.start);
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.options.exit?.length) await runLineSequence(this.options.stream, this.options.exit);
+    } finally {
+      if (this.options.closeStream ?? true) await this.options.stream.close();
+    }
+  }
+
+  /** Family of the connected part, for messages. */
+  get family(): Stm32Family | undefined {
+    return this.target ? familyOf(this.target) : undefined;
+  }
+
+  /** The product ID read at connect. */
+  get productId(): number {
+    return this.pid;
+  }
+
+  /** Commands from the bootloader's Get list. */
+  get bootloaderCommands(): readonly number[] {
+    return this.commands;
+  }
+}
