@@ -21,7 +21,19 @@ export interface McubootUartFaults {
 }
 
 export class McubootUartSim {
-  faults: McubootUartFaults = {};
+  private activeFaults: McubootUartFaults = {};
+  private base = { framesIn: 0, framesOut: 0, acksSent: 0 };
+
+  /** Faults to inject; setting them restarts the 1-based counting. */
+  get faults(): McubootUartFaults {
+    return this.activeFaults;
+  }
+
+  set faults(f: McubootUartFaults) {
+    this.activeFaults = f;
+    this.base = { framesIn: this.counters.framesIn, framesOut: this.counters.framesOut, acksSent: this.counters.acksSent };
+  }
+
   readonly counters = { framesIn: 0, framesOut: 0, acksSent: 0, acksDropped: 0, naksSent: 0, naksReceived: 0, resendsSent: 0, resets: 0 };
   private readonly decoder = new FrameDecoder();
   private queue: SimOutgoing[] = [];
@@ -95,7 +107,7 @@ export class McubootUartSim {
 
   private onPacketFrame(type: number, payload: Uint8Array, crcOk: boolean): void {
     const index = ++this.counters.framesIn;
-    if (!crcOk || this.hit(this.faults.corruptIncoming, index) || payload.length > this.target.chip.maxBuffer) {
+    if (!crcOk || this.hit(this.faults.corruptIncoming, index - this.base.framesIn) || payload.length > this.target.chip.maxBuffer) {
       this.counters.naksSent++;
       this.write(encodeControl(FrameType.Nak));
       return;
@@ -139,7 +151,7 @@ export class McubootUartSim {
 
   private ack(): void {
     const n = ++this.counters.acksSent;
-    if (this.hit(this.faults.dropAcks, n)) { this.counters.acksDropped++; return; }
+    if (this.hit(this.faults.dropAcks, n - this.base.acksSent)) { this.counters.acksDropped++; return; }
     this.write(encodeControl(FrameType.Ack));
   }
 
@@ -150,7 +162,7 @@ export class McubootUartSim {
     const frame = encodeFrame(item.kind === 'command' ? FrameType.Command : FrameType.Data, item.payload);
     this.inFlight = { frame, item };
     const index = ++this.counters.framesOut;
-    if (this.hit(this.faults.corruptOutgoing, index)) {
+    if (this.hit(this.faults.corruptOutgoing, index - this.base.framesOut)) {
       const bad = frame.slice();
       bad[bad.length - 1] ^= 0x01;
       this.write(bad);
