@@ -71,6 +71,6 @@ export function firmware(base: number, size: number, sp = 0x20005000, seed = 7):
   const data = bytes(size, seed);
   const dv = new DataView(data.buffer);
   dv.setUint32(0, sp, true);
-  dv.setUint32(4, (base + 0x101) >>> 0, true);
+  dv.setUint32(4, (base + 0x41) >>> 0, true);
   return MemoryImage.fromSegments([{ address: base, data, source: 'fw' }]);
 }
