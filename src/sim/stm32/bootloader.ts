@@ -56,6 +56,7 @@ export class Stm32BootloaderSim {
   private queue: number[] = [];
   private waiter?: { resolve: (b: number) => void; reject: (e: unknown) => void };
   private generation = 0;
+  private loopGeneration = 0;
   private closed = false;
   private boot0High = true;
 
@@ -124,6 +125,8 @@ export class Stm32BootloaderSim {
   }
 
   private next(): Promise<number> {
+    // A command that was running when the chip reset must not consume the new session's bytes.
+    if (this.loopGeneration !== this.generation) return Promise.reject(RESET);
     if (this.queue.length) return Promise.resolve(this.queue.shift()!);
     if (this.closed) return Promise.reject(RESET);
     return new Promise((resolve, reject) => { this.waiter = { resolve, reject }; });
@@ -136,6 +139,7 @@ export class Stm32BootloaderSim {
   }
 
   private send(...parts: Array<number | Uint8Array>): Promise<void> {
+    if (this.loopGeneration !== this.generation) return Promise.reject(RESET);
     const flat: number[] = [];
     for (const p of parts) {
       if (typeof p === 'number') flat.push(p);
@@ -147,6 +151,7 @@ export class Stm32BootloaderSim {
   private async run(): Promise<void> {
     while (!this.closed) {
       const gen = this.generation;
+      this.loopGeneration = gen;
       try {
         if (this.state === 'autobaud') {
           // The ROM ignores everything until a 0x7F it can measure.

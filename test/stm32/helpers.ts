@@ -1,0 +1,38 @@
+import { createPipe, type Pipe } from '../../src/link/pipe.js';
+import { Stm32BootloaderSim, type Stm32SimOptions } from '../../src/sim/stm32/bootloader.js';
+import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
+import { Stm32UartProgrammer, type Stm32UartProgrammerOptions } from '../../src/programmer/stm32-uart.js';
+
+/** Short timeouts: the in-process simulator answers within microtasks. */
+export const FAST = { ackMs: 60, initMs: 60, writeMs: 60, erasePageMs: 60, massEraseMs: 200, resyncQuietMs: 5 };
+
+export interface Rig {
+  pipe: Pipe;
+  sim: Stm32BootloaderSim;
+}
+
+export function rig(chip: string, options: Partial<Stm32SimOptions> = {}): Rig {
+  const pipe = createPipe();
+  const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES[chip], ...options });
+  return { pipe, sim };
+}
+
+export async function session(r: Rig): Promise<Stm32UartSession> {
+  const s = new Stm32UartSession(r.pipe.host, { timeouts: FAST });
+  await s.init();
+  return s;
+}
+
+export function programmer(r: Rig, options: Partial<Stm32UartProgrammerOptions> = {}): Stm32UartProgrammer {
+  return new Stm32UartProgrammer({ stream: r.pipe.host, session: { timeouts: FAST }, resetWaitMs: 1, ...options });
+}
+
+/** Deterministic pseudo-random bytes. */
+export function pattern(length: number, seed = 1): Uint8Array {
+  let x = seed >>> 0 || 1;
+  return new Uint8Array(length).map(() => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return x & 0xff;
+  });
+}
