@@ -1,0 +1,108 @@
+/**
+ * Where a flash algorithm lives in target RAM (pure planning, no I/O):
+ *
+ *   relocatable (FLM):  [return BKPT, 32-byte header][code + data][page buffer(s)][guard][stack]
+ *   fixed (pyOCD):      code at load_address, stack below stack_top, buffers at page_buffers
+ *
+ * The return breakpoint is where every function returns (LR = breakpoint | 1); the host
+ * puts a debugger breakpoint there, because a BKPT executed without a halting debugger
+ * HardFaults on some stubs (QEMU). The guard word below the stack catches overflows.
+ */
+import { hex } from '../../core/format.js';
+import type { FlashAlgorithm } from './algorithm.js';
+import { AlgorithmFormatError, AlgorithmRamError } from './errors.js';
+
+export interface AlgoLayout {
+  /** Where `instructions[0]` goes. */
+  loadAddress: number;
+  /** Address functions return to; the host breaks there. */
+  breakpoint: number;
+  /** True when the runner must write its own BKPT at `breakpoint`. */
+  ownBreakpoint: boolean;
+  staticBase: number;
+  stackTop: number;
+  /** Lowest stack address; the guard word sits here. */
+  stackLimit: number;
+  pageBuffers: number[];
+  /** RAM the algorithm occupies (for messages and overlap checks). */
+  used: { start: number; end: number };
+}
+
+export interface LayoutOptions {
+  ram: { start: number; size: number };
+  /** Stack size for relocatable algorithms (default: the algorithm's, else 1 KiB). */
+  stackSize?: number;
+  /** Use two page buffers when they fit (default true). */
+  doubleBuffer?: boolean;
+}
+
+const HEADER = 0x20;
+const DEFAULT_STACK = 0x400;
+/** Room kept for static data behind a fixed algorithm's static base when its size is unknown. */
+const FIXED_DATA_ROOM = 0x100;
+/** Two BKPT #0 half-words: the runner's own return point. */
+export const BKPT_WORD = 0xbe00be00;
+
+const align = (v: number, a: number) => Math.ceil(v / a) * a;
+
+export function planLayout(algo: FlashAlgorithm, options: LayoutOptions): AlgoLayout {
+  return algo.loadAddress === undefined ? planRelocatable(algo, options) : planFixed(algo, options);
+}
+
+function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
+  const ramStart = align(o.ram.start, 8);
+  const ramEnd = o.ram.start + o.ram.size;
+  const breakpoint = ramStart;
+  const loadAddress = ramStart + HEADER;
+  const staticBase = loadAddress + algo.staticBaseOffset;
+  const codeEnd = align(loadAddress + Math.max(algo.instructions.length, algo.staticBaseOffset), 8);
+  const stackSize = align(o.stackSize ?? algo.stackSize ?? DEFAULT_STACK, 8);
+  const page = align(algo.flash.pageSize, 8);
+  const wanted = o.doubleBuffer === false ? 1 : 2;
+  for (let n = wanted; n >= 1; n--) {
+    const buffers = Array.from({ length: n }, (_, i) => codeEnd + i * page);
+    const stackLimit = codeEnd + n * page;
+    const stackTop = stackLimit + 8 + stackSize;
+    if (stackTop <= ramEnd) {
+      return { loadAddress, breakpoint, ownBreakpoint: true, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
+    }
+  }
+  const parts = { header: HEADER, 'code and data': codeEnd - loadAddress, 'page buffer': page, 'stack and guard': stackSize + 8 };
+  throw new AlgorithmRamError(Object.values(parts).reduce((a, b) => a + b, 0), o.ram, parts);
+}
+
+function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
+  const loadAddress = algo.loadAddress as number;
+  const ramEnd = o.ram.start + o.ram.size;
+  const codeEnd = loadAddress + algo.instructions.length;
+  const staticBase = loadAddress + algo.staticBaseOffset;
+  const ownBreakpoint = algo.breakpointOffset === undefined;
+  const breakpoint = ownBreakpoint ? align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM), 4) : loadAddress + (algo.breakpointOffset as number);
+  const dataEnd = align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM, ownBreakpoint ? breakpoint + 4 : 0), 8);
+  const stackTop = algo.stackTop ?? dataEnd + align(o.stackSize ?? algo.stackSize ?? DEFAULT_STACK, 8) + 8;
+  const stackLimit = algo.stackSize !== undefined || o.stackSize !== undefined ? stackTop - (o.stackSize ?? (algo.stackSize as number)) : dataEnd;
+  let buffers = algo.pageBuffers ?? [align(stackTop, 8)];
+  if (o.doubleBuffer === false) buffers = buffers.slice(0, 1);
+  const page = algo.flash.pageSize;
+  const inRam = (a: number, n: number) => a >= o.ram.start && a + n <= ramEnd;
+  const fits = buffers.filter((b) => inRam(b, page));
+  const parts = { 'code and data': dataEnd - loadAddress, stack: Math.max(0, stackTop - stackLimit), 'page buffers': buffers.length * page };
+  const needed = Math.max(stackTop, ...buffers.map((b) => b + page)) - Math.min(loadAddress, ...buffers);
+  if (!inRam(loadAddress, dataEnd - loadAddress) || !inRam(stackLimit, stackTop - stackLimit) || fits.length === 0) {
+    throw new AlgorithmRamError(needed, o.ram, parts);
+  }
+  if (stackLimit < dataEnd) {
+    throw new AlgorithmFormatError(algo.source, `the stack (${hex(stackLimit)}–${hex(stackTop)}) overlaps the algorithm's code and data (up to ${hex(dataEnd)}).`);
+  }
+  for (const b of fits) {
+    if (b < stackTop && b + page > stackLimit) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the stack (${hex(stackLimit)}–${hex(stackTop)}).`);
+    if (b < dataEnd && b + page > loadAddress) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the algorithm's code.`);
+  }
+  const used = { start: Math.min(loadAddress, ...fits), end: Math.max(stackTop, ...fits.map((b) => b + page)) };
+  return { loadAddress, breakpoint, ownBreakpoint, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
+}
+
+/** Total RAM the layout occupies. */
+export function layoutSize(l: AlgoLayout): number {
+  return l.used.end - l.used.start;
+}

@@ -1,0 +1,248 @@
+/**
+ * Runs a flash algorithm through any CoreAccess: loads it into RAM, calls its functions
+ * (r0–r3 = arguments, r9 = static base, SP = stack top, LR = return breakpoint | 1,
+ * PC = entry), waits for the core to halt at the return breakpoint within the
+ * FlashDevice timeout, and turns every way this can go wrong into a typed error with the
+ * evidence (result code, PC/LR/xPSR, decoded fault registers, stack guard).
+ */
+import { TimeoutError, throwIfAborted } from '../../core/errors.js';
+import { hex } from '../../core/format.js';
+import { exceptionNumber, readFaultStatus, type CoreAccess, type CoreRegister } from '../../programmer/core-access.js';
+import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
+import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
+import { BKPT_WORD, planLayout, type AlgoLayout, type LayoutOptions } from './layout.js';
+
+export interface RunnerOptions extends LayoutOptions {
+  /** Added to the FlashDevice timeouts for link latency (ms, default 1000). */
+  linkMarginMs?: number;
+  /** Timeout for Init/UnInit/Verify/BlankCheck (ms, default 2000). */
+  callTimeoutMs?: number;
+  /** Timeout for EraseChip (ms, default 60 s or 100 × erase-sector timeout). */
+  chipEraseTimeoutMs?: number;
+  /** The `clk` argument of Init (0 = let the algorithm choose). */
+  clockHz?: number;
+}
+
+/** Init/UnInit `fnc` codes (FlashOS.h). */
+export const FNC_ERASE = 1;
+export const FNC_PROGRAM = 2;
+export const FNC_VERIFY = 3;
+
+const GUARD = 0xf1a5c0de;
+const XPSR_THUMB = 0x01000000;
+
+interface Started {
+  fn: AlgorithmFunction;
+  entry: number;
+  args: number[];
+  timeoutMs: number;
+}
+
+export class FlashAlgoRunner {
+  readonly layout: AlgoLayout;
+  private loaded = false;
+  private initFor?: number;
+  /** Function calls made, for benchmarks and tests. */
+  calls = 0;
+
+  constructor(readonly core: CoreAccess, readonly algo: FlashAlgorithm, private readonly options: RunnerOptions) {
+    this.layout = planLayout(algo, options);
+  }
+
+  get doubleBuffered(): boolean {
+    return this.layout.pageBuffers.length > 1;
+  }
+
+  /** Copies the algorithm into RAM, writes the guard word and sets the return breakpoint. */
+  async load(signal?: AbortSignal): Promise<void> {
+    const l = this.layout;
+    await this.core.halt({ signal });
+    if (l.ownBreakpoint) await this.core.writeMemory(l.breakpoint, word(BKPT_WORD), { signal });
+    await this.core.writeMemory(l.loadAddress, this.algo.instructions, { signal });
+    // Zero static data that lies past the code image (its .bss), as a loader would.
+    const bssEnd = l.staticBase + (l.staticBase >= l.loadAddress + this.algo.instructions.length ? 0x100 : 0);
+    if (bssEnd > l.staticBase && bssEnd <= l.stackLimit) await this.core.writeMemory(l.staticBase, new Uint8Array(bssEnd - l.staticBase), { signal });
+    await this.core.writeMemory(l.stackLimit, word(GUARD), { signal });
+    await this.core.setBreakpoint(l.breakpoint, { signal });
+    this.loaded = true;
+    this.initFor = undefined;
+  }
+
+  private entry(fn: AlgorithmFunction): number {
+    const off = this.algo.entries[fn];
+    if (off === undefined) throw new AlgorithmCrashedError(FUNCTION_NAMES[fn], 0, {}, 'is not provided by this algorithm');
+    return this.layout.loadAddress + off;
+  }
+
+  has(fn: AlgorithmFunction): boolean {
+    return this.algo.entries[fn] !== undefined;
+  }
+
+  private async start(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal): Promise<Started> {
+    throwIfAborted(signal, FUNCTION_NAMES[fn]);
+    if (!this.loaded) await this.load(signal);
+    const entry = this.entry(fn);
+    const l = this.layout;
+    const regs: Partial<Record<CoreRegister, number>> = {
+      r0: args[0] ?? 0, r1: args[1] ?? 0, r2: args[2] ?? 0, r3: args[3] ?? 0,
+      r9: l.staticBase, sp: l.stackTop, lr: l.breakpoint | 1, pc: entry, xpsr: XPSR_THUMB,
+    };
+    await this.core.writeRegisters(regs, { signal });
+    await this.core.resume({ signal });
+    this.calls++;
+    return { fn, entry, args, timeoutMs };
+  }
+
+  private async finish(s: Started, signal?: AbortSignal): Promise<number> {
+    const name = FUNCTION_NAMES[s.fn];
+    let halt;
+    try {
+      halt = await this.core.waitForHalt(s.timeoutMs, { signal });
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+      await this.core.halt();
+      throw new AlgorithmTimeoutError(name, s.entry, s.timeoutMs, await this.snapshot());
+    }
+    const pc = halt.pc ?? (await this.core.readRegister('pc', { signal }));
+    if ((pc & ~1) !== this.layout.breakpoint) {
+      const snap = await this.snapshot();
+      const inHandler = snap.xpsr !== undefined && exceptionNumber(snap.xpsr) !== 0;
+      throw new AlgorithmCrashedError(name, s.entry, snap, inHandler ? `stopped in exception ${exceptionNumber(snap.xpsr as number)} instead of returning` : `stopped at ${hex(pc)} instead of returning to ${hex(this.layout.breakpoint)}`);
+    }
+    const result = await this.core.readRegister('r0', { signal });
+    const guard = await this.core.readMemory(this.layout.stackLimit, 4, { signal });
+    const found = new DataView(guard.buffer, guard.byteOffset).getUint32(0, true);
+    if (found !== GUARD) throw new AlgorithmStackError(name, this.layout.stackLimit, found, GUARD);
+    return result;
+  }
+
+  /** Registers and fault status after a misbehaving call (best effort: reads that fail are left out). */
+  async snapshot(): Promise<CoreSnapshot> {
+    const s: CoreSnapshot = {};
+    for (const r of ['pc', 'lr', 'sp', 'xpsr'] as const) s[r] = await this.core.readRegister(r).catch(() => undefined);
+    s.faults = await readFaultStatus(this.core).catch(() => undefined);
+    return s;
+  }
+
+  /** Calls a function and returns r0. */
+  async call(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal): Promise<number> {
+    return this.finish(await this.start(fn, args, timeoutMs, signal), signal);
+  }
+
+  private async callChecked(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const r = await this.call(fn, args, timeoutMs, signal);
+    if (r !== 0) throw new AlgorithmFailedError(FUNCTION_NAMES[fn], this.entry(fn), r, args);
+  }
+
+  private get margin(): number {
+    return this.options.linkMarginMs ?? 1000;
+  }
+
+  private get shortTimeout(): number {
+    return this.options.callTimeoutMs ?? 2000;
+  }
+
+  /** Calls Init(fnc) once per kind of operation, closing the previous one with UnInit. */
+  async init(fnc: number, signal?: AbortSignal): Promise<void> {
+    if (this.initFor === fnc) return;
+    if (this.initFor !== undefined) await this.uninit(signal);
+    if (this.has('init')) await this.callChecked('init', [this.algo.flash.start, this.options.clockHz ?? 0, fnc], this.shortTimeout, signal);
+    this.initFor = fnc;
+  }
+
+  async uninit(signal?: AbortSignal): Promise<void> {
+    if (this.initFor === undefined) return;
+    const fnc = this.initFor;
+    this.initFor = undefined;
+    if (this.has('uninit')) await this.callChecked('uninit', [fnc], this.shortTimeout, signal);
+  }
+
+  /** Throws AlgorithmRangeError unless [address, address+length) is inside the algorithm's flash. */
+  checkRange(address: number, length: number): void {
+    const f = this.algo.flash;
+    if (address < f.start || address + length > f.start + f.size) throw new AlgorithmRangeError(address, length, f, this.algo.name);
+  }
+
+  async eraseSector(address: number, signal?: AbortSignal): Promise<void> {
+    this.checkRange(address, 1);
+    await this.init(FNC_ERASE, signal);
+    await this.callChecked('eraseSector', [address], this.algo.flash.eraseTimeoutMs + this.margin, signal);
+  }
+
+  async eraseChip(signal?: AbortSignal): Promise<void> {
+    await this.init(FNC_ERASE, signal);
+    const t = this.options.chipEraseTimeoutMs ?? Math.max(60000, this.algo.flash.eraseTimeoutMs * 100);
+    await this.callChecked('eraseChip', [], t + this.margin, signal);
+  }
+
+  /**
+   * Programs `data` at `address` page by page. With two page buffers and a core that can
+   * write memory while running, the next page is loaded while ProgramPage runs.
+   */
+  async program(address: number, data: Uint8Array, options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {}): Promise<void> {
+    const { signal } = options;
+    this.checkRange(address, data.length);
+    await this.init(FNC_PROGRAM, signal);
+    const page = this.algo.flash.pageSize;
+    const pages: Array<{ address: number; data: Uint8Array }> = [];
+    for (let off = 0; off < data.length; off += page) {
+      let piece = data.subarray(off, off + page);
+      if (piece.length < page) { const full = new Uint8Array(page).fill(this.algo.flash.erasedValue); full.set(piece); piece = full; }
+      pages.push({ address: address + off, data: piece });
+    }
+    const buffers = this.layout.pageBuffers;
+    const timeout = this.algo.flash.programTimeoutMs + this.margin;
+    const overlap = buffers.length > 1 && this.core.memoryAccessWhileRunning;
+    let done = 0;
+    if (pages.length > 0 && overlap) await this.core.writeMemory(buffers[0], pages[0].data, { signal });
+    for (let i = 0; i < pages.length; i++) {
+      const buf = buffers[i % buffers.length];
+      const p = pages[i];
+      if (!overlap) await this.core.writeMemory(buf, p.data, { signal });
+      const args = [p.address, p.data.length, buf];
+      const started = await this.start('programPage', args, timeout, signal);
+      // While this page programs, load the next one into the other buffer.
+      if (overlap && i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % buffers.length], pages[i + 1].data, { signal });
+      const r = await this.finish(started, signal);
+      if (r !== 0) throw new AlgorithmFailedError('ProgramPage', started.entry, r, args);
+      done += Math.min(page, data.length - i * page);
+      options.onProgress?.(done);
+    }
+  }
+
+  /**
+   * Verifies with the algorithm's Verify function: resolves to the first mismatching
+   * address, or undefined when everything matches.
+   */
+  async verify(address: number, data: Uint8Array, signal?: AbortSignal): Promise<number | undefined> {
+    this.checkRange(address, data.length);
+    await this.init(FNC_VERIFY, signal);
+    const page = this.algo.flash.pageSize;
+    const buf = this.layout.pageBuffers[0];
+    for (let off = 0; off < data.length; off += page) {
+      const piece = data.subarray(off, off + page);
+      await this.core.writeMemory(buf, piece, { signal });
+      const a = address + off;
+      const r = await this.call('verify', [a, piece.length, buf], this.shortTimeout + this.margin, signal);
+      if (r !== a + piece.length) return r;
+    }
+    return undefined;
+  }
+
+  /** UnInit and remove the return breakpoint. */
+  async unload(signal?: AbortSignal): Promise<void> {
+    if (!this.loaded) return;
+    try {
+      await this.uninit(signal);
+    } finally {
+      this.loaded = false;
+      await this.core.clearBreakpoint(this.layout.breakpoint, { signal }).catch(() => undefined);
+    }
+  }
+}
+
+function word(v: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, v >>> 0, true);
+  return b;
+}

@@ -1,0 +1,454 @@
+/**
+ * A GDB remote serial protocol client session: capability negotiation, memory, registers,
+ * breakpoints, execution control, monitor commands, memory map and vFlash. One command at
+ * a time; every wait has a timeout and honours an AbortSignal.
+ */
+import { throwIfAborted } from '../../core/errors.js';
+import { hex } from '../../core/format.js';
+import type { ByteStream } from '../../link/types.js';
+import {
+  binaryWritePrefix, classifyReply, encodeBreakpoint, encodeReadMemory, encodeReadRegister, encodeVFlashErase,
+  encodeWriteMemoryHex, encodeWriteRegister, encodeXferRead, expectNoError, offeredFeatures, parseRegisterHex,
+  parseStopReply, parseSupported, registerHex, vFlashWritePrefix, type ServerFeatures, type StopReply,
+} from './commands.js';
+import { RspConnection, type WireLogEntry } from './connection.js';
+import { GdbErrorReply, GdbProtocolError, GdbUnsupportedError } from './errors.js';
+import { asciiBytes, bytesToAscii, escapedLength, escapeBinary, fromHex, stringToHex, toHex, unescapeBinary } from './packet.js';
+import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters, type MemoryMapRegion, type RegisterInfo } from './xml.js';
+
+export interface GdbClientOptions {
+  /** Time allowed for each reply (ms). */
+  timeoutMs?: number;
+  onWire?: (entry: WireLogEntry) => void;
+  /** Console output the target or server sends while running or in monitor commands. */
+  onConsole?: (text: string) => void;
+  /** Ask for no-ack mode when offered (default true). */
+  noAck?: boolean;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** What a stop reply said, reduced to what callers need. */
+export interface StopInfo {
+  signal: number;
+  reason?: string;
+  /** Register values the T reply carried, by regnum. */
+  registers: Map<number, number>;
+  raw: string;
+}
+
+/** Fallback packet size when a server does not say (GDB's own default is 400 bytes). */
+const DEFAULT_PACKET_SIZE = 400;
+/** Room for the command letter, address, length and framing inside a packet. */
+const HEADER_ROOM = 32;
+
+export class GdbClient {
+  readonly connection: RspConnection;
+  features: ServerFeatures = { flags: new Map() };
+  /** Registers by lower-case name, from the target description. */
+  readonly registers = new Map<string, RegisterInfo>();
+  private orderedRegisters: RegisterInfo[] = [];
+  private binaryWrite: 'unknown' | 'yes' | 'no' = 'unknown';
+  private singleRegister: 'unknown' | 'yes' | 'no' = 'unknown';
+  private readonly timeoutMs: number;
+  private lock: Promise<unknown> = Promise.resolve();
+  /** True while the target runs after c/s (only interrupt and the stop reply are legal). */
+  running = false;
+
+  constructor(stream: ByteStream, private readonly options: GdbClientOptions = {}) {
+    this.connection = new RspConnection(stream, { onWire: options.onWire });
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** Largest packet the server takes. */
+  get packetSize(): number {
+    return this.features.packetSize ?? DEFAULT_PACKET_SIZE;
+  }
+
+  /** Whether the server said it supports `name` (`name+` in qSupported). */
+  supports(name: string): boolean {
+    return this.features.flags.get(name) === true;
+  }
+
+  get offered(): string[] {
+    return offeredFeatures(this.features);
+  }
+
+  /** Serialises commands: the protocol allows one outstanding request. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Sends a command and returns the reply text (latin1; binary replies need unescaping). */
+  request(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<string> {
+    return this.exclusive(() => this.requestUnlocked(payload, what, opts));
+  }
+
+  private async requestUnlocked(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<string> {
+    throwIfAborted(opts.signal, what);
+    if (this.running) throw new GdbProtocolError(`Cannot send ${what} while the target is running.`, { what }, 'Halt the target first.');
+    const wait = { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what };
+    await this.connection.send(payload, wait);
+    return bytesToAscii(await this.connection.receive({ ...wait, what: `the reply to ${what}` }));
+  }
+
+  /** Negotiates features (qSupported, no-ack mode) and reads the register layout. */
+  async connect(opts: CallOptions = {}): Promise<void> {
+    // A '+' first tells stubs that wait for the host's ack that a host is there.
+    await this.connection.sendRaw(asciiBytes('+'));
+    const reply = await this.request('qSupported:multiprocess-;swbreak+;hwbreak+;vContSupported+;xmlRegisters=arm', 'qSupported', opts);
+    this.features = parseSupported(reply);
+    if (this.options.noAck !== false && this.supports('QStartNoAckMode')) {
+      const r = await this.request('QStartNoAckMode', 'QStartNoAckMode', opts);
+      if (r === 'OK') this.connection.noAck = true;
+    }
+    await this.loadRegisterLayout(opts);
+  }
+
+  private async loadRegisterLayout(opts: CallOptions): Promise<void> {
+    let regs: RegisterInfo[] = [];
+    if (this.supports('qXfer:features:read')) {
+      const seen = new Set<string>();
+      let next = 0;
+      const load = async (annex: string): Promise<void> => {
+        if (seen.has(annex)) return;
+        seen.add(annex);
+        const xml = await this.xferRead('features', annex, opts);
+        // Includes appear where they are referenced; registers follow in document order.
+        const parts = xml.split(/(<xi:include[^>]*>)/);
+        for (const part of parts) {
+          const inc = includedFiles(part);
+          if (inc.length) { for (const f of inc) await load(f); continue; }
+          const parsed = parseRegisters(part, next);
+          regs.push(...parsed.registers);
+          next = parsed.nextRegnum;
+        }
+      };
+      await load('target.xml');
+    }
+    if (!regs.some((r) => r.name === 'pc')) regs = [...DEFAULT_ARM_REGISTERS];
+    this.registers.clear();
+    for (const r of regs) if (!this.registers.has(r.name)) this.registers.set(r.name, r);
+    // 'cpsr' on A-profile-style descriptions is the same register as xpsr for our purposes.
+    if (!this.registers.has('xpsr') && this.registers.has('cpsr')) this.registers.set('xpsr', this.registers.get('cpsr')!);
+    this.orderedRegisters = [...this.registers.values()].filter((r, i, a) => a.indexOf(r) === i).sort((a, b) => a.regnum - b.regnum);
+  }
+
+  /** Reads a whole qXfer object (features, memory-map) in packet-sized pieces. */
+  async xferRead(object: string, annex: string, opts: CallOptions = {}): Promise<string> {
+    let out = '';
+    const chunk = Math.max(64, this.packetSize - HEADER_ROOM);
+    for (let offset = 0; ; ) {
+      const cmd = encodeXferRead(object, annex, offset, chunk);
+      const reply = await this.request(cmd, `qXfer:${object}:read ${annex}`, opts);
+      const r = classifyReply(reply);
+      if (r.kind === 'empty') throw new GdbUnsupportedError(`qXfer:${object}:read`, this.offered);
+      if (r.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message);
+      const kind = reply[0];
+      if (kind !== 'm' && kind !== 'l') throw new GdbProtocolError(`Unexpected reply to qXfer:${object}:read: '${reply.slice(0, 40)}'.`, { reply: reply.slice(0, 200) });
+      const data = bytesToAscii(unescapeBinary(asciiBytes(reply.slice(1))));
+      out += data;
+      offset += data.length;
+      if (kind === 'l' || data.length === 0) return out;
+    }
+  }
+
+  /** Why the target is stopped right now ('?'). */
+  async haltReason(opts: CallOptions = {}): Promise<StopInfo> {
+    const reply = await this.request('?', 'halt reason (?)', opts);
+    return this.toStopInfo(reply, '?');
+  }
+
+  private toStopInfo(reply: string, what: string): StopInfo {
+    const s = parseStopReply(reply);
+    if (!s || s.kind === 'output') throw new GdbProtocolError(`Unexpected reply to ${what}: '${reply.slice(0, 60)}'.`, { reply: reply.slice(0, 200) });
+    if (s.kind === 'exited' || s.kind === 'terminated') {
+      throw new GdbProtocolError(`The target ${s.kind === 'exited' ? `exited with status ${s.status}` : `was terminated by signal ${s.signal}`}.`, { reply }, 'The GDB server ended the debug session; restart it.');
+    }
+    const registers = new Map<number, number>();
+    for (const [k, v] of Object.entries(s.pairs)) {
+      if (/^[0-9a-f]+$/i.test(k)) {
+        const val = parseRegisterHex(v);
+        if (val !== undefined) registers.set(parseInt(k, 16), val);
+      }
+    }
+    return { signal: s.signal, reason: s.reason, registers, raw: reply };
+  }
+
+  /** Reads target memory with m packets sized to the server's PacketSize. */
+  readMemory(address: number, length: number, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<Uint8Array> {
+    return this.exclusive(async () => {
+      const out = new Uint8Array(length);
+      const chunk = Math.max(16, Math.floor((this.packetSize - HEADER_ROOM) / 2));
+      for (let done = 0; done < length; ) {
+        const n = Math.min(chunk, length - done);
+        const a = (address + done) >>> 0;
+        const cmd = encodeReadMemory(a, n);
+        const reply = await this.requestUnlocked(cmd, `read of ${n} bytes at ${hex(a)}`, opts);
+        const r = classifyReply(reply);
+        if (r.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message, `The server could not read ${hex(a)}: check that the address is mapped and readable.`);
+        const bytes = r.kind === 'data' ? fromHex(r.text) : undefined;
+        if (!bytes || bytes.length === 0) throw new GdbProtocolError(`The reply to a read at ${hex(a)} is not hex data: '${reply.slice(0, 40)}'.`, { address: a, reply: reply.slice(0, 200) });
+        // Stubs may return fewer bytes than asked (end of a region); carry on from there.
+        out.set(bytes.subarray(0, n), done);
+        done += Math.min(bytes.length, n);
+        opts.onProgress?.(done);
+      }
+      return out;
+    });
+  }
+
+  /** Writes target memory: binary X packets, or hex M packets when the server lacks X. */
+  writeMemory(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      for (let done = 0; done < data.length; ) {
+        const a = (address + done) >>> 0;
+        let n: number;
+        if (this.binaryWrite !== 'no') {
+          n = this.binaryChunk(data, done, this.packetSize - HEADER_ROOM);
+          const piece = data.subarray(done, done + n);
+          const prefix = asciiBytes(binaryWritePrefix(a, n));
+          const escaped = escapeBinary(piece);
+          const payload = new Uint8Array(prefix.length + escaped.length);
+          payload.set(prefix);
+          payload.set(escaped, prefix.length);
+          const reply = await this.requestUnlocked(payload, `binary write of ${n} bytes at ${hex(a)}`, opts);
+          const r = classifyReply(reply);
+          if (r.kind === 'empty') { this.binaryWrite = 'no'; continue; } // X unsupported: retry as M
+          if (r.kind === 'error') throw new GdbErrorReply(`X${a.toString(16)},${n.toString(16)}`, r.errno, r.message, `The server could not write ${hex(a)}: flash needs --algo or vFlash, and the address must be mapped.`);
+          this.binaryWrite = 'yes';
+        } else {
+          n = Math.min(Math.floor((this.packetSize - HEADER_ROOM) / 2), data.length - done);
+          const cmd = encodeWriteMemoryHex(a, toHex(data.subarray(done, done + n)), n);
+          const reply = await this.requestUnlocked(cmd, `write of ${n} bytes at ${hex(a)}`, opts);
+          const r = classifyReply(reply);
+          if (r.kind === 'empty') throw new GdbUnsupportedError('memory writes (X or M packets)', this.offered);
+          if (r.kind === 'error') throw new GdbErrorReply(`M${a.toString(16)},${n.toString(16)}`, r.errno, r.message, `The server could not write ${hex(a)}: flash needs --algo or vFlash, and the address must be mapped.`);
+        }
+        done += n;
+        opts.onProgress?.(done);
+      }
+    });
+  }
+
+  /** How many bytes from `start` fit in `room` bytes once escaped. */
+  private binaryChunk(data: Uint8Array, start: number, room: number): number {
+    let n = 0;
+    let used = 0;
+    while (start + n < data.length) {
+      const cost = escapedLength(data, start + n, start + n + 1);
+      if (used + cost > room) break;
+      used += cost;
+      n++;
+    }
+    return Math.max(1, n);
+  }
+
+  /** Which binary-write flavour the server turned out to take. */
+  get memoryWritePacket(): 'X' | 'M' | 'unknown' {
+    return this.binaryWrite === 'yes' ? 'X' : this.binaryWrite === 'no' ? 'M' : 'unknown';
+  }
+
+  register(name: string): RegisterInfo {
+    const r = this.registers.get(name.toLowerCase());
+    if (!r) throw new GdbUnsupportedError(`register '${name}'`, [...this.registers.keys()], `The target description has no register '${name}'; it lists: ${[...this.registers.keys()].join(', ')}.`);
+    return r;
+  }
+
+  /** Reads one register (p, or g when p is not supported). */
+  async readRegister(name: string, opts: CallOptions = {}): Promise<number> {
+    const reg = this.register(name);
+    if (this.singleRegister !== 'no') {
+      const reply = await this.request(encodeReadRegister(reg.regnum), `read of register ${name}`, opts);
+      const r = expectNoError(`p${reg.regnum.toString(16)}`, reply);
+      if (r.kind === 'data') {
+        this.singleRegister = 'yes';
+        const v = parseRegisterHex(r.text.slice(0, 8));
+        if (v === undefined) throw new GdbProtocolError(`The server returned no value for register ${name}: '${r.text}'.`, { register: name, reply: r.text });
+        return v;
+      }
+      this.singleRegister = 'no';
+    }
+    const all = await this.readAllRegisters(opts);
+    const v = all.get(reg.regnum);
+    if (v === undefined) throw new GdbProtocolError(`The g reply does not include register ${name}.`, { register: name });
+    return v;
+  }
+
+  /** Reads the g block: every register in regnum order (32-bit registers only are decoded). */
+  async readAllRegisters(opts: CallOptions = {}): Promise<Map<number, number>> {
+    const reply = await this.request('g', 'read of all registers (g)', opts);
+    const r = expectNoError('g', reply);
+    if (r.kind !== 'data') throw new GdbUnsupportedError('reading registers (p or g packets)', this.offered);
+    const out = new Map<number, number>();
+    let pos = 0;
+    for (const reg of this.orderedRegisters) {
+      const width = (reg.bitsize / 8) * 2;
+      if (pos + width > r.text.length) break;
+      if (reg.bitsize === 32) {
+        const v = parseRegisterHex(r.text.slice(pos, pos + width));
+        if (v !== undefined) out.set(reg.regnum, v);
+      }
+      pos += width;
+    }
+    return out;
+  }
+
+  /**
+   * Writes several registers with one g read and one G write. Resolves false (nothing
+   * written) when the server does not take G, so the caller can fall back to P.
+   */
+  async writeRegisterBlock(values: Map<number, number>, opts: CallOptions = {}): Promise<boolean> {
+    const reply = await this.request('g', 'read of all registers (g)', opts);
+    const r = expectNoError('g', reply);
+    if (r.kind !== 'data') return false;
+    let text = r.text;
+    let pos = 0;
+    const pending = new Map(values);
+    for (const reg of this.orderedRegisters) {
+      const width = (reg.bitsize / 8) * 2;
+      if (pos + width > text.length) break;
+      const v = pending.get(reg.regnum);
+      if (v !== undefined && reg.bitsize === 32) {
+        text = text.slice(0, pos) + registerHex(v) + text.slice(pos + width);
+        pending.delete(reg.regnum);
+      }
+      pos += width;
+    }
+    if (pending.size > 0) return false;
+    const back = classifyReply(await this.request(`G${text}`, 'write of all registers (G)', opts));
+    if (back.kind === 'error' || back.kind === 'empty') return false;
+    return true;
+  }
+
+  /** Writes one register with P. */
+  async writeRegister(name: string, value: number, opts: CallOptions = {}): Promise<void> {
+    const reg = this.register(name);
+    const cmd = encodeWriteRegister(reg.regnum, registerHex(value, reg.bitsize / 8));
+    const reply = await this.request(cmd, `write of register ${name}`, opts);
+    const r = expectNoError(cmd, reply);
+    if (r.kind === 'empty') throw new GdbUnsupportedError('writing registers (P packet)', this.offered);
+  }
+
+  /** Inserts (or removes) a software (type 0) or hardware (type 1) breakpoint. */
+  async breakpoint(insert: boolean, address: number, type: 0 | 1 = 0, opts: CallOptions = {}): Promise<void> {
+    const cmd = encodeBreakpoint(insert, type, address);
+    const reply = await this.request(cmd, `${insert ? 'insert' : 'remove'} breakpoint at ${hex(address)}`, opts);
+    const r = expectNoError(cmd, reply);
+    if (r.kind === 'empty') throw new GdbUnsupportedError(`${type === 0 ? 'software' : 'hardware'} breakpoints (Z${type})`, this.offered);
+  }
+
+  /** Resumes the target (c, or s to step); the stop reply comes through {@link waitForStop}. */
+  resume(step = false, opts: CallOptions = {}): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.running) return;
+      const what = step ? 'step (s)' : 'continue (c)';
+      await this.connection.send(step ? 's' : 'c', { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what });
+      this.running = true;
+    });
+  }
+
+  /**
+   * Waits for the stop reply after {@link resume}; console output (O packets) goes to
+   * onConsole. Rejects with TimeoutError if the target keeps running; the target is then
+   * still running (call {@link interrupt}).
+   */
+  async waitForStop(opts: CallOptions & { timeoutMs: number }): Promise<StopInfo> {
+    const deadline = Date.now() + opts.timeoutMs;
+    for (;;) {
+      const left = Math.max(1, deadline - Date.now());
+      const reply = bytesToAscii(await this.connection.receive({ timeoutMs: left, signal: opts.signal, what: 'the target to halt' }));
+      const s: StopReply | undefined = parseStopReply(reply);
+      if (s?.kind === 'output') { this.options.onConsole?.(s.text); continue; }
+      this.running = false;
+      return this.toStopInfo(reply, 'continue');
+    }
+  }
+
+  /** Asks a running target to stop (0x03) and waits for the stop reply. */
+  async interrupt(opts: CallOptions = {}): Promise<StopInfo> {
+    if (!this.running) return this.haltReason(opts);
+    await this.connection.interrupt();
+    return this.waitForStop({ ...opts, timeoutMs: opts.timeoutMs ?? this.timeoutMs });
+  }
+
+  /** Runs a server monitor command (qRcmd) and returns its console output. */
+  async monitor(command: string, opts: CallOptions = {}): Promise<string> {
+    return this.exclusive(async () => {
+      const what = `monitor '${command}'`;
+      const wait = { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what };
+      await this.connection.send(`qRcmd,${stringToHex(command)}`, wait);
+      let output = '';
+      for (;;) {
+        const reply = bytesToAscii(await this.connection.receive({ ...wait, what: `the reply to ${what}` }));
+        const s = parseStopReply(reply);
+        if (s?.kind === 'output') { output += s.text; continue; }
+        const r = classifyReply(reply);
+        if (r.kind === 'empty') throw new GdbUnsupportedError('monitor commands (qRcmd)', this.offered);
+        if (r.kind === 'error') throw new GdbErrorReply(what, r.errno, output.trim() || r.message, `The server did not accept '${command}'; see its output.`);
+        if (r.kind === 'data') output += fromHex(r.text) ? new TextDecoder().decode(fromHex(r.text)) : r.text;
+        return output;
+      }
+    });
+  }
+
+  /** The server's memory map, or undefined when it publishes none. */
+  async memoryMap(opts: CallOptions = {}): Promise<MemoryMapRegion[] | undefined> {
+    if (!this.supports('qXfer:memory-map:read')) return undefined;
+    return parseMemoryMap(await this.xferRead('memory-map', '', opts));
+  }
+
+  /** vFlashErase over [address, address+length): must cover whole blocks of the map. */
+  async flashErase(address: number, length: number, opts: CallOptions = {}): Promise<void> {
+    const cmd = encodeVFlashErase(address, length);
+    const r = expectNoError(cmd, await this.request(cmd, `flash erase at ${hex(address)}`, opts));
+    if (r.kind === 'empty') throw new GdbUnsupportedError('flash erase (vFlashErase)', this.offered);
+  }
+
+  /** vFlashWrite of `data` at `address`, split to the packet size. */
+  async flashWrite(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<void> {
+    for (let done = 0; done < data.length; ) {
+      const a = (address + done) >>> 0;
+      const n = this.binaryChunk(data, done, this.packetSize - HEADER_ROOM);
+      const prefix = asciiBytes(vFlashWritePrefix(a));
+      const escaped = escapeBinary(data.subarray(done, done + n));
+      const payload = new Uint8Array(prefix.length + escaped.length);
+      payload.set(prefix);
+      payload.set(escaped, prefix.length);
+      const reply = await this.request(payload, `flash write of ${n} bytes at ${hex(a)}`, opts);
+      if (reply === 'E.memtype') throw new GdbErrorReply(`vFlashWrite:${a.toString(16)}`, 0, 'not flash memory', `${hex(a)} is not in a flash region of the server's memory map.`);
+      const r = expectNoError(`vFlashWrite:${a.toString(16)}`, reply);
+      if (r.kind === 'empty') throw new GdbUnsupportedError('flash write (vFlashWrite)', this.offered);
+      done += n;
+      opts.onProgress?.(done);
+    }
+  }
+
+  /** vFlashDone: the server finishes buffered flash writes. */
+  async flashDone(opts: CallOptions = {}): Promise<void> {
+    const r = expectNoError('vFlashDone', await this.request('vFlashDone', 'flash done', { ...opts, timeoutMs: opts.timeoutMs ?? Math.max(this.timeoutMs, 60000) }));
+    if (r.kind === 'empty') throw new GdbUnsupportedError('vFlashDone', this.offered);
+  }
+
+  /** Detaches (D): the target resumes and the server may accept another client. */
+  async detach(opts: CallOptions = {}): Promise<void> {
+    if (this.connection.closed) return;
+    if (this.running) await this.interrupt(opts).catch(() => undefined);
+    await this.request('D', 'detach', opts).catch(() => undefined);
+  }
+
+  /** Kills the target (k); many servers close the connection without a reply. */
+  async kill(): Promise<void> {
+    if (this.connection.closed) return;
+    await this.connection.send('k', { timeoutMs: 1000, what: 'kill' }).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

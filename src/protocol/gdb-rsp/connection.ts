@@ -1,0 +1,167 @@
+/**
+ * The packet layer of a GDB session over any ByteStream: sends framed packets, handles
+ * acknowledgements and retransmission (until no-ack mode is on), and hands received
+ * packets to one waiting reader at a time. Commands are serialised by the client above.
+ */
+import { CancelledError, TimeoutError } from '../../core/errors.js';
+import { LinkClosedError } from '../../link/byte-reader.js';
+import type { ByteStream } from '../../link/types.js';
+import { GdbProtocolError } from './errors.js';
+import { bytesToAscii, encodePacket, INTERRUPT_BYTE, PacketDecoder, type RspEvent } from './packet.js';
+
+/** One line of the wire log, for `--verbose` output and recorded-exchange tests. */
+export interface WireLogEntry {
+  dir: 'send' | 'recv';
+  text: string;
+}
+
+export interface ConnectionOptions {
+  /** Retransmissions after a NAK or a missing ACK before giving up. */
+  retries?: number;
+  /** Called with each frame sent/received (payloads shortened to 200 chars). */
+  onWire?: (entry: WireLogEntry) => void;
+}
+
+interface Waiter {
+  accept: (e: RspEvent) => boolean;
+  resolve: (e: RspEvent) => void;
+  reject: (err: Error) => void;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  what: string;
+}
+
+export class RspConnection {
+  private readonly decoder = new PacketDecoder();
+  private readonly queue: RspEvent[] = [];
+  private waiter?: Waiter;
+  private closedError?: Error;
+  /** True once QStartNoAckMode was accepted: no more + / - on the wire. */
+  noAck = false;
+  private readonly retries: number;
+  /** Bytes sent and received, for benchmarks. */
+  readonly counters = { bytesSent: 0, bytesReceived: 0, packetsSent: 0 };
+
+  constructor(private readonly stream: ByteStream, private readonly options: ConnectionOptions = {}) {
+    this.retries = options.retries ?? 3;
+    stream.onData((chunk) => {
+      this.counters.bytesReceived += chunk.length;
+      for (const e of this.decoder.push(chunk)) this.deliver(e);
+    });
+    stream.onClose((err) => {
+      this.closedError = new LinkClosedError(err);
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.reject(this.closedError);
+    });
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  private deliver(e: RspEvent): void {
+    if (e.type === 'packet') {
+      this.log('recv', e.checksumOk ? bytesToAscii(e.payload) : `(bad checksum) ${bytesToAscii(e.raw)}`);
+      if (!this.noAck) void this.rawWrite(new Uint8Array([e.checksumOk ? 0x2b : 0x2d])).catch(() => undefined);
+      if (!e.checksumOk) return; // the server retransmits after our '-'
+    }
+    if (e.type === 'notification') return; // non-stop notifications: not used in all-stop mode
+    const w = this.waiter;
+    if (w && w.accept(e)) {
+      this.waiter = undefined;
+      w.resolve(e);
+    } else if (e.type === 'packet') this.queue.push(e);
+    // stray acks while nobody waits for one are dropped
+  }
+
+  private log(dir: 'send' | 'recv', text: string): void {
+    this.options.onWire?.({ dir, text: text.length > 200 ? `${text.slice(0, 200)}…(${text.length})` : text });
+  }
+
+  private async rawWrite(data: Uint8Array): Promise<void> {
+    if (this.closedError) throw this.closedError;
+    this.counters.bytesSent += data.length;
+    await this.stream.write(data);
+  }
+
+  /** Waits for the next event that `accept` takes (queued packets first). */
+  private next(accept: (e: RspEvent) => boolean, opts: WaitOptions): Promise<RspEvent> {
+    const idx = this.queue.findIndex(accept);
+    if (idx >= 0) return Promise.resolve(this.queue.splice(idx, 1)[0]);
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (opts.signal?.aborted) return Promise.reject(new CancelledError(undefined, opts.signal.reason));
+    return new Promise<RspEvent>((resolve, reject) => {
+      const finish = () => { clearTimeout(timer); opts.signal?.removeEventListener('abort', onAbort); if (this.waiter === waiter) this.waiter = undefined; };
+      const onAbort = () => { finish(); reject(new CancelledError(undefined, opts.signal?.reason)); };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new TimeoutError(`The GDB server did not answer within ${opts.timeoutMs} ms (waiting for ${opts.what}).`, {
+          hint: 'Check HOST:PORT, that the server is running and that no other debugger is connected; a running target answers only after it halts.',
+          context: { timeoutMs: opts.timeoutMs, what: opts.what },
+        }));
+      }, opts.timeoutMs);
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const waiter: Waiter = { accept, resolve: (e) => { finish(); resolve(e); }, reject: (err) => { finish(); reject(err); } };
+      this.waiter = waiter;
+    });
+  }
+
+  /**
+   * Sends one framed packet and, in ack mode, waits for '+' (retransmitting after '-' or
+   * silence). Resolves once the server has the packet.
+   */
+  async send(payload: Uint8Array | string, opts: WaitOptions): Promise<void> {
+    const frame = encodePacket(payload);
+    const text = typeof payload === 'string' ? payload : bytesToAscii(payload);
+    for (let attempt = 0; ; attempt++) {
+      this.log('send', text);
+      this.counters.packetsSent++;
+      await this.rawWrite(frame);
+      if (this.noAck) return;
+      let ev: RspEvent;
+      try {
+        ev = await this.next((e) => e.type === 'ack' || e.type === 'nak', { ...opts, what: `acknowledgement of ${opts.what}` });
+      } catch (e) {
+        if (e instanceof TimeoutError && attempt < this.retries) continue;
+        throw e;
+      }
+      if (ev.type === 'ack') return;
+      if (attempt >= this.retries) {
+        throw new GdbProtocolError(`The GDB server rejected the packet for ${opts.what} ${attempt + 1} times (bad checksum).`, { what: opts.what, attempts: attempt + 1 },
+          'The link corrupts data: check the serial settings or the network path.');
+      }
+    }
+  }
+
+  /** Waits for the next reply packet (payload as received: RLE expanded, still escaped). */
+  async receive(opts: WaitOptions): Promise<Uint8Array> {
+    const ev = await this.next((e) => e.type === 'packet', opts);
+    return (ev as Extract<RspEvent, { type: 'packet' }>).payload;
+  }
+
+  /** Sends the out-of-band interrupt byte (0x03); the stop reply arrives as a packet. */
+  async interrupt(): Promise<void> {
+    this.log('send', '^C');
+    await this.rawWrite(new Uint8Array([INTERRUPT_BYTE]));
+  }
+
+  /** Sends bytes without framing (used for the initial '+' some stubs expect). */
+  async sendRaw(data: Uint8Array): Promise<void> {
+    await this.rawWrite(data);
+  }
+
+  /** Drops queued packets (stale replies before a fresh command). */
+  discardQueued(): number {
+    const n = this.queue.length;
+    this.queue.length = 0;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.stream.close();
+  }
+}
