@@ -87,7 +87,7 @@ export class Stm32UartSession {
   async init(): Promise<void> {
     this.reader.discard();
     for (let attempt = 1; attempt <= 2; attempt++) {
-      await this.reader.write(new Uint8Array([INIT]));
+      await this.send(new Uint8Array([INIT]));
       try {
         const b = await this.readAnswerByte(this.timeouts.initMs, 'answer to 0x7F');
         if (b === ACK) { this.alreadyInitialised = false; return; }
@@ -271,17 +271,17 @@ export class Stm32UartSession {
     let answered = false;
     // Up to the longest frame (Extended Erase with 511 pages: 1025 bytes) in 16-byte steps.
     for (let sent = 0; sent < 1040 && !answered; sent += 16) {
-      await this.reader.write(new Uint8Array(16).fill(0xff));
+      await this.send(new Uint8Array(16).fill(0xff));
       answered = await this.drain(quiet);
     }
     if (answered) {
       for (let i = 0; i < 3; i++) {
-        await this.reader.write(new Uint8Array([0xff]));
+        await this.send(new Uint8Array([0xff]));
         if (await this.drain(quiet)) return;
       }
       return;
     }
-    await this.reader.write(new Uint8Array([INIT]));
+    await this.send(new Uint8Array([INIT]));
     let b: number;
     try {
       b = await this.readAnswerByte(this.timeouts.initMs, 'answer to 0x7F while resynchronising');
@@ -328,8 +328,13 @@ export class Stm32UartSession {
     await this.ack(code, 'command', this.timeouts.ackMs);
   }
 
-  private send(bytes: Uint8Array): Promise<void> {
-    return this.reader.write(bytes);
+  /** Writes; a transport failure (port unplugged, peer gone) becomes LinkClosedError. */
+  private async send(bytes: Uint8Array): Promise<void> {
+    try {
+      await this.reader.write(bytes);
+    } catch (e) {
+      throw e instanceof FlashwrightError ? e : new LinkClosedError(e);
+    }
   }
 
   private readBytes(n: number, what: string): Promise<Uint8Array> {

@@ -1,0 +1,148 @@
+import { describe, it, expect } from 'vitest';
+import { writeImage, verifyImage, readMemoryRange, eraseRange } from '../../src/flash/engine.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
+import { findTargetById } from '../../src/target/lookup.js';
+import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { parseLineSequence } from '../../src/link/line-sequence.js';
+import { Cmd } from '../../src/protocol/stm32-uart/commands.js';
+import { pattern, programmer, rig } from './helpers.js';
+
+const FLASH = 0x08000000;
+const image = (data: Uint8Array, address = FLASH) => MemoryImage.fromSegments([{ address, data }]);
+
+describe('Stm32UartProgrammer with the flash engine', () => {
+  it('identifies the F103 and reports bootloader facts for `info`', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    const dev = await p.connect();
+    expect(dev.target.name).toBe('STM32F103xB');
+    expect(dev.ids).toEqual({ pid: 0x410, bootloader: 'v2.2' });
+    expect(dev.protection).toEqual({ readProtected: false, description: 'RDP level 0 (open)' });
+    expect(dev.details).toMatchObject({ eraseCommand: 'Erase (0x43)', checksum: false, memoryMapFrom: 'built-in target' });
+    expect(p.digest).toBeUndefined();
+    await p.close();
+  });
+
+  it('writes and verifies by read-back on the F103 (Erase 0x43), leaving the flash exact', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    r.sim.flash.program(FLASH + 0x1000, new Uint8Array(16).fill(0x42)); // old firmware: erase needed there
+    const dev = await p.connect();
+    const data = pattern(5000, 3);
+    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { run: true });
+    expect(s.sectorsErased).toBe(1); // blank pages need no erase; the engine learned that by reading back
+    expect(s.verify).toBe('readback');
+    expect(r.sim.flash.read(FLASH + 0x400, 5000)).toEqual(data);
+    expect(r.sim.flash.isErased(FLASH, 0x400)).toBe(true);
+    expect(r.sim.commandCounts.get(Cmd.Erase)).toBeGreaterThan(0);
+    expect(r.sim.lastGo).toBe(FLASH + 0x400);
+    expect(r.sim.state).toBe('running');
+  });
+
+  it('uses Extended Erase and Get Checksum on the L476, skipping unchanged pages on a re-flash', async () => {
+    const r = rig('stm32l476xg');
+    const p = programmer(r);
+    const dev = await p.connect();
+    const data = pattern(64 * 1024, 5);
+    const first = await writeImage(p, dev, image(data));
+    expect(first.verify).toBe('digest');
+    expect(first.sectorsErased).toBe(0); // the checksum says the pages are blank
+    const writes = r.sim.commandCounts.get(Cmd.WriteMemory);
+    const changed = data.slice();
+    changed[0x2345] ^= 0xff;
+    const second = await writeImage(p, dev, image(changed));
+    expect(second.sectorsErased).toBe(1);
+    expect(second.sectorsSkipped).toBe(31);
+    expect(r.sim.commandCounts.get(Cmd.WriteMemory)! - writes!).toBe(8); // one 2 KiB page in 256-byte blocks
+    expect(r.sim.flash.read(FLASH, data.length)).toEqual(changed);
+    expect(r.sim.commandCounts.get(Cmd.ExtendedErase)).toBeGreaterThan(0);
+    const v = await verifyImage(p, dev, image(changed));
+    expect(v.method).toBe('digest');
+  });
+
+  it('writes across the F407 non-uniform sectors and reads back through the engine', async () => {
+    const r = rig('stm32f407xg');
+    const p = programmer(r);
+    const dev = await p.connect();
+    const data = pattern(80 * 1024, 9);
+    await writeImage(p, dev, image(data, FLASH + 0xc000));
+    expect(await readMemoryRange(p, dev, FLASH + 0xc000, data.length)).toEqual(data);
+    const e = await eraseRange(p, dev, { address: FLASH + 0x10000, length: 0x10000 });
+    expect(e).toBeDefined();
+    expect(r.sim.flash.isErased(FLASH + 0x10000, 0x10000)).toBe(true);
+  });
+
+  it('explains read protection and removes it only with unprotect (mass erase)', async () => {
+    const r = rig('stm32f103xb', { readProtected: true });
+    r.sim.flash.program(FLASH, new Uint8Array([1, 2, 3, 4]));
+    const p = programmer(r);
+    const dev = await p.connect();
+    expect(dev.protection?.readProtected).toBe(true);
+    const err = await writeImage(p, dev, image(pattern(1024)), { preserve: false, skipUnchanged: false }).catch((e) => e);
+    const root = err.code === 'STM32_READ_PROTECTED' ? err : err.cause;
+    expect(root.code).toBe('STM32_READ_PROTECTED');
+    expect(root.hint).toMatch(/--unprotect/);
+    expect(root.hint).toMatch(/MASS-ERASES/);
+    expect(r.sim.readProtected).toBe(true);
+    expect([...r.sim.flash.read(FLASH, 4)]).toEqual([1, 2, 3, 4]);
+
+    const p2 = programmer(r, { unprotect: true });
+    const dev2 = await p2.connect();
+    expect(dev2.protection?.readProtected).toBe(false);
+    expect(r.sim.readProtected).toBe(false);
+    await writeImage(p2, dev2, image(pattern(1024)));
+    expect(r.sim.flash.read(FLASH, 1024)).toEqual(pattern(1024));
+    await p2.enableReadProtection();
+    expect(r.sim.readProtected).toBe(true);
+  });
+
+  it('names an unknown product ID and accepts a user-supplied target', async () => {
+    const profile = { ...STM32_SIM_PROFILES.stm32f103xb, pid: 0x999 };
+    const target = findTargetById('stm32Pid', 0x410)!;
+    const r = rig('stm32f103xb', { profile, target });
+    const err = await programmer(r).connect().catch((e) => e);
+    expect(err.code).toBe('STM32_UNKNOWN_PID');
+    expect(err.message).toContain('0x999');
+    expect(err.hint).toMatch(/--target/);
+    const dev = await programmer(r, { target }).connect();
+    expect(dev.details?.memoryMapFrom).toBe('user (--target)');
+  });
+
+  it('falls back to the AN2606 table for a PID without a built-in target', async () => {
+    const profile = { ...STM32_SIM_PROFILES.stm32f103xb, pid: 0x412 };
+    const r = rig('stm32f103xb', { profile, target: findTargetById('stm32Pid', 0x410)! });
+    const dev = await programmer(r).connect();
+    expect(dev.target.name).toBe('STM32 PID 0x412');
+    expect(dev.target.regions.find((x) => x.kind === 'flash')?.size).toBe(32 * 1024);
+    expect(dev.details?.memoryMapFrom).toBe('AN2606 device table');
+  });
+
+  it('reports what was erased and written when the link is lost mid-write', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    const dev = await p.connect();
+    let blocks = 0;
+    const write = r.pipe.host.write.bind(r.pipe.host);
+    r.pipe.host.write = async (d) => {
+      if (d.length > 200 && ++blocks === 10) { await r.pipe.device.close(); }
+      return write(d);
+    };
+    const err = await writeImage(p, dev, image(pattern(8 * 1024)), { skipUnchanged: false }).catch((e) => e);
+    expect(err.code).toBe('FLASH_INTERRUPTED');
+    expect(err.context.erased.length).toBe(8);
+    expect(err.context.programmed.length).toBeGreaterThan(0);
+    expect(err.context.pending.length).toBeGreaterThan(0);
+    expect(err.cause.code, String(err.cause?.message)).toBe('LINK_CLOSED');
+  });
+
+  it('enters the bootloader through an entry sequence on a DTR/RTS-wired board', async () => {
+    const r = rig('stm32f103xb', { wiring: { reset: { line: 'rts', assertedWhen: true }, boot0: { line: 'dtr', highWhen: false } } });
+    // The board starts running its application (BOOT0 low).
+    await r.pipe.host.setSignals!({ dtr: true, rts: true });
+    await r.pipe.host.setSignals!({ rts: false });
+    expect(r.sim.state).toBe('running');
+    const p = programmer(r, { entry: parseLineSequence('rts-reset-dtr-boot0', 'entry').map((s) => (s.kind === 'wait' ? { kind: 'wait', ms: 1 } : s)) });
+    const dev = await p.connect();
+    expect(dev.ids.pid).toBe(0x410);
+  });
+});
