@@ -6,3 +6,4 @@ export * from './properties.js';
 export * from './transport.js';
 export * from './hid.js';
 export * from './session.js';
+export * from './memory-map.js';

@@ -1,0 +1,212 @@
+/**
+ * NXP MCUboot / KBOOT as a Programmer (UART or USB-HID): connect (ping, properties, packet
+ * size), memory map from the device merged with the built-in target, security detected and
+ * explained (unsecure only when told: backdoor key or FlashEraseAllUnsecure), i.MX RT
+ * FlexSPI NOR configured from an option word before 0x60000000 is touched, erase by region,
+ * WriteMemory in MaxPacketSize chunks, ReadMemory for verify, Reset to start the application.
+ */
+import { FlashwrightError, throwIfAborted } from '../core/errors.js';
+import { formatSize, hex } from '../core/format.js';
+import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
+import { commandAvailable, CommandTag, MemoryId, McubootSession, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
+import type { TargetDescription } from '../target/types.js';
+import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
+
+export interface McubootProgrammerOptions {
+  transport: McubootTransport;
+  /** The built-in or user target (`--target`); merged with what the device reports. */
+  target?: TargetDescription;
+  /** Mass-erase a secured Kinetis with FlashEraseAllUnsecure (`--unsecure`). */
+  unsecure?: boolean;
+  /** 8-byte backdoor key for FlashSecurityDisable (`--backdoor-key`). */
+  backdoorKey?: Uint8Array;
+  /** FlexSPI NOR option words (`--flexspi-option 0xC0000007`): configure memory 9 on connect. */
+  flexspiOption?: number[];
+  /** RAM address for the option block (default 0x2000 when RAM is there, as NXP's examples). */
+  flexspiConfigAddress?: number;
+  /** Upper bound for the data packet size (default: what the device allows). */
+  maxPacketSize?: number;
+  /** Close the transport on close() (default true). */
+  closeTransport?: boolean;
+  /** How often PING is tried on connect (UART), default 3. */
+  pingAttempts?: number;
+}
+
+/** The device is secure and the user asked neither --unsecure nor --backdoor-key. */
+export class McubootSecureError extends FlashwrightError {
+  constructor(operation: string) {
+    super('MCUBOOT_SECURE', `The device is secure (FlashSecurityState = secure), so its bootloader refuses to ${operation}.`, {
+      hint: 'Pass --backdoor-key KEY if the flash configuration field enables the backdoor, or --unsecure to mass-erase the chip (FlashEraseAllUnsecure); this erases ALL flash.',
+      context: { operation },
+    });
+  }
+}
+
+export class McubootProgrammer implements Programmer {
+  readonly kind = 'mcuboot';
+  readonly session: McubootSession;
+  readonly eraseChip?: (options?: OperationOptions) => Promise<void>;
+  private properties?: DeviceProperties;
+  private info?: DeviceInfo;
+
+  constructor(private readonly options: McubootProgrammerOptions) {
+    this.session = new McubootSession(options.transport);
+    this.eraseChip = async (opts) => {
+      throwIfAborted(opts?.signal);
+      if (!this.info?.target.regions.some((r) => r.kind === 'flash')) {
+        throw new FlashwrightError('MCUBOOT_NO_INTERNAL_FLASH', 'This device has no internal flash to mass-erase.', { hint: 'Erase the external memory by sectors instead.' });
+      }
+      await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
+      opts?.onProgress?.(1);
+    };
+  }
+
+  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
+    const { signal } = options;
+    const log: string[] = [];
+    let ping: string | undefined;
+    if (this.options.transport instanceof UartTransport) {
+      const attempts = this.options.pingAttempts ?? 3;
+      for (let i = 1; ; i++) {
+        try {
+          const p = (await this.session.ping({ signal }))!;
+          ping = `${p.name}${p.major}.${p.minor}.${p.bugfix}`;
+          break;
+        } catch (e) {
+          if (i >= attempts || signal?.aborted) {
+            throw new FlashwrightError('MCUBOOT_NO_PING', `The device did not answer ${attempts} pings: no MCUboot bootloader is listening.`, {
+              hint: 'Put the chip into its bootloader (ISP pin / boot mode pins, then reset), check TX/RX and the baud rate (--baud); i.MX RT in serial-download mode needs the flashloader loaded first.',
+              context: { attempts }, cause: e,
+            });
+          }
+        }
+      }
+    }
+    let props = await readDeviceProperties(this.session, { signal });
+    this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity));
+    if (props.secure) {
+      if (this.options.backdoorKey) {
+        await this.session.flashSecurityDisable(this.options.backdoorKey, { signal });
+        log.push('Unlocked with the backdoor key (FlashSecurityDisable); the chip is secure again after reset.');
+      } else if (this.options.unsecure) {
+        await this.session.flashEraseAllUnsecure({ signal, timeoutMs: 60_000 });
+        log.push('Mass-erased the chip with FlashEraseAllUnsecure; FSEC is now 0xFE (unsecure).');
+      }
+      if (this.options.backdoorKey || this.options.unsecure) props = await readDeviceProperties(this.session, { signal });
+    }
+    if (this.options.flexspiOption && props.flexspi?.configured !== true) {
+      await this.configureFlexspi(this.options.flexspiOption, props, signal);
+      log.push(`Configured FlexSPI NOR with option ${this.options.flexspiOption.map((w) => hex(w)).join(' ')}.`);
+      props = await readDeviceProperties(this.session, { signal });
+    }
+    this.properties = props;
+    const target = buildDeviceTarget(props, this.options.target);
+    const unconfigured = target.regions.filter((r) => r.needsConfiguration && !(r.kind === 'external-nor' && props.flexspi?.configured)).map((r) => r.name);
+    this.info = {
+      target,
+      ids: { bootloader: props.version ?? 'unknown', ...(ping ? { protocol: ping } : {}), ...(props.sdid !== undefined ? { sdid: props.sdid } : {}) },
+      protection: {
+        readProtected: props.secure === true,
+        description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases' : 'unsecure',
+      },
+      details: {
+        transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, properties: props.formatted,
+        ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}), ...(log.length ? { actions: log } : {}),
+      },
+    };
+    return this.info;
+  }
+
+  /** The regions that still need configuring (pass to the engine as `unconfigured`). */
+  get unconfiguredRegions(): ReadonlySet<string> {
+    return new Set((this.info?.details?.unconfiguredRegions as string[] | undefined) ?? []);
+  }
+
+  async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    this.guard('read memory', CommandTag.ReadMemory);
+    return this.session.readMemory(address, length, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 2000 + length / 4 });
+  }
+
+  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    this.guard('erase flash', CommandTag.FlashEraseRegion);
+    let done = 0;
+    for (const run of mergeRuns(sectors)) {
+      throwIfAborted(options.signal);
+      await this.session.flashEraseRegion(run.address, run.size, this.memoryIdOf(run.address), { signal: options.signal, timeoutMs: 5000 + run.count * 500 });
+      done += run.count;
+      options.onProgress?.(done);
+    }
+  }
+
+  async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    this.guard('program flash', CommandTag.WriteMemory);
+    await this.session.writeMemory(address, data, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 5000 });
+  }
+
+  async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    this.guard('write memory', CommandTag.WriteMemory);
+    await this.session.writeMemory(address, data, MemoryId.Internal, { signal: options.signal, onProgress: options.onProgress });
+  }
+
+  /** MCUboot starts the application by resetting (the bootloader boots a valid image); the address is not needed. */
+  async run(_address?: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.session.reset({ signal: options.signal });
+  }
+
+  async close(): Promise<void> {
+    if (this.options.closeTransport ?? true) await this.options.transport.close();
+  }
+
+  private async configureFlexspi(words: number[], props: DeviceProperties, signal?: AbortSignal): Promise<void> {
+    const at = this.options.flexspiConfigAddress ?? scratchAddress(props, this.options.target);
+    if (words.length === 1) await this.session.fillMemory(at, 4, words[0], { signal });
+    else {
+      const block = new Uint8Array(words.length * 4);
+      words.forEach((w, i) => new DataView(block.buffer).setUint32(i * 4, w, true));
+      await this.session.writeMemory(at, block, MemoryId.Internal, { signal });
+    }
+    try {
+      await this.session.configureMemory(MemoryId.FlexSpiNor, at, { signal, timeoutMs: 10_000 });
+    } catch (e) {
+      if (e instanceof McubootStatusError) Object.assign(e.context, { optionWords: words.map((w) => hex(w)), configAddress: at });
+      throw e;
+    }
+  }
+
+  private memoryIdOf(address: number): number {
+    const r = this.info?.target.regions.find((x) => address >= x.start && address < x.start + x.size);
+    return r?.kind === 'external-nor' ? MemoryId.FlexSpiNor : MemoryId.Internal;
+  }
+
+  private guard(operation: string, tag: number): void {
+    if (!this.info || !this.properties) throw new FlashwrightError('MCUBOOT_NOT_CONNECTED', `Cannot ${operation} before connect().`, { hint: 'Call connect() first.' });
+    if (this.properties.secure) throw new McubootSecureError(operation);
+    const mask = this.properties.availableCommands;
+    if (mask !== undefined && !commandAvailable(mask, tag)) {
+      throw new FlashwrightError('MCUBOOT_COMMAND_UNAVAILABLE', `This bootloader does not offer the command needed to ${operation}.`, {
+        hint: 'Check AvailableCommands with flashwright info; a flashloader may be needed.', context: { operation, command: tag },
+      });
+    }
+  }
+}
+
+/** Contiguous sectors as single FlashEraseRegion runs. */
+export function mergeRuns(sectors: ReadonlyArray<{ address: number; size: number }>): Array<{ address: number; size: number; count: number }> {
+  const sorted = [...sectors].sort((a, b) => a.address - b.address);
+  const out: Array<{ address: number; size: number; count: number }> = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.address + last.size === s.address) { last.size += s.size; last.count++; } else out.push({ address: s.address, size: s.size, count: 1 });
+  }
+  return out;
+}
+
+/** 0x2000 when it is RAM and not reserved (NXP's examples use it on i.MX RT), else the first free RAM. */
+function scratchAddress(props: DeviceProperties, target?: TargetDescription): number {
+  const rams = (target?.regions ?? []).filter((r) => r.kind === 'ram');
+  if (props.ramStart !== undefined && props.ramSize) rams.push({ name: 'ram', kind: 'ram', start: props.ramStart, size: props.ramSize });
+  const free = (a: number) => !props.reserved.some((r) => a + 64 > r.start && a <= r.end);
+  if (rams.some((r) => 0x2000 >= r.start && 0x2040 <= r.start + r.size) && free(0x2000)) return 0x2000;
+  for (const r of rams) for (let a = r.start; a + 64 <= r.start + r.size; a += 0x1000) if (free(a)) return a;
+  throw new FlashwrightError('MCUBOOT_NO_SCRATCH_RAM', `No free RAM for the FlexSPI option block (${formatSize(64)} needed).`, { hint: 'Pass the address explicitly (flexspiConfigAddress).' });
+}
