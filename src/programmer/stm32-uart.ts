@@ -33,6 +33,8 @@ export interface Stm32UartProgrammerOptions {
   resetWaitMs?: number;
   /** Close the stream on close() (default true). */
   closeStream?: boolean;
+  /** Re-enable read protection (RDP level 1) on close, when every operation succeeded. */
+  protectOnClose?: boolean;
 }
 
 /** The device is read-protected and the user did not ask to remove it. */
@@ -71,6 +73,9 @@ export class Stm32UartProgrammer implements Programmer {
   private target?: TargetDescription;
   private signalHolder: { signal?: AbortSignal } = {};
   private readProtected = false;
+  /** Set when an erase/program/write failed, so close() does not lock a half-written chip. */
+  private failed = false;
+  private connected = false;
 
   constructor(private readonly options: Stm32UartProgrammerOptions) {
     const holder = this.signalHolder;
@@ -101,6 +106,7 @@ export class Stm32UartProgrammer implements Programmer {
       protection = await this.probeProtection();
     }
     this.readProtected = protection.readProtected;
+    this.connected = true;
     if (this.commands.includes(Cmd.GetChecksum)) {
       this.digest = {
         name: 'STM32 CRC-32 (Get Checksum)',
@@ -188,7 +194,7 @@ export class Stm32UartProgrammer implements Programmer {
     return out;
   }
 
-  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+  private async doEraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
     const { starts } = flashPages(this.requireTarget());
     const pages = sectors.map((s) => {
@@ -210,7 +216,7 @@ export class Stm32UartProgrammer implements Programmer {
     }
   }
 
-  async eraseChip(options: OperationOptions = {}): Promise<void> {
+  private async doEraseChip(options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
     throwIfAborted(options.signal, 'erase');
     if (this.commands.includes(Cmd.ExtendedErase)) await this.session.extendedErase('global');
@@ -221,7 +227,7 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   /** Programs in 256-byte blocks; blocks that are all 0xFF are left alone (erased flash already reads so). */
-  async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+  private async doProgramFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
     for (let off = 0; off < data.length; off += MAX_TRANSFER) {
       throwIfAborted(options.signal, 'write');
@@ -231,7 +237,7 @@ export class Stm32UartProgrammer implements Programmer {
     }
   }
 
-  async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+  private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
     const target = this.requireTarget();
     const inRam = target.regions.some((r) => r.kind === 'ram' && address >= r.start && address + data.length <= r.start + r.size);
@@ -250,8 +256,35 @@ export class Stm32UartProgrammer implements Programmer {
     await this.session.go(address ?? region.start);
   }
 
+  eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    return this.tracked(() => this.doEraseSectors(sectors, options));
+  }
+
+  eraseChip(options: OperationOptions = {}): Promise<void> {
+    return this.tracked(() => this.doEraseChip(options));
+  }
+
+  programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    return this.tracked(() => this.doProgramFlash(address, data, options));
+  }
+
+  writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    return this.tracked(() => this.doWriteMemory(address, data, options));
+  }
+
+  /** Records failures of operations that change the chip. */
+  private async tracked<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.failed = true;
+      throw e;
+    }
+  }
+
   async close(): Promise<void> {
     try {
+      if (this.options.protectOnClose && this.connected && !this.failed && !this.readProtected) await this.enableReadProtection();
       if (this.options.exit?.length) await runLineSequence(this.options.stream, this.options.exit);
     } finally {
       if (this.options.closeStream ?? true) await this.options.stream.close();

@@ -1,8 +1,16 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
+import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
+import { eraseCommand } from './erase.js';
 import { infoCommand } from './info.js';
+import { planCommand } from './plan.js';
+import { portsCommand } from './ports.js';
+import { readCommand } from './read.js';
+import { simStm32Command } from './sim-stm32.js';
 import { targetsCommand } from './targets.js';
+import { verifyCommand } from './verify.js';
+import { writeCommand } from './write.js';
 
 /**
  * A command module adds one command (or a group) to the program. `setExit` records the
@@ -12,9 +20,17 @@ export type CommandModule = (program: Command, io: Io, setExit: (code: number) =
 
 const modules: CommandModule[] = [
   // One line per command module; keep alphabetical.
+  checkCommand,
   convertCommand,
+  eraseCommand,
   infoCommand,
+  planCommand,
+  portsCommand,
+  readCommand,
+  simStm32Command,
   targetsCommand,
+  verifyCommand,
+  writeCommand,
 ];
 
 export function registerCommands(program: Command, io: Io, setExit: (code: number) => void): void {

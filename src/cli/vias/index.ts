@@ -1,2 +1,5 @@
 // Importing a via module registers it (defineVia). One line per way in.
 export {};
+import './sim.js';
+import './stm32-uart.js';
+import './gdb.js';
