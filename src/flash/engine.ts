@@ -47,6 +47,8 @@ export interface WriteSummary {
   /** Bytes sent to program flash (page padding and preserved bytes included) plus RAM bytes. */
   bytesWritten: number;
   sectorsErased: number;
+  /** Sectors erased and/or programmed (not skipped). */
+  sectorsWritten: number;
   chipErase: boolean;
   sectorsSkipped: number;
   /** Sectors whose bytes outside the image were read back and rewritten. */
@@ -130,27 +132,25 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
   return knowledge;
 }
 
-/**
- * Writes an image: checks, learns, plans, erases, programs, verifies, optionally runs.
- * A failure after the first erase is wrapped in FlashInterruptedError whose context lists
- * the erased sectors, the programmed and verified ranges and what was still pending.
- */
-export async function writeImage(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<WriteSummary> {
-  const t0 = now();
-  const reporter = new PhaseReporter(options.onEvent);
-  const target = device.target;
-  const preserve = options.preserve ?? true;
-  const { signal } = options;
+export interface PreparedWrite {
+  plan: FlashPlan;
+  knowledge: Map<number, SectorKnowledge>;
+  findings: CheckFinding[];
+}
 
+/** Checks, learns what the device holds, and plans (reading back bytes to preserve); changes nothing. */
+async function prepare(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<PreparedWrite> {
+  const target = device.target;
   const findings = runChecks(image, target, options);
   for (const f of findings) if (f.severity !== 'error') reporter.log(f.severity === 'warning' ? 'warn' : 'info', f.message, { check: f.id, hint: f.hint });
   assertChecksPass(findings);
   placeImage(image, target, { unconfigured: options.unconfigured });
-  throwIfAborted(signal, 'write');
+  throwIfAborted(options.signal, 'write');
 
   const knowledge = await learn(programmer, device, image, options, reporter);
   const planInput = {
-    image, target, preserve, knowledge,
+    image, target, knowledge,
+    preserve: options.preserve ?? true,
     skipUnchanged: options.skipUnchanged ?? true,
     eraseMode: options.eraseMode,
     chipEraseAvailable: programmer.eraseChip !== undefined,
@@ -165,12 +165,35 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     reporter.start('preserve', unknown.reduce((n, s) => n + s.size, 0), 'Reading back bytes to preserve');
     for (const s of unknown) {
       const base = reporter.position;
-      knowledge.set(s.address, { bytes: await readChunked(programmer, s.address, s.size, reporter, signal) });
+      knowledge.set(s.address, { bytes: await readChunked(programmer, s.address, s.size, reporter, options.signal) });
       reporter.reach(base + s.size);
     }
     reporter.finish();
     plan = planFlash(planInput);
   }
+  return { plan, knowledge, findings };
+}
+
+/**
+ * A dry run against a connected device: the plan writeImage would execute now (what is
+ * skipped, erased, preserved, programmed), after the same checks. Reads, never writes.
+ */
+export async function planWrite(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<PreparedWrite> {
+  return prepare(programmer, device, image, options, new PhaseReporter(options.onEvent));
+}
+
+/**
+ * Writes an image: checks, learns, plans, erases, programs, verifies, optionally runs.
+ * A failure after the first erase is wrapped in FlashInterruptedError whose context lists
+ * the erased sectors, the programmed and verified ranges and what was still pending.
+ */
+export async function writeImage(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<WriteSummary> {
+  const t0 = now();
+  const reporter = new PhaseReporter(options.onEvent);
+  const target = device.target;
+  const preserve = options.preserve ?? true;
+  const { signal } = options;
+  const { plan, knowledge, findings } = await prepare(programmer, device, image, options, reporter);
   reporter.emit({ type: 'plan', plan });
 
   const progress: WriteProgress = { phase: 'erase', erased: [], chipErased: false, programmed: [], verified: [], pending: plan.operations.filter((o) => o.kind === 'program' || o.kind === 'write-ram').map((o) => ({ address: o.address, size: o.size })) };
@@ -242,7 +265,7 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
         ranges.push({ address: s.address, expected, sector: { address: s.address, size: s.size } });
       }
       for (const op of rams) ranges.push({ address: op.address, expected: image.read(op.address, op.size) });
-      reporter.start('verify', ranges.reduce((n, r) => n + r.expected.length, 0), `Verifying by ${method === 'digest' ? programmer.digest!.name : 'reading back'}`);
+      if (ranges.length) reporter.start('verify', ranges.reduce((n, r) => n + r.expected.length, 0), `Verifying by ${method === 'digest' ? programmer.digest!.name : 'reading back'}`);
       for (const r of ranges) {
         await verifyRange(programmer, r, method, signal, reporter);
         progress.verified.push({ address: r.address, size: r.expected.length });
@@ -282,6 +305,7 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     imageBytes: image.size,
     bytesWritten,
     sectorsErased: plan.cost.chipErase ? plan.sectors.filter((s) => s.action !== 'skip').length : plan.cost.sectorErases,
+    sectorsWritten: plan.sectors.filter((s) => s.action !== 'skip').length,
     chipErase: plan.cost.chipErase,
     sectorsSkipped: plan.sectors.filter((s) => s.action === 'skip').length,
     sectorsPreserved: preservedSectors.size,

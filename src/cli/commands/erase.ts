@@ -1,0 +1,34 @@
+/** `flashwright erase [ADDR LEN] | --all --via NAME`: erase whole sectors, or everything (not reserved areas). */
+import { UsageError } from '../../core/errors.js';
+import { formatSize, hex, parseNumber } from '../../core/format.js';
+import { eraseRange } from '../../flash/engine.js';
+import { addDeviceOptions, withDevice, type DeviceOptions } from '../device.js';
+import type { CommandModule } from './index.js';
+
+export const eraseCommand: CommandModule = (program, io) => {
+  const cmd = program.command('erase [address] [length]').description('Erase the sectors covering ADDRESS..+LENGTH (sector-aligned), or all flash with --all --yes.')
+    .option('--all', 'erase all internal flash (mass erase where the way in has one; reserved areas are kept)');
+  addDeviceOptions(cmd);
+  cmd.action(async (a: string | undefined, l: string | undefined, opts: DeviceOptions & { all?: boolean }) => {
+    let range: { address: number; length: number } | 'all';
+    if (opts.all) {
+      if (a !== undefined) throw new UsageError('Give either --all or an address and length, not both.');
+      if (!opts.yes) throw new UsageError('erase --all wipes the whole flash; add --yes to confirm.');
+      range = 'all';
+    } else {
+      if (a === undefined || l === undefined) throw new UsageError('erase needs an ADDRESS and a LENGTH, or --all.', { hint: 'Example: flashwright erase 0x08004000 16K --via sim --target stm32f103xb' });
+      const address = parseNumber(a);
+      const length = parseNumber(l);
+      if (address === undefined || length === undefined) throw new UsageError(`Cannot read '${address === undefined ? a : l}' as a number.`, { hint: 'Use 0x… hex, decimal, or K/M suffixes.' });
+      range = { address, length };
+    }
+    await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
+      const s = await eraseRange(programmer, device, range, { signal, onEvent });
+      if (opts.json) io.out(JSON.stringify({ type: 'result', command: 'erase', ...s }) + '\n');
+      else {
+        io.out(`erased ${s.chip ? 'all flash (mass erase)' : `${s.sectors} sector(s)`}, ${formatSize(s.bytes)} on ${s.target} (${Math.round(s.elapsedMs)} ms)\n`);
+        if (s.keptReserved.length) io.out(`kept ${s.keptReserved.length} sector(s) holding reserved areas: ${s.keptReserved.map((x) => hex(x)).join(', ')}\n`);
+      }
+    });
+  });
+};

@@ -1,0 +1,46 @@
+/** `flashwright write <image> --via NAME`: check → learn → plan → erase → program → verify → summary. */
+import { formatSize, hex } from '../../core/format.js';
+import { writeImage, type WriteSummary } from '../../flash/engine.js';
+import { addDeviceOptions, withDevice, writeOptionsFrom } from '../device.js';
+import type { Io } from '../output.js';
+import type { CommandModule } from './index.js';
+import { addImageOptions, eraseModeOption, loadImageOption, planJson, renderMemoryMap, type ImageOptions } from './plan.js';
+
+export function summaryJson(s: WriteSummary): Record<string, unknown> {
+  const { plan, ...rest } = s;
+  return { type: 'result', command: 'write', ...rest, plan: planJson(plan) };
+}
+
+function printSummary(io: Io, s: WriteSummary): void {
+  const lines = [
+    `${s.target}: ${s.sectorsWritten} sector(s) written (${s.chipErase ? 'mass erase' : `${s.sectorsErased} erased`}), ${s.sectorsSkipped} skipped (identical), ${s.sectorsPreserved} with old bytes kept (${formatSize(s.bytesPreserved)}); image ${formatSize(s.imageBytes)}`,
+    `sent ${formatSize(s.bytesWritten)}; verify: ${s.verify === 'none' ? 'skipped' : s.bytesVerified === 0 ? 'nothing written to verify' : `${s.verify} over ${formatSize(s.bytesVerified)}, OK`}; ${Math.round(s.elapsedMs)} ms, ${s.kibPerSecond.toFixed(1)} KiB/s${s.ran ? '; application started' : ''}`,
+  ];
+  io.out(lines.join('\n') + '\n');
+}
+
+export const writeCommand: CommandModule = (program, io) => {
+  const cmd = program.command('write <image>').description('Program an image: pre-flight checks, plan, erase, program, verify (skips sectors that already match).');
+  addImageOptions(cmd);
+  addDeviceOptions(cmd, { write: true });
+  cmd.option('--no-skip', 'rewrite sectors even when they already match')
+    .option('--run', 'start the application afterwards');
+  cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean; run?: boolean }) => {
+    const { image, warnings } = loadImageOption(path, opts);
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+    const base = writeOptionsFrom(opts);
+    const eraseMode = eraseModeOption(opts.erase);
+    await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
+      const summary = await writeImage(programmer, device, image, {
+        ...base, eraseMode, skipUnchanged: opts.skip !== false, run: opts.run ?? false, signal,
+        onEvent: (e) => {
+          onEvent(e);
+          if (e.type === 'plan' && !opts.json) io.err(renderMemoryMap(e.plan as WriteSummary['plan'], device.target).slice(0, -1).join('\n') + '\n');
+        },
+      });
+      if (opts.json) io.out(JSON.stringify(summaryJson(summary)) + '\n');
+      else printSummary(io, summary);
+      if (summary.sectorsWritten === 0 && summary.plan.cost.bytesToWriteRam === 0 && !opts.json) io.out(`nothing to do: every sector from ${hex(summary.plan.sectors[0]?.address ?? 0)} already holds the image.\n`);
+    });
+  });
+};

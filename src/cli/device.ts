@@ -1,0 +1,137 @@
+/**
+ * What every device command shares: the common options (--via, --target, --target-file,
+ * --json, --no-preserve, --verify, --allow-*, --yes, and each way in's own options),
+ * opening and connecting the way in, closing it on every path, Ctrl-C → AbortSignal, and
+ * `showDeviceInfo` for `info --via`.
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { formatSize, hex } from '../core/format.js';
+import type { WriteOptions } from '../flash/engine.js';
+import type { EventSink } from '../flash/events.js';
+import { regionSectors } from '../flash/layout.js';
+import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import type { TargetDescription } from '../target/types.js';
+import { resolveTarget } from './commands/targets.js';
+import type { Io } from './output.js';
+import { createProgressSink } from './progress.js';
+import { addViaOptions, allVias, getVia } from './via.js';
+import './vias/index.js';
+
+export interface DeviceOptions {
+  via?: string;
+  target?: string;
+  targetFile?: string;
+  json?: boolean;
+  /** Commander turns --no-preserve into preserve: false. */
+  preserve?: boolean;
+  verify?: string;
+  allowPermanentLock?: boolean;
+  allowSecure?: boolean;
+  yes?: boolean;
+  [option: string]: unknown;
+}
+
+export interface DeviceSession {
+  programmer: Programmer;
+  device: DeviceInfo;
+  signal: AbortSignal;
+  onEvent: EventSink;
+}
+
+/** Adds --via, --target, --target-file, --json and every way in's options. */
+export function addDeviceOptions(cmd: Command, extra: { write?: boolean } = {}): Command {
+  cmd.option('--via <name>', `way into the device (${allVias().map((v) => v.name).join(', ') || 'none registered'})`)
+    .option('--target <name>', 'target name (see `flashwright targets`)')
+    .option('--target-file <path>', 'target description file (JSON or YAML)')
+    .option('--json', 'machine-readable output: JSON event lines, then a result line');
+  if (extra.write) {
+    cmd.option('--no-preserve', 'erase whole sectors without keeping bytes outside the image')
+      .option('--verify <method>', 'auto, readback, digest or none', 'auto')
+      .option('--allow-permanent-lock', 'allow an image that locks the chip for good (Kinetis FSEC, STM32 RDP 2); needs --yes')
+      .option('--allow-secure', 'allow an image that secures a Kinetis part (FSEC SEC != 10)');
+  }
+  cmd.option('--yes', 'confirm a destructive or irreversible operation');
+  return addViaOptions(cmd);
+}
+
+const VERIFY_CHOICES = ['auto', 'readback', 'digest', 'none'] as const;
+
+/** The engine options the common flags select. */
+export function writeOptionsFrom(options: DeviceOptions): WriteOptions {
+  const verify = (options.verify ?? 'auto') as WriteOptions['verify'];
+  if (!VERIFY_CHOICES.includes(verify as (typeof VERIFY_CHOICES)[number])) {
+    throw new UsageError(`Unknown --verify '${String(options.verify)}'.`, { hint: `Choose one of: ${VERIFY_CHOICES.join(', ')}.` });
+  }
+  if (options.allowPermanentLock && !options.yes) {
+    throw new UsageError('--allow-permanent-lock can make the chip unusable for good, so it needs --yes as well.', { hint: 'Add --yes if that is really what you want.' });
+  }
+  return {
+    preserve: options.preserve ?? true,
+    verify,
+    allowPermanentLock: options.allowPermanentLock ?? false,
+    allowSecure: options.allowSecure ?? false,
+  };
+}
+
+/** The target named on the command line (required by commands without a device). */
+export function requireTargetOption(options: DeviceOptions): TargetDescription {
+  const t = resolveTarget(options);
+  if (!t) throw new UsageError('This command needs --target NAME or --target-file PATH.', { hint: 'List the built-in targets with `flashwright targets`.' });
+  return t;
+}
+
+/**
+ * Opens the way in, connects, runs `fn`, and always closes. Ctrl-C aborts the signal so
+ * the engine stops between operations and reports how far it got.
+ */
+export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>): Promise<T> {
+  if (!options.via) throw new UsageError('This command needs --via NAME to reach a device.', { hint: `Choose one of: ${allVias().map((v) => v.name).join(', ')}.` });
+  const via = getVia(options.via);
+  const target = resolveTarget(options);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error('interrupted (Ctrl-C)'));
+  process.once('SIGINT', onSigint);
+  let programmer: Programmer | undefined;
+  try {
+    programmer = await via.create(options, { io, target, signal: controller.signal });
+    const device = await programmer.connect({ signal: controller.signal });
+    return await fn({ programmer, device, signal: controller.signal, onEvent: createProgressSink(io, { json: options.json }) });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await programmer?.close();
+  }
+}
+
+/** The DeviceInfo as a plain JSON object. */
+export function deviceInfoJson(device: DeviceInfo): Record<string, unknown> {
+  return { type: 'device', target: device.target.name, ids: device.ids, protection: device.protection ?? null, regions: device.target.regions, details: device.details ?? {} };
+}
+
+/** `info --via NAME`: identifiers, protection, memory map and details of a connected device. */
+export async function showDeviceInfo(options: DeviceOptions, io: Io): Promise<void> {
+  await withDevice(options, io, async ({ device }) => {
+    if (options.json) {
+      io.out(JSON.stringify(deviceInfoJson(device), null, 2) + '\n');
+      return;
+    }
+    const lines = [`target:     ${device.target.name} (${device.target.vendor} ${device.target.family}, ${device.target.core})`];
+    lines.push(`ids:        ${Object.entries(device.ids).map(([k, v]) => `${k}=${typeof v === 'number' ? hex(v, 1) : v}`).join(', ') || 'none'}`);
+    if (device.protection) {
+      lines.push(`protection: ${device.protection.description}${device.protection.readProtected ? ' (read-protected)' : ''}`);
+      if (device.protection.writeProtectedSectors?.length) lines.push(`            write-protected sectors: ${device.protection.writeProtectedSectors.map((a) => hex(a)).join(', ')}`);
+    }
+    lines.push('memory:');
+    for (const r of device.target.regions) {
+      const sectors = r.sectors ? `, ${regionSectors(r).length} sectors` : '';
+      lines.push(`  ${r.name.padEnd(14)} ${r.kind.padEnd(13)} ${hex(r.start)}–${hex(r.start + r.size - 1)}  ${formatSize(r.size).padStart(9)}${sectors}${r.note ? `  ${r.note}` : ''}`);
+    }
+    for (const a of device.target.reserved ?? []) lines.push(`  reserved       ${a.owner}: ${hex(a.start)}–${hex(a.start + a.size - 1)}`);
+    const details = Object.entries(device.details ?? {});
+    if (details.length) {
+      lines.push('details:');
+      for (const [k, v] of details) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
+    io.out(lines.join('\n') + '\n');
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * `--via sim`: the in-process simulated device. Its flash survives between runs in a JSON
+ * state file (`--sim-state PATH`) holding only the non-erased bytes, base64 per run.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { FlashwrightError, UsageError } from '../../core/errors.js';
+import { SimProgrammer } from '../../programmer/sim.js';
+import { SimMemory, type SimMemorySnapshot } from '../../sim/sim-memory.js';
+import { defineVia } from '../via.js';
+
+interface StateFile {
+  format: 'flashwright-sim-state';
+  version: 1;
+  target: string;
+  configured: string[];
+  regions: Array<{ region: string; start: number; size: number; erasedValue: number; protectedSectors: number[]; chunks: Array<{ address: number; base64: string }> }>;
+}
+
+export function encodeState(snap: SimMemorySnapshot): StateFile {
+  return {
+    format: 'flashwright-sim-state', version: 1, target: snap.target, configured: snap.configured,
+    regions: snap.regions.map((r) => ({
+      region: r.region, start: r.start, size: r.size, erasedValue: r.erasedValue, protectedSectors: r.protectedSectors,
+      chunks: r.chunks.map((c) => ({ address: c.address, base64: Buffer.from(c.data.buffer, c.data.byteOffset, c.data.length).toString('base64') })),
+    })),
+  };
+}
+
+export function decodeState(text: string, path: string): SimMemorySnapshot {
+  let f: StateFile;
+  try {
+    f = JSON.parse(text) as StateFile;
+  } catch (e) {
+    throw new FlashwrightError('SIM_STATE', `The sim state file ${path} is not valid JSON.`, { cause: e, hint: 'Delete it to start from an erased device.', context: { path } });
+  }
+  if (f?.format !== 'flashwright-sim-state' || f.version !== 1 || !Array.isArray(f.regions)) {
+    throw new FlashwrightError('SIM_STATE', `${path} is not a flashwright sim state file (version 1).`, { hint: 'Delete it to start from an erased device.', context: { path } });
+  }
+  return {
+    target: f.target, configured: f.configured ?? [],
+    regions: f.regions.map((r) => ({
+      region: r.region, start: r.start, size: r.size, erasedValue: r.erasedValue, protectedSectors: r.protectedSectors ?? [],
+      chunks: r.chunks.map((c) => ({ address: c.address, data: new Uint8Array(Buffer.from(c.base64, 'base64')) })),
+    })),
+  };
+}
+
+/** A SimProgrammer that saves its memory to the state file when closed (also after a failure, as a real chip keeps what it got). */
+class StatefulSimProgrammer extends SimProgrammer {
+  constructor(memory: SimMemory, private readonly statePath: string | undefined) {
+    super(memory);
+  }
+
+  override async close(): Promise<void> {
+    if (this.statePath) {
+      const tmp = `${this.statePath}.tmp-${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(encodeState(this.memory.snapshot())) + '\n');
+      renameSync(tmp, this.statePath);
+    }
+    await super.close();
+  }
+}
+
+defineVia({
+  name: 'sim',
+  description: 'in-process simulated device (NOR flash model), state kept in --sim-state',
+  options: [{ flags: '--sim-state <path>', description: 'JSON file keeping the simulated flash between runs' }],
+  async create(options, context) {
+    const target = context.target;
+    if (!target) throw new UsageError('--via sim needs --target NAME or --target-file PATH to know what to simulate.', { hint: 'List targets with `flashwright targets`.' });
+    const memory = new SimMemory(target);
+    // The simulated way in configures external memory itself, as a flashloader would.
+    for (const r of memory.regions) memory.configure(r.region.name);
+    const path = options.simState as string | undefined;
+    if (path && existsSync(path)) {
+      const snap = decodeState(readFileSync(path, 'utf8'), path);
+      if (snap.target.toLowerCase() !== target.name.toLowerCase()) {
+        throw new FlashwrightError('SIM_STATE', `The sim state file ${path} holds a ${snap.target}, not a ${target.name}.`,
+          { hint: `Use --target ${snap.target}, or another --sim-state file.`, context: { path, saved: snap.target, target: target.name } });
+      }
+      memory.restore(snap);
+    }
+    return new StatefulSimProgrammer(memory, path);
+  },
+});

@@ -1,0 +1,207 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/output.js';
+import { encodeImage } from '../../src/image/formats.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
+import { loadImageFile } from '../../src/cli/load-image.js';
+import { createProgressSink } from '../../src/cli/progress.js';
+
+let dir: string;
+const BLINKY = join(import.meta.dirname, '../../examples/blinky-stm32f103.hex');
+
+function capture(isTty = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => { out.push(t); }, err: (t) => { err.push(t); }, isTty };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+async function run(args: string[], isTty = false) {
+  const c = capture(isTty);
+  const code = await runCli(args, c.io);
+  return { code, out: c.out(), err: c.err() };
+}
+
+/** A small Cortex-M image written as Intel HEX (independent of the example firmware). */
+function hexFile(name: string, address: number, data: Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, encodeImage(MemoryImage.fromSegments([{ address, data }]), 'hex'));
+  return path;
+}
+
+function firmware(size: number, fill = 0x11): Uint8Array {
+  const d = new Uint8Array(size).fill(fill);
+  const dv = new DataView(d.buffer);
+  dv.setUint32(0, 0x20005000, true);
+  dv.setUint32(4, 0x08000041, true);
+  return d;
+}
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'fw-cli-engine-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+describe('write / read / verify / erase via sim with a state file', () => {
+  it('writes, then skips every sector on the second run, and reads back', async () => {
+    const state = join(dir, 'main.json');
+    const image = existsSync(BLINKY) ? BLINKY : hexFile('fw.hex', 0x08000000, firmware(0x900));
+    const expected = loadImageFile(image).image;
+    const first = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/STM32F103xB: \d+ sector\(s\) written/);
+    expect(first.out).toContain('verify: digest over');
+    expect(first.err).toContain('program: done');
+    const second = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(second.code).toBe(0);
+    expect(second.out).toMatch(/0 sector\(s\) written \(0 erased\), \d+ skipped/);
+    expect(second.out).toContain('nothing to do');
+    const out = join(dir, 'out.bin');
+    const len = expected.end! - expected.start!;
+    const r = await run(['read', '--via', 'sim', '--sim-state', state, '--target', 'stm32f103xb', `0x${expected.start!.toString(16)}`, String(len), out]);
+    expect(r.code).toBe(0);
+    expect(new Uint8Array(readFileSync(out))).toEqual(expected.read(expected.start!, len));
+    const v = await run(['verify', image, '--via', 'sim', '--sim-state', state, '--target', 'stm32f103xb', '--method', 'readback']);
+    expect(v.code).toBe(0);
+    expect(v.out).toContain('by readback: OK');
+  });
+
+  it('erases a range and verify then fails with the first differing address', async () => {
+    const state = join(dir, 'erase.json');
+    const image = hexFile('e.hex', 0x08000000, firmware(0x800));
+    expect((await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state])).code).toBe(0);
+    const e = await run(['erase', '0x08000400', '1K', '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(e.code).toBe(0);
+    expect(e.out).toContain('erased 1 sector(s), 1 KiB');
+    const v = await run(['verify', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(v.code).toBe(1);
+    expect(v.err).toContain('error: Verify failed at 0x08000400 (sector 0x08000400, 1024 bytes): expected 0x11, read 0xFF.');
+    const bad = await run(['erase', '0x08000100', '1K', '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('inside the sector 0x08000000–0x080003FF');
+    expect((await run(['erase', '--all', '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state])).code).toBe(2);
+    const all = await run(['erase', '--all', '--yes', '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(all.out).toContain('mass erase');
+  });
+
+  it('streams JSON events and a result line with --json', async () => {
+    const state = join(dir, 'json.json');
+    const image = hexFile('j.hex', 0x08000000, firmware(0x500));
+    const r = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state, '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const kinds = lines.map((l) => (l.type === 'event' ? l.event.type : l.type));
+    expect(kinds[0]).toBe('start');
+    expect(kinds).toContain('plan');
+    expect(kinds.at(-1)).toBe('result');
+    const result = lines.at(-1);
+    expect(result).toMatchObject({ command: 'write', target: 'STM32F103xB', sectorsWritten: 2, verify: 'digest' });
+    expect(result.plan.operations.map((o: { kind: string }) => o.kind)).toEqual(['program', 'program']);
+  });
+
+  it('refuses a state file made for another target', async () => {
+    const state = join(dir, 'other.json');
+    await run(['write', hexFile('o.hex', 0x08000000, firmware(0x100)), '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    const r = await run(['read', '0x08000000', '4', join(dir, 'x.bin'), '--target', 'stm32f407xg', '--via', 'sim', '--sim-state', state]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('holds a STM32F103xB, not a STM32F407xG');
+  });
+
+  it('keeps what was written before a failure in the state file (no silent corruption)', async () => {
+    const state = join(dir, 'wp.json');
+    const image = hexFile('w.hex', 0x08000000, firmware(0x400));
+    await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    saved.regions[0].protectedSectors = [0x08000000];
+    writeFileSync(state, JSON.stringify(saved));
+    const other = hexFile('w2.hex', 0x08000000, firmware(0x400, 0x22));
+    const r = await run(['write', other, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('Sector 0x08000000 of flash is write-protected');
+    const v = await run(['verify', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    expect(v.code).toBe(0);
+  });
+});
+
+describe('plan and check', () => {
+  it('prints a table and a memory map, and JSON operations in execution order', async () => {
+    const image = hexFile('p.hex', 0x08000200, firmware(0x500));
+    const t = await run(['plan', image, '--target', 'stm32f103xb']);
+    expect(t.code).toBe(0);
+    expect(t.out).toContain('preserve    0x08000000  512 B');
+    expect(t.out).toMatch(/flash\s+0x08000000 \|K\.+\| 0x0801FFFF  \(2 sectors per mark\)/);
+    const j = await run(['plan', image, '--target', 'stm32f103xb', '--json']);
+    const plan = JSON.parse(j.out);
+    expect(plan.operations.map((o: { kind: string; address: number; size: number }) => [o.kind, o.address, o.size])).toEqual([
+      ['preserve', 0x08000000, 0x200], ['preserve', 0x08000700, 0x100],
+      ['erase', 0x08000000, 0x400], ['erase', 0x08000400, 0x400],
+      ['program', 0x08000000, 0x400], ['program', 0x08000400, 0x400],
+    ]);
+    const np = JSON.parse((await run(['plan', image, '--target', 'stm32f103xb', '--json', '--no-preserve'])).out);
+    expect(np.operations.map((o: { kind: string }) => o.kind)).toEqual(['erase', 'erase', 'program', 'program']);
+  });
+
+  it('plan --via sim shows the skips the device allows', async () => {
+    const state = join(dir, 'plan.json');
+    const image = hexFile('pv.hex', 0x08000000, firmware(0x800));
+    await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    const j = JSON.parse((await run(['plan', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state, '--json'])).out.trim().split('\n').at(-1)!);
+    expect(j.operations.map((o: { kind: string }) => o.kind)).toEqual(['skip', 'skip']);
+  });
+
+  it('refuses data outside memory with the nearest regions', async () => {
+    const r = await run(['plan', hexFile('x.hex', 0x60000000, firmware(0x10)), '--target', 'stm32f103xb']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: No flash is configured at 0x60000000');
+    expect(r.err).toContain('hint:');
+  });
+
+  it('check: OK, and the seed 002 refusal with exit code 1', async () => {
+    expect((await run(['check', hexFile('c.hex', 0x08000000, firmware(0x100)), '--target', 'stm32f103xb'])).out).toContain('check: OK for STM32F103xB');
+    const k = firmware(0x800);
+    new DataView(k.buffer).setUint32(0, 0x20000000, true);
+    new DataView(k.buffer).setUint32(4, 0x41, true);
+    k.fill(0xff, 0x400, 0x410);
+    k[0x40c] = 0x7b;
+    const r = await run(['check', hexFile('k.hex', 0, k), '--target', 'mk64fn1m0']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Expected 7B read 7A at 0x40C');
+    expect(r.out).toContain('hint: Set FSEC to 0xFE');
+    const ok = await run(['check', join(dir, 'k.hex'), '--target', 'mk64fn1m0', '--allow-secure', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).findings[0].id).toBe('kinetis.fsec-secure.allowed');
+    const w = await run(['write', join(dir, 'k.hex'), '--target', 'mk64fn1m0', '--via', 'sim', '--sim-state', join(dir, 'k.json')]);
+    expect(w.code).toBe(1);
+    expect(existsSync(join(dir, 'k.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'k.json'), 'utf8')).regions.every((r: { chunks: unknown[] }) => r.chunks.length === 0)).toBe(true);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await run(['plan', join(dir, 'p.hex')])).code).toBe(2);
+    expect((await run(['write', join(dir, 'p.hex'), '--target', 'stm32f103xb'])).code).toBe(2);
+    expect((await run(['write', join(dir, 'p.hex'), '--target', 'stm32f103xb', '--via', 'sim', '--verify', 'maybe'])).code).toBe(2);
+  });
+});
+
+describe('progress display', () => {
+  const events = [
+    { type: 'start', phase: 'erase', totalBytes: 2048, message: 'Erasing 2 sector(s)' },
+    { type: 'progress', phase: 'erase', bytesDone: 1024, totalBytes: 2048 },
+    { type: 'finish', phase: 'erase', totalBytes: 2048, elapsedMs: 3 },
+    { type: 'log', level: 'warn', message: 'careful' },
+  ] as const;
+  it('draws a bar on a terminal', () => {
+    const c = capture(true);
+    const sink = createProgressSink(c.io);
+    for (const e of events) sink(e);
+    expect(c.err()).toContain('\rerase      [###############---------------]  50%  1 KiB / 2 KiB');
+    expect(c.err()).toContain('warning: careful');
+  });
+  it('prints plain lines otherwise', () => {
+    const c = capture(false);
+    const sink = createProgressSink(c.io);
+    for (const e of events) sink(e);
+    expect(c.err()).toBe('erase: Erasing 2 sector(s) (2 KiB)\nerase: done in 3 ms\nwarning: careful\n');
+  });
+});
