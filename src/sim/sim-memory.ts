@@ -8,8 +8,6 @@ import { FlashwrightError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { nearestRegions } from '../flash/layout.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
-
-export { nearestRegions };
 import { NorFlash, VirtualClock, type NorFlashOptions, type NorSnapshot } from './nor-flash.js';
 
 /** An address (range) no region maps, or a region that is not configured yet. */
