@@ -1,0 +1,121 @@
+/** The CLI end to end over a pty: `--via stm32-uart`, `ports`, and `sim stm32` as a process. */
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/output.js';
+import { findPorts } from '../../src/cli/commands/ports.js';
+import { createPipe } from '../../src/link/pipe.js';
+import { exposeOnPty, type PtyExposure } from '../../src/sim/node-pty.js';
+import { Stm32BootloaderSim } from '../../src/sim/stm32/bootloader.js';
+import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { pattern } from './helpers.js';
+
+function has(bin: string): boolean {
+  try { execFileSync('which', [bin], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+const FLASH = 0x08000000;
+
+function capture(): Io & { text: () => string } {
+  let buf = '';
+  return { out: (t) => { buf += t; }, err: (t) => { buf += t; }, isTty: false, text: () => buf };
+}
+
+describe('flashwright ports', () => {
+  it('falls back to scanning /dev and says why when enumeration fails', async () => {
+    const r = await findPorts(async () => { throw new Error('spawn udevadm ENOENT'); }, () => ['/dev/ttyUSB0']);
+    expect(r).toMatchObject({ method: 'dev-scan', ports: [{ path: '/dev/ttyUSB0' }] });
+    expect(r.note).toMatch(/udevadm/);
+    const ok = await findPorts(async () => [{ path: '/dev/ttyACM0', vendorId: '0483' }], () => []);
+    expect(ok).toEqual({ method: 'serialport', ports: [{ path: '/dev/ttyACM0', vendorId: '0483' }] });
+  });
+});
+
+describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)', () => {
+  let dir: string;
+  let tty: string;
+  let sim: Stm32BootloaderSim;
+  let pty: PtyExposure;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fw-stm32cli-'));
+    tty = join(dir, 'tty');
+    const pipe = createPipe();
+    sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES.stm32l476xg });
+    pty = await exposeOnPty(pipe.host, tty);
+  });
+  afterEach(async () => {
+    await pty.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const via = () => ['--via', 'stm32-uart', '--port', tty, '--parity', 'none'];
+
+  it('info, write, verify, read and erase', async () => {
+    let io = capture();
+    const data = pattern(10_000, 4);
+    writeFileSync(join(dir, 'app.bin'), data);
+    io = capture();
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', ...via()], io), io.text()).toBe(0);
+    expect(sim.flash.read(FLASH, data.length)).toEqual(data);
+
+    io = capture();
+    expect(await runCli(['verify', join(dir, 'app.bin'), '--base', '0x08000000', ...via()], io), io.text()).toBe(0);
+
+    io = capture();
+    expect(await runCli(['read', '0x08000000', '10000', join(dir, 'back.bin'), ...via()], io), io.text()).toBe(0);
+    expect(new Uint8Array(readFileSync(join(dir, 'back.bin')))).toEqual(data);
+
+    io = capture();
+    expect(await runCli(['erase', '0x08000000', '0x800', ...via()], io), io.text()).toBe(0);
+    expect(sim.flash.isErased(FLASH, 0x800)).toBe(true);
+    expect(sim.flash.read(FLASH + 0x800, 16)).toEqual(data.subarray(0x800, 0x810));
+  });
+
+  it('rejects a bad --parity and a missing --port as usage errors', async () => {
+    const io = capture();
+    expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), '--via', 'stm32-uart', '--port', tty, '--parity', 'mark'], io)).toBe(2);
+    expect(io.text()).toMatch(/parity/);
+    expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), '--via', 'stm32-uart'], io)).toBe(2);
+    expect(io.text()).toMatch(/--port/);
+  });
+});
+
+describe.skipIf(!has('socat') || !has('stm32flash'))('flashwright sim stm32 as a process, with stm32flash as the host', () => {
+  it('serves stm32flash until SIGTERM, then saves the flash to --state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-stm32simcli-'));
+    const tty = join(dir, 'tty');
+    const state = join(dir, 'state.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', 'stm32', '--chip', 'stm32f103xb', '--pty', tty, '--state', state, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`sim did not start: ${out}`)), 30_000);
+        child.stdout.on('data', (d) => { out += d; if (out.includes('"ready"')) { clearTimeout(t); resolve(); } });
+        child.once('exit', () => reject(new Error(`sim exited: ${out}`)));
+      });
+      const data = pattern(3000, 8);
+      writeFileSync(join(dir, 'app.bin'), data);
+      const r = await new Promise<string>((resolve, reject) => execFile('stm32flash', ['-m', '8n1', '-w', join(dir, 'app.bin'), '-v', tty], { timeout: 30_000 },
+        (err, so, se) => (err ? reject(new Error(so + se)) : resolve(so))));
+      expect(r).toMatch(/Done/);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      expect(existsSync(tty)).toBe(false);
+      const saved = JSON.parse(readFileSync(state, 'utf8'));
+      const flash = saved.regions.find((x: { region: string }) => x.region === 'flash');
+      const restored = new Uint8Array(0x20000).fill(0xff);
+      for (const c of flash.chunks as Array<{ address: number; base64: string }>) restored.set(Buffer.from(c.base64, 'base64'), c.address - FLASH);
+      expect(restored.subarray(0, data.length)).toEqual(data);
+      expect(restored.subarray(data.length + 4).every((b) => b === 0xff)).toBe(true);
+      const stats = JSON.parse(out.trim().split('\n').pop()!);
+      expect(stats.type).toBe('stats');
+      expect(stats.bytesToDevice).toBeGreaterThan(data.length);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
