@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
+import { algoCommand } from './algo.js';
 import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
 import { eraseCommand } from './erase.js';
@@ -20,6 +21,7 @@ export type CommandModule = (program: Command, io: Io, setExit: (code: number) =
 
 const modules: CommandModule[] = [
   // One line per command module; keep alphabetical.
+  algoCommand,
   checkCommand,
   convertCommand,
   eraseCommand,

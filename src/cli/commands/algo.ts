@@ -1,0 +1,110 @@
+/**
+ * `flashwright algo info FILE` — what a flash algorithm contains: FlashDevice fields,
+ * sectors, entry points and the RAM it needs (code + stack + page buffers).
+ * `flashwright algo import-pyocd target_X.py -o algo.json` — turns a pyOCD target module's
+ * FLASH_ALGO dict into a descriptor, reading it as data.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { FlashwrightError, UsageError } from '../../core/errors.js';
+import { formatSize, hex } from '../../core/format.js';
+import { FUNCTION_NAMES, formatAlgorithmDescriptor, type AlgorithmFunction, type FlashAlgorithm } from '../../protocol/flash-algo/algorithm.js';
+import { DEVICE_TYPES, sectorRuns } from '../../protocol/flash-algo/flash-device.js';
+import { layoutSize, planLayout } from '../../protocol/flash-algo/layout.js';
+import { detectAlgorithmFile } from '../../protocol/flash-algo/load.js';
+import { importPyocdAlgorithm } from '../../protocol/flash-algo/pyocd-import.js';
+import { readAlgorithmFile } from '../vias/gdb.js';
+import { commandGroup } from './groups.js';
+import type { CommandModule } from './index.js';
+
+/** RAM use of an algorithm, planned in a generous RAM so the figures show what it needs. */
+export function algorithmRamNeeds(a: FlashAlgorithm, stackSize?: number) {
+  const ram = a.ram ?? { start: a.loadAddress ?? 0x20000000, size: 0x1000_0000 };
+  const single = planLayout(a, { ram, doubleBuffer: false, stackSize });
+  const double = planLayout(a, { ram, doubleBuffer: true, stackSize });
+  return {
+    codeAndData: a.instructions.length,
+    stack: single.stackTop - single.stackLimit,
+    pageBuffer: a.flash.pageSize,
+    totalSingleBuffer: layoutSize(single),
+    totalDoubleBuffer: double.pageBuffers.length > 1 ? layoutSize(double) : undefined,
+    layout: double,
+  };
+}
+
+export function describeAlgorithm(a: FlashAlgorithm, kind: string) {
+  const needs = algorithmRamNeeds(a);
+  const base = a.loadAddress;
+  return {
+    type: 'flash-algorithm' as const,
+    file: a.source,
+    kind,
+    name: a.name,
+    device: {
+      name: a.flash.name, version: a.flash.version, type: a.flash.type === undefined ? undefined : DEVICE_TYPES[a.flash.type] ?? a.flash.type,
+      start: a.flash.start, size: a.flash.size, pageSize: a.flash.pageSize, erasedValue: a.flash.erasedValue,
+      programTimeoutMs: a.flash.programTimeoutMs, eraseTimeoutMs: a.flash.eraseTimeoutMs,
+    },
+    sectors: sectorRuns(a.flash).map((r, i) => ({ start: a.flash.start + a.flash.sectors[i].offset, size: r.size, count: r.count })),
+    entries: Object.fromEntries(Object.entries(a.entries).map(([k, v]) => [FUNCTION_NAMES[k as AlgorithmFunction], base === undefined ? v : base + (v as number)])),
+    entriesRelativeTo: base === undefined ? 'start of code' : 'absolute (fixed load address)',
+    staticBase: base === undefined ? a.staticBaseOffset : base + a.staticBaseOffset,
+    loadAddress: base ?? null,
+    ram: {
+      codeAndData: needs.codeAndData, stack: needs.stack, pageBuffer: needs.pageBuffer,
+      totalSingleBuffer: needs.totalSingleBuffer, totalDoubleBuffer: needs.totalDoubleBuffer ?? null,
+      targetRam: a.ram ?? null,
+    },
+  };
+}
+
+export const algoCommand: CommandModule = (program, io) => {
+  const group = commandGroup(program, 'algo', 'Inspect and convert flash algorithms (CMSIS-Pack FLM, descriptors, pyOCD).');
+  group.command('info <file>')
+    .description('Show a flash algorithm: FlashDevice, sectors, entry points, RAM needed.')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: { json?: boolean }) => {
+      const a = readAlgorithmFile(file);
+      const kind = detectAlgorithmFile(readFileSync(file));
+      const d = describeAlgorithm(a, kind);
+      if (opts.json) { io.out(JSON.stringify(d, null, 2) + '\n'); return; }
+      const addr = (v: number) => (d.loadAddress === null ? `+${hex(v, 4)}` : hex(v));
+      const lines = [
+        `file:        ${file} (${kind === 'flm' ? 'CMSIS-Pack FLM' : kind === 'pyocd' ? 'pyOCD target module' : 'descriptor'})`,
+        `device:      ${d.device.name}${d.device.type ? ` (${d.device.type})` : ''}`,
+        `flash:       ${hex(d.device.start)}–${hex(d.device.start + d.device.size - 1)}, ${formatSize(d.device.size)}, page ${formatSize(d.device.pageSize)}, erased ${hex(d.device.erasedValue, 2)}`,
+        `timeouts:    program page ${d.device.programTimeoutMs} ms, erase sector ${d.device.eraseTimeoutMs} ms`,
+        'sectors:',
+        ...d.sectors.map((s) => `  ${hex(s.start)}  ${s.count} × ${formatSize(s.size)}`),
+        `entries (${d.entriesRelativeTo}):`,
+        ...Object.entries(d.entries).map(([k, v]) => `  ${k.padEnd(12)} ${addr(v as number)}`),
+        `static base: ${addr(d.staticBase)}${d.loadAddress === null ? '' : `   load address: ${hex(d.loadAddress)}`}`,
+        `RAM needed:  ${formatSize(d.ram.codeAndData)} code+data + ${formatSize(d.ram.stack)} stack + ${formatSize(d.ram.pageBuffer)} page buffer = ${formatSize(d.ram.totalSingleBuffer)}` +
+          (d.ram.totalDoubleBuffer ? `; ${formatSize(d.ram.totalDoubleBuffer)} with two page buffers (double buffering)` : ''),
+      ];
+      if (d.ram.targetRam) lines.push(`target RAM:  ${hex(d.ram.targetRam.start)}, ${formatSize(d.ram.targetRam.size)}`);
+      io.out(lines.join('\n') + '\n');
+    });
+  group.command('import-pyocd <module>')
+    .description('Convert the FLASH_ALGO dict of a pyOCD target module (target_X.py) into a JSON/YAML descriptor.')
+    .option('-o, --output <file>', 'write the descriptor here (default: stdout)')
+    .option('--format <json|yaml>', 'descriptor format (default: from the output file name, else json)')
+    .option('--name <name>', 'algorithm name (default: from the module file name)')
+    .option('--dict <NAME>', 'name of the dict to read (default FLASH_ALGO)')
+    .action((file: string, opts: { output?: string; format?: string; name?: string; dict?: string }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new FlashwrightError('FILE_READ', `Cannot read ${file}.`, { cause: e, hint: 'Give the path of a pyOCD target module, e.g. /usr/lib/python3/dist-packages/pyocd/target/target_nRF51822_xxAA.py.' });
+      }
+      const format = (opts.format ?? (opts.output && /\.ya?ml$/i.test(opts.output) ? 'yaml' : 'json')).toLowerCase();
+      if (format !== 'json' && format !== 'yaml') throw new UsageError(`--format '${opts.format}' is not json or yaml.`);
+      const r = importPyocdAlgorithm(text, file, { name: opts.name, dictName: opts.dict });
+      const out = formatAlgorithmDescriptor(r.algorithm, format);
+      if (opts.output) {
+        writeFileSync(opts.output, out);
+        io.err(`wrote ${opts.output}: '${r.algorithm.name}', ${formatSize(r.algorithm.instructions.length)} of code, flash ${hex(r.algorithm.flash.start)}+${formatSize(r.algorithm.flash.size)}\n`);
+      } else io.out(out);
+      for (const n of r.notes) io.err(`note: ${n}\n`);
+    });
+};

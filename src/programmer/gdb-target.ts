@@ -1,0 +1,75 @@
+/**
+ * Builds the TargetDescription a GDB programmer returns from connect(): from the flash
+ * algorithm's FlashDevice (sectors, page size, erased value), from the server's memory
+ * map, or from a built-in target, merged so the plan uses the geometry that will really
+ * be used to erase and program.
+ */
+import { UsageError } from '../core/errors.js';
+import { hex } from '../core/format.js';
+import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
+import { sectorRuns } from '../protocol/flash-algo/flash-device.js';
+import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
+import type { MemoryRegion, TargetDescription } from '../target/types.js';
+
+const overlaps = (r: { start: number; size: number }, start: number, size: number) => r.start < start + size && start < r.start + r.size;
+
+/** The target with its flash region replaced by the algorithm's geometry. */
+export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription | undefined, ram: { start: number; size: number } | undefined): TargetDescription {
+  const f = algo.flash;
+  const flashRegion: MemoryRegion = { name: 'flash', kind: 'flash', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `programmed by flash algorithm '${algo.name}'` };
+  if (base) {
+    const regions = base.regions.map((r) => {
+      if (r.kind === 'flash' && overlaps(r, f.start, f.size)) return { ...flashRegion, name: r.name };
+      return r;
+    });
+    if (!regions.some((r) => r.kind === 'flash' && r.start === f.start)) regions.push(flashRegion);
+    return { ...base, regions };
+  }
+  const regions: MemoryRegion[] = [flashRegion];
+  if (ram) regions.push({ name: 'ram', kind: 'ram', start: ram.start, size: ram.size });
+  return { name: algo.name, vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: `flash algorithm ${algo.source}`, regions };
+}
+
+/** The RAM the algorithm runs in: explicit, then the algorithm's own, then the target's first RAM region. */
+export function algorithmRam(algo: FlashAlgorithm, explicit: { start: number; size: number } | undefined, target: TargetDescription | undefined): { start: number; size: number } {
+  if (explicit) return explicit;
+  if (algo.ram) return algo.ram;
+  const fromTarget = target?.regions.find((r) => r.kind === 'ram' && (algo.loadAddress === undefined || (algo.loadAddress >= r.start && algo.loadAddress < r.start + r.size)))
+    ?? target?.regions.find((r) => r.kind === 'ram');
+  if (fromTarget) return { start: fromTarget.start, size: fromTarget.size };
+  if (algo.loadAddress !== undefined && algo.stackTop !== undefined) {
+    // A fixed-placement algorithm without RAM facts: assume RAM spans what it uses.
+    const end = Math.max(algo.stackTop, ...(algo.pageBuffers ?? []).map((b) => b + algo.flash.pageSize));
+    return { start: algo.loadAddress, size: end - algo.loadAddress };
+  }
+  throw new UsageError(`The flash algorithm '${algo.name}' does not say where target RAM is.`, {
+    hint: 'Pass --target NAME (e.g. nrf51822) so the algorithm can be placed in its RAM.',
+  });
+}
+
+/** A target description from a server memory map (vFlash servers publish one). */
+export function targetFromMemoryMap(map: MemoryMapRegion[], base: TargetDescription | undefined, serverName: string): TargetDescription {
+  let flashN = 0;
+  let ramN = 0;
+  const regions: MemoryRegion[] = map.map((m) => {
+    if (m.type === 'flash') {
+      const block = m.blockSize && m.blockSize > 0 ? m.blockSize : m.length;
+      const name = flashN++ === 0 ? 'flash' : `flash${flashN}`;
+      return { name, kind: 'flash', start: m.start, size: m.length, sectors: [{ size: block, count: Math.floor(m.length / block) }], pageSize: 4, erasedValue: 0xff, note: 'from the GDB server memory map' };
+    }
+    const name = m.type === 'ram' ? (ramN++ === 0 ? 'ram' : `ram${ramN}`) : `rom-${hex(m.start)}`;
+    return { name, kind: m.type === 'ram' ? 'ram' : 'rom', start: m.start, size: m.length };
+  });
+  if (base) return { ...base, regions };
+  return { name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'GDB server memory map (qXfer:memory-map:read)', regions };
+}
+
+/** A RAM-only target: the given one, or one RAM region covering the 32-bit space. */
+export function targetForRamOnly(base: TargetDescription | undefined, map: MemoryMapRegion[] | undefined, serverName: string): TargetDescription {
+  if (base) return base;
+  if (map && map.length) return targetFromMemoryMap(map, undefined, serverName);
+  return {
+    name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'no memory map: memory written directly over GDB',
+    regions: [{ name: 'memory', kind: 'ram', start: 0, size: 0x1_0000_0000, note: 'whole address space, written with GDB memory packets' }],
+  };
+}

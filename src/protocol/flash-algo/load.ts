@@ -1,0 +1,26 @@
+/**
+ * Reads a flash algorithm from any of the accepted files, by content: an ELF is a
+ * CMSIS-Pack FLM, a Python module with FLASH_ALGO is a pyOCD target, anything else is
+ * read as a JSON/YAML descriptor.
+ */
+import { isElf } from '../../image/elf.js';
+import { parseAlgorithmDescriptor, type FlashAlgorithm } from './algorithm.js';
+import { loadFlm } from './flm.js';
+import { importPyocdAlgorithm } from './pyocd-import.js';
+
+export type AlgorithmFileKind = 'flm' | 'pyocd' | 'descriptor';
+
+export function detectAlgorithmFile(data: Uint8Array): AlgorithmFileKind {
+  if (isElf(data)) return 'flm';
+  const head = new TextDecoder().decode(data.subarray(0, 65536));
+  if (/^\s*FLASH_ALGO\s*=\s*\{/m.test(head)) return 'pyocd';
+  return 'descriptor';
+}
+
+export function loadAlgorithm(data: Uint8Array, source: string): FlashAlgorithm {
+  switch (detectAlgorithmFile(data)) {
+    case 'flm': return loadFlm(data, source);
+    case 'pyocd': return importPyocdAlgorithm(new TextDecoder().decode(data), source).algorithm;
+    default: return parseAlgorithmDescriptor(new TextDecoder().decode(data), source);
+  }
+}
