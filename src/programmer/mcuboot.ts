@@ -8,7 +8,7 @@
 import { FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
-import { commandAvailable, CommandTag, MemoryId, McubootSession, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
+import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
 import type { TargetDescription } from '../target/types.js';
 import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
 
@@ -83,7 +83,8 @@ export class McubootProgrammer implements Programmer {
       }
     }
     let props = await readDeviceProperties(this.session, { signal });
-    this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity));
+    const transportCap = this.options.transport instanceof HidTransport ? this.options.transport.maxPayload : Infinity;
+    this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity, transportCap));
     if (props.secure) {
       if (this.options.backdoorKey) {
         await this.session.flashSecurityDisable(this.options.backdoorKey, { signal });
@@ -110,7 +111,7 @@ export class McubootProgrammer implements Programmer {
         description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases' : 'unsecure',
       },
       details: {
-        transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, properties: props.formatted,
+        transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
         ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}), ...(log.length ? { actions: log } : {}),
       },
     };

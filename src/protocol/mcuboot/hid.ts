@@ -47,9 +47,12 @@ export class HidTransport implements McubootTransport {
   private waiter?: { resolve: (r: Uint8Array) => void; reject: (e: Error) => void };
   private closedError?: Error;
   private readonly timeoutMs: number;
+  private readonly padTo?: number;
 
-  constructor(private readonly device: PacketDevice, options: { timeoutMs?: number } = {}) {
+  /** `padReports`: send every report at the device's full report size (some HID stacks need it). */
+  constructor(private readonly device: PacketDevice, options: { timeoutMs?: number; padReports?: boolean } = {}) {
     this.timeoutMs = options.timeoutMs ?? 2000;
+    this.padTo = options.padReports ? device.maxPacketSize : undefined;
     device.onPacket((p) => {
       if (this.waiter) { const w = this.waiter; this.waiter = undefined; w.resolve(p); } else this.queue.push(p);
     });
@@ -71,13 +74,13 @@ export class HidTransport implements McubootTransport {
 
   async sendCommand(payload: Uint8Array, _options?: TransferOptions): Promise<void> {
     this.discard();
-    await this.device.write(encodeHidReport(HidReportId.CommandOut, payload, this.device.maxPacketSize));
+    await this.device.write(encodeHidReport(HidReportId.CommandOut, payload, this.padTo));
   }
 
   async sendData(payload: Uint8Array, _options?: TransferOptions): Promise<'ok' | 'abort'> {
     // A device that gave up mid-transfer sends its final response early: treat it as abort.
     if (this.queue.some((r) => r[0] === HidReportId.CommandIn)) return 'abort';
-    await this.device.write(encodeHidReport(HidReportId.DataOut, payload, this.device.maxPacketSize));
+    await this.device.write(encodeHidReport(HidReportId.DataOut, payload, this.padTo));
     return 'ok';
   }
 
