@@ -3,3 +3,4 @@ export {};
 import './sim.js';
 import './stm32-uart.js';
 import './gdb.js';
+import './mcuboot.js';
