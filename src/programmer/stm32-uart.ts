@@ -91,9 +91,9 @@ export class Stm32UartProgrammer implements Programmer {
     this.signalHolder.signal = options.signal;
     if (this.options.entry?.length) await runLineSequence(this.options.stream, this.options.entry, options.signal);
     await this.session.init();
+    // Get already carries the version; Get Version would only add two turnarounds.
     const get = await this.session.get();
     this.commands = get.commands;
-    const version = await this.session.getVersion();
     this.pid = await this.session.getId();
     this.target = this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
       const row = findStm32Device(this.pid);
@@ -121,7 +121,6 @@ export class Stm32UartProgrammer implements Programmer {
       protection,
       details: {
         bootloaderVersion: formatBootloaderVersion(get.version),
-        getVersion: { version: formatBootloaderVersion(version.version), option1: version.option1, option2: version.option2 },
         commands: this.commands.map((c) => hex(c, 2)),
         eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
         checksum: Boolean(this.digest),

@@ -1,0 +1,152 @@
+/**
+ * STM32 UART bootloader: bytes on the wire, turnarounds and modelled link time for a
+ * 128 KiB image on the simulated STM32F103xB at 115200 baud 8E1 (11 bits a byte), with a
+ * USB-serial adapter turnaround of 1 ms and of 16 ms — flashwright in-process, the real
+ * stm32flash over a pty (counted by the same simulator), and the protocol's lower bound.
+ * Then a re-flash of an unchanged image on a part with Get Checksum (STM32L476xG).
+ *
+ * Run: node --import tsx bench/stm32-uart.ts
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeImage, type WriteOptions } from '../src/flash/engine.js';
+import { MemoryImage } from '../src/image/memory-image.js';
+import { createPipe, modeledSeconds, type LinkCounters } from '../src/link/pipe.js';
+import { Stm32UartProgrammer } from '../src/programmer/stm32-uart.js';
+import { exposeOnPty } from '../src/sim/node-pty.js';
+import { Stm32BootloaderSim } from '../src/sim/stm32/bootloader.js';
+import { STM32_SIM_PROFILES } from '../src/sim/stm32/profiles.js';
+
+const BAUD = 115200;
+const BITS = 11;
+const FLASH = 0x08000000;
+const SIZE = 128 * 1024;
+
+function data(seed: number): Uint8Array {
+  let x = seed;
+  return new Uint8Array(SIZE).map(() => { x = (x * 1103515245 + 12345) >>> 0; return (x >>> 16) & 0xff; });
+}
+
+interface Row { name: string; c: LinkCounters; flashMs?: number }
+
+const rows: Row[] = [];
+const diff = (a: LinkCounters, b: LinkCounters): LinkCounters => ({ bytesToDevice: a.bytesToDevice - b.bytesToDevice, bytesToHost: a.bytesToHost - b.bytesToHost, turnarounds: a.turnarounds - b.turnarounds });
+
+/** flashwright in-process: connect + write, counted by the simulator's pipe. */
+async function flashwright(chip: string, image: MemoryImage, options: WriteOptions, prepare?: (sim: Stm32BootloaderSim) => void, times = 1): Promise<LinkCounters[]> {
+  const pipe = createPipe();
+  const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES[chip] });
+  prepare?.(sim);
+  const out: LinkCounters[] = [];
+  for (let i = 0; i < times; i++) {
+    const before = { ...pipe.counters };
+    const p = new Stm32UartProgrammer({ stream: pipe.host, closeStream: false });
+    const dev = await p.connect();
+    await writeImage(p, dev, image, options);
+    await p.close();
+    out.push(diff(pipe.counters, before));
+  }
+  if (!Buffer.from(sim.flash.read(FLASH, SIZE)).equals(Buffer.from(image.read(FLASH, SIZE)))) throw new Error('flashwright left the wrong flash contents');
+  return out;
+}
+
+function hasBinary(name: string): boolean {
+  try { execFileSync('which', [name], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+/** The real stm32flash over a pty against the same simulator. */
+async function stm32flash(bytes: Uint8Array, args: string[]): Promise<LinkCounters> {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-bench-stm32-'));
+  const pipe = createPipe();
+  const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES.stm32f103xb });
+  const pty = await exposeOnPty(pipe.host, join(dir, 'tty'));
+  try {
+    writeFileSync(join(dir, 'app.bin'), bytes);
+    await new Promise<void>((resolve, reject) => execFile('stm32flash', ['-m', '8n1', '-b', String(BAUD), ...args, '-w', join(dir, 'app.bin'), join(dir, 'tty')], { timeout: 120_000 },
+      (err, so, se) => (err ? reject(new Error(`stm32flash failed: ${so}${se}`)) : resolve())));
+    if (!Buffer.from(sim.flash.read(FLASH, SIZE)).equals(Buffer.from(bytes))) throw new Error('stm32flash left the wrong flash contents');
+    return { ...pipe.counters };
+  } finally {
+    await pty.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The protocol's minimum for the same job (AN3155, waiting for every ACK as the protocol
+ * requires): sync + Get + Get ID, one global erase, 512 Write Memory of 256 bytes, and
+ * optionally 512 Read Memory of 256 bytes. Each host→device→host exchange is two turnarounds.
+ */
+function lowerBound(verify: boolean): LinkCounters {
+  const blocks = SIZE / 256;
+  const c: LinkCounters = { bytesToDevice: 0, bytesToHost: 0, turnarounds: 0 };
+  const x = (toDevice: number, toHost: number) => { c.bytesToDevice += toDevice; c.bytesToHost += toHost; c.turnarounds += 2; };
+  x(1, 1); // 0x7F → ACK
+  x(2, 1 + 1 + 1 + 11 + 1); // Get (F103: 11 commands)
+  x(2, 1 + 1 + 2 + 1); // Get ID
+  x(2, 1); x(2, 1); // Erase 0x43, global 0xFF 0x00
+  for (let i = 0; i < blocks; i++) { x(2, 1); x(5, 1); x(258, 1); }
+  if (verify) for (let i = 0; i < blocks; i++) { x(2, 1); x(5, 1); x(2, 1 + 256); }
+  c.turnarounds -= 1; // the first byte needs no turnaround
+  return c;
+}
+
+function seconds(c: LinkCounters, ms: number): number {
+  return modeledSeconds(c, BAUD, BITS, ms);
+}
+
+function print(title: string, list: Row[], refs: Record<string, string>): void {
+  console.log(`\n${title}`);
+  console.log('  ' + ['case'.padEnd(46), '→dev B'.padStart(8), '→host B'.padStart(8), 'turns'.padStart(6), '@1ms s'.padStart(8), '@16ms s'.padStart(8), ...Object.keys(refs).map((k) => `÷${k}`.padStart(12))].join(' '));
+  for (const r of list) {
+    const ratios = Object.values(refs).map((ref) => {
+      const b = list.find((x) => x.name === ref);
+      return b ? `${(seconds(r.c, 1) / seconds(b.c, 1)).toFixed(3)}/${(seconds(r.c, 16) / seconds(b.c, 16)).toFixed(3)}` : '-';
+    });
+    console.log('  ' + [r.name.padEnd(46), String(r.c.bytesToDevice).padStart(8), String(r.c.bytesToHost).padStart(8), String(r.c.turnarounds).padStart(6),
+      seconds(r.c, 1).toFixed(2).padStart(8), seconds(r.c, 16).toFixed(2).padStart(8), ...ratios.map((s) => s.padStart(12))].join(' '));
+  }
+}
+
+const image = MemoryImage.fromSegments([{ address: FLASH, data: data(1) }]);
+const old = (sim: Stm32BootloaderSim) => sim.flash.program(FLASH, data(2).map((b) => b & 0x0f)); // a previous firmware
+
+rows.push({ name: 'lower bound: write + read-back verify', c: lowerBound(true) });
+rows.push({ name: 'lower bound: write only', c: lowerBound(false) });
+const [fwFull] = await flashwright('stm32f103xb', image, { skipUnchanged: false, verify: 'readback' }, old);
+rows.push({ name: 'flashwright --no-skip (verify readback)', c: fwFull });
+const [fwNoVerify] = await flashwright('stm32f103xb', image, { skipUnchanged: false, verify: 'none' }, old);
+rows.push({ name: 'flashwright --no-skip --verify none', c: fwNoVerify });
+const [fwDefault] = await flashwright('stm32f103xb', image, {}, old);
+rows.push({ name: 'flashwright default (reads first to skip)', c: fwDefault });
+
+if (hasBinary('stm32flash') && hasBinary('socat')) {
+  rows.push({ name: 'stm32flash -w -v (over pty)', c: await stm32flash(image.read(FLASH, SIZE), ['-v']) });
+  rows.push({ name: 'stm32flash -w (over pty)', c: await stm32flash(image.read(FLASH, SIZE), []) });
+} else {
+  console.log('stm32flash or socat not installed: the stm32flash rows are skipped');
+}
+print(`STM32F103xB, 128 KiB image, ${BAUD} baud 8E1 (modelled link time; ratios @1ms/@16ms)`, rows,
+  { 'bound+v': 'lower bound: write + read-back verify', bound: 'lower bound: write only', 'stm32flash -v': 'stm32flash -w -v (over pty)' });
+
+const named = (n: string) => rows.find((r) => r.name === n)?.c;
+const sf = named('stm32flash -w -v (over pty)');
+if (sf) {
+  const fw = named('flashwright --no-skip (verify readback)')!;
+  console.log(`\n  flashwright ÷ stm32flash (write + read-back verify): ${(seconds(fw, 1) / seconds(sf, 1)).toFixed(4)} @1ms, ${(seconds(fw, 16) / seconds(sf, 16)).toFixed(4)} @16ms` +
+    ` (${fw.turnarounds - sf.turnarounds} turnarounds and ${fw.bytesToDevice + fw.bytesToHost - sf.bytesToDevice - sf.bytesToHost} bytes more: the read-protection probe at connect)`);
+}
+const bw = named('flashwright --no-skip --verify none')!;
+console.log(`  flashwright ÷ lower bound (full write, no verify): ${(seconds(bw, 1) / seconds(lowerBound(false), 1)).toFixed(4)} @1ms, ${(seconds(bw, 16) / seconds(lowerBound(false), 16)).toFixed(4)} @16ms (target ≤ 1.05)`);
+
+// Re-flash of an unchanged image on a part with Get Checksum (L476): full write, then again.
+const l4 = MemoryImage.fromSegments([{ address: FLASH, data: data(3) }]);
+const [l4Full, l4Again] = await flashwright('stm32l476xg', l4, {}, undefined, 2);
+const l4Rows: Row[] = [
+  { name: 'flashwright full write (digest verify)', c: l4Full },
+  { name: 'flashwright re-flash, unchanged (Get Checksum)', c: l4Again },
+];
+print('STM32L476xG, 128 KiB image, re-flash unchanged', l4Rows, { full: 'flashwright full write (digest verify)' });
+console.log(`\n  unchanged re-flash ÷ full write: ${(seconds(l4Again, 1) / seconds(l4Full, 1)).toFixed(3)} @1ms, ${(seconds(l4Again, 16) / seconds(l4Full, 16)).toFixed(3)} @16ms (target ≤ 0.10)`);
