@@ -10,7 +10,7 @@ import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import { assertChecksPass, runChecks, type CheckFinding } from './checks/index.js';
 import { FlashInterruptedError, PlanRefusedError, type WriteProgress } from './errors.js';
 import type { EventSink } from './events.js';
-import { erasedValueOf, isFlashLike, regionAt, sectorAt } from './layout.js';
+import { erasedValueOf, isFlashLike, regionAt, regionSectors, sectorAt } from './layout.js';
 import { expectedSector, planFlash, programData, touchedSectors, type EraseMode, type FlashPlan, type SectorKnowledge } from './plan.js';
 import { placeImage } from './placement.js';
 import { now, PhaseReporter } from './progress.js';
@@ -304,7 +304,7 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     target: target.name,
     imageBytes: image.size,
     bytesWritten,
-    sectorsErased: plan.cost.chipErase ? plan.sectors.filter((s) => s.action !== 'skip').length : plan.cost.sectorErases,
+    sectorsErased: plan.cost.sectorErases + (plan.cost.chipErase ? target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + regionSectors(r).length, 0) : 0),
     sectorsWritten: plan.sectors.filter((s) => s.action !== 'skip').length,
     chipErase: plan.cost.chipErase,
     sectorsSkipped: plan.sectors.filter((s) => s.action === 'skip').length,

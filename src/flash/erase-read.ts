@@ -97,10 +97,12 @@ export async function eraseRange(programmer: Programmer, device: DeviceInfo, ran
   let sectors: FlashSector[];
   let keptReserved: number[] = [];
   if (range === 'all') {
+    // Internal flash; external NOR too (on parts like i.MX RT it is the only flash). Never option bytes.
     const flash = target.regions.filter((r) => r.kind === 'flash');
-    const all = flash.flatMap((r) => regionSectors(r));
+    const external = target.regions.filter((r) => r.kind === 'external-nor');
+    const all = [...flash, ...external].flatMap((r) => regionSectors(r));
     keptReserved = all.filter((s) => overlapsReserved(target, s)).map((s) => s.address);
-    if (programmer.eraseChip && keptReserved.length === 0 && !all.some((s) => wp.has(s.address))) {
+    if (programmer.eraseChip && flash.length > 0 && external.length === 0 && keptReserved.length === 0 && !all.some((s) => wp.has(s.address))) {
       const bytes = flash.reduce((n, r) => n + r.size, 0);
       reporter.start('erase', bytes, 'Mass erase');
       throwIfAborted(options.signal, 'erase');

@@ -205,3 +205,18 @@ describe('progress display', () => {
     expect(c.err()).toBe('erase: Erasing 2 sector(s) (2 KiB)\nerase: done in 3 ms\nwarning: careful\n');
   });
 });
+
+describe('showDeviceInfo', () => {
+  it('prints ids, protection and the memory map of a connected device, or JSON', async () => {
+    const { showDeviceInfo } = await import('../../src/cli/device.js');
+    const c = capture();
+    await showDeviceInfo({ via: 'sim', target: 'stm32f103xb', simState: join(dir, 'info.json') }, c.io);
+    expect(c.out()).toContain('target:     STM32F103xB');
+    expect(c.out()).toContain('protection: none');
+    expect(c.out()).toMatch(/flash\s+flash\s+0x08000000–0x0801FFFF\s+128 KiB, 128 sectors/);
+    const j = capture();
+    await showDeviceInfo({ via: 'sim', target: 'stm32f103xb', json: true }, j.io);
+    expect(JSON.parse(j.out())).toMatchObject({ type: 'device', target: 'STM32F103xB', ids: { simulated: 'STM32F103xB' } });
+    await expect(showDeviceInfo({ target: 'stm32f103xb' }, j.io)).rejects.toThrow(/needs --via/);
+  });
+});

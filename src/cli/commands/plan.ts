@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatSize, hex } from '../../core/format.js';
+import { runChecks } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
 import { isFlashLike, regionSectors } from '../../flash/layout.js';
 import { planFlash, type FlashPlan } from '../../flash/plan.js';
@@ -117,7 +118,12 @@ export const planCommand: CommandModule = (program, io) => {
       target = requireTargetOption(opts);
       plan = planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: opts.skip !== false, chipEraseAvailable: eraseMode === 'chip' });
     }
-    if (opts.json) io.out(JSON.stringify(planJson(plan)) + '\n');
-    else printPlan(io, plan, target);
+    // The same checks a write runs; here they only inform (a write would stop on errors).
+    const findings = runChecks(image, target, { allowPermanentLock: base.allowPermanentLock, allowSecure: base.allowSecure });
+    if (opts.json) io.out(JSON.stringify({ ...planJson(plan), findings }) + '\n');
+    else {
+      printPlan(io, plan, target);
+      for (const f of findings) io.out(`${f.severity === 'error' ? 'a write would be refused' : f.severity}: ${f.message}\n`);
+    }
   });
 };
