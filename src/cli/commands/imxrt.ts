@@ -1,0 +1,80 @@
+/**
+ * `flashwright imxrt image app.elf --part rt1021 -o boot.bin`: wraps a plain XIP application
+ * with FCB + IVT + boot data for FlexSPI NOR boot. `flashwright imxrt option …`: builds a
+ * FlexSPI option word for `--flexspi-option` from named fields (or explains one).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { formatSize, hex, parseNumber } from '../../core/format.js';
+import { encodeImage, formatFromName } from '../../image/formats.js';
+import { buildBootImage, findBootLayout, IMXRT_BOOT_LAYOUTS } from '../../imxrt/boot-image.js';
+import { buildFlexspiOption, describeFlexspiOption, DeviceDetection, QuadEnable, type DeviceDetectionName, type PadCount, type QuadEnableName } from '../../imxrt/flexspi-option.js';
+import { loadImageFile } from '../load-image.js';
+import type { Io } from '../output.js';
+import { commandGroup } from './groups.js';
+import type { CommandModule } from './index.js';
+
+interface ImageOptions { part: string; output: string; flashSize?: string; frequency?: string; json?: boolean }
+interface OptionOptions { detection?: string; queryPads?: string; commandPads?: string; quadEnable?: string; frequency?: string; explain?: string; json?: boolean }
+
+function pads(text: string | undefined, name: string): PadCount | undefined {
+  if (text === undefined) return undefined;
+  if (text !== '1' && text !== '4' && text !== '8') throw new UsageError(`${name} must be 1, 4 or 8.`, { hint: 'QuadSPI NOR queries with 1 pad.' });
+  return Number(text) as PadCount;
+}
+
+export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
+  const group = commandGroup(program, 'imxrt', 'i.MX RT boot tools: FlexSPI NOR boot images and option words');
+  group.command('image')
+    .description('Wrap a plain XIP application (linked at FlexSPI base + 0x2000) with FCB, IVT and boot data so the boot ROM boots it.')
+    .argument('<app>', 'application image (ELF, HEX, S-record)')
+    .requiredOption('--part <name>', `i.MX RT part (${Object.keys(IMXRT_BOOT_LAYOUTS).join(', ')})`)
+    .requiredOption('-o, --output <file>', 'output file; .bin (raw from the FlexSPI base), .hex or .srec')
+    .option('--flash-size <bytes>', 'QuadSPI NOR size (default 8M, IS25LP064A)')
+    .option('--frequency <mhz>', 'FlexSPI clock in the FCB (default 133)')
+    .option('--json', 'print the result as JSON')
+    .action((path: string, opts: ImageOptions) => {
+      const layout = findBootLayout(opts.part);
+      if (!layout) throw new UsageError(`Unknown i.MX RT part '${opts.part}'.`, { hint: `Choose one of: ${Object.keys(IMXRT_BOOT_LAYOUTS).join(', ')}.` });
+      const size = opts.flashSize === undefined ? undefined : parseNumber(opts.flashSize);
+      if (opts.flashSize !== undefined && !size) throw new UsageError(`--flash-size '${opts.flashSize}' is not a size.`, { hint: 'For example 8M or 0x800000.' });
+      const frequencyMhz = opts.frequency === undefined ? undefined : parseNumber(opts.frequency);
+      const format = formatFromName(opts.output) ?? 'bin';
+      if (format === 'elf') throw new UsageError('ELF output is not supported.', { hint: 'Use .bin, .hex or .srec.' });
+      const app = loadImageFile(path).image;
+      const boot = buildBootImage(app, layout, { flash: { size: size ?? 8 * 1024 * 1024, ...(frequencyMhz ? { frequencyMhz } : {}) } });
+      writeFileSync(opts.output, encodeImage(boot.image, format));
+      const summary = {
+        type: 'imxrt-image', part: layout.part, output: opts.output, format, start: hex(layout.flexspiBase), length: boot.length,
+        fcb: hex(layout.flexspiBase + layout.fcbOffset), ivt: hex(layout.flexspiBase + layout.ivtOffset), entry: hex(boot.entry),
+      };
+      io.out(opts.json ? JSON.stringify(summary) + '\n'
+        : `${opts.output}: ${formatSize(boot.length)} boot image for ${layout.part.toUpperCase()} at ${summary.start} (FCB ${summary.fcb}, IVT ${summary.ivt}, entry ${summary.entry}); write it with --via mcuboot --flexspi-option 0xC0000007\n`);
+    });
+  group.command('option')
+    .description('Build a FlexSPI NOR option word for --flexspi-option from named fields, or explain one (--explain 0xC0000007).')
+    .option('--detection <type>', `device detection (${Object.keys(DeviceDetection).join(', ')})`, 'quadspi-sdr')
+    .option('--query-pads <n>', 'pads for the SFDP query: 1, 4 or 8')
+    .option('--command-pads <n>', 'pads for commands: 1, 4 or 8')
+    .option('--quad-enable <type>', `quad-enable method (${Object.keys(QuadEnable).join(', ')})`)
+    .option('--frequency <mhz>', 'maximum clock in MHz (30, 50, 60, 75, 80, 100, 133, 166)', '133')
+    .option('--explain <word>', 'decode an existing option word instead')
+    .option('--json', 'print as JSON')
+    .action((opts: OptionOptions) => {
+      if (opts.explain !== undefined) {
+        const w = parseNumber(opts.explain);
+        if (w === undefined) throw new UsageError(`--explain '${opts.explain}' is not a number.`);
+        const text = describeFlexspiOption(w);
+        io.out(opts.json ? JSON.stringify({ word: hex(w), meaning: text }) + '\n' : `${hex(w)}: ${text}\n`);
+        return;
+      }
+      if (!(opts.detection! in DeviceDetection)) throw new UsageError(`Unknown --detection '${opts.detection}'.`, { hint: `Choose one of: ${Object.keys(DeviceDetection).join(', ')}.` });
+      if (opts.quadEnable !== undefined && !(opts.quadEnable in QuadEnable)) throw new UsageError(`Unknown --quad-enable '${opts.quadEnable}'.`, { hint: `Choose one of: ${Object.keys(QuadEnable).join(', ')}.` });
+      const words = buildFlexspiOption({
+        detection: opts.detection as DeviceDetectionName, queryPads: pads(opts.queryPads, '--query-pads'), commandPads: pads(opts.commandPads, '--command-pads'),
+        quadEnable: opts.quadEnable as QuadEnableName | undefined, frequencyMhz: Number(opts.frequency),
+      });
+      io.out(opts.json ? JSON.stringify({ words: words.map((w) => hex(w)), meaning: describeFlexspiOption(words[0]) }) + '\n' : `${words.map((w) => hex(w)).join(',')}  (${describeFlexspiOption(words[0])})\n`);
+    });
+};

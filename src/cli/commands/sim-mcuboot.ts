@@ -1,0 +1,75 @@
+/**
+ * `flashwright sim mcuboot --chip MK64FN1M0 --pty PATH`: a simulated MCUboot bootloader
+ * (Kinetis ROM-style KBOOT, or the i.MX RT flashloader) on a pseudo-terminal until stopped.
+ * `--state FILE` keeps flash (and FlexSPI NOR) between runs.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { parseNumber } from '../../core/format.js';
+import { createPipe, modeledSeconds } from '../../link/pipe.js';
+import { MCUBOOT_SIM_CHIPS, mcubootChip } from '../../sim/mcuboot/chips.js';
+import { McubootSimTarget } from '../../sim/mcuboot/target.js';
+import { McubootUartSim } from '../../sim/mcuboot/uart.js';
+import { exposeOnPty } from '../../sim/node-pty.js';
+import type { Io } from '../output.js';
+import { decodeState, encodeState } from '../vias/sim.js';
+import { commandGroup } from './groups.js';
+import type { CommandModule } from './index.js';
+
+interface SimMcubootOptions {
+  chip: string;
+  pty: string;
+  state?: string;
+  maxPacket?: string;
+  blank?: boolean;
+  json?: boolean;
+}
+
+export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
+  commandGroup(program, 'sim', 'Simulated devices for testing hosts (flashwright or others)')
+    .command('mcuboot')
+    .description('Run a simulated NXP MCUboot bootloader (UART, 8N1) on a pseudo-terminal until stopped.')
+    .requiredOption('--chip <name>', `chip to simulate (${MCUBOOT_SIM_CHIPS.join(', ')})`)
+    .requiredOption('--pty <path>', 'path of the pseudo-terminal link to create')
+    .option('--state <file>', 'JSON file keeping flash contents between runs (loaded at start, saved at exit)')
+    .option('--max-packet <bytes>', 'MaxPacketSize the device reports (Kinetis 32, i.MX RT flashloader 512)')
+    .option('--blank', 'Kinetis: start with fully erased flash (FSEC = 0xFF, so the chip is secure)')
+    .option('--json', 'print the ready line and the exit statistics as JSON')
+    .action(async (opts: SimMcubootOptions) => {
+      const chip = mcubootChip(opts.chip);
+      if (!chip) throw new UsageError(`No simulated MCUboot chip '${opts.chip}'.`, { hint: `Choose one of: ${MCUBOOT_SIM_CHIPS.join(', ')}.` });
+      const maxPacketSize = opts.maxPacket === undefined ? undefined : parseNumber(opts.maxPacket);
+      if (maxPacketSize !== undefined && (maxPacketSize < 32 || maxPacketSize > chip.maxBuffer)) {
+        throw new UsageError(`--max-packet ${opts.maxPacket} is outside 32…${chip.maxBuffer}.`, { hint: 'The simulated bootloader buffers at most 4096 bytes per packet.' });
+      }
+      const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank });
+      if (opts.state && existsSync(opts.state)) {
+        target.memory.restore(decodeState(readFileSync(opts.state, 'utf8'), opts.state));
+        target.reset();
+      }
+      const pipe = createPipe();
+      const sim = new McubootUartSim(pipe.device, target);
+      const pty = await exposeOnPty(pipe.host, opts.pty);
+      const ready = { type: 'ready', chip: chip.target.name, maxPacketSize: target.maxPacketSize, pty: pty.path, device: pty.devicePath };
+      io.out(opts.json ? JSON.stringify(ready) + '\n' : `${chip.target.name} MCUboot (MaxPacketSize ${target.maxPacketSize}) on ${pty.path} (${pty.devicePath}); 8N1; Ctrl-C to stop\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        void pty.exited.then(stop);
+      });
+      await pty.close();
+      if (opts.state) {
+        const tmp = `${opts.state}.tmp-${process.pid}`;
+        writeFileSync(tmp, JSON.stringify(encodeState(target.memory.snapshot())) + '\n');
+        renameSync(tmp, opts.state);
+      }
+      const c = pipe.counters;
+      const stats = {
+        type: 'stats', bytesToDevice: c.bytesToDevice, bytesToHost: c.bytesToHost, turnarounds: c.turnarounds, ...sim.counters,
+        modeledSeconds57600_8N1_1ms: Number(modeledSeconds(c, 57600, 10, 1).toFixed(3)),
+      };
+      io.out(opts.json ? JSON.stringify(stats) + '\n' : `stopped: ${c.bytesToDevice} bytes in, ${c.bytesToHost} bytes out, ${c.turnarounds} turnarounds, ${sim.counters.resets} resets\n`);
+    });
+};
