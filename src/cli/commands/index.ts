@@ -4,10 +4,12 @@ import { algoCommand } from './algo.js';
 import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
 import { eraseCommand } from './erase.js';
+import { imxrtCommand } from './imxrt.js';
 import { infoCommand } from './info.js';
 import { planCommand } from './plan.js';
 import { portsCommand } from './ports.js';
 import { readCommand } from './read.js';
+import { simMcubootCommand } from './sim-mcuboot.js';
 import { simStm32Command } from './sim-stm32.js';
 import { targetsCommand } from './targets.js';
 import { verifyCommand } from './verify.js';
@@ -25,10 +27,12 @@ const modules: CommandModule[] = [
   checkCommand,
   convertCommand,
   eraseCommand,
+  imxrtCommand,
   infoCommand,
   planCommand,
   portsCommand,
   readCommand,
+  simMcubootCommand,
   simStm32Command,
   targetsCommand,
   verifyCommand,
