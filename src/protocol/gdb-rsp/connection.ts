@@ -74,8 +74,7 @@ export class RspConnection {
     if (w && w.accept(e)) {
       this.waiter = undefined;
       w.resolve(e);
-    } else if (e.type === 'packet') this.queue.push(e);
-    // stray acks while nobody waits for one are dropped
+    } else this.queue.push(e); // an ack can arrive before send() starts waiting for it
   }
 
   private log(dir: 'send' | 'recv', text: string): void {
@@ -118,6 +117,8 @@ export class RspConnection {
     const frame = encodePacket(payload);
     const text = typeof payload === 'string' ? payload : bytesToAscii(payload);
     for (let attempt = 0; ; attempt++) {
+      // Acks left over from earlier exchanges must not acknowledge this packet.
+      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
       this.log('send', text);
       this.counters.packetsSent++;
       await this.rawWrite(frame);
