@@ -263,9 +263,9 @@ function programOps(image: MemoryImage, d: Decision): PlanOperation[] {
   const page = pageSizeOf(sector.region);
   const erased = erasedValueOf(sector.region);
   const ops: PlanOperation[] = [];
-  let run: { address: number; size: number; imageBytes: number } | undefined;
+  let run: { address: number; size: number } | undefined;
   const flush = () => {
-    if (run) ops.push({ kind: 'program', address: run.address, size: run.size, region: sector.region.name, imageBytes: run.imageBytes });
+    if (run) ops.push({ kind: 'program', address: run.address, size: run.size, region: sector.region.name, imageBytes: image.slice(run.address, run.address + run.size).size });
     run = undefined;
   };
   for (let a = sector.address; a < sector.address + sector.size; a += page) {
@@ -274,8 +274,8 @@ function programOps(image: MemoryImage, d: Decision): PlanOperation[] {
     if (d.expected) needed = !isAllValue(d.expected, erased, a - sector.address, end - sector.address);
     else needed = image.intersects(a, end) || d.preserveRanges.some((p) => p.address < end && p.address + p.size > a);
     if (!needed) { flush(); continue; }
-    const imageBytes = image.slice(a, end).size;
-    if (run) { run.size += end - a; run.imageBytes += imageBytes; } else run = { address: a, size: end - a, imageBytes };
+    if (run) run.size += end - a;
+    else run = { address: a, size: end - a };
   }
   flush();
   return ops;
