@@ -3,10 +3,10 @@
  * read, in 4 MiB chunks, so memory stays near the image size rather than the (2–3× larger)
  * file size; ELF and raw binaries are read whole.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { FlashwrightError, UsageError } from '../core/errors.js';
 import { parseNumber } from '../core/format.js';
-import { checkBaseApplies, chooseFormat, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage } from '../image/formats.js';
+import { checkBaseApplies, chooseFormat, estimateDataBytes, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage } from '../image/formats.js';
 import { IntelHexParser } from '../image/intel-hex.js';
 import { SrecParser } from '../image/srec.js';
 
@@ -36,7 +36,8 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
     const format = chooseFormat(first.subarray(0, 4096), loadOptions, warnings);
     checkBaseApplies(format, loadOptions);
     if (format === 'hex' || format === 'srec') {
-      const parser = format === 'hex' ? new IntelHexParser(path) : new SrecParser(path);
+      const hint = estimateDataBytes(first, fstatSync(fd).size, format);
+      const parser = format === 'hex' ? new IntelHexParser(path, hint) : new SrecParser(path, hint);
       parser.push(first);
       if (n === CHUNK) {
         for (;;) {

@@ -166,3 +166,27 @@ export function encodeImage(image: MemoryImage, format: Exclude<ImageFormat, 'el
 
 /** Same as {@link encodeImage} (the name the image API uses; the flash engine has its own writeImage). */
 export const writeImage = encodeImage;
+
+/**
+ * Estimates the data bytes in a HEX/SREC file of `fileSize` bytes from its first lines (the
+ * ratio of data to text there), so a parser can size its buffer once. 0 when unsure.
+ */
+export function estimateDataBytes(head: Uint8Array, fileSize: number, format: 'hex' | 'srec'): number {
+  let data = 0;
+  let lineStart = 0;
+  let lastEnd = 0;
+  const limit = Math.min(head.length, 256 * 1024);
+  for (let i = 0; i < limit; i++) {
+    if (head[i] !== 0x0a) continue;
+    const c0 = head[lineStart];
+    const count = (HEX_VALUE[head[lineStart + (format === 'hex' ? 1 : 2)]] << 4) | HEX_VALUE[head[lineStart + (format === 'hex' ? 2 : 3)]];
+    if (count > 0) {
+      if (format === 'hex' && c0 === 0x3a && head[lineStart + 7] === 0x30 && head[lineStart + 8] === 0x30) data += count;
+      else if (format === 'srec' && c0 === 0x53 && head[lineStart + 1] >= 0x31 && head[lineStart + 1] <= 0x33) data += count - (head[lineStart + 1] - 0x30 + 1) - 1;
+    }
+    lineStart = i + 1;
+    lastEnd = i + 1;
+  }
+  if (lastEnd === 0 || data === 0) return 0;
+  return Math.ceil((data / lastEnd) * fileSize * 1.01) + 4096;
+}

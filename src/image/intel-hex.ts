@@ -8,7 +8,15 @@
 import { hex } from '../core/format.js';
 import { ImageParseError, type ImageParseCode } from './errors.js';
 import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
-import { AsciiOut, ChunkedLineParser, CR, describeChar, HEX_VALUE, isLineSpace, LF, type ParsedImage } from './text-records.js';
+import { AsciiOut, ChunkedLineParser, describeChar, RunCollector, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
+
+// Module-local copies: hot loops must not go through an import binding (some loaders,
+// e.g. tsx in tests, turn each access into a getter call, which costs 2–3× overall).
+const HEX_VALUE: Int8Array = SHARED_HEX_VALUE;
+const HEX_PAIR_VALUE: Int16Array = SHARED_HEX_PAIR_VALUE;
+const LF = 0x0a;
+const CR = 0x0d;
+const isLineSpace = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === LF;
 
 const COLON = 0x3a;
 const TYPE_NAMES = ['data', 'end of file', 'extended segment address', 'start segment address', 'extended linear address', 'start linear address'];
@@ -27,16 +35,18 @@ export class IntelHexParser extends ChunkedLineParser {
   private warnedAfterEnd = false;
   private sawData = false;
   /** Where the current contiguous run of data began, to name it in overlap errors. */
-  private runEnd = -1;
-  private runSource = '';
+  private readonly runs: RunCollector;
 
-  constructor(private readonly source: string) {
+  /** `sizeHint`: expected data bytes (e.g. from the file size), so one buffer holds the image. */
+  constructor(private readonly source: string, sizeHint = 0) {
     super();
+    this.runs = new RunCollector(this.builder, sizeHint);
   }
 
   /** Parses the rest and returns the image. */
   finish(): ParsedImage {
     this.flush();
+    this.runs.flush();
     if (!this.ended) {
       this.warnings.push(this.sawData
         ? `${this.source} has no end-of-file record (:00000001FF); it may have been cut short.`
@@ -72,11 +82,10 @@ export class IntelHexParser extends ChunkedLineParser {
     let sum = count;
     let p = at + 3;
     const n = count + 4;
+    if (at + 11 + 2 * count > end) this.badDigit(buf, this.firstBadDigit(buf, at + 3, end), end, at, count);
     for (let k = 0; k < n; k++, p += 2) {
-      const hi = p < end ? HEX_VALUE[buf[p]] : -1;
-      const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
-      if ((hi | lo) < 0) this.badDigit(buf, hi < 0 ? p : p + 1, end, at, count, k);
-      const v = (hi << 4) | lo;
+      const v = HEX_PAIR_VALUE[(buf[p] << 8) | buf[p + 1]];
+      if (v < 0) this.badDigit(buf, HEX_VALUE[buf[p]] < 0 ? p : p + 1, end, at, count);
       scratch[k] = v;
       sum += v;
     }
@@ -113,24 +122,22 @@ export class IntelHexParser extends ChunkedLineParser {
   private data(offset: number, count: number): void {
     if (count === 0) return;
     this.sawData = true;
-    const bytes = this.scratch.subarray(3, 3 + count);
     if (this.segmentMode && offset + count > 0x10000) {
       // Segment addressing wraps the offset within the 64 KiB segment (8086 semantics).
       const first = 0x10000 - offset;
-      this.add(this.base + offset, bytes.subarray(0, first));
-      this.add(this.base, bytes.subarray(first));
+      this.add(this.base + offset, 3, first);
+      this.add(this.base, 3 + first, count - first);
       return;
     }
-    this.add(this.base + offset, bytes);
+    this.add(this.base + offset, 3, count);
   }
 
-  private add(address: number, bytes: Uint8Array): void {
-    if (address + bytes.length > 0x1_0000_0000) {
-      throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + bytes.length, 9));
+  /** Adds `n` decoded bytes from scratch[from] at `address`. */
+  private add(address: number, from: number, n: number): void {
+    if (address + n > 0x1_0000_0000) {
+      throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + n, 9));
     }
-    if (address !== this.runEnd) this.runSource = `${this.source} line ${this.line}`;
-    this.builder.add(address, bytes, this.runSource);
-    this.runEnd = address + bytes.length;
+    this.runs.append(address, this.scratch, from, n, this.source, this.line);
   }
 
   private byteAt(buf: Uint8Array, p: number, end: number, field: string): number {
@@ -145,7 +152,14 @@ export class IntelHexParser extends ChunkedLineParser {
     return (hi << 4) | lo;
   }
 
-  private badDigit(buf: Uint8Array, p: number, end: number, at: number, count: number, k: number): never {
+  /** Position of the first non-hex character from `p` (or `end`). */
+  private firstBadDigit(buf: Uint8Array, p: number, end: number): number {
+    while (p < end && HEX_VALUE[buf[p]] >= 0) p++;
+    return p;
+  }
+
+  private badDigit(buf: Uint8Array, p: number, end: number, at: number, count: number): never {
+    const k = (p - at - 3) >> 1; // index of the byte (after the count) the bad character belongs to
     const c = p < end ? buf[p] : undefined;
     const field = k < 2 ? 'address' : k === 2 ? 'record type' : k === count + 3 ? 'checksum' : `data byte ${k - 3}`;
     if (c === undefined || c === LF || c === CR || c === 0x20 || c === 0x09) {

@@ -245,6 +245,24 @@ export class MemoryImageBuilder {
     this.allowReplace = options.allowReplace ?? false;
   }
 
+  /**
+   * Like {@link add}, but takes ownership of `data` instead of copying it when it starts a new
+   * run (the caller must not change it afterwards). Parsers that collect large runs use this
+   * so a 32 MiB image is not held twice.
+   */
+  adopt(address: number, data: Uint8Array, source: string): void {
+    const cur = this.current;
+    if (data.length === 0 || (cur && cur.address + cur.length === address)) {
+      this.add(address, data, source);
+      return;
+    }
+    if (!Number.isInteger(address) || address < 0 || address + data.length > MAX_ADDRESS) throw new AddressRangeError(address, data.length, source);
+    const run: Run = { address, buf: data, length: data.length, seq: this.seq++ };
+    this.runs.push(run);
+    this.current = run;
+    this.origins.push({ start: address, end: address + data.length, source, seq: run.seq });
+  }
+
   /** Adds `data` at `address`; `source` names it in overlap errors ("app.hex line 12"). */
   add(address: number, data: Uint8Array, source: string): void {
     if (!Number.isInteger(address) || address < 0 || address + data.length > MAX_ADDRESS) throw new AddressRangeError(address, data.length, source);
@@ -279,7 +297,8 @@ export class MemoryImageBuilder {
       if (!acc) return;
       if (acc.parts.length === 1) {
         const r = acc.parts[0];
-        segments.push({ address: r.address, data: r.buf.length === r.length ? r.buf : r.buf.slice(0, r.length) });
+        // A view when little is wasted (adopted buffers sized from an estimate); else a tight copy.
+        segments.push({ address: r.address, data: r.buf.length - r.length <= r.buf.length / 16 ? r.buf.subarray(0, r.length) : r.buf.slice(0, r.length) });
       } else {
         const data = new Uint8Array(acc.end - acc.address);
         // Lay runs in insertion order so that, when replacing is allowed, later data wins.

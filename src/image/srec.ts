@@ -8,7 +8,15 @@
 import { hex } from '../core/format.js';
 import { ImageParseError, type ImageParseCode } from './errors.js';
 import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
-import { AsciiOut, ChunkedLineParser, CR, describeChar, HEX_VALUE, isLineSpace, LF, type ParsedImage } from './text-records.js';
+import { AsciiOut, ChunkedLineParser, describeChar, RunCollector, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
+
+// Module-local copies: hot loops must not go through an import binding (some loaders,
+// e.g. tsx in tests, turn each access into a getter call, which costs 2–3× overall).
+const HEX_VALUE: Int8Array = SHARED_HEX_VALUE;
+const HEX_PAIR_VALUE: Int16Array = SHARED_HEX_PAIR_VALUE;
+const LF = 0x0a;
+const CR = 0x0d;
+const isLineSpace = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === LF;
 
 const S = 0x53;
 const S_LOWER = 0x73;
@@ -29,15 +37,17 @@ export class SrecParser extends ChunkedLineParser {
   private header?: string;
   private terminated = false;
   private warnedAfterEnd = false;
-  private runEnd = -1;
-  private runSource = '';
+  private readonly runs: RunCollector;
 
-  constructor(private readonly source: string) {
+  /** `sizeHint`: expected data bytes (e.g. from the file size), so one buffer holds the image. */
+  constructor(private readonly source: string, sizeHint = 0) {
     super();
+    this.runs = new RunCollector(this.builder, sizeHint);
   }
 
   finish(): ParsedSrec {
     this.flush();
+    this.runs.flush();
     if (!this.terminated) {
       this.warnings.push(this.dataRecords > 0
         ? `${this.source} has no termination record (S7/S8/S9); it may have been cut short.`
@@ -80,11 +90,16 @@ export class SrecParser extends ChunkedLineParser {
     const scratch = this.scratch;
     let sum = count;
     let p = at + 4;
+    const fieldOf = (k: number) => k < addrBytes ? 'address' : k === count - 1 ? 'checksum' : `data byte ${k - addrBytes}`;
+    if (at + 4 + 2 * count > end) {
+      let q = p;
+      while (q < end && HEX_VALUE[buf[q]] >= 0) q++;
+      const k = (q - p) >> 1;
+      this.hexByte(buf, p + 2 * k, end, at, count, fieldOf(k));
+    }
     for (let k = 0; k < count; k++, p += 2) {
-      const hi = p < end ? HEX_VALUE[buf[p]] : -1;
-      const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
-      if ((hi | lo) < 0) this.hexByte(buf, p, end, at, count, k < addrBytes ? 'address' : k === count - 1 ? 'checksum' : `data byte ${k - addrBytes}`);
-      const v = (hi << 4) | lo;
+      const v = HEX_PAIR_VALUE[(buf[p] << 8) | buf[p + 1]];
+      if (v < 0) this.hexByte(buf, p, end, at, count, fieldOf(k));
       scratch[k] = v;
       sum += v;
     }
@@ -107,7 +122,7 @@ export class SrecParser extends ChunkedLineParser {
         this.header = s.replace(/\0+$/, '');
         break;
       }
-      case 1: case 2: case 3: this.data(address, scratch.subarray(addrBytes, addrBytes + dataLen)); break;
+      case 1: case 2: case 3: this.data(address, addrBytes, dataLen); break;
       case 5: case 6:
         if (address !== this.dataRecords) {
           throw this.error('IMAGE_LENGTH_MISMATCH', 'record count', `the S${t} record count does not match the data records read`, String(address), String(this.dataRecords));
@@ -120,15 +135,13 @@ export class SrecParser extends ChunkedLineParser {
     return p;
   }
 
-  private data(address: number, bytes: Uint8Array): void {
+  private data(address: number, from: number, n: number): void {
     this.dataRecords++;
-    if (bytes.length === 0) return;
-    if (address + bytes.length > 0x1_0000_0000) {
-      throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + bytes.length, 9));
+    if (n === 0) return;
+    if (address + n > 0x1_0000_0000) {
+      throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + n, 9));
     }
-    if (address !== this.runEnd) this.runSource = `${this.source} line ${this.line}`;
-    this.builder.add(address, bytes, this.runSource);
-    this.runEnd = address + bytes.length;
+    this.runs.append(address, this.scratch, from, n, this.source, this.line);
   }
 
   /** Decodes a hex byte or throws the right error for what stands there. */

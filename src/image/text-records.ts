@@ -3,7 +3,7 @@
  * a chunked line feeder so files can be parsed as they are read (memory stays near the image
  * size, not the file size), and a growable output buffer for the writers.
  */
-import type { MemoryImage } from './memory-image.js';
+import type { MemoryImage, MemoryImageBuilder } from './memory-image.js';
 
 export const LF = 0x0a;
 export const CR = 0x0d;
@@ -15,6 +15,14 @@ export const HEX_VALUE: Int8Array = (() => {
   const t = new Int8Array(256).fill(-1);
   for (let i = 0; i < 10; i++) t[0x30 + i] = i;
   for (let i = 0; i < 6; i++) { t[0x41 + i] = 10 + i; t[0x61 + i] = 10 + i; }
+  return t;
+})();
+
+/** Two ASCII codes (first << 8 | second) → byte value, or -1: one lookup per byte on hot paths. */
+export const HEX_PAIR_VALUE: Int16Array = (() => {
+  const t = new Int16Array(65536).fill(-1);
+  const digits = '0123456789abcdefABCDEF';
+  for (const a of digits) for (const b of digits) t[(a.charCodeAt(0) << 8) | b.charCodeAt(0)] = parseInt(a + b, 16);
   return t;
 })();
 
@@ -63,7 +71,8 @@ export abstract class ChunkedLineParser {
       this.parseRange(joined, 0, joined.length);
       from = lf + 1;
     }
-    const last = Math.max(chunk.lastIndexOf(LF), chunk.lastIndexOf(CR));
+    let last = chunk.lastIndexOf(LF);
+    if (last < 0) last = chunk.lastIndexOf(CR); // old Mac line endings
     if (last < from) {
       if (from < chunk.length) this.carry = chunk.slice(from);
       return this;
@@ -125,5 +134,51 @@ export class AsciiOut {
 
   result(): Uint8Array {
     return this.buf.subarray(0, this.pos);
+  }
+}
+
+/**
+ * Collects contiguous record data into one growing buffer per run and hands finished runs to
+ * the builder without copying. With a good `sizeHint` (expected data bytes, e.g. estimated from
+ * the file size) a whole image is one allocation: no doubling, no final copy.
+ */
+export class RunCollector {
+  private buf?: Uint8Array;
+  private len = 0;
+  private start = 0;
+  private label = '';
+  private hintLeft: number;
+
+  constructor(private readonly builder: MemoryImageBuilder, sizeHint = 0) {
+    this.hintLeft = sizeHint;
+  }
+
+  /** Appends `n` bytes of `src` from `from` at `address`; a new run is named "source line N". */
+  append(address: number, src: Uint8Array, from: number, n: number, source: string, line: number): void {
+    let buf = this.buf;
+    if (!buf || address !== this.start + this.len) {
+      this.flush();
+      buf = this.buf = new Uint8Array(Math.max(4096, n, this.hintLeft));
+      this.start = address;
+      this.label = `${source} line ${line}`;
+    } else if (this.len + n > buf.length) {
+      const grown = new Uint8Array(Math.max(this.len + n, Math.ceil(buf.length * (this.hintLeft > 0 ? 1.25 : 2))));
+      grown.set(buf.subarray(0, this.len));
+      buf = this.buf = grown;
+    }
+    const len = this.len;
+    for (let k = 0; k < n; k++) buf[len + k] = src[from + k];
+    this.len = len + n;
+  }
+
+  /** Hands the current run to the builder (a view if little is wasted, else a tight copy). */
+  flush(): void {
+    const buf = this.buf;
+    if (!buf) return;
+    const data = buf.length - this.len <= buf.length / 16 ? buf.subarray(0, this.len) : buf.slice(0, this.len);
+    this.hintLeft = Math.max(0, this.hintLeft - this.len);
+    this.buf = undefined;
+    this.len = 0;
+    this.builder.adopt(this.start, data, this.label);
   }
 }

@@ -33,14 +33,15 @@ export async function convertImage(input: string, output: string, options: Conve
   const written = writeOutput(tmp, output, outFormat, () => outFormat === 'bin'
     ? binaryChunks(image, { fill, force: options.force })
     : [encodeImage(image, outFormat, { recordSize })]);
+  const crc = image.crc32();
   const range = image.start === undefined ? 'no data' : `${hex(image.start)}–${hex(image.end! - 1)}`;
   const notes = [...loaded.warnings];
   if (outFormat === 'bin' && image.start !== undefined && image.start !== 0) notes.push(`${output} starts at ${hex(image.start)}: read it back with --base ${hex(image.start)}.`);
   if (options.json) {
-    io.out(JSON.stringify({ type: 'convert', input, inputFormat: loaded.format, output, outputFormat: outFormat, start: image.start ?? null, end: image.end ?? null, dataBytes: image.size, fileBytes: written, crc32: image.crc32(), warnings: notes }, null, 2) + '\n');
+    io.out(JSON.stringify({ type: 'convert', input, inputFormat: loaded.format, output, outputFormat: outFormat, start: image.start ?? null, end: image.end ?? null, dataBytes: image.size, fileBytes: written, crc32: crc, warnings: notes }, null, 2) + '\n');
     return;
   }
-  io.out(`wrote ${output}: ${formatLabel(outFormat)}, ${range}, ${formatSize(image.size)} of data from ${formatLabel(loaded.format)} ${input} (CRC-32 ${hex(image.crc32())}).\n`);
+  io.out(`wrote ${output}: ${formatLabel(outFormat)}, ${range}, ${formatSize(image.size)} of data from ${formatLabel(loaded.format)} ${input} (CRC-32 ${hex(crc)}).\n`);
   for (const n of notes) io.err(`warning: ${n}\n`);
 }
 
