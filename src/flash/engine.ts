@@ -289,11 +289,9 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     reporter.finish();
     if (e instanceof FlashwrightError && e.code === 'VERIFY_MISMATCH') throw e;
     const touched = progress.erased.length > 0 || progress.chipErased || progress.programmed.length > 0;
-    if (e instanceof CancelledError) {
-      Object.assign(e.context, progress);
-      throw e;
-    }
-    if (!touched && progress.phase === 'erase') throw e;
+    // Nothing changed yet: the plain error (or CancelledError) says it all. Otherwise the
+    // caller needs to know the device is half-written, whatever stopped it (Ctrl-C included).
+    if (!touched && (progress.phase === 'erase' || e instanceof CancelledError)) throw e;
     throw new FlashInterruptedError(progress, e);
   }
 

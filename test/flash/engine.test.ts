@@ -123,9 +123,19 @@ describe('writeImage on the sim', () => {
       signal: ac.signal,
       onEvent: (e) => { if (e.type === 'finish' && e.phase === 'erase') ac.abort(); },
     }).catch((e) => e);
-    expect(err).toBeInstanceOf(CancelledError);
+    expect(err).toBeInstanceOf(FlashInterruptedError);
+    expect(err.cause).toBeInstanceOf(CancelledError);
+    expect(err.message).toBe('The write stopped during program after 8 sector(s) erased and 0 range(s) programmed: The write was cancelled.');
     expect(err.context.erased).toHaveLength(8);
     expect(err.context.programmed).toEqual([]);
+  });
+
+  it('cancelled before anything changed is a plain CancelledError', async () => {
+    const { programmer, device } = await setup();
+    const ac = new AbortController();
+    ac.abort();
+    await expect(writeImage(programmer, device, firmware(0x08000000, 0x100), { signal: ac.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect(programmer.calls).toEqual([]);
   });
 
   it('refuses a secure Kinetis FSEC before touching the device, and allows it when told', async () => {
