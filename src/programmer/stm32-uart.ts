@@ -76,6 +76,8 @@ export class Stm32UartProgrammer implements Programmer {
   /** Set when an erase/program/write failed, so close() does not lock a half-written chip. */
   private failed = false;
   private connected = false;
+  private pendingOptions?: { region: MemoryRegion; data: Uint8Array };
+  private readonly optionErased = new Set<number>();
 
   constructor(private readonly options: Stm32UartProgrammerOptions) {
     const holder = this.signalHolder;
@@ -112,7 +114,7 @@ export class Stm32UartProgrammer implements Programmer {
         name: 'STM32 CRC-32 (Get Checksum)',
         alignment: 4,
         local: (data) => stm32Crc32(data),
-        remote: (address, length) => this.session.getChecksum(address, length),
+        remote: async (address, length) => { await this.flushOptionBytes(); return this.session.getChecksum(address, length); },
       };
     }
     return {
@@ -171,6 +173,31 @@ export class Stm32UartProgrammer implements Programmer {
     throw last;
   }
 
+  /** Current option-block contents, or the erased block after eraseSectors asked for it. */
+  private async readOptionBlock(block: MemoryRegion): Promise<Uint8Array> {
+    if (this.optionErased.has(block.start)) return new Uint8Array(block.size).fill(0xff);
+    return this.session.readRange(block.start, block.size);
+  }
+
+  /**
+   * Writes the collected option bytes in one Write Memory (the bootloader erases the block
+   * and rewrites it, so re-sending is safe), lets the chip reset to load them and syncs again.
+   */
+  async flushOptionBytes(): Promise<void> {
+    const pending = this.pendingOptions;
+    if (!pending) return;
+    this.pendingOptions = undefined;
+    this.optionErased.delete(pending.region.start);
+    await this.session.writeMemory(pending.region.start, pending.data, 'ram');
+    await this.resynchroniseAfterReset();
+    this.readProtected = (await this.probeProtection()).readProtected;
+  }
+
+  /** The option-byte region holding `address`, if any. */
+  private optionBlockAt(address: number): MemoryRegion | undefined {
+    return this.requireTarget().regions.find((r) => r.kind === 'option-bytes' && address >= r.start && address < r.start + r.size);
+  }
+
   /** Operations the bootloader refuses under RDP level 1 fail up front with the explanation. */
   private requireOpen(): void {
     if (this.readProtected) throw new Stm32ReadProtectedError(this.pid);
@@ -182,6 +209,7 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
     const out = new Uint8Array(length);
     for (let off = 0; off < length; off += MAX_TRANSFER) {
@@ -193,14 +221,19 @@ export class Stm32UartProgrammer implements Programmer {
     return out;
   }
 
-  private async doEraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+  private async doEraseSectors(all: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
+    await this.flushOptionBytes();
+    // The bootloader erases the option-byte block itself when it is written (AN3155 Write Memory).
+    for (const s of all) { const b = this.optionBlockAt(s.address); if (b) this.optionErased.add(b.start); }
+    const sectors = all.filter((s) => !this.optionBlockAt(s.address));
     const { starts } = flashPages(this.requireTarget());
     const pages = sectors.map((s) => {
       const page = starts.indexOf(s.address);
       if (page < 0) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${this.target!.name}.`, { context: { address: s.address } });
       return page;
     });
+    if (pages.length === 0) return;
     const extended = this.commands.includes(Cmd.ExtendedErase);
     if (!extended && !this.commands.includes(Cmd.Erase)) throw new Stm32UnsupportedError(Cmd.Erase, this.commands);
     const perCommand = extended ? MAX_ERASE_PAGES_PER_COMMAND : 255;
@@ -216,6 +249,7 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   private async doEraseChip(options: OperationOptions = {}): Promise<void> {
+    await this.flushOptionBytes();
     this.requireOpen();
     throwIfAborted(options.signal, 'erase');
     if (this.commands.includes(Cmd.ExtendedErase)) await this.session.extendedErase('global');
@@ -228,6 +262,18 @@ export class Stm32UartProgrammer implements Programmer {
   /** Programs in 256-byte blocks; blocks that are all 0xFF are left alone (erased flash already reads so). */
   private async doProgramFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();
+    const block = this.optionBlockAt(address);
+    if (block) {
+      // Option bytes are written as one block later (flushOptionBytes): the engine may hand
+      // them over in pieces around erased bytes, but every Write Memory there rewrites the
+      // whole block and resets the chip.
+      const pending = this.pendingOptions ?? { region: block, data: await this.readOptionBlock(block) };
+      pending.data.set(data, address - block.start);
+      this.pendingOptions = pending;
+      options.onProgress?.(data.length);
+      return;
+    }
+    await this.flushOptionBytes();
     for (let off = 0; off < data.length; off += MAX_TRANSFER) {
       throwIfAborted(options.signal, 'write');
       const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
@@ -237,6 +283,7 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    await this.flushOptionBytes();
     this.requireOpen();
     const target = this.requireTarget();
     const inRam = target.regions.some((r) => r.kind === 'ram' && address >= r.start && address + data.length <= r.start + r.size);
@@ -250,6 +297,7 @@ export class Stm32UartProgrammer implements Programmer {
 
   /** Go to `address` (default: the flash start, where the vector table is). */
   async run(address?: number): Promise<void> {
+    await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
     const { region } = flashPages(this.requireTarget());
     await this.session.go(address ?? region.start);
@@ -283,6 +331,7 @@ export class Stm32UartProgrammer implements Programmer {
 
   async close(): Promise<void> {
     try {
+      if (!this.failed) await this.tracked(() => this.flushOptionBytes());
       if (this.options.protectOnClose && this.connected && !this.failed && !this.readProtected) await this.enableReadProtection();
       if (this.options.exit?.length) await runLineSequence(this.options.stream, this.options.exit);
     } finally {

@@ -146,3 +146,20 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(dev.ids.pid).toBe(0x410);
   });
 });
+
+describe('option bytes through the bootloader', () => {
+  it('writes the F103 option block with an image, lets the chip reset and carries on', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    const dev = await p.connect();
+    // RDP 0xA5 / nRDP 0x5A (level 0), USER 0xFB, DATA0 0x12 (RM0008 §4.5 layout: value, complement).
+    const ob = new Uint8Array([0xa5, 0x5a, 0xfb, 0x04, 0x12, 0xed, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00]);
+    const img = MemoryImage.fromSegments([{ address: FLASH, data: pattern(2048) }, { address: 0x1ffff800, data: ob }]);
+    const resets = r.sim.resets;
+    await writeImage(p, dev, img);
+    expect(r.sim.resets).toBe(resets + 1);
+    expect(r.sim.memory.read(0x1ffff800, 16)).toEqual(ob);
+    expect(r.sim.readProtected).toBe(false);
+    expect(r.sim.flash.read(FLASH, 2048)).toEqual(pattern(2048));
+  });
+});
