@@ -1,0 +1,95 @@
+/**
+ * Starts qemu-system-arm halted with its GDB stub on a free TCP port and the first UART
+ * in a file, for tests and the benchmark. Each instance is killed by its own pid.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const HAVE_QEMU = spawnSync('sh', ['-c', 'command -v qemu-system-arm']).status === 0;
+
+export interface QemuInstance {
+  port: number;
+  serialPath: string;
+  process: ChildProcess;
+  serial(): string;
+  /** Polls the serial file until it contains `text` (or the time is up). */
+  waitForSerial(text: string, timeoutMs?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ host: '127.0.0.1', port });
+    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('error', () => resolve(false));
+  });
+}
+
+export async function startQemu(machine: 'microbit' | 'mps2-an385'): Promise<QemuInstance> {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-qemu-'));
+  const serialPath = join(dir, 'serial.txt');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const child = spawn('qemu-system-arm', ['-M', machine, '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-nographic', '-monitor', 'none', '-serial', `file:${serialPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    let exited = false;
+    child.once('exit', () => { exited = true; });
+    const deadline = Date.now() + 10000;
+    while (!exited && Date.now() < deadline) {
+      // The stub accepts one client: probing with a connection would take that slot, so wait for the listener differently.
+      if (await listening(port)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (exited) { if (/in use|bind/i.test(stderr)) continue; throw new Error(`qemu-system-arm -M ${machine} exited: ${stderr.trim()}`); }
+    const inst: QemuInstance = {
+      port,
+      serialPath,
+      process: child,
+      serial: () => (existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : ''),
+      async waitForSerial(text, timeoutMs = 5000) {
+        const end = Date.now() + timeoutMs;
+        for (;;) {
+          const s = inst.serial();
+          if (s.includes(text) || Date.now() > end) return s;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          const gone = new Promise((r) => child.once('exit', r));
+          child.kill('SIGKILL');
+          await gone;
+        }
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return inst;
+  }
+  throw new Error('no free port for the QEMU GDB stub after 5 attempts');
+}
+
+/** True when something listens on the port (checked through /proc, without connecting). */
+async function listening(port: number): Promise<boolean> {
+  try {
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    const table = readFileSync('/proc/net/tcp', 'utf8');
+    return table.split('\n').some((l) => { const f = l.trim().split(/\s+/); return f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A'; });
+  } catch {
+    return canConnect(port);
+  }
+}
