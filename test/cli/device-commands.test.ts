@@ -220,3 +220,28 @@ describe('showDeviceInfo', () => {
     await expect(showDeviceInfo({ target: 'stm32f103xb' }, j.io)).rejects.toThrow(/needs --via/);
   });
 });
+
+describe('the main job as a user runs it (spawned CLI)', () => {
+  it('write with a reset mid-write fails clearly, the next write completes, read gives the image back', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const main = join(import.meta.dirname, '../../src/cli/main.ts');
+    const state = join(dir, 'spawn.json');
+    const image = hexFile('s.hex', 0x08000000, firmware(0x1800, 0x33));
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { encoding: 'utf8', timeout: 60000 });
+    const common = ['--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state];
+    // Put an older build there first so the write has to erase.
+    expect(cli('write', hexFile('old.hex', 0x08000000, firmware(0x1800, 0x44)), ...common).status).toBe(0);
+    const broken = cli('write', image, ...common, '--sim-fault', 'reset-after-bytes=3000');
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain('error: The write stopped during program after 6 sector(s) erased and 2 range(s) programmed: The device reset while programming flash at 0x08000800; bytes from 0x08000BB8 on were not written.');
+    expect(broken.stderr).toContain('hint: The device is partly written');
+    const again = cli('write', image, ...common);
+    expect(again.status).toBe(0);
+    // Sectors 0–1 are right (skipped), 2 is half-written (erase again), 3–5 are still erased (program only).
+    expect(again.stdout).toMatch(/STM32F103xB: 4 sector\(s\) written \(1 erased\), 2 skipped/);
+    const out = join(dir, 'spawn.bin');
+    expect(cli('read', ...common, '0x08000000', '0x1800', out).status).toBe(0);
+    expect(new Uint8Array(readFileSync(out))).toEqual(firmware(0x1800, 0x33));
+    expect(cli('write', image, ...common, '--sim-fault', 'explode').status).toBe(2);
+  }, 120000);
+});

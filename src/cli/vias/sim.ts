@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { SimProgrammer } from '../../programmer/sim.js';
+import type { NorFaults } from '../../sim/nor-flash.js';
 import { SimMemory, type SimMemorySnapshot } from '../../sim/sim-memory.js';
 import { defineVia } from '../via.js';
 
@@ -61,10 +62,27 @@ class StatefulSimProgrammer extends SimProgrammer {
   }
 }
 
+/** Parses `--sim-fault reset-after-bytes=N,fail-program=N,fail-erase=N` into NOR faults. */
+export function parseSimFaults(spec: string): NorFaults {
+  const faults: NorFaults = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(reset-after-bytes|fail-program|fail-erase)=(\d+)$/.exec(part);
+    if (!m) throw new UsageError(`Cannot read the sim fault '${part}'.`, { hint: 'Use reset-after-bytes=N, fail-program=N or fail-erase=N (comma-separated).' });
+    const n = Number(m[2]);
+    if (m[1] === 'reset-after-bytes') faults.resetAfterBytes = n;
+    else if (m[1] === 'fail-program') faults.failProgramCall = n;
+    else faults.failEraseCall = n;
+  }
+  return faults;
+}
+
 defineVia({
   name: 'sim',
   description: 'in-process simulated device (NOR flash model), state kept in --sim-state',
-  options: [{ flags: '--sim-state <path>', description: 'JSON file keeping the simulated flash between runs' }],
+  options: [
+    { flags: '--sim-state <path>', description: 'JSON file keeping the simulated flash between runs' },
+    { flags: '--sim-fault <spec>', description: 'inject faults into every flash region: reset-after-bytes=N, fail-program=N, fail-erase=N' },
+  ],
   async create(options, context) {
     const target = context.target;
     if (!target) throw new UsageError('--via sim needs --target NAME or --target-file PATH to know what to simulate.', { hint: 'List targets with `flashwright targets`.' });
@@ -79,6 +97,10 @@ defineVia({
           { hint: `Use --target ${snap.target}, or another --sim-state file.`, context: { path, saved: snap.target, target: target.name } });
       }
       memory.restore(snap);
+    }
+    if (typeof options.simFault === 'string') {
+      const faults = parseSimFaults(options.simFault);
+      for (const r of memory.regions) if (r.nor) r.nor.faults = { ...faults };
     }
     return new StatefulSimProgrammer(memory, path);
   },
