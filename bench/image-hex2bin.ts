@@ -95,7 +95,7 @@ try {
     `for (const c of binaryChunks(img)) for (let o = 0; o < c.length;) o += writeSync(fd, c, o, c.length - o);`,
     `closeSync(fd);`,
   ].join('\n'));
-  const idle = runTool('node+tsx idle', process.execPath, ['--import', 'tsx', child, 'idle'], inProcOut);
+  const idle = runTool('node+tsx idle', process.execPath, ['--import', 'tsx', child, 'idle'], join(dir, 'idle.none'));
   const work = runTool('in-process child', process.execPath, ['--import', 'tsx', child, hexPath, join(dir, 'fw-child.bin')], join(dir, 'fw-child.bin'));
   const mem = { before: idle?.maxRssMiB ?? 0, after: work?.maxRssMiB ?? 0 };
   results.push({ name: 'flashwright (in-process)', seconds: best, maxRssMiB: mem.after || undefined, output: inProcOut });
