@@ -1,0 +1,4 @@
+/** i.MX RT boot tools: FlexSPI option words, FCB generation, IVT + boot data wrapping. */
+export * from './flexspi-option.js';
+export * from './fcb.js';
+export * from './boot-image.js';
