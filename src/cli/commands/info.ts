@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { formatSize, hex } from '../../core/format.js';
 import { formatLabel, type LoadedImage } from '../../image/formats.js';
+import { UsageError } from '../../core/errors.js';
+import { addDeviceOptions, showDeviceInfo, type DeviceOptions } from '../device.js';
 import type { Io } from '../output.js';
 import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
 import type { CommandModule } from './index.js';
@@ -66,12 +68,18 @@ export async function showImageInfo(path: string, options: InfoOptions, io: Io):
 }
 
 export const infoCommand: CommandModule = (program: Command, io: Io) => {
-  program.command('info <image>')
-    .description('Show an image file: format, segments (and the ELF sections that produced them), entry point, CRC-32.')
-    .option('--json', 'machine-readable output')
+  const cmd = program.command('info [image]')
+    .description('Show an image file (format, segments and the ELF sections behind them, entry point, CRC-32), or a device with --via.')
     .option('--format <format>', 'input format (elf, hex, srec, bin); default: detected from the content')
-    .option('--base <address>', 'load address for a raw binary input')
-    .action(async (path: string, opts: InfoOptions) => {
-      await showImageInfo(path, opts, io);
-    });
+    .option('--base <address>', 'load address for a raw binary input');
+  addDeviceOptions(cmd); // --via NAME (and --json, --target…): show a live device instead
+  cmd.action(async (path: string | undefined, opts: InfoOptions & DeviceOptions) => {
+    if (opts.via) {
+      await showDeviceInfo(opts, io);
+      if (path) await showImageInfo(path, opts, io);
+      return;
+    }
+    if (!path) throw new UsageError('info needs an image file, or --via NAME to show a device.', { hint: 'Example: flashwright info firmware.elf' });
+    await showImageInfo(path, opts, io);
+  });
 };
