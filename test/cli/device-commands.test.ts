@@ -245,3 +245,22 @@ describe('the main job as a user runs it (spawned CLI)', () => {
     expect(cli('write', image, ...common, '--sim-fault', 'explode').status).toBe(2);
   }, 120000);
 });
+
+describe('--target-file', () => {
+  it('seed 003 through the CLI: a user description with a bootloader refuses an overlapping application', async () => {
+    const tf = join(dir, 'kv58-bl.yaml');
+    writeFileSync(tf, 'extends: mkv58f1m0\nname: KV58-with-bootloader\nreserved:\n  - { start: 0x10000000, size: 0xA770, owner: application bootloader }\n');
+    const app = hexFile('app.hex', 0x1000a000, firmware(0x2000));
+    const r = await run(['write', app, '--target-file', tf, '--via', 'sim', '--sim-state', join(dir, 'kv.json')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('error: Image data at 0x1000A000–0x1000A76F');
+    expect(r.err).toContain('overlaps the application bootloader area 0x10000000–0x1000A76F (0xA770 bytes).');
+    expect(r.err).toMatch(/hint: Link the application at or above 0x1000[B-F]000/);
+  });
+
+  it('an empty image is a usage error', async () => {
+    const empty = join(dir, 'empty.hex');
+    writeFileSync(empty, ':00000001FF\n');
+    expect((await run(['write', empty, '--target', 'stm32f103xb', '--via', 'sim'])).code).toBe(2);
+  });
+});

@@ -1,4 +1,5 @@
 /** `flashwright write <image> --via NAME`: check → learn → plan → erase → program → verify → summary. */
+import { UsageError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { writeImage, type WriteSummary } from '../../flash/engine.js';
 import { addDeviceOptions, withDevice, writeOptionsFrom } from '../device.js';
@@ -28,6 +29,7 @@ export const writeCommand: CommandModule = (program, io) => {
   cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean; run?: boolean }) => {
     const { image, warnings } = loadImageOption(path, opts);
     for (const w of warnings) io.err(`warning: ${w}\n`);
+    if (image.isEmpty) throw new UsageError(`The image ${path} holds no data to write.`, { hint: 'Check the file (an ELF with only NOBITS sections, or an empty HEX file?).' });
     const base = writeOptionsFrom(opts);
     const eraseMode = eraseModeOption(opts.erase);
     await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
