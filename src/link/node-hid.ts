@@ -2,7 +2,7 @@
  * PacketDevice over node-hid (hidapi): USB HID reports in and out, report ID first in both
  * directions (numbered reports, as MCUboot uses). Node-only; the browser equivalent is WebHID.
  */
-import HID from 'node-hid';
+import type { HIDAsync } from 'node-hid';
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { PacketDevice } from './types.js';
@@ -26,6 +26,13 @@ export class HidOpenError extends FlashwrightError {
 
 /** Opens the first HID device matching vid:pid (or `path`). */
 export async function openHidDevice(options: NodeHidOptions): Promise<PacketDevice> {
+  // Loaded on first use: a missing native hidapi must not break the commands that do not need USB.
+  let HID: typeof import('node-hid');
+  try {
+    HID = (await import('node-hid')).default as unknown as typeof import('node-hid');
+  } catch (e) {
+    throw new HidOpenError('The node-hid native module could not be loaded, so USB HID is not available.', {}, e);
+  }
   let path = options.path;
   if (!path) {
     const found = await HID.devicesAsync(options.vid, options.pid);
@@ -34,7 +41,7 @@ export async function openHidDevice(options: NodeHidOptions): Promise<PacketDevi
     }
     path = found[0].path;
   }
-  let dev: HID.HIDAsync;
+  let dev: HIDAsync;
   try {
     dev = path ? await HID.HIDAsync.open(path) : await HID.HIDAsync.open(options.vid, options.pid);
   } catch (e) {

@@ -108,7 +108,7 @@ export class McubootProgrammer implements Programmer {
       ids: { bootloader: props.version ?? 'unknown', ...(ping ? { protocol: ping } : {}), ...(props.sdid !== undefined ? { sdid: props.sdid } : {}) },
       protection: {
         readProtected: props.secure === true,
-        description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases' : 'unsecure',
+        description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until unlocked with --backdoor-key or mass-erased with --unsecure' : 'unsecure',
       },
       details: {
         transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
