@@ -264,3 +264,17 @@ describe('--target-file', () => {
     expect((await run(['write', empty, '--target', 'stm32f103xb', '--via', 'sim'])).code).toBe(2);
   });
 });
+
+describe('sim state file errors', () => {
+  it('a corrupt or foreign state file is refused with a hint, and left untouched', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{ not json');
+    const r = await run(['read', '0x08000000', '4', join(dir, 'y.bin'), '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`error: The sim state file ${bad} is not valid JSON.`);
+    expect(r.err).toContain('hint: Delete it to start from an erased device.');
+    expect(readFileSync(bad, 'utf8')).toBe('{ not json');
+    writeFileSync(bad, JSON.stringify({ hello: 1 }));
+    expect((await run(['read', '0x08000000', '4', join(dir, 'y.bin'), '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', bad])).err).toContain('is not a flashwright sim state file');
+  });
+});
