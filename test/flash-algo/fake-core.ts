@@ -1,0 +1,106 @@
+/**
+ * A CoreAccess test double that "executes" flash-algorithm functions in TypeScript: each
+ * entry address maps to a handler over a flat memory. It checks the calling convention the
+ * runner must follow (LR = breakpoint | 1 with a breakpoint set, r9, SP, Thumb xPSR) and
+ * can be told to run for a while, never return, fault, or allow memory access while running.
+ */
+import { TimeoutError } from '../../src/core/errors.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from '../../src/programmer/core-access.js';
+
+export interface CallRecord {
+  pc: number;
+  args: number[];
+  r9: number;
+  sp: number;
+}
+
+export type Handler = (args: number[], core: FakeCore) => { result?: number; runMs?: number; hang?: boolean; haltAt?: number };
+
+export class FakeCore implements CoreAccess {
+  readonly description = 'fake core';
+  readonly memory = new Map<number, number>();
+  readonly regs: Record<string, number> = { xpsr: 0x01000000 };
+  readonly breakpoints = new Set<number>();
+  readonly calls: CallRecord[] = [];
+  /** Memory writes made while a function was running (double buffering evidence). */
+  writesWhileRunning = 0;
+  private running = false;
+  private haltPromise?: Promise<HaltState>;
+  private timer?: ReturnType<typeof setTimeout>;
+  private release?: (h: HaltState) => void;
+
+  constructor(readonly handlers: Map<number, Handler>, readonly memoryAccessWhileRunning = false) {}
+
+  async readMemory(address: number, length: number): Promise<Uint8Array> {
+    if (this.running && !this.memoryAccessWhileRunning) throw new Error('memory read while running');
+    return Uint8Array.from({ length }, (_, i) => this.memory.get(address + i) ?? 0);
+  }
+
+  async writeMemory(address: number, data: Uint8Array): Promise<void> {
+    if (this.running) {
+      if (!this.memoryAccessWhileRunning) throw new Error('memory write while running');
+      this.writesWhileRunning++;
+    }
+    data.forEach((b, i) => this.memory.set(address + i, b));
+  }
+
+  word(address: number): number {
+    return [0, 1, 2, 3].reduce((v, i) => v | ((this.memory.get(address + i) ?? 0) << (8 * i)), 0) >>> 0;
+  }
+
+  async readRegister(name: CoreRegister): Promise<number> {
+    if (this.running) throw new Error('register read while running');
+    return this.regs[name] ?? 0;
+  }
+
+  async writeRegisters(values: Partial<Record<CoreRegister, number>>): Promise<void> {
+    if (this.running) throw new Error('register write while running');
+    Object.assign(this.regs, values);
+  }
+
+  async halt(): Promise<HaltState> {
+    if (this.running) {
+      clearTimeout(this.timer);
+      this.running = false;
+      this.regs.pc = this.regs.hangPc ?? this.regs.pc;
+      this.release?.({ reason: 'interrupted' });
+    }
+    return { reason: 'interrupted', pc: this.regs.pc };
+  }
+
+  async resume(_o?: CoreOptions): Promise<void> {
+    const pc = this.regs.pc;
+    const handler = this.handlers.get(pc);
+    const args = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3];
+    this.calls.push({ pc, args, r9: this.regs.r9, sp: this.regs.sp });
+    this.running = true;
+    const returnTo = (this.regs.lr ?? 0) & ~1;
+    this.haltPromise = new Promise<HaltState>((resolve) => { this.release = resolve; });
+    const outcome = handler ? handler(args, this) : { haltAt: pc };
+    if (outcome.hang) { this.regs.hangPc = pc + 8; return; }
+    this.timer = setTimeout(() => {
+      this.running = false;
+      if (outcome.haltAt !== undefined) { this.regs.pc = outcome.haltAt; this.release?.({ reason: 'signal' }); return; }
+      if (!this.breakpoints.has(returnTo)) throw new Error('returned to an address without a breakpoint');
+      this.regs.r0 = outcome.result ?? 0;
+      this.regs.pc = returnTo;
+      this.release?.({ reason: 'breakpoint', pc: returnTo });
+    }, outcome.runMs ?? 0);
+  }
+
+  async waitForHalt(timeoutMs: number): Promise<HaltState> {
+    if (!this.haltPromise) throw new Error('not running');
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => { t = setTimeout(() => reject(new TimeoutError('fake core did not halt')), timeoutMs); });
+    try {
+      return await Promise.race([this.haltPromise, timeout]);
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  async setBreakpoint(address: number): Promise<void> { this.breakpoints.add(address); }
+  async clearBreakpoint(address: number): Promise<void> { this.breakpoints.delete(address); }
+  async reset(): Promise<void> { this.regs.pc = 0; }
+  async close(): Promise<void> { clearTimeout(this.timer); }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { writeImage } from '../../src/flash/engine.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
+import { createPipe } from '../../src/link/pipe.js';
+import { GdbClient } from '../../src/protocol/gdb-rsp/client.js';
+import { GdbCoreAccess, GdbResetError } from '../../src/programmer/gdb-core-access.js';
+import { GdbProgrammer } from '../../src/programmer/gdb-programmer.js';
+import { FakeGdbServer, QEMU_LIKE_XML, type FakeServerOptions } from './fake-server.js';
+
+const MAP = '<memory-map><memory type="flash" start="0x8000000" length="0x10000"><property name="blocksize">0x400</property></memory><memory type="ram" start="0x20000000" length="0x5000"/></memory-map>';
+
+function fake(options: FakeServerOptions) {
+  const pipe = createPipe();
+  const server = new FakeGdbServer(pipe.device, { targetXml: QEMU_LIKE_XML, ...options });
+  return { pipe, server };
+}
+
+describe('GdbProgrammer over a fake server', () => {
+  it('plans with the server\'s sector map and programs with vFlash packets', async () => {
+    const { pipe, server } = fake({ memoryMap: MAP, noAck: true });
+    // Flash holds zeros: the plan must erase before programming.
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });
+    const device = await p.connect();
+    expect(device.details).toMatchObject({ strategy: 'vflash' });
+    const flash = device.target.regions.find((r) => r.kind === 'flash')!;
+    expect(flash).toMatchObject({ start: 0x8000000, size: 0x10000, sectors: [{ size: 0x400, count: 64 }] });
+    const data = Uint8Array.from({ length: 0x900 }, (_, i) => (i * 31) & 0xff);
+    const summary = await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x8000400, data }]), { verify: 'readback' });
+    expect(summary.sectorsErased).toBe(3);
+    expect(server.flashOps.filter((o) => o.startsWith('erase'))).toEqual(['erase 8000400,400', 'erase 8000800,400', 'erase 8000c00,400']);
+    expect(server.flashOps).toContain('done');
+    expect(Uint8Array.from({ length: 0x900 }, (_, i) => server.memory.get(0x8000400 + i)!)).toEqual(data);
+    await p.close();
+  });
+
+  it('falls back to plain memory writes when the server publishes no flash (RAM-only)', async () => {
+    const { pipe, server } = fake({});
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });
+    const device = await p.connect();
+    expect(device.details).toMatchObject({ strategy: 'ram' });
+    const data = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x20000100, data }]), {});
+    expect(server.memory.get(0x20000100 + 299)).toBe(299 & 0xff);
+    await expect(p.programFlash(0, new Uint8Array(4))).rejects.toThrow(/without a flash algorithm/);
+    await p.close();
+  });
+});
+
+describe('GdbCoreAccess reset', () => {
+  it('tries `reset halt`, notices "unknown command" output, and uses `system_reset` (QEMU)', async () => {
+    const { pipe, server } = fake({ monitor: (c) => (c === 'system_reset' ? { reply: 'OK' } : { output: `unknown command: '${c.split(' ')[0]}'\r\n`, reply: 'OK' }) });
+    const client = new GdbClient(pipe.host);
+    await client.connect();
+    const core = new GdbCoreAccess(client, 'fake');
+    await core.reset('halt');
+    await core.reset('halt');
+    const monitors = server.received.filter((r) => r.startsWith('qRcmd'));
+    // The working command is remembered: the second reset sends only system_reset.
+    expect(monitors.length).toBe(3);
+    await core.close();
+  });
+
+  it('gives up with the list of commands tried', async () => {
+    const { pipe } = fake({ monitor: () => ({ reply: 'E01' }) });
+    const client = new GdbClient(pipe.host);
+    await client.connect();
+    const e = await new GdbCoreAccess(client, 'fake').reset('run').catch((x) => x);
+    expect(e).toBeInstanceOf(GdbResetError);
+    expect(e.message).toContain("'monitor reset run', 'monitor system_reset'");
+  });
+});
