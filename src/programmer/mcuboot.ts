@@ -57,7 +57,7 @@ export class McubootProgrammer implements Programmer {
         throw new FlashwrightError('MCUBOOT_NO_INTERNAL_FLASH', 'This device has no internal flash to mass-erase.', { hint: 'Erase the external memory by sectors instead.' });
       }
       await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
-      opts?.onProgress?.(1);
+      opts?.onProgress?.(this.info.target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + r.size, 0));
     };
   }
 
@@ -134,7 +134,7 @@ export class McubootProgrammer implements Programmer {
     for (const run of mergeRuns(sectors)) {
       throwIfAborted(options.signal);
       await this.session.flashEraseRegion(run.address, run.size, this.memoryIdOf(run.address), { signal: options.signal, timeoutMs: 5000 + run.count * 500 });
-      done += run.count;
+      done += run.size;
       options.onProgress?.(done);
     }
   }

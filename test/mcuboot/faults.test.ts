@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { FlashwrightError } from '../../src/core/errors.js';
 import { PropertyTag } from '../../src/protocol/mcuboot/index.js';
-import { pattern, uartRig } from './helpers.js';
+import { hidRig, pattern, uartRig } from './helpers.js';
 
 describe('MCUboot UART fault injection', () => {
   it('a corrupted host frame is NAKed and resent; the data lands exactly once', async () => {
@@ -72,5 +74,45 @@ describe('MCUboot UART fault injection', () => {
     expect(back).not.toEqual(data);
     expect(target.resets).toBe(1);
     expect(await session.getProperty(PropertyTag.FlashSecurityState)).toEqual([0]);
+  });
+});
+
+describe('MCUboot fault properties', () => {
+  it('with random frame corruption either way, a write lands exactly or fails loudly — never silently wrong', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 1500 }), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 6 }), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 6 }), fc.nat(),
+      async (length, incoming, outgoing, seed) => {
+        const { session, sim, target } = uartRig('MK64FN1M0', { timeoutMs: 60 });
+        await session.flashEraseRegion(0x20000, 0x1000);
+        sim.faults = { corruptIncoming: incoming, corruptOutgoing: outgoing };
+        const data = pattern(length, seed + 1);
+        const result = await session.writeMemory(0x20000, data).then(() => 'ok', (e: unknown) => e);
+        const got = target.memory.read(0x20000, length);
+        if (result === 'ok') expect(got).toEqual(data);
+        else {
+          expect(result).toBeInstanceOf(FlashwrightError);
+          const first = got.findIndex((b, i) => b !== data[i]);
+          expect(first === -1 || got.subarray(first).every((b) => b === 0xff)).toBe(true);
+        }
+        sim.faults = { corruptOutgoing: outgoing };
+        const read = await session.readMemory(0x20000, length).catch((e: unknown) => e);
+        if (read instanceof Uint8Array) expect(read).toEqual(got);
+        else expect(read).toBeInstanceOf(FlashwrightError);
+      }), { numRuns: 25 });
+  });
+});
+
+describe('MCUboot over HID: device loss', () => {
+  it('a device that resets mid-write (USB disconnect) gives a clear error and a prefix in flash', async () => {
+    const { session, target } = hidRig();
+    await session.flashEraseRegion(0x8000, 0x1000);
+    target.memory.nor('flash').faults = { resetAfterBytes: 600 };
+    const data = pattern(2000, 5);
+    const err = await session.writeMemory(0x8000, data).catch((e) => e);
+    expect(err).toBeInstanceOf(FlashwrightError);
+    expect(err.message).toMatch(/USB HID device went away|No HID report/);
+    const got = target.memory.read(0x8000, 2000);
+    expect(got.subarray(0, 600)).toEqual(data.subarray(0, 600));
+    expect(got.subarray(600).every((b) => b === 0xff)).toBe(true);
   });
 });

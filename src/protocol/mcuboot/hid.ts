@@ -7,7 +7,7 @@ import { CancelledError, TimeoutError } from '../../core/errors.js';
 import { hexBytes } from '../../core/format.js';
 import type { PacketDevice } from '../../link/types.js';
 import { McubootPacketError } from './commands.js';
-import type { Incoming, McubootTransport, TransferOptions } from './transport.js';
+import { McubootLinkError, type Incoming, type McubootTransport, type TransferOptions } from './transport.js';
 
 export const HidReportId = { CommandOut: 1, DataOut: 2, CommandIn: 3, DataIn: 4 } as const;
 
@@ -57,7 +57,7 @@ export class HidTransport implements McubootTransport {
       if (this.waiter) { const w = this.waiter; this.waiter = undefined; w.resolve(p); } else this.queue.push(p);
     });
     device.onClose((err) => {
-      this.closedError = new McubootPacketError('The USB HID device went away.', { cause: err?.message });
+      this.closedError = new McubootLinkError('The USB HID device went away (it reset or was unplugged).', {}, err);
       this.waiter?.reject(this.closedError);
       this.waiter = undefined;
     });
@@ -74,14 +74,23 @@ export class HidTransport implements McubootTransport {
 
   async sendCommand(payload: Uint8Array, _options?: TransferOptions): Promise<void> {
     this.discard();
-    await this.device.write(encodeHidReport(HidReportId.CommandOut, payload, this.padTo));
+    await this.write(encodeHidReport(HidReportId.CommandOut, payload, this.padTo), _options);
   }
 
   async sendData(payload: Uint8Array, _options?: TransferOptions): Promise<'ok' | 'abort'> {
     // A device that gave up mid-transfer sends its final response early: treat it as abort.
     if (this.queue.some((r) => r[0] === HidReportId.CommandIn)) return 'abort';
-    await this.device.write(encodeHidReport(HidReportId.DataOut, payload, this.padTo));
+    await this.write(encodeHidReport(HidReportId.DataOut, payload, this.padTo), _options);
     return 'ok';
+  }
+
+  private async write(report: Uint8Array, options?: TransferOptions): Promise<void> {
+    if (this.closedError) throw this.closedError;
+    try {
+      await this.device.write(report);
+    } catch (e) {
+      throw new McubootLinkError(`Writing a USB HID report failed${options?.what ? ` (${options.what})` : ''}; the device may have reset or been unplugged.`, { what: options?.what }, e);
+    }
   }
 
   async receive(options: TransferOptions = {}): Promise<Incoming> {
