@@ -1,6 +1,9 @@
 /**
  * Progress events. The library emits; the CLI draws bars or JSON lines; a web app draws its
- * own UI. Order for a write: plan → (start → progress* → finish) per phase → done.
+ * own UI. Order for a write: 'read' (what the device holds: digests or read-back) and
+ * 'preserve' (bytes to keep) come first, then 'plan', then (start → progress* → finish) for
+ * erase → program → write-ram → verify → run, then 'done'. Phases with nothing to do are
+ * left out; 'log' events may come at any point.
  */
 export type Phase = 'connect' | 'read' | 'erase' | 'preserve' | 'program' | 'write-ram' | 'verify' | 'run';
 
