@@ -287,6 +287,12 @@ export function elfToImage(elf: ElfFile, source: string): MemoryImage {
       for (const s of contents) {
         const sEnd = s.offset + s.size;
         if (s.offset < ph.offset || sEnd > segEnd || sEnd <= cursor) continue;
+        if (cursor === 0 && s.offset > 0) {
+          // The segment starts at file offset 0: its leading bytes are the ELF header and
+          // program headers that the linker mapped in, not firmware. Do not program them.
+          elf.warnings.push(`${source}: segment ${i} maps the ELF headers at ${hex(ph.paddr)}–${hex(ph.paddr + s.offset - 1)}; those ${s.offset} bytes were left out.`);
+          cursor = s.offset;
+        }
         put(cursor, s.offset, `${source}:segment ${i}`);
         put(Math.max(cursor, s.offset), sEnd, `${source}:${s.name || `section ${s.index}`}`);
         cursor = sEnd;

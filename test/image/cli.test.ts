@@ -92,3 +92,21 @@ describe('flashwright convert', () => {
     expect((await run('convert', elfPath, join(dir, 'x.bin'), '--fill', '0x100')).code).toBe(2);
   });
 });
+
+describe('loadImageFile on files larger than one read chunk', () => {
+  it('parses HEX and S-record files across 4 MiB chunk boundaries exactly', async () => {
+    const { loadImageFile } = await import('../../src/cli/load-image.js');
+    const data = Uint8Array.from({ length: 3 * 1024 * 1024 + 77 }, (_, i) => (i * 131 + (i >> 9)) & 0xff);
+    const img = MemoryImage.fromSegments([{ address: 0x08000000, data }, { address: 0x90000000, data: Uint8Array.from([1, 2, 3]) }], 0x08000101);
+    for (const [name, format] of [['big.hex', 'hex'], ['big.s37', 'srec']] as const) {
+      const p = join(dir, name);
+      writeFileSync(p, encodeImage(img, format, { crlf: format === 'hex' }));
+      const l = loadImageFile(p);
+      expect(l.format).toBe(format);
+      expect(l.warnings).toEqual([]);
+      expect(l.image.segments.length).toBe(2);
+      expect(Buffer.compare(l.image.segments[0].data, data)).toBe(0);
+      expect(Array.from(l.image.segments[1].data)).toEqual([1, 2, 3]);
+    }
+  });
+});

@@ -55,6 +55,31 @@ describe('ELF reader on hand-built files', () => {
     expect(img.sourcesIn(0x20, 0x24)).toEqual(['algo.FLM:PrgData']);
   });
 
+  it('names both sections when two segments put different bytes at one address', () => {
+    const bytes = buildElf({
+      entry: 0,
+      segments: [{ paddr: 0x1000, vaddr: 0x1000, data: Uint8Array.from([1, 2, 3, 4]), memsz: 4 }, { paddr: 0x1002, vaddr: 0x20000000, data: Uint8Array.from([9, 9]), memsz: 2 }],
+      sections: [{ name: '.text', address: 0x1000, data: Uint8Array.from([1, 2, 3, 4]), flags: 6, segment: 0 }, { name: '.data', address: 0x20000000, data: Uint8Array.from([9, 9]), flags: 3, segment: 1 }],
+    });
+    expect(() => elfToImage(parseElf(bytes, 'o.elf'), 'o.elf')).toThrow('o.elf:.data overlaps o.elf:.text at 0x00001002–0x00001003 with different bytes (0x03 vs 0x09 at 0x00001002).');
+  });
+
+  it('leaves out ELF headers that a segment starting at file offset 0 maps into memory', () => {
+    const bytes = buildElf({ entry: 0, segments: [{ paddr: 0x100, vaddr: 0x100, data: Uint8Array.from([5, 6, 7, 8]), memsz: 4 }], sections: [{ name: '.text', address: 0x100, data: Uint8Array.from([5, 6, 7, 8]), flags: 6, segment: 0 }] });
+    // Rewrite the segment to start at offset 0 and include the headers before .text (at 0x54).
+    const dv = new DataView(bytes.buffer);
+    const textOffset = dv.getUint32(52 + 4, true);
+    dv.setUint32(52 + 4, 0, true);
+    dv.setUint32(52 + 8, 0x100 - textOffset, true);
+    dv.setUint32(52 + 12, 0x100 - textOffset, true);
+    dv.setUint32(52 + 16, textOffset + 4, true);
+    dv.setUint32(52 + 20, textOffset + 4, true);
+    const elf = parseElf(bytes, 'h.elf');
+    const img = elfToImage(elf, 'h.elf');
+    expect(img.segments.map((s) => [s.address, Array.from(s.data)])).toEqual([[0x100, [5, 6, 7, 8]]]);
+    expect(elf.warnings.join(' ')).toContain(`segment 0 maps the ELF headers`);
+  });
+
   it('warns for big-endian and non-ARM files but reads them', () => {
     const elf = parseElf(buildElf({ bigEndian: true, machine: 243, entry: 0x100, segments: [{ paddr: 0x100, vaddr: 0x100, data: dataInit, memsz: 4 }], sections: [], symbols: [] }), 'rv.elf');
     expect(elf.bigEndian).toBe(true);

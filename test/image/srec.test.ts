@@ -35,6 +35,11 @@ describe('S-record reader', () => {
     expect(bad(srec(3, '07FFFFFFFF0102')).message).toContain('past the 32-bit address space');
   });
 
+  it('reports overlapping records with different bytes, naming both lines', () => {
+    expect(() => parseSrec(text([srec(1, '07100001020304'), srec(1, '04100207'), srec(9, '030000')].join('\n')), 'o.srec'))
+      .toThrow('o.srec line 2 overlaps o.srec line 1 at 0x00001002–0x00001002 with different bytes (0x03 vs 0x07 at 0x00001002).');
+  });
+
   it('parses identically in any chunking and warns without a termination record', () => {
     const img = MemoryImage.fromSegments([{ address: 0x60000000, data: Uint8Array.from({ length: 100 }, (_, i) => 255 - i) }]);
     const file = writeSrec(img, { header: 'x' });
