@@ -15,6 +15,7 @@ import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
 import { describeStm32Device, findStm32Device, UnknownStm32PidError, type Stm32Family } from '../protocol/stm32-uart/devices.js';
 import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
 import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
+import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-protection.js';
 import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
@@ -33,6 +34,8 @@ export interface Stm32UartProgrammerOptions {
   resetWaitMs?: number;
   /** Close the stream on close() (default true). */
   closeStream?: boolean;
+  /** Remove write protection from every sector when some is found (Write Unprotect; the chip resets). */
+  writeUnprotect?: boolean;
   /** Re-enable read protection (RDP level 1) on close, when every operation succeeded. */
   protectOnClose?: boolean;
 }
@@ -107,6 +110,10 @@ export class Stm32UartProgrammer implements Programmer {
       await this.removeReadProtection();
       protection = await this.probeProtection();
     }
+    if (!protection.readProtected && protection.writeProtectedSectors?.length && this.options.writeUnprotect) {
+      await this.removeWriteProtection();
+      protection = await this.probeProtection();
+    }
     this.readProtected = protection.readProtected;
     this.connected = true;
     if (this.commands.includes(Cmd.GetChecksum)) {
@@ -134,8 +141,21 @@ export class Stm32UartProgrammer implements Programmer {
 
   /** Read protection shows as a NACK to the Read Memory command byte. */
   private async probeProtection(): Promise<ProtectionState> {
-    const { region } = flashPages(this.requireTarget());
+    const target = this.requireTarget();
+    const { region, starts } = flashPages(target);
+    const layout = wrpLayoutFor(target.family, region.size);
+    const block = layout ? target.regions.find((r) => r.kind === 'option-bytes' && r.start === target.features?.stm32OptionBytes?.address) : undefined;
     try {
+      // Reading the option block tells both: RDP (the read is refused) and write protection.
+      if (layout && block && block.size <= MAX_TRANSFER) {
+        const pages = protectedPages(layout, await this.session.readMemory(block.start, block.size), starts.length);
+        const writeProtectedSectors = pages.map((p) => starts[p]);
+        return {
+          readProtected: false,
+          description: `RDP level 0 (open)${pages.length ? `; ${pages.length} page(s) write-protected` : ''}`,
+          writeProtectedSectors,
+        };
+      }
       await this.session.readMemory(region.start, 4);
       return { readProtected: false, description: 'RDP level 0 (open)' };
     } catch (e) {

@@ -17,7 +17,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const dev = await p.connect();
     expect(dev.target.name).toBe('STM32F103xB');
     expect(dev.ids).toEqual({ pid: 0x410, bootloader: 'v2.2' });
-    expect(dev.protection).toEqual({ readProtected: false, description: 'RDP level 0 (open)' });
+    expect(dev.protection).toEqual({ readProtected: false, description: 'RDP level 0 (open)', writeProtectedSectors: [] });
     expect(dev.details).toMatchObject({ eraseCommand: 'Erase (0x43)', checksum: false, memoryMapFrom: 'built-in target' });
     expect(p.digest).toBeUndefined();
     await p.close();
@@ -161,5 +161,35 @@ describe('option bytes through the bootloader', () => {
     expect(r.sim.memory.read(0x1ffff800, 16)).toEqual(ob);
     expect(r.sim.readProtected).toBe(false);
     expect(r.sim.flash.read(FLASH, 2048)).toEqual(pattern(2048));
+  });
+});
+
+describe('write protection read from the option bytes', () => {
+  it('reports the F103 pages WRP protects and removes it only when asked', async () => {
+    const r = rig('stm32f103xb');
+    const s = programmer(r);
+    await s.connect();
+    await s.session.writeProtect([1]); // WRP bit 1 = pages 4..7 on medium density (RM0008)
+    await s.session.init();
+    const dev = await programmer(r).connect();
+    expect(dev.protection?.writeProtectedSectors).toEqual([0x08001000, 0x08001400, 0x08001800, 0x08001c00]);
+    expect(dev.protection?.description).toMatch(/4 page\(s\) write-protected/);
+    const err = await writeImage(programmer(r), dev, image(pattern(1024), 0x08001000)).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(r.sim.flash.isErased(0x08001000, 1024)).toBe(true);
+    const dev2 = await programmer(r, { writeUnprotect: true }).connect();
+    expect(dev2.protection?.writeProtectedSectors).toEqual([]);
+    expect(r.sim.flash.protectedSectors).toEqual([]);
+  });
+
+  it('reads F407 nWRP per sector', async () => {
+    const r = rig('stm32f407xg');
+    const p = programmer(r);
+    await p.connect();
+    await p.session.writeProtect([5]);
+    await p.session.init();
+    const dev = await programmer(r).connect();
+    expect(dev.protection?.writeProtectedSectors).toEqual([0x08020000]);
+    expect(r.sim.memory.read(0x1fffc008, 2)).toEqual(new Uint8Array([0xdf, 0xff])); // nWRP5 clear;
   });
 });

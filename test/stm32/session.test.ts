@@ -90,13 +90,16 @@ describe('session commands against the simulated bootloader', () => {
   it('write protection makes Erase NACK with the protected-page explanation', async () => {
     const r = rig('stm32f103xb');
     const s = await session(r);
-    await s.writeProtect([3]);
+    await s.writeProtect([3]); // F1 medium density: WRP bit 3 = pages 12..15
     await s.init(); // the device reset itself
-    const err = await s.erase([3]).catch((e) => e);
+    const err = await s.erase([13]).catch((e) => e);
+    expect(err.code).toBe('STM32_NACK');
     expect(err.hint).toMatch(/write-protected/);
+    expect(r.sim.memory.read(0x1ffff808, 2)).toEqual(new Uint8Array([0xf7, 0x08])); // WRP0 bit 3 clear, with its complement
+    await s.erase([11]);
     await s.writeUnprotect();
     await s.init();
-    await s.erase([3]);
+    await s.erase([13]);
   });
 });
 

@@ -36,6 +36,7 @@ defineVia({
     { flags: '--entry <sequence>', description: `DTR/RTS/BREAK steps or preset before connecting (presets: ${Object.keys(LINE_PRESETS).join(', ')})` },
     { flags: '--exit <sequence>', description: 'DTR/RTS/BREAK steps or preset after the work (e.g. to reset into the application)' },
     { flags: '--unprotect', description: 'remove read protection if set — this MASS-ERASES the whole flash' },
+    { flags: '--write-unprotect', description: 'remove write protection from all sectors if any is set (the chip resets)' },
     { flags: '--protect', description: 'enable read protection (RDP level 1) after a successful operation' },
   ],
   async create(options, context) {
@@ -54,6 +55,7 @@ defineVia({
       entry,
       exit,
       unprotect: Boolean(options.unprotect),
+      writeUnprotect: Boolean(options.writeUnprotect),
       protectOnClose: Boolean(options.protect),
       session: { port, baud, parity },
     });

@@ -4,3 +4,4 @@ export * from './crc.js';
 export * from './devices.js';
 export * from './errors.js';
 export * from './session.js';
+export * from './write-protection.js';

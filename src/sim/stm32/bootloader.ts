@@ -12,6 +12,7 @@ import { hex } from '../../core/format.js';
 import type { ByteStream, LineSignals } from '../../link/types.js';
 import { ACK, BUSY, Cmd, INIT, NACK, decodeAddress, xorBytes } from '../../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../../protocol/stm32-uart/crc.js';
+import { pagesOfCode, withWrpBits, wrpLayoutFor, type WrpLayout } from '../../protocol/stm32-uart/write-protection.js';
 import type { TargetDescription } from '../../target/types.js';
 import { SimMemory, type SimMemorySnapshot } from '../sim-memory.js';
 import { VirtualClock } from '../nor-flash.js';
@@ -59,6 +60,8 @@ export class Stm32BootloaderSim {
   private loopGeneration = 0;
   private closed = false;
   private boot0High = true;
+  /** Where the option bytes keep write protection, on the lines that model it. */
+  private readonly wrp?: WrpLayout;
 
   constructor(stream: ByteStream, private readonly options: Stm32SimOptions) {
     this.profile = options.profile;
@@ -68,7 +71,9 @@ export class Stm32BootloaderSim {
       nor: { flash: { timing: this.profile.timing, writeAlignment: this.profile.writeAlignment } },
     });
     this.link = new FaultyLink(stream, (b) => this.receive(b), () => this.reset('link fault'));
+    this.wrp = wrpLayoutFor(target.family, this.flash.size);
     this.writeRdp(options.readProtected ? 0x00 : this.profile.rdpLevel0);
+    if (this.wrp) this.writeOptionBlock(withWrpBits(this.wrp, this.readOptionBlock(), false));
     stream.onClose(() => { this.closed = true; this.waiter?.reject(RESET); });
     const withSignals = stream as ByteStream & { onSignals?: (s: LineSignals) => void };
     if (options.wiring) withSignals.onSignals = (s) => this.signals(s);
@@ -191,11 +196,11 @@ export class Stm32BootloaderSim {
       case Cmd.ExtendedErase: return this.extendedErase();
       case Cmd.GetChecksum: return this.checksum();
       case Cmd.WriteProtect: return this.writeProtect();
-      case Cmd.WriteUnprotect: return this.protectionChange(() => { for (const s of this.flash.protectedSectors) this.flash.setProtected(s, false); });
+      case Cmd.WriteUnprotect: return this.protectionChange(() => this.clearWriteProtection());
       case Cmd.ReadoutProtect: return this.protectionChange(() => this.writeRdp(0x00));
       case Cmd.ReadoutUnprotect: return this.protectionChange(() => {
         if (this.rdpByte() === 0xcc && this.profile.rdpLevel0 !== 0xa5) throw new Error('level 2');
-        for (const s of this.flash.protectedSectors) this.flash.setProtected(s, false);
+        this.clearWriteProtection();
         this.memory.eraseAllFlash();
         this.writeRdp(this.profile.rdpLevel0);
       });
@@ -356,8 +361,10 @@ export class Stm32BootloaderSim {
     const n = await this.next();
     const codes = await this.bytes(n + 1);
     const sum = await this.next();
-    if (xorBytes(codes, n) !== sum || [...codes].some((c) => c >= this.flash.sectors.length)) return this.send(NACK);
-    for (const c of codes) this.flash.setProtected(this.flash.sectors[c].address, true);
+    const pagesOf = (c: number) => (this.wrp ? pagesOfCode(this.wrp, c, this.flash.sectors.length) : c < this.flash.sectors.length ? [c] : []);
+    if (xorBytes(codes, n) !== sum || [...codes].some((c) => pagesOf(c).length === 0)) return this.send(NACK);
+    for (const c of codes) for (const p of pagesOf(c)) this.flash.setProtected(this.flash.sectors[p].address, true);
+    if (this.wrp) this.writeOptionBlock(withWrpBits(this.wrp, this.readOptionBlock(), true, [...codes]));
     await this.send(ACK);
     this.reset('write protection set');
   }
@@ -386,11 +393,25 @@ export class Stm32BootloaderSim {
 
   /** Rewrites the option block with the given RDP byte (and its complement on F1). */
   private writeRdp(value: number): void {
-    const r = this.optionBlock();
-    const block = r.nor!.read(r.region.start, r.region.size);
+    const block = this.readOptionBlock();
     block[this.rdpOffset()] = value;
     if (this.profile.rdpLevel0 === 0xa5) block[1] = ~value & 0xff;
+    this.writeOptionBlock(block);
+  }
+
+  private readOptionBlock(): Uint8Array {
+    const r = this.optionBlock();
+    return r.nor!.read(r.region.start, r.region.size);
+  }
+
+  private writeOptionBlock(block: Uint8Array): void {
+    const r = this.optionBlock();
     r.nor!.eraseAll();
     r.nor!.program(r.region.start, block);
+  }
+
+  private clearWriteProtection(): void {
+    for (const s of this.flash.protectedSectors) this.flash.setProtected(s, false);
+    if (this.wrp) this.writeOptionBlock(withWrpBits(this.wrp, this.readOptionBlock(), false));
   }
 }
