@@ -198,6 +198,15 @@ describe('progress display', () => {
     expect(c.err()).toContain('\rerase      [###############---------------]  50%  1 KiB / 2 KiB');
     expect(c.err()).toContain('warning: careful');
   });
+  it('write draws bars per phase on a terminal and puts the memory map on stderr', async () => {
+    const state = join(dir, 'tty.json');
+    await run(['write', hexFile('t0.hex', 0x08000000, firmware(0x800, 0x77)), '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state]);
+    const r = await run(['write', hexFile('t.hex', 0x08000000, firmware(0x800)), '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state], true);
+    expect(r.code).toBe(0);
+    for (const phase of ['read', 'erase', 'program', 'verify']) expect(r.err).toMatch(new RegExp(`\\r${phase}\\s+\\[#{30}\\] 100%`));
+    expect(r.err).toMatch(/flash\s+0x08000000 \|E\.+\|/);
+  });
+
   it('prints plain lines otherwise', () => {
     const c = capture(false);
     const sink = createProgressSink(c.io);
