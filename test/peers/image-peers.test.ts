@@ -100,6 +100,10 @@ describe.skipIf(missing.length > 0)('image formats against objcopy and srecord',
     writeFileSync(path('small.srec'), encodeImage(small, 'srec'));
     expect(readFileSync(path('small.srec'), 'latin1').split('\n')[1].slice(0, 2)).toBe('S1');
     check('small.srec', ['-motorola'], small);
+    const mid = ours.slice(0x08000000, 0x08010000).shift(-0x08000000 + 0x00100000); // S2 range
+    writeFileSync(path('mid.srec'), encodeImage(mid, 'srec'));
+    expect(readFileSync(path('mid.srec'), 'latin1').split('\n')[1].slice(0, 2)).toBe('S2');
+    check('mid.srec', ['-motorola'], mid);
     writeFileSync(path('flash.bin'), encodeImage(ours.slice(0x08000000, 0x08020000), 'bin'));
     check('flash.bin', ['-binary', '-offset', '0x08000000'], ours.slice(0x08000000, 0x08020000));
     // srec_info sees the same execution start address and data ranges.
