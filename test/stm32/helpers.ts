@@ -5,7 +5,7 @@ import { Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
 import { Stm32UartProgrammer, type Stm32UartProgrammerOptions } from '../../src/programmer/stm32-uart.js';
 
 /** Short timeouts: the in-process simulator answers within microtasks. */
-export const FAST = { ackMs: 60, initMs: 60, writeMs: 60, erasePageMs: 60, massEraseMs: 200, resyncQuietMs: 5 };
+export const FAST = { ackMs: 150, initMs: 100, writeMs: 150, erasePageMs: 150, massEraseMs: 300, resyncQuietMs: 10 };
 
 export interface Rig {
   pipe: Pipe;
