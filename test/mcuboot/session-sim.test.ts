@@ -198,3 +198,22 @@ describe('MCUboot over USB-HID (in-process fake PacketDevice)', () => {
     expect(CommandTag.ReliableUpdate).toBe(0x12);
   });
 });
+
+describe('seed 003: cumulative write right after an erase (stale flash cache) on an MKV58', () => {
+  it('10203 after a good erase names the cache; a reset cures it', async () => {
+    const { session, target, sim } = uartRig('MKV58F1M0');
+    const app = pattern(3000, 12);
+    await session.flashEraseRegion(0x10008000, 0x2000);
+    await session.writeMemory(0x10008000, app);
+    target.staleCache.enabled = true;
+    await session.flashEraseRegion(0x10008000, 0x2000);
+    expect(target.memory.read(0x10008000, 0x2000).every((b) => b === 0xff)).toBe(true);
+    const err = await session.writeMemory(0x10008000, app).catch((e) => e);
+    expect(err.status).toBe(10203);
+    expect(err.hint).toMatch(/stale data \(flash cache \/ prefetch not invalidated after erase\)/);
+    sim.powerCycle();
+    await session.ping();
+    await session.writeMemory(0x10008000, app);
+    expect(target.memory.read(0x10008000, 3000)).toEqual(app);
+  });
+});

@@ -23,6 +23,7 @@ interface SimMcubootOptions {
   state?: string;
   maxPacket?: string;
   blank?: boolean;
+  staleCache?: boolean;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
     .option('--state <file>', 'JSON file keeping flash contents between runs (loaded at start, saved at exit)')
     .option('--max-packet <bytes>', 'MaxPacketSize the device reports (Kinetis 32, i.MX RT flashloader 512)')
     .option('--blank', 'Kinetis: start with fully erased flash (FSEC = 0xFF, so the chip is secure)')
+    .option('--stale-cache', 'fault: erases leave the bootloader\'s view of flash stale until reset (10203 after erase, seed 003)')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimMcubootOptions) => {
       const chip = mcubootChip(opts.chip);
@@ -44,6 +46,7 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
         throw new UsageError(`--max-packet ${opts.maxPacket} is outside 32…${chip.maxBuffer}.`, { hint: 'The simulated bootloader buffers at most 4096 bytes per packet.' });
       }
       const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank });
+      target.staleCache.enabled = Boolean(opts.staleCache);
       if (opts.state && existsSync(opts.state)) {
         target.memory.restore(decodeState(readFileSync(opts.state, 'utf8'), opts.state));
         target.reset();

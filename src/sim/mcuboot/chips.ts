@@ -57,6 +57,7 @@ const FACTORIES: Record<string, () => McubootChipProfile> = {
   mk64fn1m0: () => kinetis('MK64FN1M0'),
   mk22fn512: () => kinetis('MK22FN512'),
   mk24fn1m0: () => kinetis('MK24FN1M0'),
+  mkv58f1m0: () => kinetis('MKV58F1M0'),
   mimxrt1021: () => imxrt('MIMXRT1021'),
   mimxrt1062: () => imxrt('MIMXRT1062'),
 };

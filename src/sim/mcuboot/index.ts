@@ -3,3 +3,4 @@ export * from './chips.js';
 export * from './target.js';
 export * from './uart.js';
 export * from './hid.js';
+export * from './stale-cache.js';

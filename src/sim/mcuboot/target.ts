@@ -13,6 +13,7 @@ import { NorResetError } from '../nor-flash.js';
 import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
+import { StaleFlashCache } from './stale-cache.js';
 
 export interface SimOutgoing {
   kind: 'command' | 'data';
@@ -61,6 +62,8 @@ export class McubootSimTarget {
   /** Set when the device left the bootloader (Reset, Execute, injected reset); the front end goes quiet. */
   leftBootloader?: 'reset' | 'execute';
   resets = 0;
+  /** Seed 003 fault: erase leaves the bootloader's view of flash stale until reset (`staleCache.enabled = true`). */
+  readonly staleCache = new StaleFlashCache();
   private phase?: OutPhase;
   private unlocked = false;
   private backdoorBlocked = false;
@@ -108,6 +111,7 @@ export class McubootSimTarget {
     this.unlocked = false;
     this.backdoorBlocked = false;
     this.resets++;
+    this.staleCache.invalidate();
     this.latchFsec();
     for (const r of this.memory.regions) if (r.region.needsConfiguration) r.configured = false;
     this.leftBootloader = undefined;
@@ -310,6 +314,7 @@ export class McubootSimTarget {
       }
       const n = bytes.length - (bytes.length % unit);
       ph.pending = bytes.slice(n);
+      if (n > 0 && this.staleCache.looksProgrammed(at, n)) return S.Cumulative;
       if (n > 0) this.program(at, bytes.subarray(0, n));
       return S.Success;
     } catch (e) {
@@ -361,6 +366,7 @@ export class McubootSimTarget {
         return S.Success;
       }
       if (memoryId !== MemoryId.Internal || !this.flashRegion) return S.InvalidArgument;
+      this.staleCache.beforeErase(this.memory, this.flashRegion.start, this.flashRegion.size);
       this.memory.eraseAllFlash();
       return S.Success;
     } catch (e) {
@@ -380,7 +386,7 @@ export class McubootSimTarget {
       return r.region.kind === 'flash' ? S.FlashAlignment : S.Alignment;
     }
     try {
-      for (const s of sectors) r.nor.eraseSector(s.address);
+      for (const s of sectors) { this.staleCache.beforeErase(this.memory, s.address, s.size); r.nor.eraseSector(s.address); }
       return S.Success;
     } catch (e) {
       return this.statusOf(e);
