@@ -158,11 +158,14 @@ export class RunCollector {
     let buf = this.buf;
     if (!buf || address !== this.start + this.len) {
       this.flush();
-      buf = this.buf = new Uint8Array(Math.max(4096, n, this.hintLeft));
+      buf = this.buf = new Uint8Array(Math.max(4096, n));
       this.start = address;
       this.label = `${source} line ${line}`;
     } else if (this.len + n > buf.length) {
-      const grown = new Uint8Array(Math.max(this.len + n, Math.ceil(buf.length * (this.hintLeft > 0 ? 1.25 : 2))));
+      // A run that outgrows its first 4 KiB is probably the bulk of the file: jump straight to
+      // the expected remaining size (one allocation, no doubling); otherwise double.
+      const target = this.hintLeft > 2 * buf.length ? this.hintLeft : 2 * buf.length;
+      const grown = new Uint8Array(Math.max(this.len + n, target));
       grown.set(buf.subarray(0, this.len));
       buf = this.buf = grown;
     }
