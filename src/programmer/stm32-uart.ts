@@ -215,7 +215,10 @@ export class Stm32UartProgrammer implements Programmer {
 
   /** The option-byte region holding `address`, if any. */
   private optionBlockAt(address: number): MemoryRegion | undefined {
-    return this.requireTarget().regions.find((r) => r.kind === 'option-bytes' && address >= r.start && address < r.start + r.size);
+    // Only the option block itself: OTP areas (also kind 'option-bytes') are programmed like flash.
+    const t = this.requireTarget();
+    const start = t.features?.stm32OptionBytes?.address;
+    return t.regions.find((r) => r.kind === 'option-bytes' && r.start === start && address >= r.start && address < r.start + r.size);
   }
 
   /** Operations the bootloader refuses under RDP level 1 fail up front with the explanation. */

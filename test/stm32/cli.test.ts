@@ -52,8 +52,14 @@ describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)',
 
   const via = () => ['--via', 'stm32-uart', '--port', tty, '--parity', 'none'];
 
-  it('info, write, verify, read and erase', async () => {
+  it('info --via, write, verify, read and erase', async () => {
     let io = capture();
+    expect(await runCli(['info', ...via()], io), io.text()).toBe(0);
+    expect(io.text()).toMatch(/STM32L476xG/);
+    expect(io.text()).toMatch(/pid=0x415/);
+    expect(io.text()).toMatch(/RDP level 0/);
+    expect(io.text()).toMatch(/Extended Erase \(0x44\)/);
+
     const data = pattern(10_000, 4);
     writeFileSync(join(dir, 'app.bin'), data);
     io = capture();

@@ -193,3 +193,16 @@ describe('write protection read from the option bytes', () => {
     expect(r.sim.memory.read(0x1fffc008, 2)).toEqual(new Uint8Array([0xdf, 0xff])); // nWRP5 clear;
   });
 });
+
+describe('OTP on the F407', () => {
+  it('programs the OTP area like flash (no block erase, no reset)', async () => {
+    const r = rig('stm32f407xg');
+    const p = programmer(r);
+    const dev = await p.connect();
+    const resets = r.sim.resets;
+    await p.programFlash(0x1fff7800, pattern(32, 3));
+    expect(r.sim.memory.read(0x1fff7800, 32)).toEqual(pattern(32, 3));
+    expect(r.sim.resets).toBe(resets);
+    expect(dev.target.name).toBe('STM32F407xG');
+  });
+});

@@ -251,7 +251,7 @@ export class Stm32BootloaderSim {
     const region = this.memory.regionAt(address)!.region;
     try {
       if (region.kind === 'ram') this.memory.write(address, data);
-      else if (region.kind === 'option-bytes') {
+      else if (region.name === 'option-bytes') {
         // The bootloader rewrites the whole option block and resets so the new values load.
         const nor = this.memory.nor(region.name);
         nor.eraseAll();
