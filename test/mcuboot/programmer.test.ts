@@ -65,6 +65,23 @@ describe('McubootProgrammer driven by the flash engine', () => {
     expect(rig.pipe.counters.bytesToDevice).toBe(before);
   });
 
+  it('a flash-resident bootloader: its flash is reserved, the plan refuses it, an app above it is written', async () => {
+    const rig = uartRig('MK64FN1M0', { flashResidentBytes: 0xc000 });
+    rig.target.memory.program(0x1000, pattern(64, 99)); // the bootloader's own code
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0') });
+    const device = await prog.connect();
+    expect(device.target.reserved?.[0]).toEqual({ start: 0, size: 0xc000, owner: 'MCUboot (ReservedRegions property)' });
+    const before = rig.pipe.counters.bytesToDevice;
+    await expect(writeImage(prog, device, kinetisApp(2000), {})).rejects.toThrow(/MCUboot/);
+    expect(rig.pipe.counters.bytesToDevice).toBe(before);
+    const app = MemoryImage.fromSegments([{ address: 0xc000, data: pattern(5000, 3), source: 'app.bin' }]);
+    await writeImage(prog, device, app, {});
+    expect(rig.target.memory.read(0xc000, 5000)).toEqual(app.read(0xc000, 5000));
+    await prog.session.flashEraseAll();
+    expect(rig.target.memory.read(0x1000, 64)).toEqual(pattern(64, 99));
+    expect(rig.target.memory.read(0xc000, 16).every((b) => b === 0xff)).toBe(true);
+  });
+
   it('a secure chip is explained; --unsecure mass-erases and then writes', async () => {
     const rig = uartRig('MK64FN1M0', { blank: true });
     const secure = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });

@@ -24,6 +24,7 @@ interface SimMcubootOptions {
   maxPacket?: string;
   blank?: boolean;
   staleCache?: boolean;
+  flashResident?: string;
   json?: boolean;
 }
 
@@ -36,6 +37,7 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
     .option('--state <file>', 'JSON file keeping flash contents between runs (loaded at start, saved at exit)')
     .option('--max-packet <bytes>', 'MaxPacketSize the device reports (Kinetis 32, i.MX RT flashloader 512)')
     .option('--blank', 'Kinetis: start with fully erased flash (FSEC = 0xFF, so the chip is secure)')
+    .option('--flash-resident <bytes>', 'Kinetis: model a flash-resident bootloader in the first BYTES of flash (reported in ReservedRegions)')
     .option('--stale-cache', 'fault: erases leave the bootloader\'s view of flash stale until reset (10203 after erase, seed 003)')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimMcubootOptions) => {
@@ -45,7 +47,9 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
       if (maxPacketSize !== undefined && (maxPacketSize < 32 || maxPacketSize > chip.maxBuffer)) {
         throw new UsageError(`--max-packet ${opts.maxPacket} is outside 32…${chip.maxBuffer}.`, { hint: 'The simulated bootloader buffers at most 4096 bytes per packet.' });
       }
-      const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank });
+      const flashResidentBytes = opts.flashResident === undefined ? undefined : parseNumber(opts.flashResident);
+      if (opts.flashResident !== undefined && !flashResidentBytes) throw new UsageError(`--flash-resident '${opts.flashResident}' is not a size.`, { hint: 'For example 48K.' });
+      const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank, flashResidentBytes });
       target.staleCache.enabled = Boolean(opts.staleCache);
       if (opts.state && existsSync(opts.state)) {
         target.memory.restore(decodeState(readFileSync(opts.state, 'utf8'), opts.state));

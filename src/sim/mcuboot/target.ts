@@ -52,11 +52,15 @@ export interface SimTargetOptions {
    * configuration field holds FSEC = 0xFE (unsecure), as on a part that was programmed once.
    */
   blank?: boolean;
+  /** Model a flash-resident bootloader occupying this many bytes at the start of flash (reported and protected). */
+  flashResidentBytes?: number;
 }
 
 export class McubootSimTarget {
   readonly memory: SimMemory;
   maxPacketSize: number;
+  /** What ReservedRegions reports (end inclusive); writes and erases there fail with 10200. */
+  readonly reserved: Array<{ start: number; end: number }>;
   /** Every Call/Execute the device was asked to do (it cannot run code). */
   readonly jumps: Array<{ command: 'Call' | 'Execute'; address: number; argument: number; stackPointer?: number }> = [];
   /** Set when the device left the bootloader (Reset, Execute, injected reset); the front end goes quiet. */
@@ -75,6 +79,8 @@ export class McubootSimTarget {
     this.memory = new SimMemory(chip.target);
     this.maxPacketSize = options.maxPacketSize ?? chip.maxPacketSize;
     const f = this.flashRegion;
+    this.reserved = [...chip.reserved];
+    if (f && options.flashResidentBytes) this.reserved.unshift({ start: f.start, end: f.start + options.flashResidentBytes - 1 });
     if (f && chip.target.features?.kinetisFlashConfig && !options.blank) this.memory.program(f.start + 0x408, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff));
     this.latchFsec();
   }
@@ -220,7 +226,7 @@ export class McubootSimTarget {
       case PropertyTag.LastError: return reply([this.lastError]);
       case PropertyTag.VerifyWrites: return reply([this.verifyWrites]);
       case PropertyTag.MaxPacketSize: return reply([this.maxPacketSize]);
-      case PropertyTag.ReservedRegions: return reply(this.chip.reserved.flatMap((r) => [r.start, r.end]));
+      case PropertyTag.ReservedRegions: return reply(this.reserved.flatMap((r) => [r.start, r.end]));
       case PropertyTag.RamStartAddress: return reply([ram.start]);
       case PropertyTag.RamSize: return reply([ram.size]);
       case PropertyTag.SystemDeviceIdent: return reply([this.chip.sdid]);
@@ -266,7 +272,7 @@ export class McubootSimTarget {
       if (!r.configured) return S.NotConfigured;
       a = r.region.start + r.region.size;
     }
-    if (write && this.chip.reserved.some((r) => r.start < end && r.end >= address)) return S.RangeInvalid;
+    if (write && this.reserved.some((r) => r.start < end && r.end >= address)) return S.RangeInvalid;
     return S.Success;
   }
 
@@ -366,8 +372,13 @@ export class McubootSimTarget {
         return S.Success;
       }
       if (memoryId !== MemoryId.Internal || !this.flashRegion) return S.InvalidArgument;
-      this.staleCache.beforeErase(this.memory, this.flashRegion.start, this.flashRegion.size);
-      this.memory.eraseAllFlash();
+      const nor = this.memory.nor(this.flashRegion.name);
+      // A flash-resident bootloader erases everything but itself.
+      for (const sec of nor.sectors) {
+        if (this.reserved.some((r) => r.start < sec.address + sec.size && r.end >= sec.address)) continue;
+        this.staleCache.beforeErase(this.memory, sec.address, sec.size);
+        nor.eraseSector(sec.address);
+      }
       return S.Success;
     } catch (e) {
       return this.statusOf(e);
