@@ -44,6 +44,8 @@ export interface ElfSymbol {
 }
 
 export interface ElfFile {
+  /** e_type: 1 relocatable object, 2 executable, 3 shared object. */
+  type: number;
   machine: number;
   machineName: string;
   bigEndian: boolean;
@@ -153,6 +155,8 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
   const r = new Reader(data, source, !bigEndian);
   const warnings: string[] = [];
 
+  const type = r.u16(16, 'e_type');
+  if (type === 1) warnings.push(`${source} is a relocatable object file (not linked): its addresses are not final.`);
   const machine = r.u16(18, 'e_machine');
   const machineName = MACHINE_NAMES[machine] ?? `machine ${machine}`;
   if (machine !== EM_ARM) warnings.push(`${source} is built for ${machineName} (e_machine ${machine}), not ARM; its contents are read as they are.`);
@@ -233,7 +237,7 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
     if (!prev || (prev.sectionIndex === 0 && s.sectionIndex !== 0)) byName.set(s.name, s);
   }
   return {
-    machine, machineName, bigEndian, entry, programHeaders, sections, symbols, warnings, fileData: data,
+    type, machine, machineName, bigEndian, entry, programHeaders, sections, symbols, warnings, fileData: data,
     symbol: (name) => byName.get(name),
     section: (name) => sections.find((s) => s.name === name),
   };

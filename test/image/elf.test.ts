@@ -29,6 +29,7 @@ describe('ELF reader on hand-built files', () => {
   it('reads headers, sections, symbols and loads by physical address', () => {
     const elf = parseElf(elfBytes(), 'algo.elf');
     expect(elf.machineName).toBe('ARM');
+    expect(elf.type).toBe(2);
     expect(elf.entry).toBe(0x08000009);
     expect(elf.warnings).toEqual([]);
     expect(elf.programHeaders.filter((p) => p.type === PT_LOAD).map((p) => [p.paddr, p.filesz, p.memsz])).toEqual([[0x08000000, 32, 32], [0x08000020, 4, 0x104]]);
