@@ -231,18 +231,40 @@ export class Stm32UartProgrammer implements Programmer {
     return this.target;
   }
 
+  /**
+   * Reads in 256-byte blocks. Read Memory answers carry no checksum, so where the
+   * bootloader has Get Checksum the range is checked against the device's CRC afterwards
+   * (one extra exchange per call) and read again on a mismatch: bytes garbled on the way
+   * must never be written back as "preserved" data.
+   */
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
-    const out = new Uint8Array(length);
-    for (let off = 0; off < length; off += MAX_TRANSFER) {
-      throwIfAborted(options.signal, 'read');
-      const n = Math.min(MAX_TRANSFER, length - off);
-      out.set(await this.session.readMemory(address + off, n), off);
-      options.onProgress?.(off + n);
+    const checkable = this.digest !== undefined && address % 4 === 0 && length % 4 === 0 && length > 0;
+    for (let attempt = 1; ; attempt++) {
+      const out = new Uint8Array(length);
+      for (let off = 0; off < length; off += MAX_TRANSFER) {
+        throwIfAborted(options.signal, 'read');
+        const n = Math.min(MAX_TRANSFER, length - off);
+        out.set(await this.session.readMemory(address + off, n), off);
+        options.onProgress?.(off + n);
+      }
+      if (!checkable) return out;
+      const remote = await this.session.getChecksum(address, length);
+      const local = stm32Crc32(out);
+      if (remote === local) return out;
+      this.readMismatches++;
+      if (attempt >= 3) {
+        throw new FlashwrightError('STM32_READ_GARBLED', `Reading ${length} bytes at ${hex(address)} gave data whose CRC (${hex(local)}) differs from the device's (${hex(remote)}) three times.`, {
+          hint: 'Bytes are being corrupted on the line: lower the baud rate, shorten the cable, check ground and use even parity.',
+          context: { address, length, deviceCrc: remote, hostCrc: local },
+        });
+      }
     }
-    return out;
   }
+
+  /** Reads whose CRC did not match the device's and were repeated. */
+  readMismatches = 0;
 
   private async doEraseSectors(all: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     this.requireOpen();

@@ -206,3 +206,30 @@ describe('OTP on the F407', () => {
     expect(dev.target.name).toBe('STM32F407xG');
   });
 });
+
+describe('garbled read data', () => {
+  it('is caught by the device CRC and read again where Get Checksum exists (L476)', async () => {
+    const r = rig('stm32l476xg');
+    const p = programmer(r);
+    const dev = await p.connect();
+    r.sim.flash.program(FLASH, pattern(2048, 6));
+    r.sim.faults = { corruptToHost: 300 }; // a data byte inside the second Read Memory answer
+    expect(await readMemoryRange(p, dev, FLASH, 2048)).toEqual(pattern(2048, 6));
+    expect(r.sim.link.fired).toEqual(['corruptToHost']);
+    expect(p.readMismatches).toBe(1);
+  });
+
+  it('keeps preserved bytes intact when a read is garbled during a partial-sector write', async () => {
+    const r = rig('stm32l476xg');
+    const p = programmer(r);
+    const dev = await p.connect();
+    const old = pattern(2048, 12);
+    r.sim.flash.program(FLASH, old);
+    r.sim.faults = { corruptToHost: 500 };
+    await writeImage(p, dev, image(new Uint8Array(16).fill(0x5a), FLASH + 0x100));
+    const expected = old.slice();
+    expected.fill(0x5a, 0x100, 0x110);
+    expect(r.sim.flash.read(FLASH, 2048)).toEqual(expected);
+    expect(r.sim.link.fired).toEqual(['corruptToHost']);
+  });
+});
