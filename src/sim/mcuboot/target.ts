@@ -13,6 +13,7 @@ import { NorResetError } from '../nor-flash.js';
 import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
+import { ProgramOnceArea } from './program-once.js';
 import { StaleFlashCache } from './stale-cache.js';
 
 export interface SimOutgoing {
@@ -73,13 +74,14 @@ export class McubootSimTarget {
   private backdoorBlocked = false;
   private lastError = 0;
   private verifyWrites = 1;
-  private readonly programOnce = new Map<number, Uint8Array>();
+  private readonly programOnce?: ProgramOnceArea;
 
   constructor(readonly chip: McubootChipProfile, options: SimTargetOptions = {}) {
     this.memory = new SimMemory(chip.target);
     this.maxPacketSize = options.maxPacketSize ?? chip.maxPacketSize;
     const f = this.flashRegion;
     this.reserved = [...chip.reserved];
+    if (f) this.programOnce = new ProgramOnceArea(f.pageSize === 8 ? 8 : 4);
     if (f && options.flashResidentBytes) this.reserved.unshift({ start: f.start, end: f.start + options.flashResidentBytes - 1 });
     if (f && chip.target.features?.kinetisFlashConfig && !options.blank) this.memory.program(f.start + 0x408, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff));
     this.latchFsec();
@@ -151,8 +153,11 @@ export class McubootSimTarget {
       case CommandTag.FlashEraseAllUnsecure: return [this.generic(this.eraseAllUnsecure(), p.tag)];
       case CommandTag.FlashSecurityDisable: return [this.generic(this.securityDisable(a[0], a[1]), p.tag)];
       case CommandTag.ConfigureMemory: return [this.generic(this.configure(a[0], a[1]), p.tag)];
-      case CommandTag.FlashProgramOnce: return [this.generic(this.programOnceCmd(a[0], a[1], a.slice(2)), p.tag)];
-      case CommandTag.FlashReadOnce: return [this.readOnce(a[0], a[1])];
+      case CommandTag.FlashProgramOnce: return [this.generic(this.programOnce?.program(a[0], a[1], a.slice(2)) ?? S.InvalidArgument, p.tag)];
+      case CommandTag.FlashReadOnce: {
+        const r = this.programOnce?.read(a[0], a[1]) ?? { status: S.InvalidArgument, words: [] };
+        return [{ kind: 'command', payload: encodeResponse(ResponseTag.FlashReadOnce, r.status, r.status ? [0] : [a[1], ...r.words]) }];
+      }
       case CommandTag.FlashReadResource: return this.readResource(a[0], a[1], a[2]);
       case CommandTag.Reset:
         this.leftBootloader = 'reset';
@@ -455,25 +460,6 @@ export class McubootSimTarget {
     }
     r.configured = true;
     return S.Success;
-  }
-
-  private programOnceCmd(index: number, count: number, words: number[]): number {
-    const unit = this.flashRegion?.pageSize === 8 ? 8 : 4;
-    if (!this.flashRegion || count !== unit || words.length * 4 !== count || index >= 64 / unit) return S.InvalidArgument;
-    if (this.programOnce.has(index)) return S.FlashAccess;
-    const data = new Uint8Array(count);
-    words.forEach((w, i) => new DataView(data.buffer).setUint32(4 * i, w, true));
-    this.programOnce.set(index, data);
-    return S.Success;
-  }
-
-  private readOnce(index: number, count: number): SimOutgoing {
-    const unit = this.flashRegion?.pageSize === 8 ? 8 : 4;
-    if (!this.flashRegion || count !== unit || index >= 64 / unit) return { kind: 'command', payload: encodeResponse(ResponseTag.FlashReadOnce, S.InvalidArgument, [0]) };
-    const data = this.programOnce.get(index) ?? new Uint8Array(count).fill(0xff);
-    const v = new DataView(data.buffer, data.byteOffset, data.length);
-    const words = Array.from({ length: count / 4 }, (_, i) => v.getUint32(4 * i, true));
-    return { kind: 'command', payload: encodeResponse(ResponseTag.FlashReadOnce, S.Success, [count, ...words]) };
   }
 
   /** Option 0 = program-flash IFR (256 bytes), 1 = version ID (8 bytes); model contents. */
