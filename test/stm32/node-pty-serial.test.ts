@@ -39,6 +39,20 @@ describe.skipIf(!socat)('exposeOnPty + openSerialPort (needs socat)', () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it('changes the baud rate, and explains that a pty has no modem-control lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-pty-'));
+    const pty = await exposeOnPty(createPipe().host, join(dir, 'tty'));
+    try {
+      const port = await openSerialPort({ path: join(dir, 'tty'), parity: 'none' });
+      await port.setBaudRate!(57600);
+      await expect(port.setSignals!({ dtr: false, rts: true })).rejects.toMatchObject({ code: 'SERIAL_PORT', hint: expect.stringMatching(/--entry/) });
+      await port.close();
+    } finally {
+      await pty.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a link path that already exists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-pty-'));
     try {
