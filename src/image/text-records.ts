@@ -64,6 +64,7 @@ export abstract class ChunkedLineParser {
       const lf = firstTerminator(chunk);
       if (lf < 0) {
         this.carry = concat(this.carry, chunk);
+        this.drainLongLine();
         return this;
       }
       const joined = concat(this.carry, chunk.subarray(0, lf + 1));
@@ -75,11 +76,27 @@ export abstract class ChunkedLineParser {
     if (last < 0) last = chunk.lastIndexOf(CR); // old Mac line endings
     if (last < from) {
       if (from < chunk.length) this.carry = chunk.slice(from);
+      this.drainLongLine();
       return this;
     }
     this.parseRange(chunk, from, last + 1);
     if (last + 1 < chunk.length) this.carry = chunk.slice(last + 1);
     return this;
+  }
+
+  /**
+   * No record is longer than ~520 characters, so a "line" past 64 KiB is garbage or records
+   * separated by blanks: parse it up to its last blank now instead of growing the carry
+   * (which would copy it again on every chunk).
+   */
+  private drainLongLine(): void {
+    const c = this.carry;
+    if (!c || c.length <= 65536) return;
+    let cut = c.length - 1;
+    while (cut >= 0 && c[cut] !== SPACE && c[cut] !== TAB) cut--;
+    const upTo = cut >= 0 ? cut + 1 : c.length;
+    this.carry = upTo < c.length ? c.slice(upTo) : undefined;
+    this.parseRange(c, 0, upTo);
   }
 
   /** Parses what is left (a last line without terminator). */

@@ -132,3 +132,29 @@ describe('round trips', () => {
     }), { numRuns: 150 });
   });
 });
+
+describe('streaming of pathological input', () => {
+  it('a huge input without line ends fails at its first record, however it is chunked', () => {
+    const junk = new Uint8Array(8 * 1024 * 1024).fill(0x41);
+    junk[0] = 0x3a;
+    const p = new IntelHexParser('junk.hex');
+    let err: unknown;
+    try {
+      for (let i = 0; i < junk.length; i += 4096) p.push(junk.subarray(i, i + 4096));
+      p.finish();
+    } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(FlashwrightError);
+    expect((err as FlashwrightError).code).toBe('IMAGE_LENGTH_MISMATCH'); // ':AA…' claims 0xAA bytes, then goes on
+  });
+
+  it('records separated by blanks on one long line parse the same in any chunking', () => {
+    const img = MemoryImage.fromSegments([{ address: 0x1000, data: Uint8Array.from({ length: 8000 }, (_, i) => i & 0xff) }]);
+    const oneLine = new TextDecoder().decode(encodeImage(img, 'hex')).replace(/\n/g, ' ');
+    const bytes = new TextEncoder().encode(oneLine);
+    for (const step of [1000, 70000]) {
+      const p = new IntelHexParser('blanks.hex');
+      for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+      expect(Array.from(p.finish().image.read(0x1000, 8000))).toEqual(Array.from(img.read(0x1000, 8000)));
+    }
+  });
+});
