@@ -85,6 +85,28 @@ describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)',
     expect(io.text()).toMatch(/parity/);
     expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), '--via', 'stm32-uart'], io)).toBe(2);
     expect(io.text()).toMatch(/--port/);
+    expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), ...via(), '--entry', 'rts=1,dtr=2'], io)).toBe(2);
+    expect(io.text()).toMatch(/set to 0 or 1/);
+    expect(await runCli(['sim', 'stm32', '--chip', 'stm32f999', '--pty', join(dir, 'other')], io)).toBe(2);
+    expect(io.text()).toMatch(/stm32f103xb/);
+  });
+});
+
+describe.skipIf(!has('socat'))('a silent port', () => {
+  it('prints the BOOT0 / USART / wiring checklist for the family given by --target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-stm32silent-'));
+    const pty = await exposeOnPty(createPipe().host, join(dir, 'tty')); // nothing answers
+    try {
+      const io = capture();
+      expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), '--via', 'stm32-uart', '--port', join(dir, 'tty'), '--parity', 'none', '--target', 'stm32f407vg'], io)).toBe(1);
+      expect(io.text()).toMatch(/did not answer the 0x7F/);
+      expect(io.text()).toMatch(/BOOT0 = 1 and BOOT1 \(PB2\) = 0/);
+      expect(io.text()).toMatch(/USART3 PB10/);
+      expect(io.text()).toMatch(/crossed/);
+    } finally {
+      await pty.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
