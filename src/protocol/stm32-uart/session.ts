@@ -338,7 +338,9 @@ export class Stm32UartSession {
   }
 
   private readBytes(n: number, what: string): Promise<Uint8Array> {
-    return this.reader.readExact(n, { timeoutMs: this.timeouts.ackMs + n, signal: this.signal, what });
+    // Allow twice the time the bytes take on the wire at 8E1 (11 bits), on top of the answer delay.
+    const wireMs = Math.ceil((n * 11 * 1000 * 2) / (this.options.baud ?? 115200));
+    return this.reader.readExact(n, { timeoutMs: this.timeouts.ackMs + wireMs, signal: this.signal, what });
   }
 
   /** Reads one answer byte, skipping BUSY. */
