@@ -29,24 +29,25 @@ function data(seed: number): Uint8Array {
   return new Uint8Array(SIZE).map(() => { x = (x * 1103515245 + 12345) >>> 0; return (x >>> 16) & 0xff; });
 }
 
-interface Row { name: string; c: LinkCounters; flashMs?: number }
+interface Row { name: string; c: LinkCounters & { flashMs?: number } }
 
 const rows: Row[] = [];
 const diff = (a: LinkCounters, b: LinkCounters): LinkCounters => ({ bytesToDevice: a.bytesToDevice - b.bytesToDevice, bytesToHost: a.bytesToHost - b.bytesToHost, turnarounds: a.turnarounds - b.turnarounds });
 
 /** flashwright in-process: connect + write, counted by the simulator's pipe. */
-async function flashwright(chip: string, image: MemoryImage, options: WriteOptions, prepare?: (sim: Stm32BootloaderSim) => void, times = 1): Promise<LinkCounters[]> {
+async function flashwright(chip: string, image: MemoryImage, options: WriteOptions, prepare?: (sim: Stm32BootloaderSim) => void, times = 1): Promise<Array<LinkCounters & { flashMs: number }>> {
   const pipe = createPipe();
   const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES[chip] });
   prepare?.(sim);
-  const out: LinkCounters[] = [];
+  const out: Array<LinkCounters & { flashMs: number }> = [];
   for (let i = 0; i < times; i++) {
     const before = { ...pipe.counters };
+    const t0 = sim.memory.clock.nowMs;
     const p = new Stm32UartProgrammer({ stream: pipe.host, closeStream: false });
     const dev = await p.connect();
     await writeImage(p, dev, image, options);
     await p.close();
-    out.push(diff(pipe.counters, before));
+    out.push({ ...diff(pipe.counters, before), flashMs: sim.memory.clock.nowMs - t0 });
   }
   if (!Buffer.from(sim.flash.read(FLASH, SIZE)).equals(Buffer.from(image.read(FLASH, SIZE)))) throw new Error('flashwright left the wrong flash contents');
   return out;
@@ -57,7 +58,7 @@ function hasBinary(name: string): boolean {
 }
 
 /** The real stm32flash over a pty against the same simulator. */
-async function stm32flash(bytes: Uint8Array, args: string[]): Promise<LinkCounters> {
+async function stm32flash(bytes: Uint8Array, args: string[]): Promise<LinkCounters & { flashMs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-bench-stm32-'));
   const pipe = createPipe();
   const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES.stm32f103xb });
@@ -67,7 +68,7 @@ async function stm32flash(bytes: Uint8Array, args: string[]): Promise<LinkCounte
     await new Promise<void>((resolve, reject) => execFile('stm32flash', ['-m', '8n1', '-b', String(BAUD), ...args, '-w', join(dir, 'app.bin'), join(dir, 'tty')], { timeout: 120_000 },
       (err, so, se) => (err ? reject(new Error(`stm32flash failed: ${so}${se}`)) : resolve())));
     if (!Buffer.from(sim.flash.read(FLASH, SIZE)).equals(Buffer.from(bytes))) throw new Error('stm32flash left the wrong flash contents');
-    return { ...pipe.counters };
+    return { ...pipe.counters, flashMs: sim.memory.clock.nowMs };
   } finally {
     await pty.close();
     rmSync(dir, { recursive: true, force: true });
@@ -99,15 +100,16 @@ function seconds(c: LinkCounters, ms: number): number {
 
 function print(title: string, list: Row[], refs: Record<string, string>): void {
   console.log(`\n${title}`);
-  console.log('  ' + ['case'.padEnd(46), '→dev B'.padStart(8), '→host B'.padStart(8), 'turns'.padStart(6), '@1ms s'.padStart(8), '@16ms s'.padStart(8), ...Object.keys(refs).map((k) => `÷${k}`.padStart(12))].join(' '));
+  console.log('  ' + ['case'.padEnd(46), '→dev B'.padStart(8), '→host B'.padStart(8), 'turns'.padStart(6), '@1ms s'.padStart(8), '@16ms s'.padStart(8), 'flash s'.padStart(8), ...Object.keys(refs).map((k) => `÷${k}`.padStart(12))].join(' '));
   for (const r of list) {
     const ratios = Object.values(refs).map((ref) => {
       const b = list.find((x) => x.name === ref);
       return b ? `${(seconds(r.c, 1) / seconds(b.c, 1)).toFixed(3)}/${(seconds(r.c, 16) / seconds(b.c, 16)).toFixed(3)}` : '-';
     });
     console.log('  ' + [r.name.padEnd(46), String(r.c.bytesToDevice).padStart(8), String(r.c.bytesToHost).padStart(8), String(r.c.turnarounds).padStart(6),
-      seconds(r.c, 1).toFixed(2).padStart(8), seconds(r.c, 16).toFixed(2).padStart(8), ...ratios.map((s) => s.padStart(12))].join(' '));
+      seconds(r.c, 1).toFixed(2).padStart(8), seconds(r.c, 16).toFixed(2).padStart(8), (r.c.flashMs === undefined ? '-' : (r.c.flashMs / 1000).toFixed(2)).padStart(8), ...ratios.map((s) => s.padStart(12))].join(' '));
   }
+  console.log('  (link time = bytes × 11 bits / baud + turnarounds × latency; "flash s" = the simulated chip\'s datasheet erase/program time, the same work for every host, not in the ratios)');
 }
 
 const image = MemoryImage.fromSegments([{ address: FLASH, data: data(1) }]);
@@ -136,7 +138,7 @@ const sf = named('stm32flash -w -v (over pty)');
 if (sf) {
   const fw = named('flashwright --no-skip (verify readback)')!;
   console.log(`\n  flashwright ÷ stm32flash (write + read-back verify): ${(seconds(fw, 1) / seconds(sf, 1)).toFixed(4)} @1ms, ${(seconds(fw, 16) / seconds(sf, 16)).toFixed(4)} @16ms` +
-    ` (${fw.turnarounds - sf.turnarounds} turnarounds and ${fw.bytesToDevice + fw.bytesToHost - sf.bytesToDevice - sf.bytesToHost} bytes more: the read-protection probe at connect)`);
+    ` (${fw.turnarounds - sf.turnarounds} turnarounds and ${fw.bytesToDevice + fw.bytesToHost - sf.bytesToDevice - sf.bytesToHost} bytes more; flashwright reads the option block at connect to report read and write protection)`);
 }
 const bw = named('flashwright --no-skip --verify none')!;
 console.log(`  flashwright ÷ lower bound (full write, no verify): ${(seconds(bw, 1) / seconds(lowerBound(false), 1)).toFixed(4)} @1ms, ${(seconds(bw, 16) / seconds(lowerBound(false), 16)).toFixed(4)} @16ms (target ≤ 1.05)`);
