@@ -36,7 +36,7 @@ export interface WriteOptions extends EngineOptions {
   allowSecure?: boolean;
   /** Start the application afterwards (when the way in can). */
   run?: boolean;
-  /** Regions (by name) that need configuration and are not configured on the device. */
+  /** Regions (by name) that need configuration and are not configured; default: what the device reported. */
   unconfigured?: ReadonlySet<string>;
 }
 
@@ -95,7 +95,7 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
   const knowledge = new Map<number, SectorKnowledge>();
   const preserve = options.preserve ?? true;
   const skip = options.skipUnchanged ?? true;
-  const sectors = touchedSectors(image, device.target, options.unconfigured);
+  const sectors = touchedSectors(image, device.target, unconfiguredOf(device, options));
   const readable = !device.protection?.readProtected;
   const work = sectors.filter((s) => (skip && (programmer.digest || readable)) || (preserve && !image.covers(s.address, s.size)));
   if (work.length === 0) return knowledge;
@@ -138,13 +138,19 @@ export interface PreparedWrite {
   findings: CheckFinding[];
 }
 
+/** The regions a write must not touch yet: the caller's list, else what the device reported. */
+function unconfiguredOf(device: DeviceInfo, options: WriteOptions): ReadonlySet<string> | undefined {
+  return options.unconfigured ?? (device.unconfiguredRegions ? new Set(device.unconfiguredRegions) : undefined);
+}
+
 /** Checks, learns what the device holds, and plans (reading back bytes to preserve); changes nothing. */
 async function prepare(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<PreparedWrite> {
   const target = device.target;
   const findings = runChecks(image, target, options);
   for (const f of findings) if (f.severity !== 'error') reporter.log(f.severity === 'warning' ? 'warn' : 'info', f.message, { check: f.id, hint: f.hint });
   assertChecksPass(findings);
-  placeImage(image, target, { unconfigured: options.unconfigured });
+  const unconfigured = unconfiguredOf(device, options);
+  placeImage(image, target, { unconfigured });
   throwIfAborted(options.signal, 'write');
 
   const knowledge = await learn(programmer, device, image, options, reporter);
@@ -154,7 +160,7 @@ async function prepare(programmer: Programmer, device: DeviceInfo, image: Memory
     skipUnchanged: options.skipUnchanged ?? true,
     eraseMode: options.eraseMode,
     chipEraseAvailable: programmer.eraseChip !== undefined,
-    unconfigured: options.unconfigured,
+    unconfigured,
     writeProtectedSectors: device.protection?.writeProtectedSectors,
   };
   let plan = planFlash(planInput);

@@ -40,7 +40,7 @@ export function placeImage(image: MemoryImage, target: TargetDescription, option
       }
       if (region.needsConfiguration && options.unconfigured?.has(region.name)) {
         throw new PlanRefusedError('PLAN_NOT_CONFIGURED', `No flash is configured at ${hex(at)}: ${describeRegion(region)} of ${target.name} needs configuring before it can be written.`,
-          { hint: 'Configure the external memory first (e.g. an MCUboot ConfigureMemory with the FlexSPI NOR option word) or let the way in do it.', context: { address: at, region: region.name, target: target.name } });
+          { hint: 'Configure the external memory first: over MCUboot pass --flexspi-option 0xC0000007 (QuadSPI SDR NOR, 133 MHz; see `flashwright imxrt option --explain`), through a debugger use a flash algorithm for the external part.', context: { address: at, region: region.name, target: target.name } });
       }
       const pieceEnd = Math.min(end, region.start + region.size);
       pieces.push({ region, address: at, size: pieceEnd - at });

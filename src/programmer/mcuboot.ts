@@ -110,9 +110,10 @@ export class McubootProgrammer implements Programmer {
         readProtected: props.secure === true,
         description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until unlocked with --backdoor-key or mass-erased with --unsecure' : 'unsecure',
       },
+      ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}),
       details: {
         transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
-        ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}), ...(log.length ? { actions: log } : {}),
+        ...(log.length ? { actions: log } : {}),
       },
     };
     return this.info;
@@ -120,7 +121,7 @@ export class McubootProgrammer implements Programmer {
 
   /** The regions that still need configuring (pass to the engine as `unconfigured`). */
   get unconfiguredRegions(): ReadonlySet<string> {
-    return new Set((this.info?.details?.unconfiguredRegions as string[] | undefined) ?? []);
+    return new Set(this.info?.unconfiguredRegions ?? []);
   }
 
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {

@@ -24,6 +24,11 @@ export interface DeviceInfo {
   /** Identifiers as reported: { pid: 0x410 }, { version: 'K3.0.0' }. */
   ids: Record<string, string | number>;
   protection?: ProtectionState;
+  /**
+   * Regions (by name) that need configuration and are not configured on this device yet
+   * (e.g. FlexSPI NOR before ConfigureMemory). The engine refuses to plan writes there.
+   */
+  unconfiguredRegions?: string[];
   /** Free-form extra facts for `info` (bootloader version, command list, properties…). */
   details?: Record<string, unknown>;
 }

@@ -133,7 +133,7 @@ describe('i.MX RT1021 flashloader through the programmer', () => {
     const rig = uartRig('MIMXRT1021');
     const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MIMXRT1021'), flexspiOption: [0xc0000007] });
     const device = await prog.connect();
-    expect(device.details?.unconfiguredRegions).toBeUndefined();
+    expect(device.unconfiguredRegions).toBeUndefined();
     expect(device.details?.maxPacketSize).toBe(512);
     const flexspi = device.target.regions.find((r) => r.name === 'flexspi')!;
     expect(flexspi).toMatchObject({ start: 0x60000000, size: 8 << 20, pageSize: 256, sectors: [{ size: 4096, count: 2048 }] });
@@ -148,7 +148,7 @@ describe('i.MX RT1021 flashloader through the programmer', () => {
     const rig = uartRig('MIMXRT1021');
     const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MIMXRT1021') });
     const device = await prog.connect();
-    expect(device.details?.unconfiguredRegions).toEqual(['flexspi']);
+    expect(device.unconfiguredRegions).toEqual(['flexspi']);
     expect(prog.unconfiguredRegions.has('flexspi')).toBe(true);
     const err = await prog.readMemory(0x60000000, 16).catch((e) => e);
     expect(err.status).toBe(10205);
