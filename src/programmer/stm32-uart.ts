@@ -106,8 +106,10 @@ export class Stm32UartProgrammer implements Programmer {
       return describeStm32Device(row);
     })();
     let protection = await this.probeProtection();
+    let massErasedToUnprotect = false;
     if (protection.readProtected && this.options.unprotect) {
       await this.removeReadProtection();
+      massErasedToUnprotect = true;
       protection = await this.probeProtection();
     }
     if (!protection.readProtected && protection.writeProtectedSectors?.length && this.options.writeUnprotect) {
@@ -134,6 +136,7 @@ export class Stm32UartProgrammer implements Programmer {
         eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
         checksum: Boolean(this.digest),
         alreadyInitialised: this.session.alreadyInitialised,
+        ...(massErasedToUnprotect ? { readoutUnprotect: 'read protection removed: the whole flash was mass-erased' } : {}),
         memoryMapFrom: this.options.target ? 'user (--target)' : findTargetById('stm32Pid', this.pid) ? 'built-in target' : 'AN2606 device table',
       },
     };

@@ -73,7 +73,8 @@ export function noAnswerChecklist(family?: Stm32Family, baud?: number, parity?: 
     boot ? `Port: the bootloader listens on ${boot.usarts}.` : 'Port: only some USARTs carry the bootloader, usually USART1 on PA9 (TX) / PA10 (RX) (AN2606 lists them per part).',
     'Wiring: adapter TX to the chip RX and adapter RX to the chip TX (crossed), common ground, 3.3 V levels.',
     `Link: ${baud ?? 115200} baud is fine for the ROM (it measures 0x7F); parity must be ${parity === 'none' ? 'none only on a pseudo-terminal' : 'even (8E1)'}; flow control off.`,
-    'Entry: if DTR/RTS drive BOOT0/NRST, pass --entry with your wiring (e.g. --entry dtr-boot0-rts-reset); otherwise press reset with BOOT0 held high just before running.',
+    'Entry: if DTR/RTS drive BOOT0/NRST, pass --entry with your wiring (e.g. --entry rts-reset-dtr-boot0); otherwise press reset with BOOT0 held high just before running.',
+    'Last: a chip at read protection level 2 has its bootloader disabled for good and never answers.',
   ];
   return lines.join(' ');
 }
