@@ -50,11 +50,14 @@ class NodeTcpStream implements ByteStream {
     this.closeListener?.(err);
   }
 
+  /**
+   * Hands the bytes to the socket and resolves at once: waiting for the flush callback costs
+   * an event-loop turn per packet, and write errors surface as a close (onClose) anyway.
+   */
   write(data: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.socket.destroyed || this.closedNotified) { reject(new FlashwrightError('LINK_CLOSED', 'The TCP connection is closed.')); return; }
-      this.socket.write(data, (err) => (err ? reject(err) : resolve()));
-    });
+    if (this.socket.destroyed || this.closedNotified) return Promise.reject(new FlashwrightError('LINK_CLOSED', 'The TCP connection is closed.'));
+    this.socket.write(data);
+    return Promise.resolve();
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {

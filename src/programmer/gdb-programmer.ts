@@ -193,7 +193,12 @@ export class GdbProgrammer implements Programmer {
   async close(): Promise<void> {
     if (!this.core) return;
     try {
-      if (!this.core.client.connection.closed && !this.core.client.running) await this.runner?.unload().catch(() => undefined);
+      if (!this.core.client.connection.closed && !this.core.client.running && this.runner) {
+        await this.runner.unload().catch(() => undefined);
+        // The core sits on the algorithm's return breakpoint in RAM; a server that resumes on
+        // disconnect (QEMU does when the next debugger detaches) would run into the BKPT and fault.
+        if (this.runner.calls > 0 && !this.ran) await this.core.reset('halt').catch(() => undefined);
+      }
     } finally {
       await this.core.close({ resume: this.ran });
       this.core = undefined;

@@ -36,7 +36,10 @@ describe('GdbClient against a fake server', () => {
     expect(client.connection.noAck).toBe(false);
     const before = server.wire.length;
     await client.readMemory(0, 4);
-    expect(server.wire.slice(before)).toEqual(['$m0,4', '+']);
+    await client.readMemory(4, 4);
+    // Each reply's ack travels in front of the next packet (the first one acks connect's last reply), or alone a moment later.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(server.wire.slice(before)).toEqual(['+', '$m0,4', '+', '$m4,4', '+']);
   });
 
   it('falls back from X to M once when X is unsupported, and keeps using M', async () => {
@@ -84,6 +87,13 @@ describe('GdbClient against a fake server', () => {
     const e = await client.readMemory(0x10, 4).catch((x) => x);
     expect(e).toBeInstanceOf(TimeoutError);
     expect(e.message).toContain('read of 4 bytes at 0x00000010');
+  });
+
+  it('sets aside a stop reply nobody asked for (QEMU stopping a running VM on connect)', async () => {
+    const { client } = await setup({ greeting: 'T02thread:p01.01;' });
+    expect(client.packetSize).toBe(0x100);
+    expect(client.unsolicitedStops).toEqual(['T02thread:p01.01;']);
+    expect((await client.haltReason()).signal).toBe(5);
   });
 
   it('retransmits after a NAK', async () => {

@@ -23,6 +23,8 @@ export interface FakeServerOptions {
   /** What `c` does: stop after ms with this reply, or never ('running'). */
   onContinue?: { afterMs: number; reply: string } | 'running';
   monitor?: (cmd: string) => { output?: string; reply: string };
+  /** A packet sent as soon as the client connects (QEMU sends a stop reply when it stops a running VM). */
+  greeting?: string;
 }
 
 /** Encodes hex text with GDB run-length encoding (x*N for runs of 4+ identical chars). */
@@ -54,6 +56,7 @@ export class FakeGdbServer {
 
   constructor(private readonly stream: ByteStream, readonly options: FakeServerOptions = {}) {
     this.naks = options.nakFirst ?? 0;
+    if (options.greeting) void this.send(options.greeting);
     stream.onData((chunk) => {
       for (const e of this.decoder.push(chunk)) {
         if (e.type === 'interrupt') { this.wire.push('^C'); this.stop('T02'); continue; }

@@ -13,7 +13,7 @@ import {
 } from './commands.js';
 import { RspConnection, type WireLogEntry } from './connection.js';
 import { GdbErrorReply, GdbProtocolError, GdbUnsupportedError } from './errors.js';
-import { asciiBytes, bytesToAscii, escapedLength, escapeBinary, fromHex, stringToHex, toHex, unescapeBinary } from './packet.js';
+import { asciiBytes, bytesToAscii, escapedLength, escapeBinary, fromHex, hexDecodeBytes, hexEncodeInto, stringToHex, unescapeBinary } from './packet.js';
 import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters, type MemoryMapRegion, type RegisterInfo } from './xml.js';
 
 export interface GdbClientOptions {
@@ -90,12 +90,30 @@ export class GdbClient {
   }
 
   private async requestUnlocked(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<string> {
+    return bytesToAscii(await this.requestBytes(payload, what, opts));
+  }
+
+  /** Like request, but the reply stays bytes (bulk data: no string round trip). */
+  private async requestBytes(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<Uint8Array> {
     throwIfAborted(opts.signal, what);
     if (this.running) throw new GdbProtocolError(`Cannot send ${what} while the target is running.`, { what }, 'Halt the target first.');
     const wait = { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what };
-    await this.connection.send(payload, wait);
-    return bytesToAscii(await this.connection.receive({ ...wait, what: `the reply to ${what}` }));
+    let reply = await this.connection.exchange(payload, wait);
+    for (;;) {
+      // A stop reply no command asked for: QEMU sends one when a new debugger connects to a
+      // running machine (it stops the VM). Commands flashwright sends here never answer with
+      // T/S + two hex digits, so such a reply is set aside and the real one read next.
+      if ((reply[0] === 0x54 || reply[0] === 0x53) && reply[1] !== undefined && parseStopReply(bytesToAscii(reply)) !== undefined) {
+        this.unsolicitedStops.push(bytesToAscii(reply));
+        reply = await this.connection.receive({ ...wait, what: `the reply to ${what}` });
+        continue;
+      }
+      return reply;
+    }
   }
+
+  /** Stop replies that arrived without being asked for (for diagnostics). */
+  readonly unsolicitedStops: string[] = [];
 
   /** Negotiates features (qSupported, no-ack mode) and reads the register layout. */
   async connect(opts: CallOptions = {}): Promise<void> {
@@ -160,7 +178,12 @@ export class GdbClient {
 
   /** Why the target is stopped right now ('?'). */
   async haltReason(opts: CallOptions = {}): Promise<StopInfo> {
-    const reply = await this.request('?', 'halt reason (?)', opts);
+    const reply = await this.exclusive(async () => {
+      throwIfAborted(opts.signal, '?');
+      const wait = { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what: 'halt reason (?)' };
+      await this.connection.send('?', wait);
+      return bytesToAscii(await this.connection.receive({ ...wait, what: 'the reply to halt reason (?)' }));
+    });
     return this.toStopInfo(reply, '?');
   }
 
@@ -189,11 +212,12 @@ export class GdbClient {
         const n = Math.min(chunk, length - done);
         const a = (address + done) >>> 0;
         const cmd = encodeReadMemory(a, n);
-        const reply = await this.requestUnlocked(cmd, `read of ${n} bytes at ${hex(a)}`, opts);
-        const r = classifyReply(reply);
-        if (r.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message, `The server could not read ${hex(a)}: check that the address is mapped and readable.`);
-        const bytes = r.kind === 'data' ? fromHex(r.text) : undefined;
-        if (!bytes || bytes.length === 0) throw new GdbProtocolError(`The reply to a read at ${hex(a)} is not hex data: '${reply.slice(0, 40)}'.`, { address: a, reply: reply.slice(0, 200) });
+        const raw = await this.requestBytes(cmd, `read of ${n} bytes at ${hex(a)}`, opts);
+        // Short replies may be OK/Exx/empty; data replies are decoded straight from bytes.
+        const r = raw.length <= 4 || raw[0] === 0x45 ? classifyReply(bytesToAscii(raw)) : undefined;
+        if (r?.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message, `The server could not read ${hex(a)}: check that the address is mapped and readable.`);
+        const bytes = r === undefined || r.kind === 'data' ? hexDecodeBytes(raw) : undefined;
+        if (!bytes || bytes.length === 0) throw new GdbProtocolError(`The reply to a read at ${hex(a)} is not hex data: '${bytesToAscii(raw.subarray(0, 40))}'.`, { address: a, reply: bytesToAscii(raw.subarray(0, 200)) });
         // Stubs may return fewer bytes than asked (end of a region); carry on from there.
         out.set(bytes.subarray(0, n), done);
         done += Math.min(bytes.length, n);
@@ -224,7 +248,10 @@ export class GdbClient {
           this.binaryWrite = 'yes';
         } else {
           n = Math.min(Math.floor((this.packetSize - HEADER_ROOM) / 2), data.length - done);
-          const cmd = encodeWriteMemoryHex(a, toHex(data.subarray(done, done + n)), n);
+          const head = asciiBytes(encodeWriteMemoryHex(a, '', n));
+          const cmd = new Uint8Array(head.length + 2 * n);
+          cmd.set(head);
+          hexEncodeInto(data.subarray(done, done + n), cmd, head.length);
           const reply = await this.requestUnlocked(cmd, `write of ${n} bytes at ${hex(a)}`, opts);
           const r = classifyReply(reply);
           if (r.kind === 'empty') throw new GdbUnsupportedError('memory writes (X or M packets)', this.offered);

@@ -39,6 +39,9 @@ export class RspConnection {
   private readonly queue: RspEvent[] = [];
   private waiter?: Waiter;
   private closedError?: Error;
+  private pendingAcks = 0;
+  private acksReceived = 0;
+  private ackTimer?: ReturnType<typeof setTimeout>;
   /** True once QStartNoAckMode was accepted: no more + / - on the wire. */
   noAck = false;
   private readonly retries: number;
@@ -66,10 +69,14 @@ export class RspConnection {
   private deliver(e: RspEvent): void {
     if (e.type === 'packet') {
       this.log('recv', e.checksumOk ? bytesToAscii(e.payload) : `(bad checksum) ${bytesToAscii(e.raw)}`);
-      if (!this.noAck) void this.rawWrite(new Uint8Array([e.checksumOk ? 0x2b : 0x2d])).catch(() => undefined);
+      if (!this.noAck) {
+        if (e.checksumOk) this.deferAck();
+        else void this.rawWrite(new Uint8Array([0x2d])).catch(() => undefined);
+      }
       if (!e.checksumOk) return; // the server retransmits after our '-'
     }
     if (e.type === 'notification') return; // non-stop notifications: not used in all-stop mode
+    if (e.type === 'ack') this.acksReceived++;
     const w = this.waiter;
     if (w && w.accept(e)) {
       this.waiter = undefined;
@@ -81,8 +88,36 @@ export class RspConnection {
     this.options.onWire?.({ dir, text: text.length > 200 ? `${text.slice(0, 200)}…(${text.length})` : text });
   }
 
-  private async rawWrite(data: Uint8Array): Promise<void> {
+  /**
+   * Our '+' for a reply rides in front of the next packet when one follows at once (the
+   * usual case: one TCP segment instead of two per exchange); otherwise it goes out on the
+   * next turn of the event loop. Servers ignore a '+' before a '$'.
+   */
+  private deferAck(): void {
+    this.pendingAcks++;
+    if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 0);
+  }
+
+  private flushAcks(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    if (this.pendingAcks === 0 || this.closedError) { this.pendingAcks = 0; return; }
+    const acks = new Uint8Array(this.pendingAcks).fill(0x2b);
+    this.pendingAcks = 0;
+    void this.rawWrite(acks, false).catch(() => undefined);
+  }
+
+  private async rawWrite(data: Uint8Array, withAcks = true): Promise<void> {
     if (this.closedError) throw this.closedError;
+    if (withAcks && this.pendingAcks > 0) {
+      const merged = new Uint8Array(this.pendingAcks + data.length);
+      merged.fill(0x2b, 0, this.pendingAcks);
+      merged.set(data, this.pendingAcks);
+      data = merged;
+      this.pendingAcks = 0;
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+    }
     this.counters.bytesSent += data.length;
     await this.stream.write(data);
   }
@@ -138,6 +173,36 @@ export class RspConnection {
     }
   }
 
+  /**
+   * Sends a packet and waits for its reply in one step: the '+' is taken in passing rather
+   * than awaited on its own (one wait per exchange instead of two); a '-' or silence
+   * before any '+' makes it retransmit.
+   */
+  async exchange(payload: Uint8Array | string, opts: WaitOptions): Promise<Uint8Array> {
+    const frame = encodePacket(payload);
+    const text = typeof payload === 'string' ? payload : bytesToAscii(payload);
+    for (let attempt = 0; ; attempt++) {
+      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
+      const acksBefore = this.acksReceived;
+      this.log('send', text);
+      this.counters.packetsSent++;
+      await this.rawWrite(frame);
+      let ev: RspEvent;
+      try {
+        ev = await this.next((e) => e.type === 'packet' || e.type === 'nak', { ...opts, what: `the reply to ${opts.what}` });
+      } catch (e) {
+        // Retransmit only when the packet itself may have been lost (no '+' came back).
+        if (e instanceof TimeoutError && !this.noAck && this.acksReceived === acksBefore && attempt < this.retries) continue;
+        throw e;
+      }
+      if (ev.type === 'packet') return ev.payload;
+      if (attempt >= this.retries) {
+        throw new GdbProtocolError(`The GDB server rejected the packet for ${opts.what} ${attempt + 1} times (bad checksum).`, { what: opts.what, attempts: attempt + 1 },
+          'The link corrupts data: check the serial settings or the network path.');
+      }
+    }
+  }
+
   /** Waits for the next reply packet (payload as received: RLE expanded, still escaped). */
   async receive(opts: WaitOptions): Promise<Uint8Array> {
     const ev = await this.next((e) => e.type === 'packet', opts);
@@ -163,6 +228,7 @@ export class RspConnection {
   }
 
   async close(): Promise<void> {
+    this.flushAcks();
     await this.stream.close();
   }
 }

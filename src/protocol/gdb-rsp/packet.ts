@@ -172,6 +172,36 @@ export class PacketDecoder {
   }
 }
 
+const HEX_DIGITS = asciiBytes('0123456789abcdef');
+/** ASCII code → nibble value, 255 for non-hex characters. */
+const NIBBLE = (() => {
+  const t = new Uint8Array(256).fill(255);
+  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) { t[0x41 + i] = 10 + i; t[0x61 + i] = 10 + i; }
+  return t;
+})();
+
+/** Writes `data` as lower-case hex digits into `out` at `offset` (2 bytes per byte). */
+export function hexEncodeInto(data: Uint8Array, out: Uint8Array, offset: number): void {
+  for (let i = 0, o = offset; i < data.length; i++, o += 2) {
+    out[o] = HEX_DIGITS[data[i] >> 4];
+    out[o + 1] = HEX_DIGITS[data[i] & 15];
+  }
+}
+
+/** Decodes hex digits held as bytes (a reply payload) without making strings; undefined if not hex. */
+export function hexDecodeBytes(text: Uint8Array, start = 0, end = text.length): Uint8Array | undefined {
+  if ((end - start) % 2 !== 0) return undefined;
+  const out = new Uint8Array((end - start) / 2);
+  for (let i = 0, p = start; i < out.length; i++, p += 2) {
+    const hi = NIBBLE[text[p]];
+    const lo = NIBBLE[text[p + 1]];
+    if (hi === 255 || lo === 255) return undefined;
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
 /** Lower-case hex of bytes, as m replies and M / qRcmd payloads carry them. */
 export function toHex(data: Uint8Array): string {
   let s = '';

@@ -1,0 +1,149 @@
+/**
+ * GDB figures, all against one QEMU micro:bit (nRF51822) instance:
+ *  1. flash programming through our nRF51 flash algorithm (built here from C), KiB/s,
+ *     with two page buffers (double buffering) and with one;
+ *  2. RAM download throughput: flashwright's RSP client vs gdb-multiarch `restore FILE
+ *     binary ADDR`, measured in the same run (gdb's start-up and connect time subtracted
+ *     by timing a run that only connects).
+ * Needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch; says so and exits when missing.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { elfToImage, parseElf } from '../src/image/elf.js';
+import { openTcp } from '../src/link/node-tcp.js';
+import { loadFlm } from '../src/protocol/flash-algo/flm.js';
+import { importPyocdAlgorithm } from '../src/protocol/flash-algo/pyocd-import.js';
+import type { FlashAlgorithm } from '../src/protocol/flash-algo/algorithm.js';
+import { FlashAlgoRunner } from '../src/protocol/flash-algo/runner.js';
+import { GdbClient } from '../src/protocol/gdb-rsp/client.js';
+import { GdbCoreAccess } from '../src/programmer/gdb-core-access.js';
+import { HAVE_GCC, haveTool, PYOCD_NRF51, Toolchain } from '../test/flash-algo/toolchain.js';
+import { HAVE_QEMU, startQemu } from '../test/gdb/qemu.js';
+
+const RAM = { start: 0x20000000, size: 0x4000 };
+const FLASH_BYTES = 64 * 1024;
+const RAM_CHUNK = 16 * 1024;
+const RAM_REPEATS = 64;
+/** Each figure is the best of this many runs (the machine is shared; the minimum is the least disturbed). */
+const RUNS = 5;
+
+if (!HAVE_QEMU || !HAVE_GCC || !haveTool('gdb-multiarch')) {
+  console.log('bench/gdb: skipped — needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch');
+  process.exit(0);
+}
+
+function random(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) { x = (x * 1103515245 + 12345) >>> 0; out[i] = x >>> 24; }
+  return out;
+}
+
+const kibs = (bytes: number, ms: number) => bytes / 1024 / (ms / 1000);
+
+async function session(port: number) {
+  const client = new GdbClient(await openTcp({ host: '127.0.0.1', port }), { onWire: process.env.WIRE ? (e) => console.log(e.dir, e.text.slice(0, 60)) : undefined });
+  await client.connect();
+  return { client, core: new GdbCoreAccess(client, 'qemu') };
+}
+
+async function flashRun(port: number, algo: FlashAlgorithm, doubleBuffer: boolean, data: Uint8Array) {
+  const { core } = await session(port);
+  try {
+    await core.reset('halt');
+    const runner = new FlashAlgoRunner(core, algo, { ram: RAM, doubleBuffer });
+    await runner.load();
+    const t0 = performance.now();
+    for (let a = 0; a < data.length; a += algo.flash.pageSize) await runner.eraseSector(a);
+    const t1 = performance.now();
+    await runner.program(0, data);
+    const t2 = performance.now();
+    await runner.unload();
+    const back = await core.readMemory(0, data.length);
+    if (!back.every((b, i) => b === data[i])) throw new Error('read-back mismatch after programming');
+    return { buffers: runner.layout.pageBuffers.length, eraseMs: t1 - t0, programMs: t2 - t1 };
+  } finally {
+    await core.close();
+  }
+}
+
+function gdbTime(port: number, commands: string[]): number {
+  const args = ['-batch', '-nx', '-ex', 'set confirm off', '-ex', `target remote 127.0.0.1:${port}`, ...commands.flatMap((c) => ['-ex', c])];
+  const t = performance.now();
+  const r = spawnSync('gdb-multiarch', args, { encoding: 'utf8' });
+  const ms = performance.now() - t;
+  if (r.status !== 0 || /error|Cannot|failed/i.test(r.stderr)) throw new Error(`gdb-multiarch failed: ${r.stderr}`);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const tc = new Toolchain();
+  const q = await startQemu('microbit');
+  try {
+    const flm = tc.flm();
+    const ours = loadFlm(flm.data, flm.path);
+    const data = random(FLASH_BYTES, 7);
+    console.log(`QEMU ${spawnSync('qemu-system-arm', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]}, machine microbit, GDB stub on port ${q.port}`);
+    console.log(`\nFlash programming through a flash algorithm (${FLASH_BYTES / 1024} KiB, ${FLASH_BYTES / ours.flash.pageSize} pages of ${ours.flash.pageSize} B):`);
+    const algos: Array<[string, FlashAlgorithm]> = [['own FLM', ours]];
+    try { algos.push(['pyOCD nRF51', importPyocdAlgorithm(readFileSync(PYOCD_NRF51, 'utf8'), PYOCD_NRF51).algorithm]); } catch { /* python3-pyocd not installed */ }
+    for (const [name, algo] of algos) {
+      for (const db of [true, false]) {
+        const r = await flashRun(q.port, algo, db, data);
+        console.log(`  ${name.padEnd(12)} ${r.buffers === 2 ? 'double buffer' : 'single buffer'}: program ${kibs(FLASH_BYTES, r.programMs).toFixed(1).padStart(7)} KiB/s (${r.programMs.toFixed(0)} ms), erase ${kibs(FLASH_BYTES, r.eraseMs).toFixed(1)} KiB/s`);
+      }
+    }
+    console.log('  (GDB all-stop mode forbids memory access while the core runs, so over GDB the two buffers alternate');
+    console.log('   without overlap; the runner overlaps loads with ProgramPage on cores that allow it — see test/flash-algo.)');
+
+    // Leave a firmware that runs harmlessly: gdb detaches (and QEMU resumes) when it exits.
+    const app = elfToImage(parseElf(new Uint8Array(readFileSync(tc.app('bench'))), 'app'), 'app');
+    {
+      const { core } = await session(q.port);
+      const runner = new FlashAlgoRunner(core, ours, { ram: RAM });
+      const seg = app.segments[0];
+      const padded = new Uint8Array(Math.ceil(seg.data.length / 1024) * 1024).fill(0xff);
+      padded.set(seg.data);
+      for (let a = 0; a < padded.length; a += 1024) await runner.eraseSector(a);
+      await runner.program(0, padded);
+      await runner.unload();
+      await core.reset('halt'); // PC at the firmware's reset handler, not on the algorithm's BKPT
+      await core.close();
+    }
+
+    const chunk = random(RAM_CHUNK, 3);
+    const file = join(tc.dir, 'ram.bin');
+    writeFileSync(file, chunk);
+    const total = RAM_CHUNK * RAM_REPEATS;
+    // Ours and gdb's runs alternate, and each figure is the best of RUNS, so background load hits both alike.
+    const restores = Array.from({ length: RAM_REPEATS }, () => `restore ${file} binary ${RAM.start}`);
+    let oursMs = Infinity;
+    let base = Infinity;
+    let withRestore = Infinity;
+    let packet = '';
+    for (let run = 0; run < RUNS; run++) {
+      const { client } = await session(q.port);
+      const t0 = performance.now();
+      for (let i = 0; i < RAM_REPEATS; i++) await client.writeMemory(RAM.start, chunk);
+      oursMs = Math.min(oursMs, performance.now() - t0);
+      const back = await client.readMemory(RAM.start, RAM_CHUNK);
+      if (!back.every((b, i) => b === chunk[i])) throw new Error('RAM read-back mismatch');
+      packet = client.memoryWritePacket;
+      await client.close();
+      await new Promise((r) => setTimeout(r, 100));
+      base = Math.min(base, gdbTime(q.port, []));
+      withRestore = Math.min(withRestore, gdbTime(q.port, restores));
+    }
+    const gdbMs = Math.max(1, withRestore - base);
+    console.log(`\nRAM download, ${RAM_REPEATS} × ${RAM_CHUNK / 1024} KiB to ${'0x20000000'} (QEMU PacketSize 0x1000, writes via ${packet} packets; best of ${RUNS} runs):`);
+    console.log(`  flashwright    ${kibs(total, oursMs).toFixed(0).padStart(7)} KiB/s (${oursMs.toFixed(0)} ms)`);
+    console.log(`  gdb-multiarch  ${kibs(total, gdbMs).toFixed(0).padStart(7)} KiB/s (${gdbMs.toFixed(0)} ms net; ${withRestore.toFixed(0)} ms run − ${base.toFixed(0)} ms connect-only run)`);
+    console.log(`  ratio flashwright / gdb: ${(gdbMs / oursMs).toFixed(2)}×`);
+  } finally {
+    await q.stop();
+    tc.cleanup();
+  }
+}
+
+await main();
