@@ -347,6 +347,12 @@ export class Stm32UartProgrammer implements Programmer {
   async run(address?: number): Promise<void> {
     await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
+    if (this.options.protectOnClose && !this.failed) {
+      // Under read protection the bootloader refuses Go, so protect now and let the reset
+      // that Readout Protect causes (plus any --exit sequence) start the application.
+      await this.enableReadProtection();
+      return;
+    }
     const { region } = flashPages(this.requireTarget());
     await this.session.go(address ?? region.start);
   }

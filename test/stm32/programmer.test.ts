@@ -234,3 +234,35 @@ describe('garbled read data', () => {
     expect(r.sim.link.fired).toEqual(['corruptToHost']);
   });
 });
+
+describe('--protect', () => {
+  it('re-protects after a successful write, before the close', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r, { protectOnClose: true });
+    const dev = await p.connect();
+    await writeImage(p, dev, image(pattern(1024)));
+    expect(r.sim.readProtected).toBe(false);
+    await p.close();
+    expect(r.sim.readProtected).toBe(true);
+  });
+
+  it('protects instead of Go when --run is asked too (the bootloader refuses Go under RDP)', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r, { protectOnClose: true });
+    const dev = await p.connect();
+    await writeImage(p, dev, image(pattern(1024)), { run: true });
+    expect(r.sim.readProtected).toBe(true);
+    expect(r.sim.lastGo).toBeUndefined();
+    await p.close();
+  });
+
+  it('does not protect a chip whose write failed', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r, { protectOnClose: true });
+    await p.connect();
+    r.sim.flash.program(FLASH, new Uint8Array([0, 0, 0, 0]));
+    await expect(p.programFlash(FLASH, new Uint8Array(4).fill(0x55))).rejects.toMatchObject({ code: 'STM32_NACK' });
+    await p.close();
+    expect(r.sim.readProtected).toBe(false);
+  });
+});
