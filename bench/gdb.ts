@@ -1,7 +1,7 @@
 /**
  * GDB figures, all against one QEMU micro:bit (nRF51822) instance:
- *  1. flash programming through our nRF51 flash algorithm (built here from C), KiB/s,
- *     with two page buffers (double buffering) and with one;
+ *  1. flash programming through our nRF51 flash algorithm (built here from C) and the
+ *     pyOCD one, KiB/s, with two page buffers (double buffering) and with one;
  *  2. RAM download throughput: flashwright's RSP client vs gdb-multiarch `restore FILE
  *     binary ADDR`, measured in the same run (gdb's start-up and connect time subtracted
  *     by timing a run that only connects).
@@ -89,13 +89,22 @@ async function main(): Promise<void> {
     const algos: Array<[string, FlashAlgorithm]> = [['own FLM', ours]];
     try { algos.push(['pyOCD nRF51', importPyocdAlgorithm(readFileSync(PYOCD_NRF51, 'utf8'), PYOCD_NRF51).algorithm]); } catch { /* python3-pyocd not installed */ }
     for (const [name, algo] of algos) {
-      for (const db of [true, false]) {
-        const r = await flashRun(q.port, algo, db, data);
-        console.log(`  ${name.padEnd(12)} ${r.buffers === 2 ? 'double buffer' : 'single buffer'}: program ${kibs(FLASH_BYTES, r.programMs).toFixed(1).padStart(7)} KiB/s (${r.programMs.toFixed(0)} ms), erase ${kibs(FLASH_BYTES, r.eraseMs).toFixed(1)} KiB/s`);
+      const best: Record<string, { programMs: number; eraseMs: number }> = {};
+      for (let run = 0; run < RUNS; run++) {
+        for (const db of [true, false]) {
+          const r = await flashRun(q.port, algo, db, data);
+          const k = r.buffers === 2 ? 'double' : 'single';
+          best[k] = { programMs: Math.min(best[k]?.programMs ?? Infinity, r.programMs), eraseMs: Math.min(best[k]?.eraseMs ?? Infinity, r.eraseMs) };
+        }
       }
+      for (const k of ['double', 'single']) {
+        const r = best[k];
+        console.log(`  ${name.padEnd(12)} ${k} buffer: program ${kibs(FLASH_BYTES, r.programMs).toFixed(0).padStart(5)} KiB/s (${r.programMs.toFixed(0)} ms), erase ${kibs(FLASH_BYTES, r.eraseMs).toFixed(0)} KiB/s`);
+      }
+      console.log(`  ${name.padEnd(12)} double / single: ${(best.single.programMs / best.double.programMs).toFixed(2)}×`);
     }
-    console.log('  (GDB all-stop mode forbids memory access while the core runs, so over GDB the two buffers alternate');
-    console.log('   without overlap; the runner overlaps loads with ProgramPage on cores that allow it — see test/flash-algo.)');
+    console.log('  (GDB all-stop mode forbids memory access while the core runs, so over GDB both buffers are loaded');
+    console.log('   while halted and one resume runs two ProgramPage calls through a trampoline: half the halts per page.)');
 
     // Leave a firmware that runs harmlessly: gdb detaches (and QEMU resumes) when it exits.
     const app = elfToImage(parseElf(new Uint8Array(readFileSync(tc.app('bench'))), 'app'), 'app');

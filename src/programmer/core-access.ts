@@ -14,6 +14,14 @@ export interface CoreOptions {
   onProgress?: (bytesDone: number) => void;
 }
 
+export interface RegisterWriteOptions extends CoreOptions {
+  /**
+   * Registers not listed may be overwritten with stale values (the caller is about to call
+   * a function and needs none of them); lets a GDB core skip reading the block first.
+   */
+  othersAreScratch?: boolean;
+}
+
 /** Why the core stopped. */
 export interface HaltState {
   /** 'breakpoint' / 'step' for a debug halt, 'interrupted' after halt(), 'signal' otherwise. */
@@ -37,7 +45,7 @@ export interface CoreAccess {
   writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void>;
   readRegister(name: CoreRegister, options?: CoreOptions): Promise<number>;
   /** Writes several registers, in as few transactions as the transport allows. */
-  writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: CoreOptions): Promise<void>;
+  writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void>;
   /** Stops the core (no-op when halted). */
   halt(options?: CoreOptions): Promise<HaltState>;
   /** Lets the core run from its current PC. */

@@ -7,7 +7,7 @@
 import { FlashwrightError } from '../core/errors.js';
 import type { GdbClient, StopInfo } from '../protocol/gdb-rsp/client.js';
 import { GdbErrorReply, GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from './core-access.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from './core-access.js';
 
 /** GDB signal numbers in stop replies (gdb/signals.def). */
 const SIGINT = 2;
@@ -52,10 +52,10 @@ export class GdbCoreAccess implements CoreAccess {
   }
 
   /** Writes with one G packet when the server takes it (one round trip), else P per register. */
-  async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: CoreOptions): Promise<void> {
+  async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
     if (entries.length > 2 && this.gBlockWorks !== false) {
-      const ok = await this.client.writeRegisterBlock(new Map(entries.map(([n, v]) => [this.client.register(n).regnum, v])), options);
+      const ok = await this.client.writeRegisterBlock(new Map(entries.map(([n, v]) => [this.client.register(n).regnum, v])), options, options?.othersAreScratch);
       this.gBlockWorks = ok;
       if (ok) return;
     }

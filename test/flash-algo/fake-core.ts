@@ -5,6 +5,7 @@
  * can be told to run for a while, never return, fault, or allow memory access while running.
  */
 import { TimeoutError } from '../../src/core/errors.js';
+import { CHAIN_TRAMPOLINE } from '../../src/protocol/flash-algo/layout.js';
 import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from '../../src/programmer/core-access.js';
 
 export interface CallRecord {
@@ -69,23 +70,46 @@ export class FakeCore implements CoreAccess {
   }
 
   async resume(_o?: CoreOptions): Promise<void> {
+    this.running = true;
+    this.haltPromise = new Promise<HaltState>((resolve) => { this.release = resolve; });
+    this.execute();
+  }
+
+  /** Runs the handler at PC, then "returns" to LR: a breakpoint halts, the chaining trampoline is emulated. */
+  private execute(): void {
     const pc = this.regs.pc;
     const handler = this.handlers.get(pc);
     const args = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3];
     this.calls.push({ pc, args, r9: this.regs.r9, sp: this.regs.sp });
-    this.running = true;
     const returnTo = (this.regs.lr ?? 0) & ~1;
-    this.haltPromise = new Promise<HaltState>((resolve) => { this.release = resolve; });
     const outcome = handler ? handler(args, this) : { haltAt: pc };
     if (outcome.hang) { this.regs.hangPc = pc + 8; return; }
     this.timer = setTimeout(() => {
-      this.running = false;
-      if (outcome.haltAt !== undefined) { this.regs.pc = outcome.haltAt; this.release?.({ reason: 'signal' }); return; }
-      if (!this.breakpoints.has(returnTo)) throw new Error('returned to an address without a breakpoint');
+      if (outcome.haltAt !== undefined) { this.running = false; this.regs.pc = outcome.haltAt; this.release?.({ reason: 'signal' }); return; }
       this.regs.r0 = outcome.result ?? 0;
-      this.regs.pc = returnTo;
-      this.release?.({ reason: 'breakpoint', pc: returnTo });
+      if (!this.breakpoints.has(returnTo) && this.isTrampoline(returnTo)) {
+        this.trampolineRuns++;
+        if (this.regs.r0 !== 0) { this.halted(this.regs.r8 & ~1); return; }
+        Object.assign(this.regs, { r0: this.regs.r4, r1: this.regs.r5, r2: this.regs.r6, r3: this.regs.r7, pc: this.regs.r7 & ~1, r7: 0, lr: this.regs.r8 });
+        this.execute();
+        return;
+      }
+      if (!this.breakpoints.has(returnTo)) throw new Error('returned to an address without a breakpoint');
+      this.halted(returnTo);
     }, outcome.runMs ?? 0);
+  }
+
+  private halted(pc: number): void {
+    this.running = false;
+    this.regs.pc = pc;
+    this.release?.({ reason: 'breakpoint', pc });
+  }
+
+  /** Times the chaining trampoline ran (one resume, two ProgramPage calls). */
+  trampolineRuns = 0;
+
+  private isTrampoline(address: number): boolean {
+    return CHAIN_TRAMPOLINE.every((b, i) => this.memory.get(address + i) === b);
   }
 
   async waitForHalt(timeoutMs: number): Promise<HaltState> {

@@ -49,6 +49,7 @@ describe('flash algorithm runner', () => {
     expect(core.breakpoints.has(layout.breakpoint)).toBe(true);
     const names = core.calls.map((c) => c.pc - layout.loadAddress);
     expect(names).toEqual([0x10, 0x30, 0x20, 0x10, 0x40]); // Init(1) EraseSector UnInit(1) Init(2) ProgramPage
+    expect(core.trampolineRuns).toBe(0); // one page: no chaining
     expect(core.calls[0].args.slice(0, 3)).toEqual([0, 0, 1]);
     expect(core.calls[2].args[0]).toBe(1);
     expect(core.calls[3].args[2]).toBe(2);
@@ -78,6 +79,25 @@ describe('flash algorithm runner', () => {
     expect(programCalls.map((c) => c.args[2])).toEqual([0, 1, 0, 1].map((i) => layout.pageBuffers[i]));
     expect(core.writesWhileRunning).toBe(3);
     expect(Uint8Array.from({ length: 0x1000 }, (_, i) => core.memory.get(i) ?? 0)).toEqual(pattern(0x1000));
+  });
+
+  it('double-buffers over an all-stop core by chaining two ProgramPage calls per halt', async () => {
+    const { core, runner, layout } = setup({ whileRunning: false });
+    await runner.program(0, pattern(0x1400));
+    const programCalls = core.calls.filter((c) => c.pc === layout.loadAddress + 0x40);
+    expect(programCalls.map((c) => [c.args[0], c.args[2]])).toEqual([
+      [0, layout.pageBuffers[0]], [0x400, layout.pageBuffers[1]], [0x800, layout.pageBuffers[0]], [0xc00, layout.pageBuffers[1]], [0x1000, layout.pageBuffers[0]],
+    ]);
+    expect(core.trampolineRuns).toBe(2); // pages 0+1 and 2+3 chained, page 4 alone
+    expect(Uint8Array.from({ length: 0x1400 }, (_, i) => core.memory.get(i) ?? 0)).toEqual(pattern(0x1400));
+  });
+
+  it('names the page that failed inside a chained pair', async () => {
+    const { runner, layout } = setup({ overrides: { 0x40: ([adr]) => ({ result: adr === 0xc00 ? 7 : 0 }) } });
+    const e = await runner.program(0x800, pattern(0x800)).catch((x) => x);
+    expect(e).toBeInstanceOf(AlgorithmFailedError);
+    expect(e.context.args).toEqual([0xc00, 0x400, layout.pageBuffers[1]]);
+    expect(e.context.result).toBe(7);
   });
 
   it('uses one buffer and no overlap when told not to double-buffer', async () => {

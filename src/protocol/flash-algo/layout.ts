@@ -7,6 +7,8 @@
  * The return breakpoint is where every function returns (LR = breakpoint | 1); the host
  * puts a debugger breakpoint there, because a BKPT executed without a halting debugger
  * HardFaults on some stubs (QEMU). The guard word below the stack catches overflows.
+ * The chaining trampoline (next to the breakpoint) lets one resume run two ProgramPage
+ * calls back to back, from the two page buffers.
  */
 import { hex } from '../../core/format.js';
 import type { FlashAlgorithm } from './algorithm.js';
@@ -19,6 +21,8 @@ export interface AlgoLayout {
   breakpoint: number;
   /** True when the runner must write its own BKPT at `breakpoint`. */
   ownBreakpoint: boolean;
+  /** Where the runner writes {@link CHAIN_TRAMPOLINE}. */
+  trampoline: number;
   staticBase: number;
   stackTop: number;
   /** Lowest stack address; the guard word sits here. */
@@ -43,6 +47,19 @@ const FIXED_DATA_ROOM = 0x100;
 /** Two BKPT #0 half-words: the runner's own return point. */
 export const BKPT_WORD = 0xbe00be00;
 
+/**
+ * Thumb code (ARMv6-M and up) that a first ProgramPage returns into. It relies only on
+ * the AAPCS rule that r4–r8 survive a call: if r0 ≠ 0 it goes to the breakpoint (r8) with
+ * that result; otherwise it calls r7 (ProgramPage) with r0–r2 = r4–r6, clears r7 to say
+ * the second call ran, and returns to the breakpoint too.
+ *   cmp r0,#0; bne fail; mov r0,r4; mov r1,r5; mov r2,r6; mov r3,r7; movs r7,#0;
+ *   mov lr,r8; bx r3; fail: bx r8
+ */
+export const CHAIN_TRAMPOLINE = Uint8Array.from([
+  0x00, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47,
+]);
+const TRAMPOLINE_ROOM = 0x18;
+
 const align = (v: number, a: number) => Math.ceil(v / a) * a;
 
 export function planLayout(algo: FlashAlgorithm, options: LayoutOptions): AlgoLayout {
@@ -64,7 +81,7 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     const stackLimit = codeEnd + n * page;
     const stackTop = stackLimit + 8 + stackSize;
     if (stackTop <= ramEnd) {
-      return { loadAddress, breakpoint, ownBreakpoint: true, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
+      return { loadAddress, breakpoint, ownBreakpoint: true, trampoline: breakpoint + 4, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
     }
   }
   const parts = { header: HEADER, 'code and data': codeEnd - loadAddress, 'page buffer': page, 'stack and guard': stackSize + 8 };
@@ -78,7 +95,8 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   const staticBase = loadAddress + algo.staticBaseOffset;
   const ownBreakpoint = algo.breakpointOffset === undefined;
   const breakpoint = ownBreakpoint ? align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM), 4) : loadAddress + (algo.breakpointOffset as number);
-  const dataEnd = align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM, ownBreakpoint ? breakpoint + 4 : 0), 8);
+  const trampoline = align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM, ownBreakpoint ? breakpoint + 4 : 0), 4);
+  const dataEnd = align(trampoline + TRAMPOLINE_ROOM, 8);
   const stackTop = algo.stackTop ?? dataEnd + align(o.stackSize ?? algo.stackSize ?? DEFAULT_STACK, 8) + 8;
   const stackLimit = algo.stackSize !== undefined || o.stackSize !== undefined ? stackTop - (o.stackSize ?? (algo.stackSize as number)) : dataEnd;
   let buffers = algo.pageBuffers ?? [align(stackTop, 8)];
@@ -99,7 +117,7 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     if (b < dataEnd && b + page > loadAddress) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the algorithm's code.`);
   }
   const used = { start: Math.min(loadAddress, ...fits), end: Math.max(stackTop, ...fits.map((b) => b + page)) };
-  return { loadAddress, breakpoint, ownBreakpoint, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
+  return { loadAddress, breakpoint, ownBreakpoint, trampoline, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
 }
 
 /** Total RAM the layout occupies. */

@@ -10,7 +10,7 @@ import { hex } from '../../core/format.js';
 import { exceptionNumber, readFaultStatus, type CoreAccess, type CoreRegister } from '../../programmer/core-access.js';
 import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
-import { BKPT_WORD, planLayout, type AlgoLayout, type LayoutOptions } from './layout.js';
+import { BKPT_WORD, CHAIN_TRAMPOLINE, planLayout, type AlgoLayout, type LayoutOptions } from './layout.js';
 
 export interface RunnerOptions extends LayoutOptions {
   /** Added to the FlashDevice timeouts for link latency (ms, default 1000). */
@@ -58,6 +58,7 @@ export class FlashAlgoRunner {
     const l = this.layout;
     await this.core.halt({ signal });
     if (l.ownBreakpoint) await this.core.writeMemory(l.breakpoint, word(BKPT_WORD), { signal });
+    await this.core.writeMemory(l.trampoline, CHAIN_TRAMPOLINE, { signal });
     await this.core.writeMemory(l.loadAddress, this.algo.instructions, { signal });
     // Zero static data that lies past the code image (its .bss), as a loader would.
     const bssEnd = l.staticBase + (l.staticBase >= l.loadAddress + this.algo.instructions.length ? 0x100 : 0);
@@ -78,16 +79,17 @@ export class FlashAlgoRunner {
     return this.algo.entries[fn] !== undefined;
   }
 
-  private async start(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal): Promise<Started> {
+  private async start(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
     throwIfAborted(signal, FUNCTION_NAMES[fn]);
     if (!this.loaded) await this.load(signal);
     const entry = this.entry(fn);
     const l = this.layout;
     const regs: Partial<Record<CoreRegister, number>> = {
       r0: args[0] ?? 0, r1: args[1] ?? 0, r2: args[2] ?? 0, r3: args[3] ?? 0,
-      r9: l.staticBase, sp: l.stackTop, lr: l.breakpoint | 1, pc: entry, xpsr: XPSR_THUMB,
+      r9: l.staticBase, sp: l.stackTop, lr: l.breakpoint | 1, pc: entry, xpsr: XPSR_THUMB, ...extra,
     };
-    await this.core.writeRegisters(regs, { signal });
+    // Every register the function may rely on is set here; the rest are scratch.
+    await this.core.writeRegisters(regs, { signal, othersAreScratch: true });
     await this.core.resume({ signal });
     this.calls++;
     return { fn, entry, args, timeoutMs };
@@ -176,8 +178,12 @@ export class FlashAlgoRunner {
   }
 
   /**
-   * Programs `data` at `address` page by page. With two page buffers and a core that can
-   * write memory while running, the next page is loaded while ProgramPage runs.
+   * Programs `data` at `address` page by page (split at page boundaries). With two page
+   * buffers the runner double-buffers in one of two ways:
+   *  - the core can write memory while it runs (CMSIS-DAP): the next page is loaded while
+   *    ProgramPage runs;
+   *  - it cannot (GDB all-stop): both buffers are loaded while halted and one resume runs
+   *    two ProgramPage calls, chained by a trampoline, halving the halts per page.
    */
   async program(address: number, data: Uint8Array, options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {}): Promise<void> {
     const { signal } = options;
@@ -185,29 +191,86 @@ export class FlashAlgoRunner {
     await this.init(FNC_PROGRAM, signal);
     const page = this.algo.flash.pageSize;
     const pages: Array<{ address: number; data: Uint8Array }> = [];
-    for (let off = 0; off < data.length; off += page) {
-      let piece = data.subarray(off, off + page);
-      if (piece.length < page) { const full = new Uint8Array(page).fill(this.algo.flash.erasedValue); full.set(piece); piece = full; }
-      pages.push({ address: address + off, data: piece });
+    for (let off = 0; off < data.length; ) {
+      const a = address + off;
+      const room = page - ((a - this.algo.flash.start) % page);
+      let piece = data.subarray(off, off + room);
+      if (piece.length < room && off + piece.length === data.length && piece.length % 4 !== 0) {
+        // The tail is padded to a whole word with the erased value (a no-op on NOR).
+        const full = new Uint8Array(Math.ceil(piece.length / 4) * 4).fill(this.algo.flash.erasedValue);
+        full.set(piece);
+        piece = full;
+      }
+      pages.push({ address: a, data: piece });
+      off += room;
     }
     const buffers = this.layout.pageBuffers;
     const timeout = this.algo.flash.programTimeoutMs + this.margin;
-    const overlap = buffers.length > 1 && this.core.memoryAccessWhileRunning;
     let done = 0;
-    if (pages.length > 0 && overlap) await this.core.writeMemory(buffers[0], pages[0].data, { signal });
-    for (let i = 0; i < pages.length; i++) {
-      const buf = buffers[i % buffers.length];
-      const p = pages[i];
-      if (!overlap) await this.core.writeMemory(buf, p.data, { signal });
-      const args = [p.address, p.data.length, buf];
-      const started = await this.start('programPage', args, timeout, signal);
-      // While this page programs, load the next one into the other buffer.
-      if (overlap && i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % buffers.length], pages[i + 1].data, { signal });
-      const r = await this.finish(started, signal);
-      if (r !== 0) throw new AlgorithmFailedError('ProgramPage', started.entry, r, args);
-      done += Math.min(page, data.length - i * page);
-      options.onProgress?.(done);
+    const report = (n: number) => { done = Math.min(data.length, done + n); options.onProgress?.(done); };
+    if (buffers.length > 1 && this.core.memoryAccessWhileRunning) {
+      await this.core.writeMemory(buffers[0], pages[0].data, { signal });
+      for (let i = 0; i < pages.length; i++) {
+        const buf = buffers[i % 2];
+        const args = [pages[i].address, pages[i].data.length, buf];
+        const started = await this.start('programPage', args, timeout, signal);
+        // While this page programs, load the next one into the other buffer.
+        if (i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % 2], pages[i + 1].data, { signal });
+        const r = await this.finish(started, signal);
+        if (r !== 0) throw new AlgorithmFailedError('ProgramPage', started.entry, r, args);
+        report(pages[i].data.length);
+      }
+      return;
     }
+    for (let i = 0; i < pages.length; ) {
+      const first = pages[i];
+      const second = buffers.length > 1 ? pages[i + 1] : undefined;
+      if (second) {
+        await this.writeBuffers(first.data, second.data, signal);
+        await this.programPair(first, second, timeout, signal);
+        report(first.data.length + second.data.length);
+        i += 2;
+      } else {
+        await this.core.writeMemory(buffers[0], first.data, { signal });
+        const args = [first.address, first.data.length, buffers[0]];
+        const r = await this.finish(await this.start('programPage', args, timeout, signal), signal);
+        if (r !== 0) throw new AlgorithmFailedError('ProgramPage', this.entry('programPage'), r, args);
+        report(first.data.length);
+        i += 1;
+      }
+    }
+  }
+
+  /** Loads both page buffers, in one transfer when they are adjacent. */
+  private async writeBuffers(a: Uint8Array, b: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const [b0, b1] = this.layout.pageBuffers;
+    if (b1 === b0 + a.length) {
+      const both = new Uint8Array(a.length + b.length);
+      both.set(a);
+      both.set(b, a.length);
+      await this.core.writeMemory(b0, both, { signal });
+    } else {
+      await this.core.writeMemory(b0, a, { signal });
+      await this.core.writeMemory(b1, b, { signal });
+    }
+  }
+
+  /** Two ProgramPage calls in one run: the first returns into the trampoline, which makes the second. */
+  private async programPair(first: { address: number; data: Uint8Array }, second: { address: number; data: Uint8Array }, timeout: number, signal?: AbortSignal): Promise<void> {
+    const l = this.layout;
+    const entry = this.entry('programPage');
+    const args1 = [first.address, first.data.length, l.pageBuffers[0]];
+    const args2 = [second.address, second.data.length, l.pageBuffers[1]];
+    const started = await this.start('programPage', args1, 2 * timeout, signal, {
+      r4: args2[0], r5: args2[1], r6: args2[2], r7: entry | 1, r8: l.breakpoint | 1, lr: l.trampoline | 1,
+    });
+    const r = await this.finish(started, signal);
+    if (r !== 0) {
+      // r7 is cleared by the trampoline just before the second call.
+      const secondRan = (await this.core.readRegister('r7', { signal })) === 0;
+      throw new AlgorithmFailedError('ProgramPage', entry, r, secondRan ? args2 : args1);
+    }
+    this.calls++;
   }
 
   /**

@@ -112,6 +112,8 @@ export class GdbClient {
     }
   }
 
+  private lastRegisterBlock?: string;
+
   /** Stop replies that arrived without being asked for (for diagnostics). */
   readonly unsolicitedStops: string[] = [];
 
@@ -330,11 +332,17 @@ export class GdbClient {
    * Writes several registers with one g read and one G write. Resolves false (nothing
    * written) when the server does not take G, so the caller can fall back to P.
    */
-  async writeRegisterBlock(values: Map<number, number>, opts: CallOptions = {}): Promise<boolean> {
-    const reply = await this.request('g', 'read of all registers (g)', opts);
-    const r = expectNoError('g', reply);
-    if (r.kind !== 'data') return false;
-    let text = r.text;
+  async writeRegisterBlock(values: Map<number, number>, opts: CallOptions = {}, reuseLastBlock = false): Promise<boolean> {
+    let text: string;
+    if (reuseLastBlock && this.lastRegisterBlock !== undefined) {
+      // The caller does not need the other registers: patch the last block instead of reading it.
+      text = this.lastRegisterBlock;
+    } else {
+      const reply = await this.request('g', 'read of all registers (g)', opts);
+      const r = expectNoError('g', reply);
+      if (r.kind !== 'data') return false;
+      text = r.text;
+    }
     let pos = 0;
     const pending = new Map(values);
     for (const reg of this.orderedRegisters) {
@@ -350,6 +358,7 @@ export class GdbClient {
     if (pending.size > 0) return false;
     const back = classifyReply(await this.request(`G${text}`, 'write of all registers (G)', opts));
     if (back.kind === 'error' || back.kind === 'empty') return false;
+    this.lastRegisterBlock = text;
     return true;
   }
 
