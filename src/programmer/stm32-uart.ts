@@ -62,6 +62,17 @@ function flashPages(target: TargetDescription): { region: MemoryRegion; starts: 
   return { region, starts };
 }
 
+/**
+ * Write Memory takes 4-byte aligned addresses and multiples of 4 bytes (AN3155), so for the
+ * plan the program unit of flash-like regions through this way in is at least 4 bytes
+ * (the F1's 2-byte half-word becomes 4; padding comes from the image or preserved bytes).
+ */
+function withBootloaderWriteUnit(t: TargetDescription): TargetDescription {
+  const fix = (r: MemoryRegion) => (r.kind === 'flash' || r.kind === 'option-bytes') && (r.pageSize ?? 1) % 4 !== 0;
+  if (!t.regions.some(fix)) return t;
+  return { ...t, regions: t.regions.map((r) => (fix(r) ? { ...r, pageSize: (r.pageSize ?? 1) % 2 === 0 ? (r.pageSize ?? 1) * 2 : (r.pageSize ?? 1) * 4 } : r)) };
+}
+
 function familyOf(target: TargetDescription): Stm32Family | undefined {
   const m = /^STM32([A-Z]\d|W[BL])/i.exec(target.family);
   return m ? (m[1].toUpperCase() as Stm32Family) : undefined;
@@ -100,11 +111,11 @@ export class Stm32UartProgrammer implements Programmer {
     const get = await this.session.get();
     this.commands = get.commands;
     this.pid = await this.session.getId();
-    this.target = this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
+    this.target = withBootloaderWriteUnit(this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
       const row = findStm32Device(this.pid);
       if (!row) throw new UnknownStm32PidError(this.pid);
       return describeStm32Device(row);
-    })();
+    })());
     let protection = await this.probeProtection();
     let massErasedToUnprotect = false;
     if (protection.readProtected && this.options.unprotect) {

@@ -266,3 +266,16 @@ describe('--protect', () => {
     expect(r.sim.readProtected).toBe(false);
   });
 });
+
+describe('alignment', () => {
+  it('plans F103 writes in 4-byte units, as Write Memory needs, for an image at a 2-byte boundary', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    const dev = await p.connect();
+    expect(dev.target.regions.find((x) => x.kind === 'flash')?.pageSize).toBe(4);
+    const data = pattern(302, 2);
+    await writeImage(p, dev, image(data, FLASH + 0x102));
+    expect(r.sim.flash.read(FLASH + 0x102, 302)).toEqual(data);
+    expect(r.sim.flash.isErased(FLASH, 0x102)).toBe(true);
+  });
+});
