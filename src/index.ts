@@ -36,3 +36,8 @@ export * as mcuboot from './protocol/mcuboot/index.js';
 export { McubootProgrammer, McubootSecureError, type McubootProgrammerOptions } from './programmer/mcuboot.js';
 export * as mcubootSim from './sim/mcuboot/index.js';
 export * as imxrt from './imxrt/index.js';
+export * as gdbRsp from './protocol/gdb-rsp/index.js';
+export * as flashAlgo from './protocol/flash-algo/index.js';
+export * from './programmer/core-access.js';
+export { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './programmer/gdb-core-access.js';
+export { GdbProgrammer, type GdbProgrammerOptions, type GdbStrategy } from './programmer/gdb-programmer.js';
