@@ -32,6 +32,11 @@ export interface Stm32UartProgrammerOptions {
   unprotect?: boolean;
   /** Time to let the chip restart after it reset itself (protection changes). */
   resetWaitMs?: number;
+  /**
+   * How reads are checked: 'crc' against Get Checksum, 'double' by reading twice, 'none';
+   * 'auto' (default) = 'crc' where the bootloader has Get Checksum, else 'none'.
+   */
+  readCheck?: 'auto' | 'crc' | 'double' | 'none';
   /** Close the stream on close() (default true). */
   closeStream?: boolean;
   /** Remove write protection from every sector when some is found (Write Unprotect; the chip resets). */
@@ -246,16 +251,17 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   /**
-   * Reads in 256-byte blocks. Read Memory answers carry no checksum, so where the
-   * bootloader has Get Checksum the range is checked against the device's CRC afterwards
-   * (one extra exchange per call) and read again on a mismatch: bytes garbled on the way
-   * must never be written back as "preserved" data.
+   * Reads in 256-byte blocks. Read Memory answers carry no checksum (and serialport does
+   * not check UART parity), so with readCheck 'crc' (the default where the bootloader has
+   * Get Checksum) the range is compared with the device's CRC (one extra exchange per
+   * call), and with 'double' it is read twice; a mismatch reads again. Bytes garbled on the
+   * way must never be written back as "preserved" data.
    */
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
-    const checkable = this.digest !== undefined && address % 4 === 0 && length % 4 === 0 && length > 0;
-    for (let attempt = 1; ; attempt++) {
+    const mode = this.readCheckMode(address, length);
+    const once = async () => {
       const out = new Uint8Array(length);
       for (let off = 0; off < length; off += MAX_TRANSFER) {
         throwIfAborted(options.signal, 'read');
@@ -263,18 +269,36 @@ export class Stm32UartProgrammer implements Programmer {
         out.set(await this.session.readMemory(address + off, n), off);
         options.onProgress?.(off + n);
       }
-      if (!checkable) return out;
-      const remote = await this.session.getChecksum(address, length);
-      const local = stm32Crc32(out);
-      if (remote === local) return out;
-      this.readMismatches++;
-      if (attempt >= 3) {
-        throw new FlashwrightError('STM32_READ_GARBLED', `Reading ${length} bytes at ${hex(address)} gave data whose CRC (${hex(local)}) differs from the device's (${hex(remote)}) three times.`, {
-          hint: 'Bytes are being corrupted on the line: lower the baud rate, shorten the cable, check ground and use even parity.',
-          context: { address, length, deviceCrc: remote, hostCrc: local },
-        });
+      return out;
+    };
+    let previous = mode === 'double' ? await once() : undefined;
+    let deviceCrc = 0;
+    let hostCrc = 0;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const out = await once();
+      if (mode === 'none') return out;
+      if (mode === 'double') {
+        if (equalBytes(out, previous!)) return out;
+        previous = out;
+      } else {
+        deviceCrc = await this.session.getChecksum(address, length);
+        hostCrc = stm32Crc32(out);
+        if (deviceCrc === hostCrc) return out;
       }
+      this.readMismatches++;
     }
+    throw new FlashwrightError('STM32_READ_GARBLED', `Reading ${length} bytes at ${hex(address)} kept giving inconsistent data (${mode === 'crc' ? `CRC ${hex(hostCrc)}, device says ${hex(deviceCrc)}` : 'two reads differ'}).`, {
+      hint: 'Bytes are being corrupted on the line: lower the baud rate, shorten the cable, check ground and use even parity.',
+      context: { address, length, check: mode },
+    });
+  }
+
+  private readCheckMode(address: number, length: number): 'crc' | 'double' | 'none' {
+    const wanted = this.options.readCheck ?? 'auto';
+    const crcFits = this.digest !== undefined && address % 4 === 0 && length % 4 === 0 && length > 0;
+    if (wanted === 'auto') return crcFits ? 'crc' : 'none';
+    if (wanted === 'crc') return crcFits ? 'crc' : 'double';
+    return wanted;
   }
 
   /** Reads whose CRC did not match the device's and were repeated. */
@@ -418,4 +442,10 @@ export class Stm32UartProgrammer implements Programmer {
   get bootloaderCommands(): readonly number[] {
     return this.commands;
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -37,6 +37,7 @@ defineVia({
     { flags: '--exit <sequence>', description: 'DTR/RTS/BREAK steps or preset after the work (e.g. to reset into the application)' },
     { flags: '--unprotect', description: 'remove read protection if set — this MASS-ERASES the whole flash' },
     { flags: '--write-unprotect', description: 'remove write protection from all sectors if any is set (the chip resets)' },
+    { flags: '--read-check <mode>', description: 'check read data: auto (device CRC where available), crc, double (read twice) or none' },
     { flags: '--protect', description: 'enable read protection (RDP level 1) after a successful operation' },
   ],
   async create(options, context) {
@@ -48,6 +49,8 @@ defineVia({
     const exitText = (options.exit as string | undefined) ?? (entryText && LINE_PRESETS[entryText.toLowerCase()] ? entryText : undefined);
     const entry = entryText ? parseLineSequence(entryText, 'entry') : [];
     const exit = exitText ? parseLineSequence(exitText, 'exit') : [];
+    const readCheck = String(options.readCheck ?? 'auto');
+    if (!['auto', 'crc', 'double', 'none'].includes(readCheck)) throw new UsageError(`--read-check '${readCheck}' is not one of auto, crc, double, none.`);
     const stream = await openSerialPort({ path: port, baudRate: baud, parity });
     return new Stm32UartProgrammer({
       stream,
@@ -57,6 +60,7 @@ defineVia({
       unprotect: Boolean(options.unprotect),
       writeUnprotect: Boolean(options.writeUnprotect),
       protectOnClose: Boolean(options.protect),
+      readCheck: readCheck as 'auto' | 'crc' | 'double' | 'none',
       session: { port, baud, parity },
     });
   },
