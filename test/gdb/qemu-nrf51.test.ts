@@ -92,6 +92,16 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
     expect(await q.waitForSerial('pyOCD algorithm OK\n')).toContain('pyOCD algorithm OK\n');
   }, 30000);
 
+  it('programs through a GDB stub on a serial line (--gdb-serial, as with a Black Magic Probe)', async () => {
+    const q = await startQemu('microbit', { gdbOn: 'pty' });
+    running.push(q);
+    const flm = tc!.flm();
+    const app = tc!.app('over a serial line');
+    const w = captureIo();
+    expect(await runCli(['write', app, '--via', 'gdb', '--gdb-serial', q.gdbPty!, '--algo', flm.path, '--target', 'nrf51822', '--run'], w.io), w.err.join('')).toBe(0);
+    expect(await q.waitForSerial('over a serial line\n')).toContain('over a serial line\n');
+  }, 30000);
+
   it('reports an algorithm that returns non-zero: function, address and value', async () => {
     const q = await qemu();
     const flm = tc!.flm(['FAIL_PROGRAM_AT=0x400']);

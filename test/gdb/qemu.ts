@@ -11,7 +11,10 @@ import { join } from 'node:path';
 export const HAVE_QEMU = spawnSync('sh', ['-c', 'command -v qemu-system-arm']).status === 0;
 
 export interface QemuInstance {
+  /** TCP port of the GDB stub (0 when it is on a pseudo-terminal). */
   port: number;
+  /** Pseudo-terminal of the GDB stub, with `gdbOn: 'pty'` (a Black Magic Probe looks like this). */
+  gdbPty?: string;
   serialPath: string;
   process: ChildProcess;
   serial(): string;
@@ -39,25 +42,32 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startQemu(machine: 'microbit' | 'mps2-an385'): Promise<QemuInstance> {
+export async function startQemu(machine: 'microbit' | 'mps2-an385', options: { gdbOn?: 'tcp' | 'pty' } = {}): Promise<QemuInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-qemu-'));
   const serialPath = join(dir, 'serial.txt');
+  const onPty = options.gdbOn === 'pty';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const child = spawn('qemu-system-arm', ['-M', machine, '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-nographic', '-monitor', 'none', '-serial', `file:${serialPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = onPty ? 0 : await freePort();
+    const gdbArgs = onPty ? ['-chardev', 'pty,id=gdb0', '-gdb', 'chardev:gdb0'] : ['-gdb', `tcp:127.0.0.1:${port}`];
+    const child = spawn('qemu-system-arm', ['-M', machine, '-S', ...gdbArgs, '-nographic', '-monitor', 'none', '-serial', `file:${serialPath}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => { stderr += d.toString(); });
     let exited = false;
     child.once('exit', () => { exited = true; });
     const deadline = Date.now() + 10000;
+    let gdbPty: string | undefined;
     while (!exited && Date.now() < deadline) {
+      // QEMU announces "char device redirected to /dev/pts/N (label gdb0)".
+      if (onPty) { gdbPty = /(\/dev\/pts\/\d+) \(label gdb0\)/.exec(stderr)?.[1]; if (gdbPty) break; }
       // The stub accepts one client: probing with a connection would take that slot, so wait for the listener differently.
-      if (await listening(port)) break;
+      else if (await listening(port)) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     if (exited) { if (/in use|bind/i.test(stderr)) continue; throw new Error(`qemu-system-arm -M ${machine} exited: ${stderr.trim()}`); }
     const inst: QemuInstance = {
       port,
+      gdbPty,
       serialPath,
       process: child,
       serial: () => (existsSync(serialPath) ? readFileSync(serialPath, 'latin1') : ''),
