@@ -29,7 +29,10 @@ export interface WriteOptions extends EngineOptions {
   /** Keep bytes of partly covered sectors that lie outside the image (default true). */
   preserve?: boolean;
   verify?: 'auto' | VerifyMethod | 'none';
-  /** Skip sectors that already hold the right bytes (default true). */
+  /**
+   * Skip sectors that already hold the right bytes. Default: when the device can checksum its
+   * memory or reads are cheap (see Programmer.cheapReads); otherwise learning costs a full read.
+   */
   skipUnchanged?: boolean;
   eraseMode?: EraseMode;
   allowPermanentLock?: boolean;
@@ -94,7 +97,7 @@ function chooseMethod(programmer: Programmer, device: DeviceInfo, asked: 'auto' 
 async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<Map<number, SectorKnowledge>> {
   const knowledge = new Map<number, SectorKnowledge>();
   const preserve = options.preserve ?? true;
-  const skip = options.skipUnchanged ?? true;
+  const skip = skipByDefault(programmer, options);
   const sectors = touchedSectors(image, device.target, unconfiguredOf(device, options));
   const readable = !device.protection?.readProtected;
   const work = sectors.filter((s) => (skip && (programmer.digest || readable)) || (preserve && !image.covers(s.address, s.size)));
@@ -125,11 +128,39 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
       if (!(preserve && partial)) { reporter.reach(base + s.size); continue; }
     }
     if (!readable) { reporter.reach(base + s.size); continue; }
-    knowledge.set(s.address, { bytes: await readChunked(programmer, s.address, s.size, reporter, options.signal) });
+    const bytes = partial && preserve && !programmer.checkedReads
+      ? await readConsistently(programmer, s.address, s.size, reporter, options.signal)
+      : await readChunked(programmer, s.address, s.size, reporter, options.signal);
+    knowledge.set(s.address, { bytes });
     reporter.reach(base + s.size);
   }
   reporter.finish();
   return knowledge;
+}
+
+/** Whether the engine learns what the device holds in order to skip unchanged sectors. */
+function skipByDefault(programmer: Programmer, options: WriteOptions): boolean {
+  return options.skipUnchanged ?? (programmer.digest !== undefined || programmer.cheapReads === true);
+}
+
+/**
+ * Reads bytes that will be written back (preserved) until two reads agree, because over an
+ * unchecked link a garbled byte would otherwise be programmed silently. Three tries at most.
+ */
+async function readConsistently(programmer: Programmer, address: number, size: number, reporter: PhaseReporter, signal?: AbortSignal): Promise<Uint8Array> {
+  let previous = await readChunked(programmer, address, size, reporter, signal);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const again = await readChunked(programmer, address, size, undefined, signal); // progress already counted
+
+    const diff = again.findIndex((b, i) => b !== previous[i]);
+    if (diff < 0) return again;
+    reporter.log('warn', `Two reads of ${hex(address + diff)} differ (${hex(previous[diff], 2)} then ${hex(again[diff], 2)}): reading the sector again.`, { address: address + diff });
+    previous = again;
+  }
+  throw new FlashwrightError('PRESERVE_READ_UNSTABLE', `Reads of the sector at ${hex(address)} keep giving different bytes, so its old contents cannot be preserved safely.`, {
+    hint: 'The link is corrupting data: lower the baud rate, check the cable and ground, or pass --no-preserve to erase the sector completely.',
+    context: { address, size },
+  });
 }
 
 export interface PreparedWrite {

@@ -45,6 +45,8 @@ export class McubootSecureError extends FlashwrightError {
 export class McubootProgrammer implements Programmer {
   readonly kind = 'mcuboot';
   readonly session: McubootSession;
+  /** Every data frame carries a CRC16 (UART) or travels in a CRC-checked USB report. */
+  readonly checkedReads = true;
   readonly eraseChip?: (options?: OperationOptions) => Promise<void>;
   private properties?: DeviceProperties;
   private info?: DeviceInfo;

@@ -29,6 +29,9 @@ export type SimCall =
 export class SimProgrammer implements Programmer {
   readonly kind = 'sim';
   readonly digest?: DeviceDigest;
+  /** In-process memory: reads cost nothing and cannot be garbled. */
+  readonly cheapReads = true;
+  readonly checkedReads = true;
   readonly eraseChip?: (options?: OperationOptions) => Promise<void>;
   /** Every device operation, in order. */
   readonly calls: SimCall[] = [];

@@ -87,6 +87,12 @@ export class Stm32UartProgrammer implements Programmer {
   readonly kind = 'stm32-uart';
   readonly session: Stm32UartSession;
   digest?: DeviceDigest;
+
+  /** Read Memory answers carry no checksum: they count as checked only when this class checks them (CRC or double read). */
+  get checkedReads(): boolean {
+    const wanted = this.options.readCheck ?? 'auto';
+    return wanted === 'double' || (wanted !== 'none' && this.digest !== undefined);
+  }
   private commands: number[] = [];
   private pid = 0;
   private target?: TargetDescription;

@@ -68,6 +68,18 @@ export interface Programmer {
   writeMemory(address: number, data: Uint8Array, options?: OperationOptions): Promise<void>;
   /** Device-side checksum, when the way in has one. */
   readonly digest?: DeviceDigest;
+  /**
+   * Reading back is fast next to erasing and programming (a debug probe, a simulator), so by
+   * default the engine reads touched sectors first and skips those already holding the image.
+   * Over a slow UART bootloader with no checksum that read costs as much as the write.
+   */
+  readonly cheapReads?: boolean;
+  /**
+   * Read data arrives integrity-checked (packet checksums or a device CRC), so one read of the
+   * bytes to preserve is enough; otherwise the engine reads them twice and compares, because
+   * a byte garbled on the way would be written back as "preserved" data.
+   */
+  readonly checkedReads?: boolean;
   /** Starts the application (or resets the chip). `address` where the way in needs one. */
   run?(address?: number, options?: { signal?: AbortSignal }): Promise<void>;
   close(): Promise<void>;

@@ -44,7 +44,7 @@ describe('McubootProgrammer driven by the flash engine', () => {
     const device = await prog.connect();
     const image = kinetisApp(9000);
     await writeImage(prog, device, image, {});
-    const again = await writeImage(prog, device, image, {});
+    const again = await writeImage(prog, device, image, { skipUnchanged: true }); // MCUboot has no checksum: skipping is asked for
     expect(again.sectorsErased).toBe(0);
     expect(again.sectorsSkipped).toBeGreaterThan(0);
     const v = await verifyImage(prog, device, image, {});

@@ -23,14 +23,28 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     await p.close();
   });
 
+  it('without Get Checksum it does not read before writing unless asked: every touched page is erased, as stm32flash does', async () => {
+    const r = rig('stm32f103xb');
+    const p = programmer(r);
+    const dev = await p.connect();
+    const data = pattern(5000, 3);
+    const s = await writeImage(p, dev, image(data, FLASH + 0x400), {});
+    // Pages 1–4 are fully covered and erased unread; page 5 is partly covered, so it was read
+    // (twice: Read Memory has no checksum) to preserve its tail, and found blank.
+    expect(s.sectorsErased).toBe(4);
+    expect(s.sectorsSkipped).toBe(0);
+    expect(r.sim.flash.read(FLASH + 0x400, 5000)).toEqual(data);
+    expect(r.sim.flash.isErased(FLASH, 0x400)).toBe(true); // page 0 was outside the image: untouched
+  });
+
   it('writes and verifies by read-back on the F103 (Erase 0x43), leaving the flash exact', async () => {
     const r = rig('stm32f103xb');
     const p = programmer(r);
     r.sim.flash.program(FLASH + 0x1000, new Uint8Array(16).fill(0x42)); // old firmware: erase needed there
     const dev = await p.connect();
     const data = pattern(5000, 3);
-    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { run: true });
-    expect(s.sectorsErased).toBe(1); // blank pages need no erase; the engine learned that by reading back
+    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { run: true, skipUnchanged: true });
+    expect(s.sectorsErased).toBe(1); // blank pages need no erase; the engine learned that by reading back (asked for: no Get Checksum here)
     expect(s.verify).toBe('readback');
     expect(r.sim.flash.read(FLASH + 0x400, 5000)).toEqual(data);
     expect(r.sim.flash.isErased(FLASH, 0x400)).toBe(true);

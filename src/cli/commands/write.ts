@@ -24,7 +24,8 @@ export const writeCommand: CommandModule = (program, io) => {
   const cmd = program.command('write <image>').description('Program an image: pre-flight checks, plan, erase, program, verify (skips sectors that already match).');
   addImageOptions(cmd);
   addDeviceOptions(cmd, { write: true });
-  cmd.option('--no-skip', 'rewrite sectors even when they already match')
+  cmd.option('--skip', 'read sectors first and skip those that already match (default when the device can checksum its flash or reads are fast)')
+    .option('--no-skip', 'rewrite sectors even when they already match')
     .option('--run', 'start the application afterwards');
   cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean; run?: boolean }) => {
     const { image, warnings } = loadImageOption(path, opts);
@@ -34,7 +35,7 @@ export const writeCommand: CommandModule = (program, io) => {
     const eraseMode = eraseModeOption(opts.erase);
     await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
       const summary = await writeImage(programmer, device, image, {
-        ...base, eraseMode, skipUnchanged: opts.skip !== false, run: opts.run ?? false, signal,
+        ...base, eraseMode, skipUnchanged: opts.skip, run: opts.run ?? false, signal,
         onEvent: (e) => {
           onEvent(e);
           if (e.type === 'plan' && !opts.json) io.err(renderMemoryMap(e.plan as WriteSummary['plan'], device.target).slice(0, -1).join('\n') + '\n');
