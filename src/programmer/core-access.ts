@@ -84,18 +84,25 @@ export interface FaultStatus {
   cfsr: number;
   hfsr: number;
   dfsr: number;
+  /** MemManage fault address, when CFSR.MMARVALID says it is valid. */
+  mmfar?: number;
+  /** Bus fault address, when CFSR.BFARVALID says it is valid. */
+  bfar?: number;
   decoded: { cfsr: string[]; hfsr: string[]; dfsr: string[] };
 }
 
-export function decodeFaultStatus(cfsr: number, hfsr: number, dfsr: number): FaultStatus {
-  return { cfsr, hfsr, dfsr, decoded: { cfsr: names(cfsr, CFSR_BITS), hfsr: names(hfsr, HFSR_BITS), dfsr: names(dfsr, DFSR_BITS) } };
+export function decodeFaultStatus(cfsr: number, hfsr: number, dfsr: number, mmfar?: number, bfar?: number): FaultStatus {
+  const s: FaultStatus = { cfsr, hfsr, dfsr, decoded: { cfsr: names(cfsr, CFSR_BITS), hfsr: names(hfsr, HFSR_BITS), dfsr: names(dfsr, DFSR_BITS) } };
+  if (mmfar !== undefined && (cfsr >>> 7) & 1) s.mmfar = mmfar;
+  if (bfar !== undefined && (cfsr >>> 15) & 1) s.bfar = bfar;
+  return s;
 }
 
-/** Reads and decodes CFSR/HFSR/DFSR through a core (one 12-byte read). */
+/** Reads and decodes CFSR/HFSR/DFSR/MMFAR/BFAR through a core (one 20-byte read). */
 export async function readFaultStatus(core: CoreAccess, options?: CoreOptions): Promise<FaultStatus> {
-  const b = await core.readMemory(FAULT_REGISTERS.CFSR, 12, options);
+  const b = await core.readMemory(FAULT_REGISTERS.CFSR, 20, options);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return decodeFaultStatus(v.getUint32(0, true), v.getUint32(4, true), v.getUint32(8, true));
+  return decodeFaultStatus(v.getUint32(0, true), v.getUint32(4, true), v.getUint32(8, true), v.getUint32(12, true), v.getUint32(16, true));
 }
 
 /** The exception number in IPSR (xPSR[8:0]); 0 = thread mode, 3 = HardFault. */

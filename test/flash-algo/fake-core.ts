@@ -15,7 +15,8 @@ export interface CallRecord {
   sp: number;
 }
 
-export type Handler = (args: number[], core: FakeCore) => { result?: number; runMs?: number; hang?: boolean; haltAt?: number };
+/** What a simulated function does: return a result, run for a while, hang, halt somewhere, or fault at `fault.pc`. */
+export type Handler = (args: number[], core: FakeCore) => { result?: number; runMs?: number; hang?: boolean; haltAt?: number; fault?: { pc: number } };
 
 export class FakeCore implements CoreAccess {
   readonly description = 'fake core';
@@ -86,6 +87,17 @@ export class FakeCore implements CoreAccess {
     if (outcome.hang) { this.regs.hangPc = pc + 8; return; }
     this.timer = setTimeout(() => {
       if (outcome.haltAt !== undefined) { this.running = false; this.regs.pc = outcome.haltAt; this.release?.({ reason: 'signal' }); return; }
+      if (outcome.fault) {
+        // Exception entry as the core does it: stack r0–r3, r12, LR, PC, xPSR; take the HardFault vector.
+        const sp = this.regs.sp - 32;
+        const frame = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3, 0, this.regs.lr, outcome.fault.pc, this.regs.xpsr];
+        frame.forEach((v, i) => [0, 1, 2, 3].forEach((b) => this.memory.set(sp + 4 * i + b, (v >>> (8 * b)) & 0xff)));
+        Object.assign(this.regs, { sp, xpsr: 0x01000003, lr: 0xfffffff9 });
+        const handler = this.word(this.word(0xe000ed08) + 12) & ~1;
+        if (this.breakpoints.has(handler)) this.halted(handler);
+        else { this.running = false; this.regs.pc = handler; this.release?.({ reason: 'signal' }); }
+        return;
+      }
       this.regs.r0 = outcome.result ?? 0;
       if (!this.breakpoints.has(returnTo) && this.isTrampoline(returnTo)) {
         this.trampolineRuns++;

@@ -54,7 +54,7 @@ describe('flash algorithm runner', () => {
     expect(core.calls[2].args[0]).toBe(1);
     expect(core.calls[3].args[2]).toBe(2);
     for (const c of core.calls) { expect(c.r9).toBe(layout.staticBase); expect(c.sp).toBe(layout.stackTop); }
-    expect(layout.loadAddress).toBe(RAM.start + 0x20);
+    expect(layout.loadAddress).toBe(RAM.start + 0x30);
     await runner.unload();
     expect(core.breakpoints.size).toBe(0);
     expect(core.calls.at(-1)!.pc - layout.loadAddress).toBe(0x20);
@@ -136,6 +136,24 @@ describe('flash algorithm runner', () => {
     expect(e.message).toContain('PRECISERR');
   });
 
+  it('traps a fault through a RAM vector table on ARMv7-M and reports the stacked PC, then restores VTOR', async () => {
+    const { core, runner, layout } = setup({ overrides: { 0x30: () => ({ fault: { pc: 0x20000456 } }) } });
+    [0x31, 0xc2, 0x0f, 0x41].forEach((b, i) => core.memory.set(0xe000ed00 + i, b)); // CPUID: Cortex-M3 r0p1
+    [0x00, 0x10, 0x00, 0x00].forEach((b, i) => core.memory.set(0xe000ed08 + i, b)); // VTOR = 0x1000 before
+    core.memory.set(0xe000ed29, 0x82); // CFSR: PRECISERR + BFARVALID
+    core.memory.set(0xe000ed2f, 0x40); // HFSR: FORCED
+    [0x00, 0x00, 0x00, 0xf0].forEach((b, i) => core.memory.set(0xe000ed38 + i, b)); // BFAR
+    const e = await runner.eraseSector(0).catch((x) => x);
+    expect(layout.vectorTable! % 128).toBe(0);
+    expect(e).toBeInstanceOf(AlgorithmCrashedError);
+    expect(e.message).toContain('took a fault (exception 3, HardFault), stacked: PC=0x20000456');
+    expect(e.message).toContain('BFAR=0xF0000000');
+    expect(e.context.faults.decoded.hfsr).toEqual(['FORCED (escalated configurable fault)']);
+    await runner.unload();
+    expect(core.word(0xe000ed08)).toBe(0x1000);
+    expect(core.breakpoints.size).toBe(0);
+  });
+
   it('catches a clobbered stack guard', async () => {
     const { runner, layout } = setup({ overrides: { 0x30: (_a, c) => { c.memory.set(layout.stackLimit, 0); return { result: 0 }; } } });
     const e = await runner.eraseSector(0).catch((x) => x);
@@ -156,7 +174,7 @@ describe('algorithm RAM layout', () => {
   it('says how much RAM is needed and what for', () => {
     const e = (() => { try { planLayout(algorithm(), { ram: { start: 0x20000000, size: 0x600 } }); } catch (x) { return x as AlgorithmRamError; } })();
     expect(e).toBeInstanceOf(AlgorithmRamError);
-    expect(e!.message).toBe('The flash algorithm needs 2.3 KiB of RAM (header 32 B + code and data 256 B + page buffer 1 KiB + stack and guard 1.0 KiB) but 0x20000000–0x200005FF has only 1.5 KiB.');
+    expect(e!.message).toBe('The flash algorithm needs 2.3 KiB of RAM (header 48 B + code and data 256 B + page buffer 1 KiB + stack and guard 1.0 KiB) but 0x20000000–0x200005FF has only 1.5 KiB.');
   });
 
   it('falls back to one page buffer when two do not fit', () => {

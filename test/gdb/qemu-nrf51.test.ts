@@ -13,7 +13,7 @@ import { writeImage } from '../../src/flash/engine.js';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { openTcp } from '../../src/link/node-tcp.js';
 import { loadFlm } from '../../src/protocol/flash-algo/flm.js';
-import { AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError } from '../../src/protocol/flash-algo/errors.js';
+import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError } from '../../src/protocol/flash-algo/errors.js';
 import { GdbUnsupportedError } from '../../src/protocol/gdb-rsp/errors.js';
 import { GdbProgrammer, type GdbProgrammerOptions } from '../../src/programmer/gdb-programmer.js';
 import { findTarget } from '../../src/target/lookup.js';
@@ -177,7 +177,37 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
   }, 30000);
 });
 
-describe.skipIf(!!missing)(`QEMU mps2-an385 RAM programming${missing ? ` — skipped: ${missing} is not installed` : ''}`, () => {
+describe.skipIf(!!missing)(`QEMU mps2-an385 (Cortex-M3): fault trap and RAM programming${missing ? ` — skipped: ${missing} is not installed` : ''}`, () => {
+  async function faultOf(define: string) {
+    const q = await startQemu('mps2-an385');
+    running.push(q);
+    const flm = tc!.flm([define]);
+    const p = new GdbProgrammer({ open: () => openTcp({ host: '127.0.0.1', port: q.port }), description: 'qemu', algorithm: loadFlm(flm.data, flm.path), ram: { start: 0x20000000, size: 0x10000 } });
+    try {
+      await p.connect();
+      const e = await p.eraseSectors([{ address: 0, size: 1024 }]).catch((x) => x);
+      return { e, erase: p.runner!.layout.loadAddress + p.runner!.algo.entries.eraseSector };
+    } finally {
+      await p.close();
+    }
+  }
+
+  it('catches a BKPT in the algorithm through the RAM vector table and reports the stacked PC and HFSR', async () => {
+    const { e, erase } = await faultOf('BKPT_IN_ERASE');
+    expect(e).toBeInstanceOf(AlgorithmCrashedError);
+    expect(e.message).toContain('took a fault (exception 3, HardFault)');
+    expect(e.context.pc).toBeGreaterThanOrEqual(erase);
+    expect(e.context.pc).toBeLessThan(erase + 0x10);
+    expect(e.context.faults.hfsr).not.toBe(0); // QEMU escalates (FORCED); silicon reports DEBUGEVT
+  }, 30000);
+
+  it('decodes a precise bus fault with its address', async () => {
+    const { e } = await faultOf('FAULT_ERASE=0xF0000000');
+    expect(e).toBeInstanceOf(AlgorithmCrashedError);
+    expect(e.context.faults.decoded.cfsr).toContain('PRECISERR (precise data bus error)');
+    expect(e.message).toContain('BFAR=0xF0000000');
+  }, 30000);
+
   it('writes a program into RAM with memory packets, reads it back and runs it', async () => {
     const q = await startQemu('mps2-an385');
     running.push(q);

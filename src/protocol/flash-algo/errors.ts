@@ -40,6 +40,8 @@ function describeSnapshot(s: CoreSnapshot): string {
   if (s.faults) {
     const names = [...s.faults.decoded.hfsr, ...s.faults.decoded.cfsr];
     parts.push(`CFSR=${hex(s.faults.cfsr)} HFSR=${hex(s.faults.hfsr)} DFSR=${hex(s.faults.dfsr)}${names.length ? ` [${names.join(', ')}]` : ''}`);
+    if (s.faults.bfar !== undefined) parts.push(`BFAR=${hex(s.faults.bfar)}`);
+    if (s.faults.mmfar !== undefined) parts.push(`MMFAR=${hex(s.faults.mmfar)}`);
   }
   return parts.join(' ');
 }

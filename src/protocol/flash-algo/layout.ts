@@ -1,7 +1,7 @@
 /**
  * Where a flash algorithm lives in target RAM (pure planning, no I/O):
  *
- *   relocatable (FLM):  [return BKPT, 32-byte header][code + data][page buffer(s)][guard][stack]
+ *   relocatable (FLM):  [return BKPT, trampoline, trap: 48-byte header][code + data][page buffer(s)][guard][stack]
  *   fixed (pyOCD):      code at load_address, stack below stack_top, buffers at page_buffers
  *
  * The return breakpoint is where every function returns (LR = breakpoint | 1); the host
@@ -23,6 +23,10 @@ export interface AlgoLayout {
   ownBreakpoint: boolean;
   /** Where the runner writes {@link CHAIN_TRAMPOLINE}. */
   trampoline: number;
+  /** A BKPT the fault trap's vectors point at (halting there means the algorithm faulted); a 4-byte helper stub follows it. */
+  faultTrap: number;
+  /** 128-byte aligned RAM for a vector table of 32 trap entries, when it fits. */
+  vectorTable?: number;
   staticBase: number;
   stackTop: number;
   /** Lowest stack address; the guard word sits here. */
@@ -40,7 +44,7 @@ export interface LayoutOptions {
   doubleBuffer?: boolean;
 }
 
-const HEADER = 0x20;
+const HEADER = 0x30;
 const DEFAULT_STACK = 0x400;
 /** Room kept for static data behind a fixed algorithm's static base when its size is unknown. */
 const FIXED_DATA_ROOM = 0x100;
@@ -58,12 +62,22 @@ export const BKPT_WORD = 0xbe00be00;
 export const CHAIN_TRAMPOLINE = Uint8Array.from([
   0x00, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47,
 ]);
-const TRAMPOLINE_ROOM = 0x18;
+/** Trampoline (20 bytes), the fault trap's BKPT (4 bytes), then a 4-byte store stub. */
+const TRAMPOLINE_ROOM = 0x1c;
+const TRAP_OFFSET = 0x14;
+export const VECTOR_TABLE_SIZE = 0x80;
 
 const align = (v: number, a: number) => Math.ceil(v / a) * a;
 
 export function planLayout(algo: FlashAlgorithm, options: LayoutOptions): AlgoLayout {
-  return algo.loadAddress === undefined ? planRelocatable(algo, options) : planFixed(algo, options);
+  const l = algo.loadAddress === undefined ? planRelocatable(algo, options) : planFixed(algo, options);
+  // The fault trap's vector table goes above everything else, when RAM has room for it.
+  const table = align(l.used.end, VECTOR_TABLE_SIZE);
+  if (table + VECTOR_TABLE_SIZE <= options.ram.start + options.ram.size) {
+    l.vectorTable = table;
+    l.used = { start: l.used.start, end: table + VECTOR_TABLE_SIZE };
+  }
+  return l;
 }
 
 function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
@@ -81,7 +95,7 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     const stackLimit = codeEnd + n * page;
     const stackTop = stackLimit + 8 + stackSize;
     if (stackTop <= ramEnd) {
-      return { loadAddress, breakpoint, ownBreakpoint: true, trampoline: breakpoint + 4, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
+      return { loadAddress, breakpoint, ownBreakpoint: true, trampoline: breakpoint + 4, faultTrap: breakpoint + 4 + TRAP_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
     }
   }
   const parts = { header: HEADER, 'code and data': codeEnd - loadAddress, 'page buffer': page, 'stack and guard': stackSize + 8 };
@@ -117,7 +131,7 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     if (b < dataEnd && b + page > loadAddress) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the algorithm's code.`);
   }
   const used = { start: Math.min(loadAddress, ...fits), end: Math.max(stackTop, ...fits.map((b) => b + page)) };
-  return { loadAddress, breakpoint, ownBreakpoint, trampoline, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
+  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
 }
 
 /** Total RAM the layout occupies. */

@@ -10,7 +10,7 @@ import { hex } from '../../core/format.js';
 import { exceptionNumber, readFaultStatus, type CoreAccess, type CoreRegister } from '../../programmer/core-access.js';
 import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
-import { BKPT_WORD, CHAIN_TRAMPOLINE, planLayout, type AlgoLayout, type LayoutOptions } from './layout.js';
+import { BKPT_WORD, CHAIN_TRAMPOLINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
 
 export interface RunnerOptions extends LayoutOptions {
   /** Added to the FlashDevice timeouts for link latency (ms, default 1000). */
@@ -21,7 +21,20 @@ export interface RunnerOptions extends LayoutOptions {
   chipEraseTimeoutMs?: number;
   /** The `clk` argument of Init (0 = let the algorithm choose). */
   clockHz?: number;
+  /**
+   * Point VTOR at a RAM vector table whose handlers halt at a trap breakpoint while the
+   * algorithm runs (default true; ARMv7-M and later only, so not on Cortex-M0/M0+), so a
+   * fault is reported with its stacked PC instead of locking the core up.
+   */
+  trapFaults?: boolean;
 }
+
+/** `str r1, [r0]; bx lr` (Thumb): lets the core write a system register for the host. */
+const STORE_STUB = Uint8Array.from([0x01, 0x60, 0x70, 0x47]);
+/** CPUID Base Register and Vector Table Offset Register (ARMv7-M DDI0403E §B3.2.3, §B3.2.5; VTOR is optional on ARMv6-M). */
+const CPUID = 0xe000ed00;
+const VTOR = 0xe000ed08;
+const EXCEPTION_NAMES: Record<number, string> = { 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault', 7: 'SecureFault', 11: 'SVCall', 12: 'DebugMonitor', 14: 'PendSV', 15: 'SysTick' };
 
 /** Init/UnInit `fnc` codes (FlashOS.h). */
 export const FNC_ERASE = 1;
@@ -32,7 +45,8 @@ const GUARD = 0xf1a5c0de;
 const XPSR_THUMB = 0x01000000;
 
 interface Started {
-  fn: AlgorithmFunction;
+  /** Function name for messages ("ProgramPage", or the runner's own helper). */
+  name: string;
   entry: number;
   args: number[];
   timeoutMs: number;
@@ -65,8 +79,50 @@ export class FlashAlgoRunner {
     if (bssEnd > l.staticBase && bssEnd <= l.stackLimit) await this.core.writeMemory(l.staticBase, new Uint8Array(bssEnd - l.staticBase), { signal });
     await this.core.writeMemory(l.stackLimit, word(GUARD), { signal });
     await this.core.setBreakpoint(l.breakpoint, { signal });
+    if (l.vectorTable !== undefined && this.options.trapFaults !== false) await this.installFaultTrap(l.vectorTable, signal);
     this.loaded = true;
     this.initFor = undefined;
+  }
+
+  /** VTOR as it was before the trap was installed (undefined: not installed). */
+  private savedVtor?: number;
+
+  private async installFaultTrap(table: number, signal?: AbortSignal): Promise<void> {
+    const l = this.layout;
+    // Only on ARMv7-M and later (CPUID architecture 0xF), where VTOR is architectural: on
+    // ARMv6-M it is optional and a store to a missing one would itself fault.
+    const cpuid = await this.readWord(CPUID, signal).catch(() => 0);
+    if (((cpuid >>> 16) & 0xf) !== 0xf) return;
+    const before = await this.readWord(VTOR, signal).catch(() => undefined);
+    if (before === undefined) return;
+    await this.core.writeMemory(l.faultTrap, word(BKPT_WORD), { signal });
+    const vectors = new Uint8Array(VECTOR_TABLE_SIZE);
+    const dv = new DataView(vectors.buffer);
+    dv.setUint32(0, l.stackTop, true);
+    for (let i = 4; i < VECTOR_TABLE_SIZE; i += 4) dv.setUint32(i, l.faultTrap | 1, true);
+    await this.core.writeMemory(table, vectors, { signal });
+    await this.writeSystemWord(VTOR, table, signal);
+    if ((await this.readWord(VTOR, signal)) !== table) return; // no VTOR (ARMv6-M without the option)
+    this.savedVtor = before;
+    await this.core.setBreakpoint(l.faultTrap, { signal });
+  }
+
+  /**
+   * Writes a System Control Block word. Some debuggers' writes there are ignored (QEMU's
+   * stub), so when the value does not stick the core itself stores it, running the
+   * `str r1,[r0]; bx lr` stub next to the trap.
+   */
+  private async writeSystemWord(address: number, value: number, signal?: AbortSignal): Promise<void> {
+    await this.core.writeMemory(address, word(value), { signal });
+    if ((await this.readWord(address, signal)) === value) return;
+    const stub = this.layout.faultTrap + 4;
+    await this.core.writeMemory(stub, STORE_STUB, { signal });
+    await this.finish(await this.startAt(stub, 'system register store', [address, value], this.shortTimeout, signal), signal);
+  }
+
+  private async readWord(address: number, signal?: AbortSignal): Promise<number> {
+    const b = await this.core.readMemory(address, 4, { signal });
+    return new DataView(b.buffer, b.byteOffset).getUint32(0, true);
   }
 
   private entry(fn: AlgorithmFunction): number {
@@ -82,7 +138,10 @@ export class FlashAlgoRunner {
   private async start(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
     throwIfAborted(signal, FUNCTION_NAMES[fn]);
     if (!this.loaded) await this.load(signal);
-    const entry = this.entry(fn);
+    return this.startAt(this.entry(fn), FUNCTION_NAMES[fn], args, timeoutMs, signal, extra);
+  }
+
+  private async startAt(entry: number, name: string, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
     const l = this.layout;
     const regs: Partial<Record<CoreRegister, number>> = {
       r0: args[0] ?? 0, r1: args[1] ?? 0, r2: args[2] ?? 0, r3: args[3] ?? 0,
@@ -92,11 +151,11 @@ export class FlashAlgoRunner {
     await this.core.writeRegisters(regs, { signal, othersAreScratch: true });
     await this.core.resume({ signal });
     this.calls++;
-    return { fn, entry, args, timeoutMs };
+    return { name, entry, args, timeoutMs };
   }
 
   private async finish(s: Started, signal?: AbortSignal): Promise<number> {
-    const name = FUNCTION_NAMES[s.fn];
+    const name = s.name;
     let halt;
     try {
       halt = await this.core.waitForHalt(s.timeoutMs, { signal });
@@ -106,6 +165,17 @@ export class FlashAlgoRunner {
       throw new AlgorithmTimeoutError(name, s.entry, s.timeoutMs, await this.snapshot());
     }
     const pc = halt.pc ?? (await this.core.readRegister('pc', { signal }));
+    if ((pc & ~1) === this.layout.faultTrap && this.savedVtor !== undefined) {
+      const snap = await this.snapshot();
+      const n = snap.xpsr === undefined ? 0 : exceptionNumber(snap.xpsr);
+      // The exception frame the core pushed holds where the fault happened (r0–r3, r12, LR, PC, xPSR).
+      const frame = snap.sp === undefined ? undefined : await this.core.readMemory(snap.sp, 32).catch(() => undefined);
+      if (frame) {
+        const f = new DataView(frame.buffer, frame.byteOffset);
+        Object.assign(snap, { pc: f.getUint32(24, true), lr: f.getUint32(20, true), xpsr: f.getUint32(28, true) });
+      }
+      throw new AlgorithmCrashedError(name, s.entry, snap, `took a fault (exception ${n}${EXCEPTION_NAMES[n] ? `, ${EXCEPTION_NAMES[n]}` : ''}), stacked`);
+    }
     if ((pc & ~1) !== this.layout.breakpoint) {
       const snap = await this.snapshot();
       const inHandler = snap.xpsr !== undefined && exceptionNumber(snap.xpsr) !== 0;
@@ -300,6 +370,11 @@ export class FlashAlgoRunner {
     } finally {
       this.loaded = false;
       await this.core.clearBreakpoint(this.layout.breakpoint, { signal }).catch(() => undefined);
+      if (this.savedVtor !== undefined) {
+        await this.core.clearBreakpoint(this.layout.faultTrap, { signal }).catch(() => undefined);
+        await this.writeSystemWord(VTOR, this.savedVtor, signal).catch(() => undefined);
+        this.savedVtor = undefined;
+      }
     }
   }
 }
