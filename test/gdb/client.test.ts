@@ -126,6 +126,15 @@ describe('GdbClient against a fake server', () => {
     expect(console.join('')).toBe('running\n');
   });
 
+  it('uses vCont when the server lists the action', async () => {
+    const { server, client } = await setup({ features: 'PacketSize=100;qXfer:features:read+;vContSupported+' });
+    await client.resume();
+    await client.waitForStop({ timeoutMs: 1000 });
+    await client.resume(true);
+    await client.waitForStop({ timeoutMs: 1000 });
+    expect(server.received.filter((p) => p.startsWith('vCont'))).toEqual(['vCont?', 'vCont;c', 'vCont;s']);
+  });
+
   it('interrupts a target that keeps running', async () => {
     const { client } = await setup({ onContinue: 'running' });
     await client.resume();

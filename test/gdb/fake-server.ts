@@ -145,7 +145,8 @@ export class FakeGdbServer {
     }
     const z = /^([Zz])([01]),([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (z) { if (z[1] === 'Z') this.breakpoints.add(z[3]); else this.breakpoints.delete(z[3]); return reply('OK'); }
-    if (text === 'c' || text === 's') {
+    if (text === 'vCont?') return reply(o.features?.includes('vContSupported+') ? 'vCont;c;C;s;S' : '');
+    if (text === 'c' || text === 's' || text === 'vCont;c' || text === 'vCont;s') {
       this.running = true;
       const c = o.onContinue ?? { afterMs: 1, reply: 'T05thread:01;' };
       if (c !== 'running') this.runTimer = setTimeout(() => { void this.send('O' + toHex(asciiBytes('running\n'))).then(() => this.stop(c.reply)); }, c.afterMs);

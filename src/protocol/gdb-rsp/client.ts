@@ -383,11 +383,22 @@ export class GdbClient {
   resume(step = false, opts: CallOptions = {}): Promise<void> {
     return this.exclusive(async () => {
       if (this.running) return;
-      const what = step ? 'step (s)' : 'continue (c)';
-      await this.connection.send(step ? 's' : 'c', { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what });
+      // vCont when the server lists the action (asked once with 'vCont?'), else plain c / s.
+      if (this.vContActions === undefined) {
+        this.vContActions = new Set();
+        if (this.supports('vContSupported')) {
+          const r = await this.requestUnlocked('vCont?', 'vCont?', opts);
+          if (r.startsWith('vCont')) for (const a of r.split(';').slice(1)) this.vContActions.add(a);
+        }
+      }
+      const action = step ? 's' : 'c';
+      const packet = this.vContActions.has(action) ? `vCont;${action}` : action;
+      await this.connection.send(packet, { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what: step ? 'step' : 'continue' });
       this.running = true;
     });
   }
+
+  private vContActions?: Set<string>;
 
   /**
    * Waits for the stop reply after {@link resume}; console output (O packets) goes to
