@@ -1,6 +1,6 @@
 /**
  * flashwright — the library. Everything here runs in Node and in browsers; Node-only
- * adapters live under link/node-* and are exported from 'flashwright/node' later.
+ * adapters live under src/link/node-*.ts and src/sim/node-*.ts and are not exported here.
  */
 export * from './core/errors.js';
 export * from './core/format.js';
@@ -13,6 +13,9 @@ export * from './image/srec.js';
 export * from './image/binary.js';
 export { detectFormat, formatFromName, parseFormatName, chooseFormat, checkBaseApplies, formatLabel, loadImage, encodeImage, estimateDataBytes, IMAGE_FORMATS, type ImageFormat, type LoadOptions, type LoadedImage, type EncodeOptions } from './image/formats.js';
 export type * from './target/types.js';
+export * from './target/lookup.js';
+export * from './target/validate.js';
+export * from './target/describe.js';
 export type * from './link/types.js';
 export * from './link/byte-reader.js';
 export * from './link/pipe.js';
