@@ -13,8 +13,8 @@ export class TargetDescriptionError extends FlashwrightError {
   }
 }
 
-/** Flash-like regions are erased in sectors and programmed in pages. */
-export function isFlashLike(r: MemoryRegion): boolean {
+/** Flash and external NOR are erased in sectors, so their layout must be given (option bytes may have one). */
+function needsSectorLayout(r: MemoryRegion): boolean {
   return r.kind === 'flash' || r.kind === 'external-nor' || (r.kind === 'option-bytes' && r.sectors !== undefined);
 }
 
@@ -32,7 +32,7 @@ export function validateTarget(t: TargetDescription): TargetDescription {
       throw new TargetDescriptionError(name, `${where} has start ${r.start} and size ${r.size}, which do not fit 32-bit memory.`, { region: r.name });
     }
     if (r.erasedValue !== undefined && (r.erasedValue < 0 || r.erasedValue > 255)) throw new TargetDescriptionError(name, `${where} has erased value ${r.erasedValue}, not a byte.`);
-    if (isFlashLike(r)) {
+    if (needsSectorLayout(r)) {
       if (!r.sectors?.length) throw new TargetDescriptionError(name, `${where} is ${r.kind} but has no sector layout.`, { region: r.name });
       let total = 0;
       for (const s of r.sectors) {
