@@ -7,6 +7,7 @@
  *  - 'ram': plain memory writes, for RAM-only targets.
  * The flash engine plans; this class only moves bytes.
  */
+import { crc32 } from '../core/crc.js';
 import { FlashwrightError, throwIfAborted, UsageError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { ByteStream } from '../link/types.js';
@@ -20,7 +21,7 @@ import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
 import type { TargetDescription } from '../target/types.js';
 import { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './gdb-core-access.js';
 import { algorithmRam, targetForAlgorithm, targetForRamOnly, targetFromMemoryMap } from './gdb-target.js';
-import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
+import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 
 export type GdbStrategy = 'algorithm' | 'vflash' | 'ram';
 
@@ -37,6 +38,8 @@ export interface GdbProgrammerOptions extends GdbCoreAccessOptions {
   strategy?: GdbStrategy | 'auto';
   doubleBuffer?: boolean;
   stackSize?: number;
+  /** Offer the on-target CRC-32 as the device digest with a flash algorithm (default true). */
+  targetCrc?: boolean;
   /** Reset and halt before running the algorithm (default true; falls back to a plain halt). */
   resetOnConnect?: boolean;
   timeoutMs?: number;
@@ -108,6 +111,18 @@ export class GdbProgrammer implements Programmer {
     }
     this.target = target;
     return { target, ids: { server: o.description }, details };
+  }
+
+  /** With a flash algorithm loaded, the target computes CRC-32s itself (skip unchanged, verify by digest). */
+  get digest(): DeviceDigest | undefined {
+    const runner = this.runner;
+    if (this.strategy !== 'algorithm' || !runner || this.options.targetCrc === false) return undefined;
+    return {
+      name: 'CRC-32 computed on the target',
+      alignment: 1,
+      local: (data) => crc32(data),
+      remote: (address, length, options) => runner.crc32(address, length, options?.signal),
+    };
   }
 
   readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {

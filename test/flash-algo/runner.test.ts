@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FlashAlgorithm } from '../../src/protocol/flash-algo/algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRamError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError } from '../../src/protocol/flash-algo/errors.js';
-import { BKPT_WORD, planLayout } from '../../src/protocol/flash-algo/layout.js';
+import { crc32 } from '../../src/core/crc.js';
+import { BKPT_WORD, CRC32_ROUTINE, planLayout } from '../../src/protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../../src/protocol/flash-algo/runner.js';
 import { FakeCore, type Handler } from './fake-core.js';
 
@@ -54,7 +55,7 @@ describe('flash algorithm runner', () => {
     expect(core.calls[2].args[0]).toBe(1);
     expect(core.calls[3].args[2]).toBe(2);
     for (const c of core.calls) { expect(c.r9).toBe(layout.staticBase); expect(c.sp).toBe(layout.stackTop); }
-    expect(layout.loadAddress).toBe(RAM.start + 0x30);
+    expect(layout.loadAddress).toBe(RAM.start + 0x50);
     await runner.unload();
     expect(core.breakpoints.size).toBe(0);
     expect(core.calls.at(-1)!.pc - layout.loadAddress).toBe(0x20);
@@ -154,6 +155,15 @@ describe('flash algorithm runner', () => {
     expect(core.breakpoints.size).toBe(0);
   });
 
+  it('computes CRC-32 on the target with its own routine next to the breakpoint', async () => {
+    const { core, runner, layout } = setup();
+    core.handlers.set(layout.crcRoutine, ([adr, len], c) => ({ result: crc32(Uint8Array.from({ length: len }, (_, i) => c.memory.get(adr + i) ?? 0)) }));
+    pattern(0x300).forEach((b, i) => core.memory.set(0x100 + i, b));
+    expect(await runner.crc32(0x100, 0x300)).toBe(crc32(pattern(0x300)));
+    expect([...CRC32_ROUTINE].every((b, i) => core.memory.get(layout.crcRoutine + i) === b)).toBe(true);
+    expect(layout.crcRoutine % 4).toBe(0);
+  });
+
   it('catches a clobbered stack guard', async () => {
     const { runner, layout } = setup({ overrides: { 0x30: (_a, c) => { c.memory.set(layout.stackLimit, 0); return { result: 0 }; } } });
     const e = await runner.eraseSector(0).catch((x) => x);
@@ -174,7 +184,7 @@ describe('algorithm RAM layout', () => {
   it('says how much RAM is needed and what for', () => {
     const e = (() => { try { planLayout(algorithm(), { ram: { start: 0x20000000, size: 0x600 } }); } catch (x) { return x as AlgorithmRamError; } })();
     expect(e).toBeInstanceOf(AlgorithmRamError);
-    expect(e!.message).toBe('The flash algorithm needs 2.3 KiB of RAM (header 48 B + code and data 256 B + page buffer 1 KiB + stack and guard 1.0 KiB) but 0x20000000–0x200005FF has only 1.5 KiB.');
+    expect(e!.message).toBe('The flash algorithm needs 2.3 KiB of RAM (header 80 B + code and data 256 B + page buffer 1 KiB + stack and guard 1.0 KiB) but 0x20000000–0x200005FF has only 1.5 KiB.');
   });
 
   it('falls back to one page buffer when two do not fit', () => {

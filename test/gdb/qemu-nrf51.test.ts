@@ -62,7 +62,10 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
       for (const s of img.segments) {
         const back = await p.readMemory(s.address, s.data.length);
         expect(crc32(back)).toBe(crc32(s.data));
+        // The CRC-32 the core computes with the runner's routine agrees with the host's.
+        expect(await p.digest!.remote(s.address, s.data.length)).toBe(crc32(s.data));
       }
+      expect(await p.digest!.remote(0x40000 - 0x400, 0x400)).toBe(crc32(new Uint8Array(0x400))); // never erased: 0x00 on QEMU
       await p.run();
     } finally {
       await p.close();
@@ -89,6 +92,7 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
     const w2 = captureIo();
     expect(await runCli(['write', app, ...gdb, '--run'], w2.io), w2.err.join('')).toBe(0);
     expect(w2.out.join('') + w2.err.join('')).toMatch(/skipped|identical/);
+    expect(w.out.join('') + w.err.join('')).toContain('CRC-32 computed on the target');
     expect(await q.waitForSerial('pyOCD algorithm OK\n')).toContain('pyOCD algorithm OK\n');
   }, 30000);
 

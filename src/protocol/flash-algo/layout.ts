@@ -1,7 +1,7 @@
 /**
  * Where a flash algorithm lives in target RAM (pure planning, no I/O):
  *
- *   relocatable (FLM):  [return BKPT, trampoline, trap: 48-byte header][code + data][page buffer(s)][guard][stack]
+ *   relocatable (FLM):  [return BKPT + helpers: 80-byte header][code + data][page buffer(s)][guard][stack]
  *   fixed (pyOCD):      code at load_address, stack below stack_top, buffers at page_buffers
  *
  * The return breakpoint is where every function returns (LR = breakpoint | 1); the host
@@ -25,6 +25,8 @@ export interface AlgoLayout {
   trampoline: number;
   /** A BKPT the fault trap's vectors point at (halting there means the algorithm faulted); a 4-byte helper stub follows it. */
   faultTrap: number;
+  /** Where the runner writes {@link CRC32_ROUTINE} (4-byte aligned). */
+  crcRoutine: number;
   /** 128-byte aligned RAM for a vector table of 32 trap entries, when it fits. */
   vectorTable?: number;
   staticBase: number;
@@ -44,7 +46,7 @@ export interface LayoutOptions {
   doubleBuffer?: boolean;
 }
 
-const HEADER = 0x30;
+const HEADER = 0x50;
 const DEFAULT_STACK = 0x400;
 /** Room kept for static data behind a fixed algorithm's static base when its size is unknown. */
 const FIXED_DATA_ROOM = 0x100;
@@ -62,9 +64,23 @@ export const BKPT_WORD = 0xbe00be00;
 export const CHAIN_TRAMPOLINE = Uint8Array.from([
   0x00, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47,
 ]);
-/** Trampoline (20 bytes), the fault trap's BKPT (4 bytes), then a 4-byte store stub. */
-const TRAMPOLINE_ROOM = 0x1c;
+/** Helpers after the trampoline (20 bytes): the fault trap's BKPT (4), a store stub (4), the CRC-32 routine (44). */
+const TRAMPOLINE_ROOM = 0x48;
 const TRAP_OFFSET = 0x14;
+const CRC_OFFSET = 0x1c;
+
+/**
+ * CRC-32 (IEEE 802.3, reflected, as zlib and core/crc.ts compute it) over [r0, r0+r1),
+ * result in r0; Thumb for ARMv6-M and up, position independent (PC-relative constant):
+ *   push {r4,r5}; movs r2,#0; mvns r2,r2; ldr r3,poly; cmp r1,#0; beq done
+ *   byte: ldrb r4,[r0]; adds r0,#1; eors r2,r4; movs r5,#8
+ *   bit:  lsrs r2,r2,#1; bcc 1f; eors r2,r3; 1: subs r5,#1; bne bit; subs r1,#1; bne byte
+ *   done: mvns r0,r2; pop {r4,r5}; bx lr; poly: .word 0xEDB88320
+ */
+export const CRC32_ROUTINE = Uint8Array.from([
+  0x30, 0xb4, 0x00, 0x22, 0xd2, 0x43, 0x08, 0x4b, 0x00, 0x29, 0x0a, 0xd0, 0x04, 0x78, 0x01, 0x30, 0x62, 0x40, 0x08, 0x25, 0x52, 0x08,
+  0x00, 0xd3, 0x5a, 0x40, 0x01, 0x3d, 0xfa, 0xd1, 0x01, 0x39, 0xf4, 0xd1, 0xd0, 0x43, 0x30, 0xbc, 0x70, 0x47, 0x20, 0x83, 0xb8, 0xed,
+]);
 export const VECTOR_TABLE_SIZE = 0x80;
 
 const align = (v: number, a: number) => Math.ceil(v / a) * a;
@@ -95,7 +111,7 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     const stackLimit = codeEnd + n * page;
     const stackTop = stackLimit + 8 + stackSize;
     if (stackTop <= ramEnd) {
-      return { loadAddress, breakpoint, ownBreakpoint: true, trampoline: breakpoint + 4, faultTrap: breakpoint + 4 + TRAP_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
+      return { loadAddress, breakpoint, ownBreakpoint: true, trampoline: breakpoint + 4, faultTrap: breakpoint + 4 + TRAP_OFFSET, crcRoutine: breakpoint + 4 + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: buffers, used: { start: ramStart, end: stackTop } };
     }
   }
   const parts = { header: HEADER, 'code and data': codeEnd - loadAddress, 'page buffer': page, 'stack and guard': stackSize + 8 };
@@ -131,7 +147,7 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
     if (b < dataEnd && b + page > loadAddress) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the algorithm's code.`);
   }
   const used = { start: Math.min(loadAddress, ...fits), end: Math.max(stackTop, ...fits.map((b) => b + page)) };
-  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
+  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, crcRoutine: trampoline + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
 }
 
 /** Total RAM the layout occupies. */
