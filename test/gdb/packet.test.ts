@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  asciiBytes, bytesToAscii, encodeBinaryPacket, encodePacket, escapeBinary, expandRunLength, fromHex, PacketDecoder, rspChecksum, toHex, unescapeBinary,
+  asciiBytes, binaryChunkLength, bytesToAscii, encodeBinaryPacket, encodePacket, escapeBinary, expandRunLength, fromHex, PacketDecoder, rspChecksum, toHex, unescapeBinary,
 } from '../../src/protocol/gdb-rsp/packet.js';
 
 // Frames recorded from gdb-multiarch 13 talking to qemu-system-arm 7.2 (`set debug remote 1`).
@@ -35,6 +35,18 @@ describe('RSP framing', () => {
   it('escape/unescape round-trips any bytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (d) => {
       expect([...unescapeBinary(escapeBinary(d))]).toEqual([...d]);
+    }));
+  });
+
+  it('sizes binary chunks so the escaped bytes fit the room', () => {
+    const data = Uint8Array.from([0x7d, 1, 0x23, 2, 3]);
+    expect(binaryChunkLength(data, 0, 3)).toBe(2); // '}' costs 2, 0x01 costs 1
+    expect(binaryChunkLength(data, 1, 3)).toBe(2); // 0x01, then '#' (2) would not fit
+    expect(binaryChunkLength(data, 0, 1)).toBe(1); // always progress
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 100 }), fc.integer({ min: 2, max: 50 }), (d, room) => {
+      const n = binaryChunkLength(d, 0, room);
+      expect(escapeBinary(d.subarray(0, n)).length).toBeLessThanOrEqual(room);
+      if (n < d.length) expect(escapeBinary(d.subarray(0, n + 1)).length).toBeGreaterThan(room);
     }));
   });
 

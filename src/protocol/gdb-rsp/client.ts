@@ -13,7 +13,7 @@ import {
 } from './commands.js';
 import { RspConnection, type WireLogEntry } from './connection.js';
 import { GdbErrorReply, GdbProtocolError, GdbUnsupportedError } from './errors.js';
-import { asciiBytes, bytesToAscii, escapedLength, escapeBinary, fromHex, hexDecodeBytes, hexEncodeInto, stringToHex, unescapeBinary } from './packet.js';
+import { asciiBytes, binaryChunkLength, bytesToAscii, escapeBinary, fromHex, hexDecodeBytes, hexEncodeInto, stringToHex, unescapeBinary } from './packet.js';
 import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters, type MemoryMapRegion, type RegisterInfo } from './xml.js';
 
 export interface GdbClientOptions {
@@ -236,7 +236,7 @@ export class GdbClient {
         const a = (address + done) >>> 0;
         let n: number;
         if (this.binaryWrite !== 'no') {
-          n = this.binaryChunk(data, done, this.packetSize - HEADER_ROOM);
+          n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
           const piece = data.subarray(done, done + n);
           const prefix = asciiBytes(binaryWritePrefix(a, n));
           const escaped = escapeBinary(piece);
@@ -263,19 +263,6 @@ export class GdbClient {
         opts.onProgress?.(done);
       }
     });
-  }
-
-  /** How many bytes from `start` fit in `room` bytes once escaped. */
-  private binaryChunk(data: Uint8Array, start: number, room: number): number {
-    let n = 0;
-    let used = 0;
-    while (start + n < data.length) {
-      const cost = escapedLength(data, start + n, start + n + 1);
-      if (used + cost > room) break;
-      used += cost;
-      n++;
-    }
-    return Math.max(1, n);
   }
 
   /** Which binary-write flavour the server turned out to take. */
@@ -461,7 +448,7 @@ export class GdbClient {
   async flashWrite(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<void> {
     for (let done = 0; done < data.length; ) {
       const a = (address + done) >>> 0;
-      const n = this.binaryChunk(data, done, this.packetSize - HEADER_ROOM);
+      const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
       const prefix = asciiBytes(vFlashWritePrefix(a));
       const escaped = escapeBinary(data.subarray(done, done + n));
       const payload = new Uint8Array(prefix.length + escaped.length);

@@ -64,6 +64,19 @@ export function escapedLength(data: Uint8Array, start = 0, end = data.length): n
   return n;
 }
 
+/** How many bytes of `data` from `start` fit in `room` bytes once escaped (at least one). */
+export function binaryChunkLength(data: Uint8Array, start: number, room: number): number {
+  let n = 0;
+  let used = 0;
+  while (start + n < data.length) {
+    const cost = needsEscape(data[start + n]) ? 2 : 1;
+    if (used + cost > room) break;
+    used += cost;
+    n++;
+  }
+  return Math.max(1, n);
+}
+
 /** Undoes {@link escapeBinary} (qXfer replies, binary reads). */
 export function unescapeBinary(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length);
