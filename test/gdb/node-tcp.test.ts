@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ByteReader, LinkClosedError } from '../../src/link/byte-reader.js';
 import { openTcp, parseHostPort, TcpConnectError } from '../../src/link/node-tcp.js';
@@ -6,7 +6,7 @@ import { openTcp, parseHostPort, TcpConnectError } from '../../src/link/node-tcp
 const servers: Server[] = [];
 afterEach(async () => { for (const s of servers.splice(0)) await new Promise((r) => s.close(r)); });
 
-function listen(onConnection: Parameters<typeof createServer>[0]): Promise<number> {
+function listen(onConnection: (socket: Socket) => void): Promise<number> {
   const s = createServer(onConnection);
   servers.push(s);
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)));
@@ -14,7 +14,7 @@ function listen(onConnection: Parameters<typeof createServer>[0]): Promise<numbe
 
 describe('ByteStream over TCP', () => {
   it('carries bytes both ways and reports the peer closing', async () => {
-    const port = await listen((sock) => sock.on('data', (d) => { sock.write(d.reverse()); sock.end(); }));
+    const port = await listen((sock) => { sock.on('data', (d: Buffer) => { sock.write(d.reverse()); sock.end(); }); });
     const stream = await openTcp({ host: '127.0.0.1', port });
     const reader = new ByteReader(stream);
     await stream.write(Uint8Array.from([1, 2, 3]));

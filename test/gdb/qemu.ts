@@ -42,6 +42,10 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** Instances still running; killed when the process exits, so a crashed run leaves no QEMU behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
 export async function startQemu(machine: 'microbit' | 'mps2-an385', options: { gdbOn?: 'tcp' | 'pty' } = {}): Promise<QemuInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-qemu-'));
   const serialPath = join(dir, 'serial.txt');
@@ -54,7 +58,8 @@ export async function startQemu(machine: 'microbit' | 'mps2-an385', options: { g
     child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout?.on('data', (d: Buffer) => { stderr += d.toString(); });
     let exited = false;
-    child.once('exit', () => { exited = true; });
+    live.add(child);
+    child.once('exit', () => { exited = true; live.delete(child); });
     const deadline = Date.now() + 10000;
     let gdbPty: string | undefined;
     while (!exited && Date.now() < deadline) {

@@ -68,7 +68,7 @@ export class RspConnection {
 
   private deliver(e: RspEvent): void {
     if (e.type === 'packet') {
-      this.log('recv', e.checksumOk ? bytesToAscii(e.payload) : `(bad checksum) ${bytesToAscii(e.raw)}`);
+      if (this.options.onWire) this.log('recv', e.checksumOk ? bytesToAscii(e.payload) : `(bad checksum) ${bytesToAscii(e.raw)}`);
       if (!this.noAck) {
         if (e.checksumOk) this.deferAck();
         else void this.rawWrite(new Uint8Array([0x2d])).catch(() => undefined);
@@ -150,7 +150,8 @@ export class RspConnection {
    */
   async send(payload: Uint8Array | string, opts: WaitOptions): Promise<void> {
     const frame = encodePacket(payload);
-    const text = typeof payload === 'string' ? payload : bytesToAscii(payload);
+    // Only a wire logger needs the payload as text (a 4 KiB write is worth not decoding).
+    const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
       // Acks left over from earlier exchanges must not acknowledge this packet.
       for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
@@ -180,7 +181,8 @@ export class RspConnection {
    */
   async exchange(payload: Uint8Array | string, opts: WaitOptions): Promise<Uint8Array> {
     const frame = encodePacket(payload);
-    const text = typeof payload === 'string' ? payload : bytesToAscii(payload);
+    // Only a wire logger needs the payload as text (a 4 KiB write is worth not decoding).
+    const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
       for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
       const acksBefore = this.acksReceived;
