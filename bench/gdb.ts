@@ -6,6 +6,7 @@
  *     binary ADDR`, measured in the same run (gdb's start-up and connect time subtracted
  *     by timing a run that only connects).
  * Needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch; says so and exits when missing.
+ * WIRE=1 prints every RSP packet of flashwright's sessions.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
