@@ -17,7 +17,7 @@ function io() {
 }
 
 const MODULE = `FLASH_ALGO = { 'load_address' : 0x20000000,
-  'instructions' : [0xE00ABE00, 0x062D780D, 0x24084068, 0xD3000040, 0x1E644058, 0x1C49D1FA, 0x2A001E52, 0x4770D1F2, 0x47702000, 0x47702000],
+  'instructions' : [0xE7FEBE00, 0x11111111, 0x22222222, 0x33333333, 0x44444444, 0x55555555, 0x66666666, 0x77777777, 0x88888888, 0x99999999],
   'pc_init' : 0x20000021, 'pc_program_page' : 0x20000025, 'pc_erase_sector' : 0x20000021,
   'static_base' : 0x20000028, 'begin_stack' : 0x20000800, 'page_buffers' : [0x20001000, 0x20001400],
 }

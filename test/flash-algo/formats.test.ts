@@ -112,9 +112,9 @@ from ..flash.flash import Flash
 RESET = 0x40000544  # not needed by the importer
 FLASH_ALGO = { 'load_address' : 0x20000000,
     'instructions' : [
-        0xE00ABE00, 0x062D780D, 0x24084068, 0xD3000040,  # header
-        0x1E644058, 0x1C49D1FA, 0x2A001E52, 0x4770D1F2,
-        0x47702000, 0x47702000, 0x4c26b570, 0x60602002,
+        0xE7FEBE00, 0x11111111, 0x22222222, 0x33333333,  # BKPT; B . — then filler words
+        0x44444444, 0x55555555, 0x66666666, 0x77777777,
+        0x88888888, 0x99999999, 0xAAAAAAAA, 0xBBBBBBBB,
     ],
     'pc_init'          : 0x20000021,
     'pc_unInit': 0x20000025,
@@ -144,7 +144,7 @@ class K(object):
     expect(a.name).toBe('K');
     expect(a.loadAddress).toBe(0x20000000);
     expect(a.instructions.length).toBe(48);
-    expect(a.instructions.subarray(0, 4)).toEqual(Uint8Array.from([0x00, 0xbe, 0x0a, 0xe0]));
+    expect(a.instructions.subarray(0, 4)).toEqual(Uint8Array.from([0x00, 0xbe, 0xfe, 0xe7]));
     expect(a.entries).toEqual({ init: 0x20, uninit: 0x24, programPage: 0x28, eraseSector: 0x2c });
     expect(a.staticBaseOffset).toBe(0x30);
     expect(a.breakpointOffset).toBe(0);
