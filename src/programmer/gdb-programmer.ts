@@ -15,6 +15,7 @@ import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { layoutSize } from '../protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
 import { GdbClient } from '../protocol/gdb-rsp/client.js';
+import { gdbCrc32 } from '../protocol/gdb-rsp/commands.js';
 import type { WireLogEntry } from '../protocol/gdb-rsp/connection.js';
 import { GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
 import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
@@ -110,20 +111,45 @@ export class GdbProgrammer implements Programmer {
       target = targetForRamOnly(o.target, this.map, `GDB server ${o.description}`);
     }
     this.target = target;
+    if (strategy !== 'algorithm') {
+      // Probe qCRC on the first region: a server that has it lets the plan skip unchanged sectors without reading.
+      const probe = target.regions.find((r) => r.kind === 'flash' || r.kind === 'ram');
+      this.serverCrc = probe !== undefined && (await client.crc(probe.start, 4, options).catch(() => undefined)) !== undefined;
+      details.serverCrc = this.serverCrc;
+    }
     return { target, ids: { server: o.description }, details };
   }
 
   /** With a flash algorithm loaded, the target computes CRC-32s itself (skip unchanged, verify by digest). */
   get digest(): DeviceDigest | undefined {
     const runner = this.runner;
-    if (this.strategy !== 'algorithm' || !runner || this.options.targetCrc === false) return undefined;
-    return {
-      name: 'CRC-32 computed on the target',
-      alignment: 1,
-      local: (data) => crc32(data),
-      remote: (address, length, options) => runner.crc32(address, length, options?.signal),
-    };
+    const client = this.client;
+    if (this.strategy === 'algorithm' && runner && this.options.targetCrc !== false) {
+      return {
+        name: 'CRC-32 computed on the target',
+        alignment: 1,
+        local: (data) => crc32(data),
+        remote: (address, length, options) => runner.crc32(address, length, options?.signal),
+      };
+    }
+    // Without an algorithm, the server's own qCRC when it answered one at connect.
+    if (this.serverCrc && client) {
+      return {
+        name: 'CRC-32 by the GDB server (qCRC)',
+        alignment: 1,
+        local: (data) => gdbCrc32(data),
+        remote: async (address, length, options) => {
+          const v = await client.crc(address, length, options);
+          if (v === undefined) throw new GdbUnsupportedError('qCRC', client.offered);
+          return v;
+        },
+      };
+    }
+    return undefined;
   }
+
+  /** True when the server answered qCRC during connect. */
+  private serverCrc = false;
 
   readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     return this.need().core.readMemory(address, length, options);

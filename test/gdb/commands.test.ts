@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyReply, encodeBreakpoint, offeredFeatures, parseRegisterHex, parseStopReply, parseSupported, registerHex } from '../../src/protocol/gdb-rsp/commands.js';
+import { classifyReply, encodeBreakpoint, encodeCrc, gdbCrc32, offeredFeatures, parseCrcReply, parseRegisterHex, parseStopReply, parseSupported, registerHex } from '../../src/protocol/gdb-rsp/commands.js';
 import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters } from '../../src/protocol/gdb-rsp/xml.js';
 import { QEMU_LIKE_XML } from './fake-server.js';
 
@@ -30,6 +30,14 @@ describe('RSP command parsing', () => {
     expect(parseStopReply('X09')).toEqual({ kind: 'terminated', signal: 9 });
     expect(parseStopReply('O68690a')).toEqual({ kind: 'output', text: 'hi\n' });
     expect(parseStopReply('OK')).toBeUndefined();
+  });
+
+  it('computes the qCRC checksum as GDB does (CRC-32/MPEG-2: check value 0x0376E6E7)', () => {
+    expect(gdbCrc32(new TextEncoder().encode('123456789'))).toBe(0x0376e6e7);
+    expect(gdbCrc32(new Uint8Array(0))).toBe(0xffffffff);
+    expect(encodeCrc(0x8000000, 0x400)).toBe('qCRC:8000000,400');
+    expect(parseCrcReply('C376e6e7')).toBe(0x0376e6e7);
+    expect(parseCrcReply('E01')).toBeUndefined();
   });
 
   it('encodes registers little-endian and breakpoints with a Thumb kind', () => {

@@ -4,6 +4,7 @@
  * with vFlash. It speaks over the device end of a pipe and records every packet.
  */
 import type { ByteStream } from '../../src/link/types.js';
+import { gdbCrc32 } from '../../src/protocol/gdb-rsp/commands.js';
 import { asciiBytes, bytesToAscii, encodePacket, PacketDecoder, toHex, unescapeBinary } from '../../src/protocol/gdb-rsp/packet.js';
 
 export interface FakeServerOptions {
@@ -23,6 +24,8 @@ export interface FakeServerOptions {
   /** What `c` does: stop after ms with this reply, or never ('running'). */
   onContinue?: { afterMs: number; reply: string } | 'running';
   monitor?: (cmd: string) => { output?: string; reply: string };
+  /** Answer qCRC (as OpenOCD does). */
+  qcrc?: boolean;
   /** A packet sent as soon as the client connects (QEMU sends a stop reply when it stops a running VM). */
   greeting?: string;
 }
@@ -145,6 +148,12 @@ export class FakeGdbServer {
     }
     const z = /^([Zz])([01]),([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (z) { if (z[1] === 'Z') this.breakpoints.add(z[3]); else this.breakpoints.delete(z[3]); return reply('OK'); }
+    const crc = /^qCRC:([0-9a-f]+),([0-9a-f]+)$/.exec(text);
+    if (crc) {
+      if (!o.qcrc) return reply('');
+      const a = parseInt(crc[1], 16);
+      return reply('C' + gdbCrc32(Uint8Array.from({ length: parseInt(crc[2], 16) }, (_, i) => this.readMem(a + i))).toString(16));
+    }
     if (text === 'vCont?') return reply(o.features?.includes('vContSupported+') ? 'vCont;c;C;s;S' : '');
     if (text === 'c' || text === 's' || text === 'vCont;c' || text === 'vCont;s') {
       this.running = true;

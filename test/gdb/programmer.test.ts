@@ -33,6 +33,22 @@ describe('GdbProgrammer over a fake server', () => {
     await p.close();
   });
 
+  it('uses the server\'s qCRC to skip unchanged sectors and to verify, when it has one', async () => {
+    const { pipe, server } = fake({ memoryMap: MAP, noAck: true, qcrc: true });
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });
+    const device = await p.connect();
+    expect(p.digest?.name).toBe('CRC-32 by the GDB server (qCRC)');
+    const image = MemoryImage.fromSegments([{ address: 0x8000000, data: Uint8Array.from({ length: 0x800 }, (_, i) => (i * 5) & 0xff) }]);
+    const first = await writeImage(p, device, image, {});
+    expect(first.verify).toBe('digest');
+    const reads = server.received.filter((r) => r.startsWith('m')).length;
+    const second = await writeImage(p, device, image, {});
+    expect(second.sectorsSkipped).toBe(2);
+    expect(server.received.filter((r) => r.startsWith('m')).length).toBe(reads); // nothing read back
+    expect(server.flashOps.filter((o) => o.startsWith('erase')).length).toBe(2); // only the first write erased
+    await p.close();
+  });
+
   it('falls back to plain memory writes when the server publishes no flash (RAM-only)', async () => {
     const { pipe, server } = fake({});
     const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });

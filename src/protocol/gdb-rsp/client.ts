@@ -7,7 +7,7 @@ import { throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import type { ByteStream } from '../../link/types.js';
 import {
-  binaryWritePrefix, classifyReply, encodeBreakpoint, encodeReadMemory, encodeReadRegister, encodeVFlashErase,
+  binaryWritePrefix, classifyReply, encodeBreakpoint, encodeCrc, parseCrcReply, encodeReadMemory, encodeReadRegister, encodeVFlashErase,
   encodeWriteMemoryHex, encodeWriteRegister, encodeXferRead, expectNoError, offeredFeatures, parseRegisterHex,
   parseStopReply, parseSupported, registerHex, vFlashWritePrefix, type ServerFeatures, type StopReply,
 } from './commands.js';
@@ -430,6 +430,25 @@ export class GdbClient {
       }
     });
   }
+
+  /**
+   * The server's CRC of [address, address+length) (`qCRC`, see {@link gdbCrc32}), or
+   * undefined when the server does not implement it (QEMU does not; OpenOCD does).
+   */
+  async crc(address: number, length: number, opts: CallOptions = {}): Promise<number | undefined> {
+    if (this.qcrc === false) return undefined;
+    const cmd = encodeCrc(address, length);
+    const reply = await this.request(cmd, `CRC of ${length} bytes at ${hex(address)}`, { ...opts, timeoutMs: opts.timeoutMs ?? Math.max(this.timeoutMs, 30000) });
+    const r = classifyReply(reply);
+    if (r.kind === 'empty') { this.qcrc = false; return undefined; }
+    if (r.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message, `The server could not checksum ${hex(address)}: check that the address is mapped.`);
+    const v = parseCrcReply(reply);
+    if (v === undefined) throw new GdbProtocolError(`Unexpected reply to qCRC: '${reply.slice(0, 40)}'.`, { reply: reply.slice(0, 200) });
+    this.qcrc = true;
+    return v;
+  }
+
+  private qcrc?: boolean;
 
   /** The server's memory map, or undefined when it publishes none. */
   async memoryMap(opts: CallOptions = {}): Promise<MemoryMapRegion[] | undefined> {
