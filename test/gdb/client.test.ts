@@ -146,6 +146,18 @@ describe('GdbClient against a fake server', () => {
     expect(client.running).toBe(false);
   });
 
+  it('detaches (D) after interrupting a running target, and kills with k', async () => {
+    const { server, client } = await setup({ onContinue: 'running' });
+    await client.resume();
+    await client.detach();
+    expect(server.received.slice(-1)).toEqual(['D']);
+    expect(server.wire).toContain('^C');
+    const second = await setup({});
+    await second.client.kill();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(second.server.received.at(-1)).toBe('k');
+  });
+
   it('runs monitor commands and collects their output', async () => {
     const { client } = await setup({ monitor: (c) => (c === 'reset halt' ? { output: 'target halted\n', reply: 'OK' } : { reply: 'E01' }) });
     expect(await client.monitor('reset halt')).toBe('target halted\n');
