@@ -164,6 +164,8 @@ async function main(): Promise<void> {
     console.log(`  flashwright    ${kibs(total, oursMs).toFixed(0).padStart(7)} KiB/s (${oursMs.toFixed(0)} ms)`);
     console.log(`  gdb-multiarch  ${kibs(total, gdbMs).toFixed(0).padStart(7)} KiB/s (${gdbMs.toFixed(0)} ms net; ${withRestore.toFixed(0)} ms run − ${base.toFixed(0)} ms connect-only run)`);
     console.log(`  sustained ratio flashwright / gdb: ${(gdbMs / oursMs).toFixed(2)}×`);
+    console.log('  (gdb\'s net time is the difference of two process runs, so it swings by tens of ms on a busy machine;');
+    console.log('   both clients wait for each M reply — RSP allows one packet in flight — so per-packet overhead decides.)');
     console.log(`\nOne-shot RAM download of one ${RAM_CHUNK / 1024} KiB file (connect + write + disconnect; best of ${RUNS}):`);
     console.log(`  flashwright (library)                                   ${oneShotOurs.toFixed(1).padStart(6)} ms`);
     console.log(`  gdb-multiarch -batch -ex 'target remote' -ex 'restore …'  ${oneShotGdb.toFixed(1).padStart(6)} ms`);
