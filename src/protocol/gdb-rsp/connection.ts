@@ -98,6 +98,14 @@ export class RspConnection {
     if (this.ackTimer === undefined) this.ackTimer = setTimeout(() => this.flushAcks(), 0);
   }
 
+  /** Takes the owed acks to send in front of the next frame (none in no-ack mode). */
+  private takePendingAcks(): number {
+    const n = this.pendingAcks;
+    this.pendingAcks = 0;
+    if (this.ackTimer !== undefined) { clearTimeout(this.ackTimer); this.ackTimer = undefined; }
+    return n;
+  }
+
   private flushAcks(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
@@ -180,7 +188,7 @@ export class RspConnection {
    * before any '+' makes it retransmit.
    */
   async exchange(payload: Uint8Array | string, opts: WaitOptions): Promise<Uint8Array> {
-    const frame = encodePacket(payload);
+    let frame = encodePacket(payload, this.takePendingAcks());
     // Only a wire logger needs the payload as text (a 4 KiB write is worth not decoding).
     const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
@@ -189,6 +197,7 @@ export class RspConnection {
       this.log('send', text);
       this.counters.packetsSent++;
       await this.rawWrite(frame);
+      if (attempt === 0 && frame[0] === 0x2b) frame = encodePacket(payload); // retransmissions carry no acks
       let ev: RspEvent;
       try {
         ev = await this.next((e) => e.type === 'packet' || e.type === 'nak', { ...opts, what: `the reply to ${opts.what}` });

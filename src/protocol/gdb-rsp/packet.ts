@@ -107,13 +107,18 @@ export function expandRunLength(data: Uint8Array): Uint8Array {
 }
 
 /** Frames a payload as `$payload#cc`. The payload must already be escaped if binary. */
-export function encodePacket(payload: Uint8Array | string): Uint8Array {
+export function encodePacket(payload: Uint8Array | string, leadingAcks = 0): Uint8Array {
   const body = typeof payload === 'string' ? asciiBytes(payload) : payload;
-  const out = new Uint8Array(body.length + 4);
-  out[0] = DOLLAR;
-  out.set(body, 1);
-  out[body.length + 1] = HASH;
-  out.set(encoder.encode(rspChecksum(body).toString(16).padStart(2, '0')), body.length + 2);
+  // `leadingAcks` '+' bytes go first: acknowledgements owed for earlier replies, sent in the same write.
+  const out = new Uint8Array(leadingAcks + body.length + 4);
+  out.fill(PLUS, 0, leadingAcks);
+  out[leadingAcks] = DOLLAR;
+  out.set(body, leadingAcks + 1);
+  const end = leadingAcks + body.length + 1;
+  const sum = rspChecksum(body);
+  out[end] = HASH;
+  out[end + 1] = HEX_DIGITS[sum >> 4];
+  out[end + 2] = HEX_DIGITS[sum & 15];
   return out;
 }
 
