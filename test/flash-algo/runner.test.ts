@@ -171,6 +171,11 @@ describe('flash algorithm runner', () => {
     expect(e.context.canaryAddress).toBe(layout.stackLimit);
   });
 
+  it('names a function the algorithm does not have', async () => {
+    const { runner } = setup({ algo: algorithm({ entries: { eraseSector: 0x30, programPage: 0x40 } }) });
+    await expect(runner.eraseChip()).rejects.toThrow("test.flm: the algorithm 'test' has no EraseChip function.");
+  });
+
   it('refuses addresses outside the algorithm\'s flash', async () => {
     const { runner, core } = setup();
     const e = await runner.program(0xfc00, pattern(0x800)).catch((x) => x);

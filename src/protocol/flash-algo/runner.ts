@@ -9,7 +9,7 @@ import { TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { exceptionNumber, readFaultStatus, type CoreAccess, type CoreRegister } from '../../programmer/core-access.js';
 import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
-import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
+import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmFormatError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
 import { BKPT_WORD, CHAIN_TRAMPOLINE, CRC32_ROUTINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
 
 export interface RunnerOptions extends LayoutOptions {
@@ -128,7 +128,10 @@ export class FlashAlgoRunner {
 
   private entry(fn: AlgorithmFunction): number {
     const off = this.algo.entries[fn];
-    if (off === undefined) throw new AlgorithmCrashedError(FUNCTION_NAMES[fn], 0, {}, 'is not provided by this algorithm');
+    if (off === undefined) {
+      throw new AlgorithmFormatError(this.algo.source, `the algorithm '${this.algo.name}' has no ${FUNCTION_NAMES[fn]} function.`, { function: FUNCTION_NAMES[fn] },
+        fn === 'eraseChip' ? 'Erase by sectors instead.' : fn === 'verify' ? 'Verify by reading back instead.' : undefined);
+    }
     return this.layout.loadAddress + off;
   }
 
