@@ -50,6 +50,9 @@ export interface GdbProgrammerOptions extends GdbCoreAccessOptions {
 
 export class GdbProgrammer implements Programmer {
   readonly kind = 'gdb';
+  /** A debug probe reads memory far faster than flash erases and programs, and RSP packets carry checksums. */
+  readonly cheapReads = true;
+  readonly checkedReads = true;
   client?: GdbClient;
   core?: GdbCoreAccess;
   runner?: FlashAlgoRunner;
