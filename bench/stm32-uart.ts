@@ -122,7 +122,9 @@ rows.push({ name: 'flashwright --no-skip (verify readback)', c: fwFull });
 const [fwNoVerify] = await flashwright('stm32f103xb', image, { skipUnchanged: false, verify: 'none' }, old);
 rows.push({ name: 'flashwright --no-skip --verify none', c: fwNoVerify });
 const [fwDefault] = await flashwright('stm32f103xb', image, {}, old);
-rows.push({ name: 'flashwright default (reads first to skip)', c: fwDefault });
+rows.push({ name: 'flashwright default (no Get Checksum: no read first)', c: fwDefault });
+const [fwSkip] = await flashwright('stm32f103xb', image, { skipUnchanged: true }, old);
+rows.push({ name: 'flashwright --skip (reads first to skip)', c: fwSkip });
 
 if (hasBinary('stm32flash') && hasBinary('socat')) {
   rows.push({ name: 'stm32flash -w -v (over pty)', c: await stm32flash(image.read(FLASH, SIZE), ['-v']) });
