@@ -37,6 +37,33 @@ export function crc16Xmodem(data: Uint8Array, crc = 0): number {
   return c;
 }
 
+const CRC32_MSB_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * CRC-32 with polynomial 0x04C11DB7 fed most significant bit first, no reflection and no
+ * final XOR (the "MPEG-2" variant). GDB's qCRC feeds bytes in order; the STM32 CRC unit feeds
+ * little-endian 32-bit words, i.e. each word's bytes in reverse ('le-words').
+ */
+export function crc32Msb(data: Uint8Array, crc = 0xffffffff, order: 'bytes' | 'le-words' = 'bytes'): number {
+  let c = crc >>> 0;
+  if (order === 'bytes') {
+    for (let i = 0; i < data.length; i++) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i]) & 0xff]) >>> 0;
+    return c;
+  }
+  for (let i = 0; i < data.length; i += 4) {
+    for (let j = 3; j >= 0; j--) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i + j]) & 0xff]) >>> 0;
+  }
+  return c;
+}
+
 /** SHA-256 through WebCrypto (present in Node 20 and every browser). */
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   const digest = await globalThis.crypto.subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>);

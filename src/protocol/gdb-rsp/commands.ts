@@ -2,6 +2,7 @@
  * Pure encoders and parsers for the RSP commands flashwright uses (GDB manual, "Remote
  * Protocol": "Packets", "General Query Packets", "Stop Reply Packets", "Host I/O").
  */
+import { crc32Msb } from '../../core/crc.js';
 import { GdbErrorReply } from './errors.js';
 import { fromHex, hexToString } from './packet.js';
 
@@ -128,22 +129,9 @@ export function registerHex(value: number, bytes = 4): string {
   return s;
 }
 
-/** CRC-32 with polynomial 0x04C11DB7, MSB first, no final inversion (GDB's `qCRC`, libiberty xcrc32). */
-const MSB_CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n << 24;
-    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** The checksum a GDB server returns for `qCRC:addr,length` (initial value 0xFFFFFFFF). */
+/** The checksum a GDB server returns for `qCRC:addr,length` (libiberty xcrc32: CRC-32/MPEG-2, initial value 0xFFFFFFFF). */
 export function gdbCrc32(data: Uint8Array, init = 0xffffffff): number {
-  let crc = init >>> 0;
-  for (let i = 0; i < data.length; i++) crc = ((crc << 8) ^ MSB_CRC_TABLE[((crc >>> 24) ^ data[i]) & 0xff]) >>> 0;
-  return crc;
+  return crc32Msb(data, init, 'bytes');
 }
 
 export const encodeCrc = (address: number, length: number): string => `qCRC:${h(address)},${h(length)}`;
