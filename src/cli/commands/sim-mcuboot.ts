@@ -3,7 +3,6 @@
  * (Kinetis ROM-style KBOOT, or the i.MX RT flashloader) on a pseudo-terminal until stopped.
  * `--state FILE` keeps flash (and FlexSPI NOR) between runs.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseNumber } from '../../core/format.js';
@@ -13,7 +12,7 @@ import { McubootSimTarget } from '../../sim/mcuboot/target.js';
 import { McubootUartSim } from '../../sim/mcuboot/uart.js';
 import { exposeOnPty } from '../../sim/node-pty.js';
 import type { Io } from '../output.js';
-import { decodeState, encodeState } from '../vias/sim.js';
+import { loadSimState, serveUntilStopped } from '../sim-host.js';
 import { commandGroup } from './groups.js';
 import type { CommandModule } from './index.js';
 
@@ -51,8 +50,9 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
       if (opts.flashResident !== undefined && !flashResidentBytes) throw new UsageError(`--flash-resident '${opts.flashResident}' is not a size.`, { hint: 'For example 48K.' });
       const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank, flashResidentBytes });
       target.staleCache.enabled = Boolean(opts.staleCache);
-      if (opts.state && existsSync(opts.state)) {
-        target.memory.restore(decodeState(readFileSync(opts.state, 'utf8'), opts.state));
+      const saved = loadSimState(opts.state);
+      if (saved) {
+        target.memory.restore(saved);
         target.reset();
       }
       const pipe = createPipe();
@@ -60,18 +60,7 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
       const pty = await exposeOnPty(pipe.host, opts.pty);
       const ready = { type: 'ready', chip: chip.target.name, maxPacketSize: target.maxPacketSize, pty: pty.path, device: pty.devicePath };
       io.out(opts.json ? JSON.stringify(ready) + '\n' : `${chip.target.name} MCUboot (MaxPacketSize ${target.maxPacketSize}) on ${pty.path} (${pty.devicePath}); 8N1; Ctrl-C to stop\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        void pty.exited.then(stop);
-      });
-      await pty.close();
-      if (opts.state) {
-        const tmp = `${opts.state}.tmp-${process.pid}`;
-        writeFileSync(tmp, JSON.stringify(encodeState(target.memory.snapshot())) + '\n');
-        renameSync(tmp, opts.state);
-      }
+      await serveUntilStopped(pty, { path: opts.state, snapshot: () => target.memory.snapshot() });
       const c = pipe.counters;
       const stats = {
         type: 'stats', bytesToDevice: c.bytesToDevice, bytesToHost: c.bytesToHost, turnarounds: c.turnarounds, ...sim.counters,

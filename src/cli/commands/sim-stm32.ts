@@ -3,7 +3,6 @@
  * bootloader on a pseudo-terminal, for stm32flash, flashwright or any AN3155 host, until
  * stopped (Ctrl-C / SIGTERM). `--state FILE` keeps the flash and option bytes between runs.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
@@ -12,7 +11,7 @@ import { exposeOnPty } from '../../sim/node-pty.js';
 import { Stm32BootloaderSim } from '../../sim/stm32/bootloader.js';
 import { STM32_SIM_PROFILES, profileTarget } from '../../sim/stm32/profiles.js';
 import type { Io } from '../output.js';
-import { decodeState, encodeState } from '../vias/sim.js';
+import { loadSimState, serveUntilStopped } from '../sim-host.js';
 import { commandGroup } from './groups.js';
 import type { CommandModule } from './index.js';
 
@@ -42,22 +41,12 @@ export const simStm32Command: CommandModule = (program: Command, io: Io) => {
         profile, readProtected: opts.readProtected,
         onEvent: (e) => { if (!opts.json) io.err(`sim: ${e}\n`); },
       });
-      if (opts.state && existsSync(opts.state)) sim.restore(decodeState(readFileSync(opts.state, 'utf8'), opts.state));
+      const saved = loadSimState(opts.state);
+      if (saved) sim.restore(saved);
       const pty = await exposeOnPty(pipe.host, opts.pty);
       const ready = { type: 'ready', chip: target.name, pid: hex(profile.pid, 3), pty: pty.path, device: pty.devicePath };
       io.out(opts.json ? JSON.stringify(ready) + '\n' : `${target.name} bootloader (PID ${ready.pid}) on ${pty.path} (${pty.devicePath}); use 8N1; Ctrl-C to stop\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        void pty.exited.then(stop);
-      });
-      await pty.close();
-      if (opts.state) {
-        const tmp = `${opts.state}.tmp-${process.pid}`;
-        writeFileSync(tmp, JSON.stringify(encodeState(sim.memory.snapshot())) + '\n');
-        renameSync(tmp, opts.state);
-      }
+      await serveUntilStopped(pty, { path: opts.state, snapshot: () => sim.memory.snapshot() });
       const c = pipe.counters;
       const stats = {
         type: 'stats', bytesToDevice: c.bytesToDevice, bytesToHost: c.bytesToHost, turnarounds: c.turnarounds,
