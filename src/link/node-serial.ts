@@ -10,6 +10,7 @@
 import { SerialPort } from 'serialport';
 import { FlashwrightError } from '../core/errors.js';
 import type { ByteStream, LineSignals } from './types.js';
+import { Inbound } from './inbound.js';
 
 export type Parity = 'none' | 'even' | 'odd';
 
@@ -42,9 +43,8 @@ export class SerialPortError extends FlashwrightError {
 }
 
 class NodeSerialStream implements ByteStream {
-  private dataListener?: (chunk: Uint8Array) => void;
+  private readonly inbound = new Inbound();
   private closeListener?: (error?: Error) => void;
-  private pending: Uint8Array[] = [];
   private closedNotified = false;
   private closing = false;
   /** serialport's set() writes every flag each call, so we keep the full state here. */
@@ -53,8 +53,7 @@ class NodeSerialStream implements ByteStream {
   constructor(private readonly port: SerialPort, readonly path: string) {
     port.on('data', (chunk: Uint8Array) => {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length).slice();
-      if (this.dataListener) this.dataListener(bytes);
-      else this.pending.push(bytes);
+      this.inbound.deliver(bytes);
     });
     port.on('close', (err?: Error | null) => this.notifyClosed(this.closing ? undefined : err ?? undefined));
     port.on('error', (err: Error) => this.notifyClosed(err));
@@ -72,10 +71,7 @@ class NodeSerialStream implements ByteStream {
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const c of queued) listener(c);
+    this.inbound.attach(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {

@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { CancelledError, FlashwrightError } from '../core/errors.js';
 import type { ByteStream } from './types.js';
+import { Inbound } from './inbound.js';
 
 export interface TcpOptions {
   host: string;
@@ -27,9 +28,8 @@ export class TcpConnectError extends FlashwrightError {
 }
 
 class NodeTcpStream implements ByteStream {
-  private dataListener?: (chunk: Uint8Array) => void;
+  private readonly inbound = new Inbound();
   private closeListener?: (error?: Error) => void;
-  private pending: Uint8Array[] = [];
   private closedNotified = false;
   private closing = false;
   private lastError?: Error;
@@ -37,8 +37,7 @@ class NodeTcpStream implements ByteStream {
   constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Uint8Array) => {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length).slice();
-      if (this.dataListener) this.dataListener(bytes);
-      else this.pending.push(bytes);
+      this.inbound.deliver(bytes);
     });
     socket.on('error', (err: Error) => { this.lastError = err; });
     socket.on('close', () => this.notifyClosed(this.closing ? undefined : this.lastError));
@@ -61,10 +60,7 @@ class NodeTcpStream implements ByteStream {
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const c of queued) listener(c);
+    this.inbound.attach(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {

@@ -1,4 +1,5 @@
 import type { ByteStream, LineSignals } from './types.js';
+import { Inbound } from './inbound.js';
 
 /** Counts what crossed a link, for the virtual-time model and benchmarks. */
 export interface LinkCounters {
@@ -22,9 +23,8 @@ type Dir = 'toDevice' | 'toHost';
 
 class PipeEnd implements ByteStream {
   peer!: PipeEnd;
-  private dataListener?: (chunk: Uint8Array) => void;
+  private readonly inbound = new Inbound();
   private closeListener?: (error?: Error) => void;
-  private pending: Uint8Array[] = [];
   private isClosed = false;
   signals: LineSignals = {};
   onSignals?: (s: LineSignals) => void;
@@ -45,10 +45,7 @@ class PipeEnd implements ByteStream {
   }
 
   onData(listener: (chunk: Uint8Array) => void): void {
-    this.dataListener = listener;
-    const queued = this.pending;
-    this.pending = [];
-    for (const c of queued) listener(c);
+    this.inbound.attach(listener);
   }
 
   onClose(listener: (error?: Error) => void): void {
@@ -72,8 +69,7 @@ class PipeEnd implements ByteStream {
 
   private deliver(chunk: Uint8Array): void {
     if (this.isClosed) return;
-    if (this.dataListener) this.dataListener(chunk);
-    else this.pending.push(chunk);
+    this.inbound.deliver(chunk);
   }
 
   private remoteClosed(): void {
