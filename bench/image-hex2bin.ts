@@ -102,13 +102,13 @@ try {
 
   const cliRun = runTool('flashwright CLI (node+tsx)', process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'convert', hexPath, join(dir, 'fw-cli.bin')], join(dir, 'fw-cli.bin'));
   if (cliRun) results.push(cliRun);
-  // The CLI as npm installs it: compiled JavaScript (no tsx), built here into node_modules/.cache.
-  const distDir = join(ROOT, 'node_modules/.cache/flashwright-bench-dist');
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', distDir], { cwd: ROOT, encoding: 'utf8' });
-  if (existsSync(join(distDir, 'cli/main.js'))) {
-    const built = runTool('flashwright CLI (compiled)', process.execPath, [join(distDir, 'cli/main.js'), 'convert', hexPath, join(dir, 'fw-dist.bin')], join(dir, 'fw-dist.bin'));
+  // The CLI as npm installs it: the bundled JavaScript `npm run build` makes (no tsx), built here into node_modules/.cache.
+  const bundle = join(ROOT, 'node_modules/.cache/flashwright-bench-dist/flashwright.js');
+  spawnSync(process.execPath, [join(ROOT, 'scripts/bundle-cli.mjs'), bundle], { cwd: ROOT, encoding: 'utf8' });
+  if (existsSync(bundle)) {
+    const built = runTool('flashwright CLI (compiled)', process.execPath, [bundle, 'convert', hexPath, join(dir, 'fw-dist.bin')], join(dir, 'fw-dist.bin'));
     if (built) results.push(built);
-  } else console.log('(skipping the compiled CLI: tsc did not emit dist/cli/main.js)');
+  } else console.log('(skipping the compiled CLI: the bundle was not built)');
   const srec = runTool('srec_cat', 'srec_cat', [hexPath, '-intel', '-o', join(dir, 'srec.bin'), '-binary'], join(dir, 'srec.bin'));
   if (srec) results.push(srec);
   const objcopy = runTool('arm-none-eabi-objcopy', 'arm-none-eabi-objcopy', ['-I', 'ihex', '-O', 'binary', hexPath, join(dir, 'objcopy.bin')], join(dir, 'objcopy.bin'));

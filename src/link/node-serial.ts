@@ -7,7 +7,7 @@
  * Pseudo-terminals silently ignore parity, so talking to a simulator over a pty needs
  * `parity: 'none'` on both sides.
  */
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { FlashwrightError } from '../core/errors.js';
 import type { ByteStream, LineSignals } from './types.js';
 import { Inbound } from './inbound.js';
@@ -121,6 +121,8 @@ export async function openSerialPort(options: NodeSerialOptions): Promise<ByteSt
   if (!Number.isInteger(baudRate) || baudRate <= 0) {
     throw new SerialPortError(`The baud rate ${baudRate} is not a positive integer.`, options.path);
   }
+  // Loaded on first use: serialport costs ~50 ms at start-up, which every other command would pay.
+  const { SerialPort } = await import('serialport');
   const port = new SerialPort({
     path: options.path,
     baudRate,
@@ -153,6 +155,7 @@ export interface SerialPortListing {
 
 /** Lists ports through serialport (udev on Linux); throws when enumeration is unavailable. */
 export async function listSerialPorts(): Promise<SerialPortListing[]> {
+  const { SerialPort } = await import('serialport');
   const ports = await SerialPort.list();
   return ports.map((p) => ({
     path: p.path,

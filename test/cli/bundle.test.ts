@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The `flashwright` bin is the esbuild bundle `npm run build` makes: build it the same way and run it.
+describe('the bundled CLI (package bin)', () => {
+  // Inside the package, so the bundle resolves its npm dependencies as the installed bin does.
+  mkdirSync('node_modules/.cache', { recursive: true });
+  const dir = mkdtempSync(join('node_modules/.cache', 'fw-bundle-'));
+  const bundle = join(dir, 'flashwright.js');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('builds, starts and runs a command with the documented exit codes', () => {
+    const built = spawnSync(process.execPath, ['scripts/bundle-cli.mjs', bundle], { encoding: 'utf8' });
+    expect(built.status, built.stderr).toBe(0);
+    const info = spawnSync(process.execPath, [bundle, 'info', 'examples/blinky-stm32f103.hex', '--json'], { encoding: 'utf8' });
+    expect(info.status, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout).format).toBe('hex');
+    const usage = spawnSync(process.execPath, [bundle, 'info', '--no-such-option'], { encoding: 'utf8' });
+    expect(usage.status).toBe(2);
+    const failed = spawnSync(process.execPath, [bundle, 'targets', 'show', 'stm32f9'], { encoding: 'utf8' });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/No built-in target is called 'stm32f9'/);
+  });
+});
