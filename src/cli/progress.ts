@@ -63,6 +63,14 @@ export function createProgressSink(io: Io, options: ProgressOptions = {}): Event
           io.err(`${LABELS[e.phase]}: done in ${Math.round(e.elapsedMs)} ms\n`);
         }
         break;
+      case 'fail':
+        if (io.isTty) {
+          io.err(`\r${bar(e.phase, e.bytesDone, e.totalBytes)} FAILED\n`);
+          drawn = false;
+        } else {
+          io.err(`${LABELS[e.phase]}: failed after ${formatSize(e.bytesDone)} of ${formatSize(e.totalBytes)}\n`);
+        }
+        break;
       case 'log':
         if (e.level === 'debug') break;
         if (drawn) { io.err('\n'); drawn = false; }

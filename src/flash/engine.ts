@@ -243,7 +243,9 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
       reporter.start('erase', erases.reduce((n, o) => n + o.size, 0), plan.cost.chipErase ? 'Mass erase' : `Erasing ${erases.length} sector(s)`);
       if (erases.some((o) => o.kind === 'erase' && o.chip)) {
         throwIfAborted(signal, 'write');
+        progress.maybeErased = erases.filter((o) => o.kind === 'erase' && o.chip).map((o) => ({ address: o.address, size: o.size }));
         await programmer.eraseChip!({ signal });
+        progress.maybeErased = undefined;
         progress.chipErased = true;
         reporter.advance(erases.filter((o) => o.kind === 'erase' && o.chip).reduce((n, o) => n + o.size, 0));
       }
@@ -253,7 +255,9 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
         throwIfAborted(signal, 'write');
         const batch = sectorErases.slice(i, i + 8).map((o) => ({ address: o.address, size: o.size }));
         const base = reporter.position;
+        progress.maybeErased = batch; // until the call returns, any of these may be erased
         await programmer.eraseSectors(batch, { signal, onProgress: reporter.tracker() });
+        progress.maybeErased = undefined;
         progress.erased.push(...batch.map((b) => b.address));
         reporter.reach(base + batch.reduce((n, b) => n + b.size, 0));
       }
@@ -323,9 +327,9 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
       }
     }
   } catch (e) {
-    reporter.finish();
+    reporter.fail(e);
     if (e instanceof FlashwrightError && e.code === 'VERIFY_MISMATCH') throw e;
-    const touched = progress.erased.length > 0 || progress.chipErased || progress.programmed.length > 0;
+    const touched = progress.erased.length > 0 || progress.chipErased || progress.programmed.length > 0 || (progress.maybeErased?.length ?? 0) > 0;
     // Nothing changed yet: the plain error (or CancelledError) says it all. Otherwise the
     // caller needs to know the device is half-written, whatever stopped it (Ctrl-C included).
     if (!touched && (progress.phase === 'erase' || e instanceof CancelledError)) throw e;

@@ -51,22 +51,26 @@ export interface WriteProgress {
   verified: Array<{ address: number; size: number }>;
   /** Ranges the plan still had to program. */
   pending: Array<{ address: number; size: number }>;
+  /** Sectors of the erase call that failed: any of them may now be erased, wholly or partly. */
+  maybeErased?: Array<{ address: number; size: number }>;
 }
 
 /** The link or device failed in the middle of a write; the context says what was done. */
 export class FlashInterruptedError extends FlashwrightError {
   constructor(readonly progress: WriteProgress, cause: unknown) {
     const inner = cause instanceof Error ? cause.message : String(cause);
-    const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased`;
+    const maybe = progress.maybeErased?.length ? ` (and ${progress.maybeErased.length} more possibly erased by the failed call)` : '';
+    const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;
     super('FLASH_INTERRUPTED',
       `The write stopped during ${progress.phase} after ${erasedText} and ${progress.programmed.length} range(s) programmed: ${inner}`,
       {
-        hint: progress.erased.length || progress.chipErased
+        hint: progress.erased.length || progress.chipErased || progress.maybeErased?.length
           ? 'The device is partly written and will not run as is: fix the link and run the same write again (sectors already correct are skipped).'
           : 'Nothing was erased yet; fix the link and run the write again.',
         context: {
           ...progress,
           erasedHex: progress.erased.map((a) => hex(a)),
+          maybeErasedHex: (progress.maybeErased ?? []).map((r) => `${hex(r.address)}+${hex(r.size)}`),
           pendingHex: progress.pending.map((r) => `${hex(r.address)}+${hex(r.size)}`),
         },
         cause,

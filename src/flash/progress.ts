@@ -60,6 +60,14 @@ export class PhaseReporter {
     this.phase = undefined;
   }
 
+  /** Ends the current phase as failed (nothing happens when no phase is running). */
+  fail(error: unknown): void {
+    if (!this.phase) return;
+    const message = error instanceof Error ? error.message : String(error);
+    this.emit({ type: 'fail', phase: this.phase, bytesDone: this.done, totalBytes: this.total, elapsedMs: now() - this.started, message });
+    this.phase = undefined;
+  }
+
   log(level: 'debug' | 'info' | 'warn', message: string, context?: Record<string, unknown>): void {
     this.emit({ type: 'log', level, message, context });
   }

@@ -83,13 +83,32 @@ describe('engine edge cases', () => {
     expect(programmer.calls.some((c) => c.op === 'erase' || c.op === 'program')).toBe(false);
   });
 
-  it('an injected erase failure is reported with nothing erased yet', async () => {
+  it('a failed erase call names the sectors it may have erased, with the cause', async () => {
     const memory = new SimMemory(f103);
     memory.program(0x08000000, new Uint8Array(0x800).fill(0));
     memory.nor('flash').faults = { failEraseCall: 1 };
     const programmer = new SimProgrammer(memory);
     const device = await programmer.connect();
     const err = await writeImage(programmer, device, firmware(0x08000000, 0x800)).catch((e) => e);
-    expect(err.code).toBe('NOR_FAULT');
+    expect(err.code).toBe('FLASH_INTERRUPTED');
+    expect(err.cause.code).toBe('NOR_FAULT');
+    expect(err.context.maybeErasedHex).toEqual(['0x08000000+0x00000400', '0x08000400+0x00000400']);
+    expect(err.message).toMatch(/0 sector\(s\) erased \(and 2 more possibly erased by the failed call\)/);
+    expect(err.hint).toMatch(/partly written/);
+  });
+
+  it('an erase that fails part-way through a batch does not claim nothing was touched (the first sector is gone)', async () => {
+    const memory = new SimMemory(f103);
+    memory.program(0x08000000, new Uint8Array(0x800).fill(0));
+    memory.nor('flash').faults = { failEraseCall: 2 };
+    const programmer = new SimProgrammer(memory);
+    const device = await programmer.connect();
+    const events: string[] = [];
+    const err = await writeImage(programmer, device, firmware(0x08000000, 0x800), { onEvent: (e) => events.push(e.type === 'fail' ? `fail:${e.phase}` : e.type) }).catch((e) => e);
+    expect(memory.nor('flash').isErased(0x08000000, 0x400)).toBe(true); // really erased by the failed batch
+    expect(err.code).toBe('FLASH_INTERRUPTED');
+    expect(err.context.maybeErasedHex).toContain('0x08000000+0x00000400');
+    expect(events).toContain('fail:erase');
+    expect(events.filter((t) => t === 'finish')).not.toContain('erase');
   });
 });
