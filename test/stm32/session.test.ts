@@ -95,6 +95,9 @@ describe('session commands against the simulated bootloader', () => {
     const err = await s.erase([13]).catch((e) => e);
     expect(err.code).toBe('STM32_NACK');
     expect(err.hint).toMatch(/write-protected/);
+    // --unprotect removes READ protection (and mass-erases): the pages hint must name --write-unprotect.
+    expect(err.hint).toContain('--write-unprotect');
+    expect(err.hint).not.toMatch(/`--unprotect`/);
     expect(r.sim.memory.read(0x1ffff808, 2)).toEqual(new Uint8Array([0xf7, 0x08])); // WRP0 bit 3 clear, with its complement
     await s.erase([11]);
     await s.writeUnprotect();

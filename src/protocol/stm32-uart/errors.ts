@@ -25,7 +25,7 @@ export function explainNack(command: number, phase: Stm32Phase, address?: number
     return `${where} is not valid for this command on this part (outside flash, RAM, option bytes and system memory, or not 4-byte aligned for Write Memory).`;
   }
   if (phase === 'data') return 'Programming failed: the target area is not erased, the sector is write-protected, or the data was garbled on the line.';
-  if (phase === 'pages') return 'A page number does not exist on this part or the page is write-protected (remove write protection with `--unprotect` or Write Unprotect).';
+  if (phase === 'pages') return 'A page number does not exist on this part or the page is write-protected (remove write protection with `--write-unprotect`, which sends Write Unprotect (0x73) and the chip resets).';
   if (phase === 'length') return 'The length is not accepted (Read Memory takes at most 256 bytes; Get Checksum needs a multiple of 4 inside one memory).';
   return 'The bootloader could not finish the operation.';
 }
