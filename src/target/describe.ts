@@ -1,4 +1,5 @@
-import { formatSize, hex } from '../core/format.js';
+import { formatSize, hex, hexByte } from '../core/format.js';
+import { stm32RdpLevel0 } from './builtin/stm32.js';
 import type { MemoryRegion, TargetDescription } from './types.js';
 
 /** "4 × 16 KiB, 1 × 64 KiB, 7 × 128 KiB" */
@@ -24,7 +25,11 @@ export function describeTarget(t: TargetDescription): string[] {
   for (const res of t.reserved ?? []) lines.push(`  reserved       ${hex(res.start)}–${hex(res.start + res.size - 1)}  ${formatSize(res.size).padStart(8)}  ${res.owner}`);
   const f = t.features;
   if (f?.kinetisFlashConfig) lines.push('  checks: Kinetis flash configuration field at flash+0x400 (FSEC/FOPT/FPROT)');
-  if (f?.stm32OptionBytes) lines.push(`  checks: STM32 option bytes at ${hex(f.stm32OptionBytes.address)} (RDP ${f.stm32OptionBytes.hasLevel2 ? 'level 2 refused' : 'level 1 only'})`);
+  if (f?.stm32OptionBytes) {
+    const ob = f.stm32OptionBytes;
+    const level0 = hexByte(ob.rdpLevel0 ?? stm32RdpLevel0(t.family));
+    lines.push(`  checks: STM32 option bytes at ${hex(ob.address)} (RDP level 0 = ${level0}, ${ob.hasLevel2 ? 'level 2 refused' : 'no level 2'})`);
+  }
   if (f?.imxrtBoot) lines.push(`  checks: i.MX RT boot image (FCB at +${hex(f.imxrtBoot.fcbOffset, 1)}, IVT at +${hex(f.imxrtBoot.ivtOffset, 1)} of ${hex(f.imxrtBoot.flexspiBase)})`);
   if (t.ids) lines.push(`  ids: ${Object.entries(t.ids).map(([k, v]) => `${k}=${hex(v, 3)}`).join(', ')}`);
   return lines;

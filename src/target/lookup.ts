@@ -76,7 +76,7 @@ function normaliseNumbers(value: unknown, path: string, file: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => normaliseNumbers(v, `${path}[${i}]`, file));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => {
-      const numeric = ['start', 'size', 'count', 'pageSize', 'erasedValue', 'address', 'rdpOffset', 'flexspiBase', 'fcbOffset', 'ivtOffset'].includes(k) || path.endsWith('.ids');
+      const numeric = ['start', 'size', 'count', 'pageSize', 'erasedValue', 'address', 'rdpOffset', 'rdpLevel0', 'flexspiBase', 'fcbOffset', 'ivtOffset'].includes(k) || path.endsWith('.ids');
       if (numeric && typeof v === 'string') {
         const n = parseNumber(v);
         if (n === undefined) throw new TargetDescriptionError(file, `${path}.${k} is '${v}', not a number (write 0x08000000, 4096 or 128K).`);

@@ -43,7 +43,17 @@ export interface TargetFeatures {
   /** Kinetis flash configuration field at 0x400–0x40F (relative to flash start). */
   kinetisFlashConfig?: boolean;
   /** STM32 option bytes: where RDP lives, so an image carrying option bytes can be checked. */
-  stm32OptionBytes?: { address: number; rdpOffset: number; hasLevel2: boolean };
+  stm32OptionBytes?: {
+    address: number;
+    rdpOffset: number;
+    hasLevel2: boolean;
+    /**
+     * The RDP byte value that means level 0 (no protection): 0xA5 on STM32F1 (RM0008 §2.5
+     * and the PM0075 option byte description, where 0xAA is an ordinary level-1 value), 0xAA on every other
+     * family. When absent it follows the family (see stm32RdpLevel0).
+     */
+    rdpLevel0?: number;
+  };
   /** i.MX RT FlexSPI boot: FCB offset inside the boot device and the IVT offset. */
   imxrtBoot?: { flexspiBase: number; fcbOffset: number; ivtOffset: number };
 }

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { runChecks, assertChecksPass, decodeFsec, describeFsec } from '../../src/flash/checks/index.js';
 import { CheckRefusedError } from '../../src/flash/errors.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
+import { listTargets, requireTarget } from '../../src/target/lookup.js';
 import { f103, f407, k64, rt1021, firmware } from './fixtures.js';
 
 function kinetisImage(fsec: number | undefined, fprot = [0xff, 0xff, 0xff, 0xff]): MemoryImage {
@@ -102,5 +103,35 @@ describe('STM32 option bytes', () => {
   it('warns on level 1 and passes level 0', () => {
     expect(ids(runChecks(ob(0x00), f407))).toEqual(['warning:stm32.rdp-level1']);
     expect(runChecks(ob(0xaa), f407)).toEqual([]);
+    expect(runChecks(ob(0x00), f407)[0].hint).toBe('Use 0xAA for level 0 on TEST-F407 if read-back is needed.');
+  });
+});
+
+describe('STM32F1 option bytes: level 0 is RDP = 0xA5, and there is no level 2 (RM0008 §2.5)', () => {
+  // RDP at 0x1FFFF800, its complement nRDP at 0x1FFFF801.
+  const f1 = (rdp: number) => firmware(0x08000000, 0x100).merge(MemoryImage.fromSegments([{ address: 0x1ffff800, data: new Uint8Array([rdp, ~rdp & 0xff]) }]));
+  const stm32f103 = requireTarget('STM32F103xB');
+  it('the built-in F1 descriptions say so', () => {
+    for (const t of listTargets().filter((x) => x.family === 'STM32F1')) expect(t.features?.stm32OptionBytes?.rdpLevel0).toBe(0xa5);
+    for (const t of listTargets().filter((x) => x.family !== 'STM32F1' && x.features?.stm32OptionBytes)) expect(t.features?.stm32OptionBytes?.rdpLevel0).toBe(0xaa);
+  });
+  it('passes 0xA5', () => {
+    expect(runChecks(f1(0xa5), stm32f103)).toEqual([]);
+  });
+  it('warns that 0xAA protects an F1, and says to use 0xA5', () => {
+    const f = runChecks(f1(0xaa), stm32f103);
+    expect(ids(f)).toEqual(['warning:stm32.rdp-level1']);
+    expect(f[0].message).toBe('The image writes RDP = 0xAA at 0x1FFFF800: read protection level 1 on STM32F103xB (level 0 is 0xA5), so flash can no longer be read back and removing it mass-erases the chip.');
+    expect(f[0].hint).toBe('Use 0xA5 for level 0 on STM32F103xB if read-back is needed.');
+  });
+  it('treats 0xCC on an F1 as level 1, not level 2', () => {
+    const f = runChecks(f1(0xcc), stm32f103);
+    expect(ids(f)).toEqual(['warning:stm32.rdp-level1']);
+    expect(f[0].message).not.toContain('level 2');
+  });
+  it('a description without rdpLevel0 follows its family', () => {
+    // The shared fixture has no rdpLevel0; family STM32F1 means 0xA5.
+    expect(runChecks(f1(0xa5), f103)).toEqual([]);
+    expect(ids(runChecks(f1(0xaa), f103))).toEqual(['warning:stm32.rdp-level1']);
   });
 });

@@ -5,8 +5,20 @@ import { flash, KiB, MiB, ram, rom, uniform } from './helpers.js';
  * STM32 descriptions. Flash/RAM layouts from each part's reference manual; the bootloader
  * product ID, the RAM the system bootloader keeps for itself and the system-memory range
  * from ST AN2606 ("STM32 microcontroller system memory boot mode"), device-dependent
- * bootloader parameters table. Option-byte RDP: 0xAA level 0, 0xCC level 2 (permanent).
+ * bootloader parameters table. Option-byte RDP: 0xAA level 0, 0xCC level 2 (permanent),
+ * except on STM32F1, where level 0 is 0xA5 and there is no level 2 (RM0008 Rev 21 §2.5 and
+ * the PM0075 option byte description: "unprotect by programming 0x00A5").
  */
+
+/** RDP byte meaning level 0 on STM32F1 (RM0008 §2.5; PM0075 option byte description). */
+export const STM32F1_RDP_LEVEL0 = 0xa5;
+/** RDP byte meaning level 0 on every other STM32 family (e.g. RM0090 §3.7.3). */
+export const STM32_RDP_LEVEL0 = 0xaa;
+
+/** The RDP level-0 value for a family name such as "STM32F1" (descriptions without rdpLevel0). */
+export function stm32RdpLevel0(family: string): number {
+  return /^stm32f1/i.test(family) ? STM32F1_RDP_LEVEL0 : STM32_RDP_LEVEL0;
+}
 
 const F2F4_SECTORS = [{ size: 16 * KiB, count: 4 }, { size: 64 * KiB, count: 1 }];
 
@@ -21,7 +33,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1fffec00, 3 * KiB, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 2 * KiB, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: true } },
+    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: true, rdpLevel0: STM32_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x440 },
   },
   {
@@ -34,7 +46,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1ffff000, 2 * KiB, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 512, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: false } },
+    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: false, rdpLevel0: STM32F1_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x410 },
   },
   {
@@ -47,7 +59,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1ffff000, 2 * KiB, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 512, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: false } },
+    features: { stm32OptionBytes: { address: 0x1ffff800, rdpOffset: 0, hasLevel2: false, rdpLevel0: STM32F1_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x414 },
   },
   {
@@ -62,7 +74,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1fff0000, 30 * KiB, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 12 * KiB, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1fffc000, rdpOffset: 1, hasLevel2: true } },
+    features: { stm32OptionBytes: { address: 0x1fffc000, rdpOffset: 1, hasLevel2: true, rdpLevel0: STM32_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x413 },
   },
   {
@@ -78,7 +90,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1ff00000, 0xedc0, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 16 * KiB, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1fff0000, rdpOffset: 1, hasLevel2: true } },
+    features: { stm32OptionBytes: { address: 0x1fff0000, rdpOffset: 1, hasLevel2: true, rdpLevel0: STM32_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x451 },
   },
   {
@@ -92,7 +104,7 @@ export const stm32Targets: TargetDescription[] = [
       rom('system-memory', 0x1fff0000, 28 * KiB, 'STM32 system bootloader'),
     ],
     reserved: [{ start: 0x20000000, size: 0x3100, owner: 'STM32 system bootloader (while it runs)' }],
-    features: { stm32OptionBytes: { address: 0x1fff7800, rdpOffset: 0, hasLevel2: true } },
+    features: { stm32OptionBytes: { address: 0x1fff7800, rdpOffset: 0, hasLevel2: true, rdpLevel0: STM32_RDP_LEVEL0 } },
     ids: { stm32Pid: 0x415 },
   },
   {
