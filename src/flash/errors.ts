@@ -55,18 +55,70 @@ export interface WriteProgress {
   maybeErased?: Array<{ address: number; size: number }>;
 }
 
+/** At most this many ranges are listed per kind in the hint; the context has them all. */
+const MAX_LISTED = 6;
+
+function capped(parts: string[]): string {
+  return parts.length <= MAX_LISTED ? parts.join(', ') : `${parts.slice(0, MAX_LISTED).join(', ')} and ${parts.length - MAX_LISTED} more`;
+}
+
+/** Ranges as `0x08000000-0x080007FF` (inclusive), adjacent ones merged. */
+export function formatRanges(ranges: ReadonlyArray<{ address: number; size: number }>): string {
+  const sorted = [...ranges].filter((r) => r.size > 0).sort((a, b) => a.address - b.address);
+  const merged: Array<{ start: number; end: number }> = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && r.address <= last.end) last.end = Math.max(last.end, r.address + r.size);
+    else merged.push({ start: r.address, end: r.address + r.size });
+  }
+  return capped(merged.map((m) => `${hex(m.start)}-${hex(m.end - 1)}`));
+}
+
+/**
+ * Erased sectors as their start addresses (the record has no sizes): runs with an even
+ * step are folded into `0x08000000 … 0x08001C00 (8 sectors, every 0x400)`.
+ */
+export function formatSectorStarts(starts: readonly number[]): string {
+  const sorted = [...new Set(starts)].sort((a, b) => a - b);
+  const runs: number[][] = [];
+  for (const a of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && (run.length === 1 || a - run[run.length - 1] === run[1] - run[0])) run.push(a);
+    else runs.push([a]);
+  }
+  // A two-element run whose step does not continue reads better as two plain addresses.
+  return capped(runs.flatMap((r) => (r.length < 3
+    ? r.map((a) => hex(a))
+    : [`${hex(r[0])} … ${hex(r[r.length - 1])} (${r.length} sectors, every ${hex(r[1] - r[0], 1)})`])));
+}
+
+/** The resume record as the hint prints it: what is erased, programmed, verified, still to do. */
+function describeProgress(progress: WriteProgress): string {
+  const parts: string[] = [];
+  if (progress.chipErased) parts.push('Erased: the whole chip (mass erase).');
+  else if (progress.erased.length) parts.push(`Erased: sectors at ${formatSectorStarts(progress.erased)}.`);
+  if (progress.maybeErased?.length) parts.push(`Possibly erased by the failed call: ${formatRanges(progress.maybeErased)}.`);
+  parts.push(`Programmed: ${progress.programmed.length ? formatRanges(progress.programmed) : 'nothing'}.`);
+  parts.push(`Verified: ${progress.verified.length ? formatRanges(progress.verified) : 'nothing'}.`);
+  if (progress.pending.length) parts.push(`Still to program: ${formatRanges(progress.pending)}.`);
+  return parts.join(' ');
+}
+
 /** The link or device failed in the middle of a write; the context says what was done. */
 export class FlashInterruptedError extends FlashwrightError {
   constructor(readonly progress: WriteProgress, cause: unknown) {
     const inner = cause instanceof Error ? cause.message : String(cause);
     const maybe = progress.maybeErased?.length ? ` (and ${progress.maybeErased.length} more possibly erased by the failed call)` : '';
     const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;
+    const touched = progress.erased.length > 0 || progress.chipErased || (progress.maybeErased?.length ?? 0) > 0 || progress.programmed.length > 0;
     super('FLASH_INTERRUPTED',
       `The write stopped during ${progress.phase} after ${erasedText} and ${progress.programmed.length} range(s) programmed: ${inner}`,
       {
-        hint: progress.erased.length || progress.chipErased || progress.maybeErased?.length
-          ? 'The device is partly written and will not run as is: fix the link and run the same write again (sectors already correct are skipped).'
-          : 'Nothing was erased yet; fix the link and run the write again.',
+        // Without --skip a resumed write erases and programs every planned sector again
+        // (correct, only slower); with it, sectors that already match are read and skipped.
+        hint: touched
+          ? `The device is partly written and will not run as is. ${describeProgress(progress)} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
+          : 'Nothing was erased or programmed yet; fix the link and run the write again.',
         context: {
           ...progress,
           erasedHex: progress.erased.map((a) => hex(a)),

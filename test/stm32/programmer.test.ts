@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { writeImage, verifyImage, readMemoryRange, eraseRange } from '../../src/flash/engine.js';
+import { FlashInterruptedError } from '../../src/flash/errors.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { findTargetById } from '../../src/target/lookup.js';
 import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
@@ -148,6 +149,34 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(err.context.programmed.length).toBeGreaterThan(0);
     expect(err.context.pending.length).toBeGreaterThan(0);
     expect(err.cause.code, String(err.cause?.message)).toBe('LINK_CLOSED');
+    // The hint is the resume record a person reads: ranges in hex, merged, and the command to resume.
+    expect(err.hint).toContain('Erased: sectors at 0x08000000 … 0x08001C00 (8 sectors, every 0x400).');
+    expect(err.hint).toMatch(/Programmed: 0x08000000-0x080[0-9A-F]{5}\./);
+    expect(err.hint).toContain('Verified: nothing.');
+    expect(err.hint).toMatch(/Still to program: 0x080[0-9A-F]{5}-0x08001FFF\./);
+    expect(err.hint).toContain('run the same command again with --skip');
+    expect(err.hint).not.toMatch(/already correct are skipped/);
+  });
+
+  it('lists erased sectors, programmed and verified ranges compactly in the interruption hint', () => {
+    const progress = {
+      phase: 'verify', chipErased: false,
+      erased: [0x08000000, 0x08004000, 0x08008000, 0x0800c000, 0x08010000, 0x08020000],
+      programmed: [{ address: 0x08000000, size: 0x4000 }, { address: 0x08004000, size: 0x4000 }, { address: 0x08010000, size: 0x100 }],
+      verified: [{ address: 0x08000000, size: 0x4000 }],
+      pending: [],
+    };
+    const err = new FlashInterruptedError(progress, new Error('The link closed.'));
+    expect(err.message).toBe('The write stopped during verify after 6 sector(s) erased and 3 range(s) programmed: The link closed.');
+    expect(err.hint).toBe('The device is partly written and will not run as is. '
+      + 'Erased: sectors at 0x08000000 … 0x08010000 (5 sectors, every 0x4000), 0x08020000. '
+      + 'Programmed: 0x08000000-0x08007FFF, 0x08010000-0x080100FF. Verified: 0x08000000-0x08003FFF. '
+      + 'Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.');
+    // A long record is capped; the context keeps every entry.
+    const many = Array.from({ length: 20 }, (_, i) => ({ address: 0x08000000 + i * 0x1000, size: 0x100 }));
+    const long = new FlashInterruptedError({ ...progress, erased: [], programmed: many, verified: [] }, new Error('x'));
+    expect(long.hint).toContain('0x08005000-0x080050FF and 14 more.');
+    expect(long.context?.programmed).toHaveLength(20);
   });
 
   it('enters the bootloader through an entry sequence on a DTR/RTS-wired board', async () => {
