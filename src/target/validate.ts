@@ -1,6 +1,6 @@
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
-import type { MemoryRegion, TargetDescription } from './types.js';
+import type { MemoryRegion, RegionKind, TargetDescription } from './types.js';
 
 /** A target description that does not hold together (bad numbers, overlapping regions…). */
 export class TargetDescriptionError extends FlashwrightError {
@@ -11,6 +11,12 @@ export class TargetDescriptionError extends FlashwrightError {
       cause,
     });
   }
+}
+
+const REGION_KINDS: readonly RegionKind[] = ['flash', 'ram', 'rom', 'external-nor', 'option-bytes'];
+
+function isByte(v: unknown): boolean {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255;
 }
 
 /** Flash and external NOR are erased in sectors, so their layout must be given (option bytes may have one). */
@@ -24,14 +30,21 @@ export function validateTarget(t: TargetDescription): TargetDescription {
   if (!t.name) throw new TargetDescriptionError(name, 'has no name.');
   if (!Array.isArray(t.regions) || t.regions.length === 0) throw new TargetDescriptionError(name, 'has no memory regions.');
   const names = new Set<string>();
-  for (const r of t.regions) {
+  for (const [i, r] of t.regions.entries()) {
+    if (!r || typeof r !== 'object') throw new TargetDescriptionError(name, `regions[${i}] is not an object with name, kind, start and size.`, { index: i });
+    if (typeof r.name !== 'string' || r.name.trim() === '') throw new TargetDescriptionError(name, `regions[${i}] has no name (give each region a short unique name such as "flash").`, { index: i });
     const where = `region '${r.name}'`;
     if (names.has(r.name)) throw new TargetDescriptionError(name, `${where} is defined twice.`);
     names.add(r.name);
+    if (!REGION_KINDS.includes(r.kind)) {
+      const given = r.kind === undefined ? 'no kind' : `kind '${String(r.kind)}'`;
+      throw new TargetDescriptionError(name, `${where} has ${given}, which is not one of ${REGION_KINDS.join(', ')}.`, { region: r.name, kind: r.kind });
+    }
     if (!Number.isInteger(r.start) || !Number.isInteger(r.size) || r.start < 0 || r.size <= 0 || r.start + r.size > 0x1_0000_0000) {
       throw new TargetDescriptionError(name, `${where} has start ${r.start} and size ${r.size}, which do not fit 32-bit memory.`, { region: r.name });
     }
-    if (r.erasedValue !== undefined && (r.erasedValue < 0 || r.erasedValue > 255)) throw new TargetDescriptionError(name, `${where} has erased value ${r.erasedValue}, not a byte.`);
+    if (r.erasedValue !== undefined && !isByte(r.erasedValue)) throw new TargetDescriptionError(name, `${where} has erased value ${String(r.erasedValue)}, not a whole number from 0 to 255.`, { region: r.name });
+    if (r.pageSize !== undefined && !(Number.isInteger(r.pageSize) && r.pageSize > 0)) throw new TargetDescriptionError(name, `${where} has page size ${String(r.pageSize)}, not a positive whole number of bytes.`, { region: r.name });
     if (needsSectorLayout(r)) {
       if (!r.sectors?.length) throw new TargetDescriptionError(name, `${where} is ${r.kind} but has no sector layout.`, { region: r.name });
       let total = 0;
@@ -49,6 +62,8 @@ export function validateTarget(t: TargetDescription): TargetDescription {
     const b = sorted[i];
     if (b.start < a.start + a.size) throw new TargetDescriptionError(name, `regions '${a.name}' and '${b.name}' overlap at ${hex(b.start)}.`);
   }
+  const rdp = t.features?.stm32OptionBytes?.rdpLevel0;
+  if (rdp !== undefined && !isByte(rdp)) throw new TargetDescriptionError(name, `features.stm32OptionBytes.rdpLevel0 is ${String(rdp)}, not a byte (0xAA, or 0xA5 on STM32F1).`);
   for (const res of t.reserved ?? []) {
     if (!t.regions.some((r) => res.start >= r.start && res.start + res.size <= r.start + r.size)) {
       throw new TargetDescriptionError(name, `reserved area ${hex(res.start)}+${hex(res.size)} (${res.owner}) lies outside every region.`);

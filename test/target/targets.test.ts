@@ -84,6 +84,18 @@ reserved:
     ['a bad number', `{"name":"x","regions":[{"name":"f","kind":"ram","start":"0xZZ","size":4096}]}`, "is '0xZZ', not a number"],
     ['past 32 bits', `{"name":"x","regions":[{"name":"f","kind":"ram","start":"0xFFFFF000","size":"8K"}]}`, 'do not fit 32-bit memory'],
     ['not YAML', `name: [unclosed`, 'is not valid JSON or YAML'],
+    ['an unknown region kind', `{"name":"x","regions":[{"name":"f","kind":"Flash","start":0,"size":4096,"sectors":[{"size":1024,"count":4}]}]}`, "region 'f' has kind 'Flash', which is not one of flash, ram, rom, external-nor, option-bytes"],
+    ['a region without a kind', `{"name":"x","regions":[{"name":"f","start":0,"size":4096}]}`, "region 'f' has no kind, which is not one of flash"],
+    ['a region without a name', `{"name":"x","regions":[{"kind":"ram","start":0,"size":4096}]}`, 'regions[0] has no name'],
+    ['a region with an empty name', `{"name":"x","regions":[{"name":"r","kind":"ram","start":0,"size":4096},{"name":"","kind":"ram","start":8192,"size":4096}]}`, 'regions[1] has no name'],
+    ['a region with a numeric name', `{"name":"x","regions":[{"name":7,"kind":"ram","start":0,"size":4096}]}`, 'regions[0] has no name'],
+    ['a region that is not an object', `{"name":"x","regions":[42]}`, 'regions[0] is not an object'],
+    ['a zero page size', `{"name":"x","regions":[{"name":"f","kind":"flash","start":0,"size":4096,"sectors":[{"size":1024,"count":4}],"pageSize":0}]}`, 'page size 0, not a positive whole number'],
+    ['a fractional page size', `{"name":"x","regions":[{"name":"f","kind":"flash","start":0,"size":4096,"sectors":[{"size":1024,"count":4}],"pageSize":2.5}]}`, 'page size 2.5, not a positive whole number'],
+    ['a page size given as text', `{"name":"x","regions":[{"name":"r","kind":"ram","start":0,"size":4096,"pageSize":true}]}`, 'page size true'],
+    ['an erased value above a byte', `{"name":"x","regions":[{"name":"f","kind":"flash","start":0,"size":4096,"sectors":[{"size":1024,"count":4}],"erasedValue":256}]}`, 'erased value 256, not a whole number from 0 to 255'],
+    ['a fractional erased value', `{"name":"x","regions":[{"name":"f","kind":"flash","start":0,"size":4096,"sectors":[{"size":1024,"count":4}],"erasedValue":1.5}]}`, 'erased value 1.5'],
+    ['an rdpLevel0 that is not a byte', `{"name":"x","regions":[{"name":"r","kind":"ram","start":0,"size":4096}],"features":{"stm32OptionBytes":{"address":0,"rdpOffset":0,"hasLevel2":false,"rdpLevel0":"0x1A5"}}}`, 'rdpLevel0 is 421, not a byte'],
     ['reserved outside regions', `{"name":"x","regions":[{"name":"r","kind":"ram","start":0,"size":4096}],"reserved":[{"start":8192,"size":16,"owner":"bl"}]}`, 'lies outside every region'],
   ])('refuses %s', (_what, text, message) => {
     expect(() => loadTargetFile(text, 'f.json')).toThrow(TargetDescriptionError);
