@@ -104,7 +104,7 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
   if (work.length === 0) return knowledge;
   if (!readable && preserve && work.some((s) => !image.covers(s.address, s.size))) {
     throw new FlashwrightError('PRESERVE_UNREADABLE', `The device is read-protected (${device.protection?.description}), so the bytes around the image in partly covered sectors cannot be preserved.`,
-      { hint: 'Pass --no-preserve to erase those sectors completely, or remove the read protection first (which mass-erases the chip).', context: { protection: device.protection?.description } });
+      { hint: "Remove the read protection first with the way in's unprotect option (stm32-uart: --unprotect; mcuboot: --unsecure), which mass-erases the chip; --no-preserve helps only where the device still erases while protected.", context: { protection: device.protection?.description } });
   }
   reporter.start('read', work.reduce((n, s) => n + s.size, 0), 'Checking what the device holds');
   for (const s of work) {
