@@ -132,7 +132,12 @@ export class GdbProgrammer implements Programmer {
         name: 'CRC-32 computed on the target',
         alignment: 1,
         local: (data) => crc32(data),
-        remote: (address, length, options) => runner.crc32(address, length, options?.signal),
+        // The core's routine only inside the algorithm's flash; elsewhere (RAM data, other regions) the host checksums a read.
+        remote: async (address, length, options) => {
+          const f = runner.algo.flash;
+          if (address >= f.start && address + length <= f.start + f.size) return runner.crc32(address, length, options?.signal);
+          return crc32(await this.need().core.readMemory(address, length, options));
+        },
       };
     }
     // Without an algorithm, the server's own qCRC when it answered one at connect.

@@ -13,17 +13,37 @@ import type { MemoryRegion, TargetDescription } from '../target/types.js';
 
 const overlaps = (r: { start: number; size: number }, start: number, size: number) => r.start < start + size && start < r.start + r.size;
 
-/** The target with its flash region replaced by the algorithm's geometry. */
+const FLASH_LIKE = new Set(['flash', 'option-bytes', 'external-nor']);
+
+/**
+ * The target with its flash region replaced by the algorithm's geometry. Flash-like regions
+ * the algorithm does not cover (UICR, option bytes, a second bank, external NOR) become
+ * read-only here: the algorithm cannot program them, and running it or the runner's CRC
+ * routine there can lock the core up, so the plan must refuse data there before anything runs.
+ */
 export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription | undefined, ram: { start: number; size: number } | undefined): TargetDescription {
   const f = algo.flash;
   const flashRegion: MemoryRegion = { name: 'flash', kind: 'flash', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `programmed by flash algorithm '${algo.name}'` };
   if (base) {
-    const regions = base.regions.map((r) => {
-      if (r.kind === 'flash' && overlaps(r, f.start, f.size)) return { ...flashRegion, name: r.name };
-      return r;
-    });
-    if (!regions.some((r) => r.kind === 'flash' && r.start === f.start)) regions.push(flashRegion);
-    return { ...base, regions };
+    const range = `${hex(f.start)}–${hex(f.start + f.size - 1)}`;
+    let placed = false;
+    const regions: MemoryRegion[] = [];
+    for (const r of base.regions) {
+      if (!FLASH_LIKE.has(r.kind)) {
+        regions.push(r);
+      } else if (overlaps(r, f.start, f.size)) {
+        // The first flash-like region the algorithm overlaps takes its geometry; others it overlaps are covered by that one.
+        if (!placed) regions.push({ ...flashRegion, name: r.name });
+        placed = true;
+      } else {
+        regions.push({
+          name: `${r.name} (not programmable by flash algorithm '${algo.name}', which covers ${range})`, kind: 'rom', start: r.start, size: r.size,
+          note: `${r.kind} region '${r.name}': pass --algo with an algorithm for it to program it`,
+        });
+      }
+    }
+    if (!placed) regions.push(flashRegion);
+    return { ...base, regions: regions.sort((x, y) => x.start - y.start) };
   }
   const regions: MemoryRegion[] = [flashRegion];
   if (ram) regions.push({ name: 'ram', kind: 'ram', start: ram.start, size: ram.size });

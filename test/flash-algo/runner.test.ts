@@ -164,6 +164,15 @@ describe('flash algorithm runner', () => {
     expect(layout.crcRoutine % 4).toBe(0);
   });
 
+  it('refuses a CRC outside the algorithm\'s flash without running anything', async () => {
+    const { core, runner } = setup();
+    const e = await runner.crc32(0x10001000, 0x400).catch((x) => x);
+    expect(e).toBeInstanceOf(AlgorithmRangeError);
+    expect(e.message).toContain('0x10001000–0x100013FF lies outside the flash');
+    expect(runner.calls).toBe(0);
+    expect(core.memory.size).toBe(0); // not even loaded
+  });
+
   it('catches a clobbered stack guard', async () => {
     const { runner, layout } = setup({ overrides: { 0x30: (_a, c) => { c.memory.set(layout.stackLimit, 0); return { result: 0 }; } } });
     const e = await runner.eraseSector(0).catch((x) => x);

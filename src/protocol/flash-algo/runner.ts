@@ -369,9 +369,12 @@ export class FlashAlgoRunner {
   /**
    * CRC-32 of [address, address+length) computed by the core itself (the runner's routine
    * next to the breakpoint), so unchanged sectors can be skipped and writes verified
-   * without reading every byte back.
+   * without reading every byte back. Throws AlgorithmRangeError outside the algorithm's flash.
    */
   async crc32(address: number, length: number, signal?: AbortSignal): Promise<number> {
+    // Only over the algorithm's flash: elsewhere (UICR, peripherals, unmapped space) the
+    // routine's loads can fault, and an ARMv6-M core locks up instead of returning.
+    this.checkRange(address, length);
     if (!this.loaded) await this.load(signal);
     // About 6 cycles per bit: 1 KiB takes under 5 ms even at 10 MHz; allow ten times that.
     const timeout = this.shortTimeout + this.margin + Math.ceil(length / 1024) * 50;
