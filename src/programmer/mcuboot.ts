@@ -30,6 +30,24 @@ export interface McubootProgrammerOptions {
   closeTransport?: boolean;
   /** How often PING is tried on connect (UART), default 3. */
   pingAttempts?: number;
+  /**
+   * Told when the programmer does something the user must know about outside a progress
+   * phase (the deferred --unsecure mass erase). The CLI turns it into a 'log' warn event.
+   */
+  onWarning?: (message: string, context?: Record<string, unknown>) => void;
+}
+
+/** What the deferred --unsecure reports once FlashEraseAllUnsecure has run. */
+export const UNSECURE_WARNING = 'read protection removed: FlashEraseAllUnsecure mass-erased the whole flash';
+
+/** FlashSecurityDisable failed: the key is wrong or the backdoor is disabled. */
+export class McubootBackdoorKeyError extends FlashwrightError {
+  constructor(status: number | undefined, cause: unknown) {
+    super('MCUBOOT_BACKDOOR_REJECTED', `The device refused the backdoor key (FlashSecurityDisable failed${status !== undefined ? ` with status ${status}` : ''}), so it stays secure.`, {
+      hint: 'Either the key does not match the bytes at 0x00000400–0x00000407 or the backdoor is disabled (FSEC.KEYEN is not 10); after a wrong key the chip blocks further tries until it is reset. Reset it and retry with the right key, or use --unsecure (erases ALL flash).',
+      context: { ...(status !== undefined ? { status } : {}) }, cause,
+    });
+  }
 }
 
 /** The device is secure and the user asked neither --unsecure nor --backdoor-key. */
@@ -50,6 +68,8 @@ export class McubootProgrammer implements Programmer {
   readonly eraseChip?: (options?: OperationOptions) => Promise<void>;
   private properties?: DeviceProperties;
   private info?: DeviceInfo;
+  /** --unsecure was asked on a secure chip: the mass erase waits for the first erase/program. */
+  private unsecurePending = false;
 
   constructor(private readonly options: McubootProgrammerOptions) {
     this.session = new McubootSession(options.transport);
@@ -58,7 +78,12 @@ export class McubootProgrammer implements Programmer {
       if (!this.info?.target.regions.some((r) => r.kind === 'flash')) {
         throw new FlashwrightError('MCUBOOT_NO_INTERNAL_FLASH', 'This device has no internal flash to mass-erase.', { hint: 'Erase the external memory by sectors instead.' });
       }
-      await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
+      // The deferred FlashEraseAllUnsecure is itself the mass erase.
+      if (this.unsecurePending) await this.unsecureNow(opts?.signal);
+      else {
+        this.guard('mass-erase flash', CommandTag.FlashEraseAll);
+        await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
+      }
       opts?.onProgress?.(this.info.target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + r.size, 0));
     };
   }
@@ -87,15 +112,22 @@ export class McubootProgrammer implements Programmer {
     let props = await readDeviceProperties(this.session, { signal });
     const transportCap = this.options.transport instanceof HidTransport ? this.options.transport.maxPayload : Infinity;
     this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity, transportCap));
+    this.unsecurePending = false;
     if (props.secure) {
       if (this.options.backdoorKey) {
-        await this.session.flashSecurityDisable(this.options.backdoorKey, { signal });
+        // Not destructive, so it may happen on connect (plan/read/verify need it too).
+        try {
+          await this.session.flashSecurityDisable(this.options.backdoorKey, { signal });
+        } catch (e) {
+          if (e instanceof McubootStatusError) throw new McubootBackdoorKeyError(e.status, e);
+          throw e;
+        }
         log.push('Unlocked with the backdoor key (FlashSecurityDisable); the chip is secure again after reset.');
+        props = await readDeviceProperties(this.session, { signal });
       } else if (this.options.unsecure) {
-        await this.session.flashEraseAllUnsecure({ signal, timeoutMs: 60_000 });
-        log.push('Mass-erased the chip with FlashEraseAllUnsecure; FSEC is now 0xFE (unsecure).');
+        // Destructive: recorded only; the first erase or program (after the plan) runs it.
+        this.unsecurePending = true;
       }
-      if (this.options.backdoorKey || this.options.unsecure) props = await readDeviceProperties(this.session, { signal });
     }
     if (this.options.flexspiOption && props.flexspi?.configured !== true) {
       await this.configureFlexspi(this.options.flexspiOption, props, signal);
@@ -108,10 +140,17 @@ export class McubootProgrammer implements Programmer {
     this.info = {
       target,
       ids: { bootloader: props.version ?? 'unknown', ...(ping ? { protocol: ping } : {}), ...(props.sdid !== undefined ? { sdid: props.sdid } : {}) },
-      protection: {
-        readProtected: props.secure === true,
-        description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until unlocked with --backdoor-key or mass-erased with --unsecure' : 'unsecure',
-      },
+      protection: this.unsecurePending
+        ? {
+          // Planning sees the flash as the mass erase will leave it (erased), so a write plans
+          // programming only; nothing is erased until the plan is carried out.
+          readProtected: false,
+          description: 'secure (FlashSecurityState = 1); --unsecure will mass-erase all flash (FlashEraseAllUnsecure) before the first erase or program, so the flash is planned as erased',
+        }
+        : {
+          readProtected: props.secure === true,
+          description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until unlocked with --backdoor-key or mass-erased with --unsecure' : 'unsecure',
+        },
       ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}),
       details: {
         transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
@@ -126,12 +165,26 @@ export class McubootProgrammer implements Programmer {
     return new Set(this.info?.unconfiguredRegions ?? []);
   }
 
+  /** True until the deferred --unsecure mass erase has run (a secure chip, --unsecure given). */
+  get unsecurePendingState(): boolean {
+    return this.unsecurePending;
+  }
+
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    if (this.unsecurePending) {
+      // Internal flash reads as the pending mass erase will leave it; nothing else is readable yet.
+      const r = this.info?.target.regions.find((x) => x.kind === 'flash' && address >= x.start && address + length <= x.start + x.size);
+      if (r) {
+        options.onProgress?.(length);
+        return new Uint8Array(length).fill(r.erasedValue ?? 0xff);
+      }
+    }
     this.guard('read memory', CommandTag.ReadMemory);
     return this.session.readMemory(address, length, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 2000 + length / 4 });
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('erase flash', CommandTag.FlashEraseRegion);
     let done = 0;
     for (const run of mergeRuns(sectors)) {
@@ -143,11 +196,13 @@ export class McubootProgrammer implements Programmer {
   }
 
   async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('program flash', CommandTag.WriteMemory);
     await this.session.writeMemory(address, data, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 5000 });
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('write memory', CommandTag.WriteMemory);
     await this.session.writeMemory(address, data, MemoryId.Internal, { signal: options.signal, onProgress: options.onProgress });
   }
@@ -159,6 +214,19 @@ export class McubootProgrammer implements Programmer {
 
   async close(): Promise<void> {
     if (this.options.closeTransport ?? true) await this.options.transport.close();
+  }
+
+  /** The deferred --unsecure: FlashEraseAllUnsecure, then the properties again; reported as a warning. */
+  private async unsecureNow(signal?: AbortSignal): Promise<void> {
+    await this.session.flashEraseAllUnsecure({ signal, timeoutMs: 60_000 });
+    this.unsecurePending = false;
+    this.properties = await readDeviceProperties(this.session, { signal });
+    if (this.info) {
+      this.info.protection = { readProtected: this.properties.secure === true, description: this.properties.secure ? 'secure (FlashSecurityState = 1)' : 'unsecure (mass-erased with FlashEraseAllUnsecure)' };
+      const details = (this.info.details ??= {});
+      details.actions = [...((details.actions as string[] | undefined) ?? []), 'Mass-erased the chip with FlashEraseAllUnsecure; FSEC is now 0xFE (unsecure).'];
+    }
+    this.options.onWarning?.(UNSECURE_WARNING, { command: 'FlashEraseAllUnsecure' });
   }
 
   private async configureFlexspi(words: number[], props: DeviceProperties, signal?: AbortSignal): Promise<void> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { eraseRange, readMemoryRange, verifyImage, writeImage } from '../../src/flash/engine.js';
+import { eraseRange, planWrite, readMemoryRange, verifyImage, writeImage } from '../../src/flash/engine.js';
 import type { FlashEvent } from '../../src/flash/events.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
-import { McubootProgrammer } from '../../src/programmer/mcuboot.js';
+import { McubootBackdoorKeyError, McubootProgrammer, McubootSecureError, UNSECURE_WARNING } from '../../src/programmer/mcuboot.js';
 import { requireTarget } from '../../src/target/lookup.js';
 import { hidRig, pattern, uartRig } from './helpers.js';
 
@@ -82,7 +82,7 @@ describe('McubootProgrammer driven by the flash engine', () => {
     expect(rig.target.memory.read(0xc000, 16).every((b) => b === 0xff)).toBe(true);
   });
 
-  it('a secure chip is explained; --unsecure mass-erases and then writes', async () => {
+  it('a secure chip is explained; --unsecure mass-erases only when the write runs, and says so', async () => {
     const rig = uartRig('MK64FN1M0', { blank: true });
     const secure = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });
     const info = await secure.connect();
@@ -90,12 +90,66 @@ describe('McubootProgrammer driven by the flash engine', () => {
     const err = await secure.readMemory(0, 16).catch((e) => e);
     expect(err.code).toBe('MCUBOOT_SECURE');
     expect(err.hint).toMatch(/--unsecure.*erases ALL flash/);
-    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), unsecure: true });
+    const warnings: string[] = [];
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), unsecure: true, onWarning: (m) => warnings.push(m) });
     const device = await prog.connect();
-    expect(device.protection?.readProtected).toBe(false);
+    expect(device.details?.actions).toBeUndefined();
+    expect(warnings).toEqual([]);
+    const events: FlashEvent[] = [];
+    await writeImage(prog, device, kinetisApp(4000), { onEvent: (e) => events.push(e) });
+    expect(warnings).toEqual([UNSECURE_WARNING]);
     expect(device.details?.actions).toEqual([expect.stringMatching(/FlashEraseAllUnsecure/)]);
-    await writeImage(prog, device, kinetisApp(4000), {});
+    // The plan came before the mass erase.
+    expect(events.findIndex((e) => e.type === 'plan')).toBeGreaterThanOrEqual(0);
     expect(rig.target.memory.read(0x40c, 1)[0]).toBe(0xfe);
+  });
+
+  it('plan (planWrite) with --unsecure leaves a secure chip untouched', async () => {
+    const rig = uartRig('MK64FN1M0');
+    rig.target.memory.eraseSector(0);
+    rig.target.memory.program(0x400, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    rig.sim.powerCycle();
+    const before = rig.target.memory.read(0, 0x10000).slice();
+    const warnings: string[] = [];
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), unsecure: true, closeTransport: false, onWarning: (m) => warnings.push(m) });
+    const device = await prog.connect();
+    expect(device.protection?.description).toMatch(/--unsecure will mass-erase/);
+    const { plan } = await planWrite(prog, device, kinetisApp(4000), {});
+    expect(plan.operations.some((o) => o.kind === 'program')).toBe(true);
+    expect(warnings).toEqual([]);
+    expect(rig.target.memory.read(0, 0x10000)).toEqual(before);
+    // Still secure: a plain connection is refused reads.
+    const again = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0') });
+    expect((await again.connect()).protection?.readProtected).toBe(true);
+  });
+
+  it('a secure chip without --unsecure / --backdoor-key: write and mass erase are refused with McubootSecureError, nothing changes', async () => {
+    const rig = uartRig('MK64FN1M0', { blank: true });
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });
+    const device = await prog.connect();
+    const full = MemoryImage.fromSegments([{ address: 0x10000, data: pattern(0x1000, 3), source: 'x.bin' }]);
+    const before = rig.target.memory.read(0, 0x20000).slice();
+    const w = await writeImage(prog, device, full, { preserve: false }).catch((e) => e);
+    const secureErr = w instanceof McubootSecureError ? w : w.cause;
+    expect(secureErr).toBeInstanceOf(McubootSecureError);
+    expect(secureErr.hint).toMatch(/--backdoor-key.*--unsecure/);
+    expect(rig.target.memory.read(0, 0x20000)).toEqual(before);
+    const c = await prog.eraseChip!().catch((e) => e);
+    expect(c).toBeInstanceOf(McubootSecureError);
+    expect(c.message).toMatch(/mass-erase/);
+  });
+
+  it('a wrong backdoor key is a specific error: key mismatch or backdoor disabled, blocked until reset', async () => {
+    const rig = uartRig('MK64FN1M0');
+    rig.target.memory.eraseSector(0);
+    rig.target.memory.program(0x400, Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xff, 0xff, 0xff, 0xff, 0x80, 0xff, 0xff, 0xff));
+    rig.sim.powerCycle();
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), backdoorKey: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9) });
+    const err = await prog.connect().catch((e) => e);
+    expect(err).toBeInstanceOf(McubootBackdoorKeyError);
+    expect(err.code).toBe('MCUBOOT_BACKDOOR_REJECTED');
+    expect(err.hint).toMatch(/KEYEN/);
+    expect(err.hint).toMatch(/reset/);
   });
 
   it('--backdoor-key unlocks a chip whose FCF enables the backdoor', async () => {

@@ -12,7 +12,8 @@ import { openSerialPort } from '../../link/node-serial.js';
 import { McubootProgrammer } from '../../programmer/mcuboot.js';
 import { FLASHLOADER_PID, FLASHLOADER_VID, HidTransport } from '../../protocol/mcuboot/hid.js';
 import { UartTransport } from '../../protocol/mcuboot/transport.js';
-import { defineVia, type ViaOption } from '../via.js';
+import { createProgressSink } from '../progress.js';
+import { defineVia, type ViaContext, type ViaOption } from '../via.js';
 
 /** `0102030405060708` (the bytes as they sit at 0x400–0x407) → 8 bytes. */
 export function parseBackdoorKey(text: unknown): Uint8Array | undefined {
@@ -60,8 +61,15 @@ const SHARED: ViaOption[] = [
   { flags: '--max-packet <bytes>', description: 'cap the data packet size below what the device reports' },
 ];
 
-function common(options: Record<string, unknown>) {
+/** The deferred --unsecure mass erase happens mid-write: shown as a 'log' warn event (text or JSON line). */
+function warnings(options: Record<string, unknown>, context: ViaContext) {
+  const sink = createProgressSink(context.io, { json: Boolean(options.json) });
+  return (message: string, ctx?: Record<string, unknown>) => sink({ type: 'log', level: 'warn', message, ...(ctx ? { context: ctx } : {}) });
+}
+
+function common(options: Record<string, unknown>, context: ViaContext) {
   return {
+    onWarning: warnings(options, context),
     unsecure: Boolean(options.unsecure),
     backdoorKey: parseBackdoorKey(options.backdoorKey),
     flexspiOption: parseFlexspiOptionArg(options.flexspiOption),
@@ -82,7 +90,7 @@ defineVia({
     if (!port) throw new UsageError('--via mcuboot needs --port PATH.', { hint: 'Run `flashwright ports` to list serial ports, or use --via mcuboot-hid for USB.' });
     const baud = options.baud === undefined ? 57600 : parseNumber(String(options.baud));
     if (baud === undefined || baud < 300 || baud > 4_000_000) throw new UsageError(`--baud '${String(options.baud)}' is not a baud rate.`, { hint: 'MCUboot autobauds; 57600 and 115200 are common.' });
-    const c = common(options);
+    const c = common(options, context);
     const stream = await openSerialPort({ path: port, baudRate: baud, parity: 'none' });
     return new McubootProgrammer({ transport: new UartTransport(stream), target: context.target, ...c });
   },
@@ -98,7 +106,7 @@ defineVia({
     ...SHARED,
   ],
   async create(options, context) {
-    const c = common(options);
+    const c = common(options, context);
     const device = await openHidDevice({ vid: parseId(options.vid, '--vid', FLASHLOADER_VID), pid: parseId(options.pid, '--pid', FLASHLOADER_PID), path: options.hidPath as string | undefined });
     return new McubootProgrammer({ transport: new HidTransport(device), target: context.target, ...c });
   },
