@@ -12,6 +12,9 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     .description('Plan, program, verify, erase and read microcontroller flash — and explain failures.')
     .version('0.1.0')
     .exitOverride()
+    // Program options only before the command, so a command group's own options (`targets
+    // --json`) do not swallow its subcommands' (`targets show X --json`).
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
   let exitCode = EXIT_OK;
   registerCommands(program, io, (code) => { exitCode = code; });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { formatSize } from '../../core/format.js';
 import { describeTarget } from '../../target/describe.js';
-import { listTargets, loadTargetFile, requireTarget } from '../../target/lookup.js';
+import { listTargets, loadTargetFile, requireTarget, UnknownTargetError } from '../../target/lookup.js';
 import type { TargetDescription } from '../../target/types.js';
 import type { CommandModule } from './index.js';
 
@@ -18,11 +18,23 @@ export function resolveTarget(options: { target?: string; targetFile?: string })
     }
     return loadTargetFile(text, options.targetFile);
   }
-  return options.target ? requireTarget(options.target) : undefined;
+  return options.target ? requireKnownTarget(options.target) : undefined;
+}
+
+/** A --target NAME (or `targets show NAME`) nobody knows is a bad option value: exit 2, same message and hint. */
+function requireKnownTarget(name: string): TargetDescription {
+  try {
+    return requireTarget(name);
+  } catch (e) {
+    if (e instanceof UnknownTargetError) throw new UsageError(e.message, { hint: e.hint, context: e.context, cause: e });
+    throw e;
+  }
 }
 
 export const targetsCommand: CommandModule = (program, io) => {
+  // Positional options: `targets --json` belongs to the list, `targets show X --json` to show.
   const cmd = program.command('targets').description('List the built-in target descriptions.')
+    .enablePositionalOptions()
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {
       const all = listTargets();
@@ -32,11 +44,13 @@ export const targetsCommand: CommandModule = (program, io) => {
         io.out(`${t.name.padEnd(14)} ${t.family.padEnd(16)} ${t.core.padEnd(11)} ${flash}\n`);
       }
     });
-  cmd.command('show <name>').description('Print one target description (name, alias or part number; or --target-file).')
+  cmd.command('show [name]').description('Print one target description (name, alias or part number; or --target-file).')
     .option('--json', 'machine-readable output (usable as a --target-file)')
     .option('--target-file <path>', 'show a description file after validating it')
-    .action((name: string, opts: { json?: boolean; targetFile?: string }) => {
-      const t = opts.targetFile ? resolveTarget({ targetFile: opts.targetFile }) as TargetDescription : requireTarget(name);
+    .action((name: string | undefined, opts: { json?: boolean; targetFile?: string }) => {
+      if (name !== undefined && opts.targetFile) throw new UsageError('Give either a target name or --target-file, not both.', { hint: 'See `flashwright targets show --help`.' });
+      if (name === undefined && !opts.targetFile) throw new UsageError('Name the target to show, or pass --target-file.', { hint: 'Run `flashwright targets` to list the built-in names.' });
+      const t = opts.targetFile ? resolveTarget({ targetFile: opts.targetFile }) as TargetDescription : requireKnownTarget(name as string);
       io.out(opts.json ? JSON.stringify(t, null, 2) + '\n' : describeTarget(t).join('\n') + '\n');
     });
 };

@@ -1,0 +1,84 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/output.js';
+import { listTargets } from '../../src/target/lookup.js';
+
+let dir: string;
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (t) => { out.push(t); }, err: (t) => { err.push(t); }, isTty: false };
+  const code = await runCli(args, io);
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'fw-cli-frame-')); });
+afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+
+describe('targets', () => {
+  it('lists every built-in target, one a line', async () => {
+    const r = await run(['targets']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(listTargets().length);
+    expect(lines.find((l) => l.startsWith('STM32F103xB'))).toMatch(/STM32F1\s+cortex-m3\s+128 KiB flash/);
+  });
+  it('--json prints them all as JSON', async () => {
+    const r = await run(['targets', '--json']);
+    expect(r.code).toBe(0);
+    const all = JSON.parse(r.out) as { name: string }[];
+    expect(all.map((t) => t.name)).toEqual(listTargets().map((t) => t.name));
+  });
+  it('show NAME --json prints JSON that --target-file reads back', async () => {
+    const r = await run(['targets', 'show', 'stm32f103cb', '--json']);
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.out) as { name: string; features: { stm32OptionBytes: { rdpLevel0: number } } };
+    expect(t.name).toBe('STM32F103xB');
+    expect(t.features.stm32OptionBytes.rdpLevel0).toBe(0xa5);
+    const file = join(dir, 'f103.json');
+    writeFileSync(file, r.out);
+    const back = await run(['targets', 'show', '--target-file', file, '--json']);
+    expect(back.code).toBe(0);
+    expect(JSON.parse(back.out)).toEqual(t);
+    const text = await run(['targets', 'show', '--target-file', file]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^STM32F103xB — STMicroelectronics STM32F1, cortex-m3\n/);
+    expect(text.out).toContain('RDP level 0 = 0xA5, no level 2');
+  });
+  it('show without a name or a file, or with both, is a usage error', async () => {
+    const none = await run(['targets', 'show']);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('error: Name the target to show, or pass --target-file.');
+    const both = await run(['targets', 'show', 'stm32f103xb', '--target-file', join(dir, 'f103.json')]);
+    expect(both.code).toBe(2);
+  });
+  it('show of an unknown name is a usage error with the suggestion', async () => {
+    const r = await run(['targets', 'show', 'stm32f103xc']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("error: No built-in target is called 'stm32f103xc'.");
+    expect(r.err).toContain('hint: Did you mean STM32F103xB');
+  });
+});
+
+describe('an unknown --target is a bad option value (exit 2)', () => {
+  it('keeps the message, hint and cause; JSON carries code USAGE', async () => {
+    const image = join(dir, 'fw.bin');
+    writeFileSync(image, new Uint8Array(16));
+    const r = await run(['plan', image, '--base', '0x08000000', '--target', 'stm32f103xq']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("error: No built-in target is called 'stm32f103xq'.");
+    expect(r.err).toContain('hint: Did you mean STM32F103xB');
+    expect(r.err).toContain("caused by: No built-in target is called 'stm32f103xq'.");
+    const j = await run(['plan', image, '--base', '0x08000000', '--target', 'stm32f103xq', '--json']);
+    expect(j.code).toBe(2);
+    const body = JSON.parse(j.out.trim().split('\n').pop() as string) as { type: string; error: { code: string; hint: string; context: { name: string } } };
+    expect(body.type).toBe('error');
+    expect(body.error.code).toBe('USAGE');
+    expect(body.error.hint).toContain('STM32F103xB');
+    expect(body.error.context.name).toBe('stm32f103xq');
+  });
+});
