@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 import { listTargets } from '../../src/target/lookup.js';
+import { encodeImage } from '../../src/image/formats.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
 
 let dir: string;
 
@@ -80,5 +82,23 @@ describe('an unknown --target is a bad option value (exit 2)', () => {
     expect(body.error.code).toBe('USAGE');
     expect(body.error.hint).toContain('STM32F103xB');
     expect(body.error.context.name).toBe('stm32f103xq');
+  });
+});
+
+describe('check', () => {
+  it('accepts --allow-permanent-lock --yes as the README shows, and the lock becomes a warning', async () => {
+    // STM32F407: RDP at 0x1FFFC001; 0xCC is level 2.
+    const image = join(dir, 'rdp2.hex');
+    const vectors = new Uint8Array(8);
+    new DataView(vectors.buffer).setUint32(0, 0x20010000, true);
+    new DataView(vectors.buffer).setUint32(4, 0x08000009, true);
+    writeFileSync(image, encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data: vectors }, { address: 0x1fffc000, data: new Uint8Array([0xff, 0xcc]) }]), 'hex'));
+    const refused = await run(['check', image, '--target', 'stm32f407xg']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('error: The image writes RDP = 0xCC at 0x1FFFC001');
+    const allowed = await run(['check', image, '--target', 'stm32f407xg', '--allow-permanent-lock', '--yes']);
+    expect(allowed.err).toBe('');
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain('check: OK for STM32F407xG');
   });
 });

@@ -15,6 +15,8 @@ export const checkCommand: CommandModule = (program, io, setExit) => {
     .option('--base <address>', 'load address for a raw binary')
     .option('--allow-permanent-lock', 'treat a permanent lock as a warning')
     .option('--allow-secure', 'treat a secure Kinetis FSEC as a warning')
+    // Accepted so a write's command line can be checked as it stands (check changes nothing).
+    .option('--yes', 'the confirmation `write` needs with --allow-permanent-lock (check itself changes nothing)')
     .option('--json', 'machine-readable output')
     .action(async (path: string, opts: ImageOptions) => {
       const target = requireTargetOption(opts);
