@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -19,8 +19,14 @@ describe('the bundled CLI (package bin)', () => {
     expect(JSON.parse(info.stdout).format).toBe('hex');
     const usage = spawnSync(process.execPath, [bundle, 'info', '--no-such-option'], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
-    const failed = spawnSync(process.execPath, [bundle, 'targets', 'show', 'stm32f9'], { encoding: 'utf8' });
+    // An unknown target name is a bad argument value: a usage error too.
+    const unknown = spawnSync(process.execPath, [bundle, 'targets', 'show', 'stm32f9'], { encoding: 'utf8' });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/No built-in target is called 'stm32f9'/);
+    const badFile = join(dir, 'bad.hex');
+    writeFileSync(badFile, ':10000000ZZ\n');
+    const failed = spawnSync(process.execPath, [bundle, 'info', badFile], { encoding: 'utf8' });
     expect(failed.status).toBe(1);
-    expect(failed.stderr).toMatch(/No built-in target is called 'stm32f9'/);
+    expect(failed.stderr).toMatch(/not a hex digit/);
   });
 });
