@@ -93,11 +93,11 @@ export function formatSectorStarts(starts: readonly number[]): string {
 }
 
 /** The resume record as the hint prints it: what is erased, programmed, verified, still to do. */
-function describeProgress(progress: WriteProgress): string {
+function describeProgress(progress: WriteProgress, maybeErasedCounts: boolean): string {
   const parts: string[] = [];
   if (progress.chipErased) parts.push('Erased: the whole chip (mass erase).');
   else if (progress.erased.length) parts.push(`Erased: sectors at ${formatSectorStarts(progress.erased)}.`);
-  if (progress.maybeErased?.length) parts.push(`Possibly erased by the failed call: ${formatRanges(progress.maybeErased)}.`);
+  if (progress.maybeErased?.length && maybeErasedCounts) parts.push(`Possibly erased by the failed call: ${formatRanges(progress.maybeErased)}.`);
   parts.push(`Programmed: ${progress.programmed.length ? formatRanges(progress.programmed) : 'nothing'}.`);
   parts.push(`Verified: ${progress.verified.length ? formatRanges(progress.verified) : 'nothing'}.`);
   if (progress.pending.length) parts.push(`Still to program: ${formatRanges(progress.pending)}.`);
@@ -108,17 +108,22 @@ function describeProgress(progress: WriteProgress): string {
 export class FlashInterruptedError extends FlashwrightError {
   constructor(readonly progress: WriteProgress, cause: unknown) {
     const inner = cause instanceof Error ? cause.message : String(cause);
-    const maybe = progress.maybeErased?.length ? ` (and ${progress.maybeErased.length} more possibly erased by the failed call)` : '';
+    // A way in that refused before sending anything (a read-protected STM32) marks its error
+    // `nothingSent`: then the failed call cannot have erased anything.
+    const refusedUpFront = cause instanceof FlashwrightError && cause.context.nothingSent === true;
+    const maybeCount = refusedUpFront ? 0 : progress.maybeErased?.length ?? 0;
+    const maybe = maybeCount ? ` (and ${maybeCount} more possibly erased by the failed call)` : '';
     const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;
-    const touched = progress.erased.length > 0 || progress.chipErased || (progress.maybeErased?.length ?? 0) > 0 || progress.programmed.length > 0;
+    const touched = progress.erased.length > 0 || progress.chipErased || maybeCount > 0 || progress.programmed.length > 0;
+    const untouchedHint = refusedUpFront && cause.hint ? `Nothing was erased or programmed: ${cause.hint}` : 'Nothing was erased or programmed yet; fix the link and run the write again.';
     super('FLASH_INTERRUPTED',
       `The write stopped during ${progress.phase} after ${erasedText} and ${progress.programmed.length} range(s) programmed: ${inner}`,
       {
         // Without --skip a resumed write erases and programs every planned sector again
         // (correct, only slower); with it, sectors that already match are read and skipped.
         hint: touched
-          ? `The device is partly written and will not run as is. ${describeProgress(progress)} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
-          : 'Nothing was erased or programmed yet; fix the link and run the write again.',
+          ? `The device is partly written and will not run as is. ${describeProgress(progress, maybeCount > 0)} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
+          : untouchedHint,
         context: {
           ...progress,
           erasedHex: progress.erased.map((a) => hex(a)),

@@ -50,10 +50,17 @@ export class Stm32ReadProtectedError extends FlashwrightError {
   constructor(pid: number) {
     super('STM32_READ_PROTECTED', `The chip (PID ${hex(pid, 3)}) has read protection (RDP level 1) on: its bootloader refuses to read, write, erase or run.`, {
       hint: 'Pass --unprotect to remove it; that MASS-ERASES the whole flash (the only way ST allows back to level 0).',
-      context: { pid },
+      // Thrown before any byte goes out, so a caller knows the failed call changed nothing.
+      context: { pid, nothingSent: true },
     });
   }
 }
+
+/**
+ * Shown by `info` and quoted by the engine's refusals (PRESERVE_UNREADABLE), so the first
+ * error a user meets on a protected chip already names the way out and its cost.
+ */
+const RDP1_DESCRIPTION = 'RDP level 1: the bootloader refuses reads, writes, erases and Go until --unprotect removes it, which MASS-ERASES the whole flash';
 
 /** Sector starts and page numbers of the flash region, for erase by page number. */
 function flashPages(target: TargetDescription): { region: MemoryRegion; starts: number[] } {
@@ -145,7 +152,7 @@ export class Stm32UartProgrammer implements Programmer {
         name: 'STM32 CRC-32 (Get Checksum)',
         alignment: 4,
         local: (data) => stm32Crc32(data),
-        remote: async (address, length) => { await this.flushOptionBytes(); return this.session.getChecksum(address, length); },
+        remote: async (address, length) => { await this.flushOptionBytes(); this.requireOpen(); return this.session.getChecksum(address, length); },
       };
     }
     return {
@@ -184,7 +191,7 @@ export class Stm32UartProgrammer implements Programmer {
       await this.session.readMemory(region.start, 4);
       return { readProtected: false, description: 'RDP level 0 (open)' };
     } catch (e) {
-      if (e instanceof Stm32NackError && e.phase === 'command') return { readProtected: true, description: 'RDP level 1 (bootloader refuses reads, writes, erases and Go)' };
+      if (e instanceof Stm32NackError && e.phase === 'command') return { readProtected: true, description: RDP1_DESCRIPTION };
       throw e;
     }
   }

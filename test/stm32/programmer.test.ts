@@ -93,11 +93,19 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const p = programmer(r);
     const dev = await p.connect();
     expect(dev.protection?.readProtected).toBe(true);
+    expect(dev.protection?.description).toMatch(/--unprotect removes it, which MASS-ERASES/);
+    // The default write (preserving the rest of a partly covered page) is refused before any
+    // device call, and both its message and its hint name the way out.
+    const first = await writeImage(p, dev, image(pattern(1000))).catch((e) => e);
+    expect(first.code).toBe('PRESERVE_UNREADABLE');
+    expect(first.message).toMatch(/--unprotect/);
+    expect(first.hint).toMatch(/stm32-uart: --unprotect/);
+    // With --no-preserve the first device call (erase) is refused before a byte is sent: the
+    // engine reports an interrupted write, but one that says nothing was touched and why.
     const err = await writeImage(p, dev, image(pattern(1024)), { preserve: false, skipUnchanged: false }).catch((e) => e);
-    const root = err.code === 'STM32_READ_PROTECTED' ? err : err.cause;
-    expect(root.code).toBe('STM32_READ_PROTECTED');
-    expect(root.hint).toMatch(/--unprotect/);
-    expect(root.hint).toMatch(/MASS-ERASES/);
+    expect(err.cause.code).toBe('STM32_READ_PROTECTED');
+    expect(err.message).toContain('after 0 sector(s) erased and 0 range(s) programmed: The chip (PID 0x410) has read protection');
+    expect(err.hint).toMatch(/^Nothing was erased or programmed: Pass --unprotect to remove it; that MASS-ERASES/);
     expect(r.sim.readProtected).toBe(true);
     expect([...r.sim.flash.read(FLASH, 4)]).toEqual([1, 2, 3, 4]);
 
@@ -110,6 +118,18 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(r.sim.flash.read(FLASH, 1024)).toEqual(pattern(1024));
     await p2.enableReadProtection();
     expect(r.sim.readProtected).toBe(true);
+  });
+
+  it('refuses a read-protected chip with the STM32 explanation even where Get Checksum would be asked first', async () => {
+    const r = rig('stm32l476xg', { readProtected: true });
+    const p = programmer(r);
+    const dev = await p.connect();
+    expect(p.digest).toBeDefined();
+    // Skipping unchanged pages asks the device digest first: that must not surface as a bare NACK.
+    const err = await writeImage(p, dev, image(pattern(0x800)), { preserve: false }).catch((e) => e);
+    expect(err.code).toBe('STM32_READ_PROTECTED');
+    expect(err.hint).toMatch(/--unprotect/);
+    expect(r.sim.commandCounts.get(Cmd.GetChecksum) ?? 0).toBe(0);
   });
 
   it('names an unknown product ID and accepts a user-supplied target', async () => {
