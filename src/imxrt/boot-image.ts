@@ -80,7 +80,10 @@ export interface BootImageOptions {
 export interface BootImage {
   image: MemoryImage;
   layout: ImxrtBootLayout;
+  /** The IVT entry: the application's vector table (NXP SDK fsl_flexspi_nor_boot.h: __VECTOR_TABLE). */
   entry: number;
+  /** The application's reset handler (word 1 of its vector table; the image's entry point). */
+  reset: number;
   /** Bytes from the FlexSPI base to the end of the application (boot data length). */
   length: number;
 }
@@ -129,9 +132,10 @@ export function buildBootImage(app: MemoryImage, layout: ImxrtBootLayout, option
   new DataView(bootData.buffer).setUint32(4, length, true);
   const segments = [
     { address: base + layout.fcbOffset, data: fcb, source: `FCB (${formatSize(flashSize)} QuadSPI NOR)` },
-    { address: ivtAt, data: encodeIvt(reset, ivtAt, bootDataAt), source: 'IVT' },
+    // The IVT entry is the vector table, not the reset handler (NXP SDK fsl_flexspi_nor_boot.h).
+    { address: ivtAt, data: encodeIvt(appStart, ivtAt, bootDataAt), source: 'IVT' },
     { address: bootDataAt, data: bootData, source: 'boot data' },
     ...app.segments.map((s) => ({ address: s.address, data: s.data, source: app.sourcesIn(s.address, s.address + s.data.length)[0] ?? 'application' })),
   ];
-  return { image: MemoryImage.fromSegments(segments, reset), layout, entry: reset, length };
+  return { image: MemoryImage.fromSegments(segments, reset), layout, entry: appStart, reset, length };
 }

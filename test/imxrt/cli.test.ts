@@ -23,10 +23,10 @@ describe('flashwright imxrt', () => {
       writeFileSync(join(dir, 'app.hex'), encodeImage(MemoryImage.fromSegments([{ address: 0x60002000, data: app }]), 'hex'));
       const io = capture();
       expect(await runCli(['imxrt', 'image', join(dir, 'app.hex'), '--part', 'MIMXRT1021', '-o', join(dir, 'boot.hex')], io), io.text()).toBe(0);
-      expect(io.text()).toMatch(/boot image for RT1021 at 0x60000000 \(FCB 0x60000000, IVT 0x60001000, entry 0x60002101\)/);
+      expect(io.text()).toMatch(/boot image for RT1021 at 0x60000000 \(FCB 0x60000000, IVT 0x60001000, entry 0x60002000 = vector table, reset 0x60002101\)/);
       const out = loadImage(new Uint8Array(readFileSync(join(dir, 'boot.hex'))), { source: 'boot.hex' }).image;
       expect(out.read(0x60000000, 4)).toEqual(Uint8Array.of(0x46, 0x43, 0x46, 0x42));
-      expect(parseIvt(out.read(0x60001000, 32)).entry).toBe(0x60002101);
+      expect(parseIvt(out.read(0x60001000, 32)).entry).toBe(0x60002000);
       expect(out.read(0x60002000, 3000)).toEqual(app);
     } finally {
       rmSync(dir, { recursive: true, force: true });

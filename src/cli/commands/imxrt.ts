@@ -47,10 +47,10 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       writeFileSync(opts.output, encodeImage(boot.image, format));
       const summary = {
         type: 'imxrt-image', part: layout.part, output: opts.output, format, start: hex(layout.flexspiBase), length: boot.length,
-        fcb: hex(layout.flexspiBase + layout.fcbOffset), ivt: hex(layout.flexspiBase + layout.ivtOffset), entry: hex(boot.entry),
+        fcb: hex(layout.flexspiBase + layout.fcbOffset), ivt: hex(layout.flexspiBase + layout.ivtOffset), entry: hex(boot.entry), reset: hex(boot.reset),
       };
       io.out(opts.json ? JSON.stringify(summary) + '\n'
-        : `${opts.output}: ${formatSize(boot.length)} boot image for ${layout.part.toUpperCase()} at ${summary.start} (FCB ${summary.fcb}, IVT ${summary.ivt}, entry ${summary.entry}); write it with --via mcuboot --flexspi-option 0xC0000007\n`);
+        : `${opts.output}: ${formatSize(boot.length)} boot image for ${layout.part.toUpperCase()} at ${summary.start} (FCB ${summary.fcb}, IVT ${summary.ivt}, entry ${summary.entry} = vector table, reset ${summary.reset}); write it with --via mcuboot --flexspi-option 0xC0000007\n`);
     });
   group.command('option')
     .description('Build a FlexSPI NOR option word for --flexspi-option from named fields, or explain one (--explain 0xC0000007).')

@@ -9,15 +9,31 @@ import type { TargetDescription } from '../../target/types.js';
 import { isFlashLike, regionAt } from '../layout.js';
 import { imageU32, type CheckFinding } from './types.js';
 
-/** Where the image's vector table sits: its lowest address in flash-like memory (i.MX RT boot images excepted). */
+/** i.MX RT Image Vector Table header word (tag 0xD1, length 0x0020, version 0x40). */
+const IVT_HEADER = 0x402000d1;
+/** Where MCUXpresso SDK XIP linker scripts put the vector table, from the FlexSPI base. */
+const IMXRT_APP_OFFSET = 0x2000;
+
+/**
+ * Where the image's vector table sits: its lowest address in flash-like memory. An i.MX RT
+ * boot image (IVT header at the IVT offset) names it in the IVT entry (NXP SDK
+ * fsl_flexspi_nor_boot.h: __VECTOR_TABLE); older MCUXpresso projects put the reset handler
+ * there (odd, a Thumb function), and then the vector table is at the SDK app offset.
+ * Data in the boot header area without an IVT header has no known vector table (the
+ * i.MX RT boot check already says the ROM will not boot it), so nothing is checked.
+ */
 export function vectorTableAddress(image: MemoryImage, target: TargetDescription): number | undefined {
   const boot = target.features?.imxrtBoot;
+  const read = (a: number) => image.byteAt(a);
   for (const s of image.segments) {
     const r = regionAt(target, s.address);
     if (!r || !isFlashLike(r) || r.kind === 'option-bytes') continue;
-    // A FlexSPI boot image starts with the FCB; the IVT's entry word points at the vector table.
-    if (boot && s.address >= boot.flexspiBase && s.address < boot.flexspiBase + boot.ivtOffset + 0x20) {
-      return imageU32((a) => image.byteAt(a), boot.flexspiBase + boot.ivtOffset + 4);
+    const ivtAt = boot ? boot.flexspiBase + boot.ivtOffset : 0;
+    if (boot && s.address >= boot.flexspiBase && s.address < ivtAt + 0x20) {
+      if (imageU32(read, ivtAt) !== IVT_HEADER) return undefined;
+      const entry = imageU32(read, ivtAt + 4);
+      if (entry !== undefined && (entry & 1) === 0) return entry;
+      return boot.flexspiBase + IMXRT_APP_OFFSET;
     }
     return s.address;
   }
