@@ -8,9 +8,36 @@ export interface Io {
   isTty: boolean;
 }
 
+/**
+ * A writer for stdout or stderr that stops quietly once the reader has gone (EPIPE, as in
+ * `flashwright write … --json | head -3`): the command carries on and keeps its exit code,
+ * instead of dying on an unhandled 'error' event. Other stream errors still surface.
+ */
+export function pipeSafeWriter(getStream: () => NodeJS.WritableStream): (text: string) => void {
+  let gone = false;
+  let stream: NodeJS.WritableStream | undefined;
+  return (text) => {
+    if (gone) return;
+    if (!stream) {
+      stream = getStream(); // on first use: the stream is created lazily by Node
+      stream.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') { gone = true; return; }
+        throw e;
+      });
+    }
+    try {
+      stream.write(text);
+    } catch (e) {
+      // A synchronous EPIPE (some stream types report it by throwing).
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') { gone = true; return; }
+      throw e;
+    }
+  };
+}
+
 export const processIo: Io = {
-  out: (t) => { process.stdout.write(t); },
-  err: (t) => { process.stderr.write(t); },
+  out: pipeSafeWriter(() => process.stdout),
+  err: pipeSafeWriter(() => process.stderr),
   isTty: Boolean(process.stderr.isTTY),
 };
 
