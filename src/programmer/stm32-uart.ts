@@ -62,6 +62,9 @@ export class Stm32ReadProtectedError extends FlashwrightError {
  */
 const RDP1_DESCRIPTION = 'RDP level 1: the bootloader refuses reads, writes, erases and Go until --unprotect removes it, which MASS-ERASES the whole flash';
 
+/** The action reported when --unprotect ran Readout Unprotect. */
+export const MASS_ERASE_ACTION = 'read protection removed: the whole flash was mass-erased';
+
 /** Sector starts and page numbers of the flash region, for erase by page number. */
 function flashPages(target: TargetDescription): { region: MemoryRegion; starts: number[] } {
   const region = target.regions.find((r) => r.kind === 'flash');
@@ -135,14 +138,17 @@ export class Stm32UartProgrammer implements Programmer {
       return describeStm32Device(row);
     })());
     let protection = await this.probeProtection();
-    let massErasedToUnprotect = false;
+    // What connect changed on the chip: the CLI prints these as warnings right away.
+    const actions: string[] = [];
     if (protection.readProtected && this.options.unprotect) {
       await this.removeReadProtection();
-      massErasedToUnprotect = true;
+      actions.push(MASS_ERASE_ACTION);
       protection = await this.probeProtection();
     }
     if (!protection.readProtected && protection.writeProtectedSectors?.length && this.options.writeUnprotect) {
+      const count = protection.writeProtectedSectors.length;
       await this.removeWriteProtection();
+      actions.push(`write protection removed from ${count} page(s) (Write Unprotect; the chip reset)`);
       protection = await this.probeProtection();
     }
     this.readProtected = protection.readProtected;
@@ -165,7 +171,7 @@ export class Stm32UartProgrammer implements Programmer {
         eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
         checksum: Boolean(this.digest),
         alreadyInitialised: this.session.alreadyInitialised,
-        ...(massErasedToUnprotect ? { readoutUnprotect: 'read protection removed: the whole flash was mass-erased' } : {}),
+        ...(actions.length ? { actions } : {}),
         memoryMapFrom: this.options.target ? 'user (--target)' : findTargetById('stm32Pid', this.pid) ? 'built-in target' : 'AN2606 device table',
       },
     };

@@ -79,6 +79,33 @@ describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)',
     expect(sim.flash.read(FLASH + 0x800, 16)).toEqual(data.subarray(0x800, 0x810));
   });
 
+  it('says at once when --unprotect mass-erased the chip (warning, or a JSON log event with --json)', async () => {
+    const data = pattern(0x800, 6);
+    writeFileSync(join(dir, 'app.bin'), data);
+    let io = capture();
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--protect', ...via()], io), io.text()).toBe(0);
+    expect(sim.readProtected).toBe(true);
+    expect(io.text()).not.toMatch(/mass-erased/);
+
+    io = capture();
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--unprotect', ...via()], io), io.text()).toBe(0);
+    expect(io.text()).toContain('warning: read protection removed: the whole flash was mass-erased\n');
+    // Printed right after connect, before the engine's first phase line.
+    expect(io.text().indexOf('mass-erased')).toBeLessThan(io.text().search(/Erase|Program|Check/));
+    expect(sim.readProtected).toBe(false);
+    expect(sim.flash.read(FLASH, data.length)).toEqual(data);
+
+    // Protected again, then `info --json --unprotect`: stdout stays one JSON document that
+    // lists the action; stderr carries the warning as a JSON log event.
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--protect', ...via()], capture())).toBe(0);
+    let out = '';
+    let err = '';
+    const split: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, isTty: false };
+    expect(await runCli(['info', '--json', '--unprotect', ...via()], split), out + err).toBe(0);
+    expect(JSON.parse(out).details.actions).toEqual(['read protection removed: the whole flash was mass-erased']);
+    expect(JSON.parse(err.trim())).toEqual({ type: 'event', event: { type: 'log', level: 'warn', message: 'read protection removed: the whole flash was mass-erased', context: { via: 'stm32-uart' } } });
+  });
+
   it('rejects a bad --parity and a missing --port as usage errors', async () => {
     const io = capture();
     expect(await runCli(['read', '0x08000000', '4', join(dir, 'x.bin'), '--via', 'stm32-uart', '--port', tty, '--parity', 'mark'], io)).toBe(2);

@@ -112,7 +112,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const p2 = programmer(r, { unprotect: true });
     const dev2 = await p2.connect();
     expect(dev2.protection?.readProtected).toBe(false);
-    expect(dev2.details?.readoutUnprotect).toMatch(/mass-erased/);
+    expect(dev2.details?.actions).toEqual(['read protection removed: the whole flash was mass-erased']);
     expect(r.sim.readProtected).toBe(false);
     await writeImage(p2, dev2, image(pattern(1024)));
     expect(r.sim.flash.read(FLASH, 1024)).toEqual(pattern(1024));

@@ -8,6 +8,8 @@ import { parseNumber } from '../../core/format.js';
 import { LINE_PRESETS, parseLineSequence } from '../../link/line-sequence.js';
 import { openSerialPort, type Parity } from '../../link/node-serial.js';
 import { Stm32UartProgrammer } from '../../programmer/stm32-uart.js';
+import type { Programmer } from '../../programmer/types.js';
+import type { Io } from '../output.js';
 import { defineVia } from '../via.js';
 
 const PARITIES: readonly Parity[] = ['even', 'none', 'odd'];
@@ -52,7 +54,7 @@ defineVia({
     const readCheck = String(options.readCheck ?? 'auto');
     if (!['auto', 'crc', 'double', 'none'].includes(readCheck)) throw new UsageError(`--read-check '${readCheck}' is not one of auto, crc, double, none.`);
     const stream = await openSerialPort({ path: port, baudRate: baud, parity });
-    return new Stm32UartProgrammer({
+    const programmer = new Stm32UartProgrammer({
       stream,
       target: context.target,
       entry,
@@ -63,5 +65,26 @@ defineVia({
       readCheck: readCheck as 'auto' | 'crc' | 'double' | 'none',
       session: { port, baud, parity },
     });
+    reportConnectActions(programmer, context.io, Boolean(options.json));
+    return programmer;
   },
 });
+
+/**
+ * Prints what connect changed on the chip (a mass erase by --unprotect, Write Unprotect) the
+ * moment it happened, as a warning, or as a JSON log event with --json: the library only
+ * records these in DeviceInfo.details.actions, and the engine's events start later.
+ */
+export function reportConnectActions(programmer: Programmer, io: Io, json: boolean): void {
+  const connect = programmer.connect.bind(programmer);
+  programmer.connect = async (options) => {
+    const device = await connect(options);
+    const actions = device.details?.actions;
+    for (const message of Array.isArray(actions) ? actions.map(String) : []) {
+      // stderr in both modes: stdout may carry one JSON document (`info --json`).
+      if (json) io.err(JSON.stringify({ type: 'event', event: { type: 'log', level: 'warn', message, context: { via: 'stm32-uart' } } }) + '\n');
+      else io.err(`warning: ${message}\n`);
+    }
+    return device;
+  };
+}
