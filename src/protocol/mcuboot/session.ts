@@ -180,6 +180,7 @@ export class McubootSession {
         options.onProgress?.(got);
       }
       await this.expectFinal(spec, options);
+      if (out.length < length) throw new McubootShortReadError(name, length, out.length, options.context);
       return out;
     });
   }
@@ -244,5 +245,16 @@ export class McubootSession {
   private partial(e: unknown, options: CommandOptions, sent: number, total: number): unknown {
     if (e instanceof FlashwrightError) Object.assign(e.context, { bytesAcknowledged: sent, bytesTotal: total, ...options.context });
     return e;
+  }
+}
+
+/** The device announced (and sent) fewer bytes than asked: never handed on as if complete. */
+export class McubootShortReadError extends FlashwrightError {
+  constructor(command: string, asked: number, announced: number, context: Record<string, unknown> = {}) {
+    const at = typeof context.address === 'number' ? ` at ${hex(context.address)}` : '';
+    super('MCUBOOT_SHORT_READ', `${command}${at} asked for ${asked} bytes, but the device announced only ${announced}.`, {
+      hint: 'The range may run past readable memory or the bootloader limits reads; check the address and length against flashwright info, or read in smaller pieces.',
+      context: { ...context, asked, announced },
+    });
   }
 }
