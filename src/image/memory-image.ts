@@ -288,63 +288,93 @@ export class MemoryImageBuilder {
     this.origins.push({ start: address, end: address + data.length, source, seq: run.seq });
   }
 
-  /** Sorts, checks overlaps and merges adjacent runs. */
+  /**
+   * Sorts, checks overlaps and merges adjacent runs. Linear in the data after the sort: each
+   * run is compared only with the bytes already laid down for its group (which hold every
+   * earlier run's bytes, since overlapping bytes must agree), never with each earlier run.
+   */
   build(): MemoryImage {
     const runs = this.runs.slice().sort((a, b) => a.address - b.address || a.seq - b.seq);
     const segments: Segment[] = [];
-    let acc: { address: number; parts: Run[]; end: number } | undefined;
-    const flush = () => {
-      if (!acc) return;
-      if (acc.parts.length === 1) {
-        const r = acc.parts[0];
-        // A view when little is wasted (adopted buffers sized from an estimate); else a tight copy.
-        segments.push({ address: r.address, data: r.buf.length - r.length <= r.buf.length / 16 ? r.buf.subarray(0, r.length) : r.buf.slice(0, r.length) });
-      } else {
-        const data = new Uint8Array(acc.end - acc.address);
-        // Lay runs in insertion order so that, when replacing is allowed, later data wins.
-        for (const r of acc.parts.slice().sort((a, b) => a.seq - b.seq)) data.set(r.buf.subarray(0, r.length), r.address - acc.address);
-        segments.push({ address: acc.address, data });
+    for (let i = 0; i < runs.length;) {
+      // A group: runs that overlap or touch, so their union is one contiguous segment.
+      const first = runs[i];
+      let end = first.address + first.length;
+      let j = i + 1;
+      while (j < runs.length && runs[j].address <= end) {
+        end = Math.max(end, runs[j].address + runs[j].length);
+        j++;
       }
-      acc = undefined;
-    };
-    for (const r of runs) {
-      const rEnd = r.address + r.length;
-      if (acc && r.address <= acc.end) {
-        if (r.address < acc.end) this.checkOverlap(acc.parts, r);
-        acc.parts.push(r);
-        acc.end = Math.max(acc.end, rEnd);
-      } else {
-        flush();
-        acc = { address: r.address, parts: [r], end: rEnd };
-      }
+      segments.push({ address: first.address, data: j === i + 1 ? tight(first) : this.mergeGroup(runs, i, j, end) });
+      i = j;
     }
-    flush();
-    const origins = this.origins.map(({ start, end, source }) => ({ start, end, source })).sort((a, b) => a.start - b.start);
+    const origins = this.mergedOrigins();
     return MemoryImage.fromSorted(segments, origins, this.entryPoint);
   }
 
-  private checkOverlap(earlier: Run[], r: Run): void {
-    if (this.allowReplace) return;
-    const rEnd = r.address + r.length;
-    for (const e of earlier) {
-      const a = Math.max(e.address, r.address);
-      const b = Math.min(e.address + e.length, rEnd);
-      for (let addr = a; addr < b; addr++) {
-        const x = e.buf[addr - e.address];
-        const y = r.buf[addr - r.address];
-        if (x !== y) {
-          let last = addr;
-          while (last + 1 < b && e.buf[last + 1 - e.address] !== r.buf[last + 1 - r.address]) last++;
-          const [first, second] = e.seq < r.seq ? [e, r] : [r, e];
-          throw new ImageOverlapError(addr, last + 1, this.sourceAt(first.seq, addr), this.sourceAt(second.seq, addr),
-            first.buf[addr - first.address], second.buf[addr - second.address]);
-        }
+  /** The bytes of runs[from..to) (sorted by address, together covering [runs[from].address, end)). */
+  private mergeGroup(runs: Run[], from: number, to: number, end: number): Uint8Array {
+    const base = runs[from].address;
+    const data = new Uint8Array(end - base);
+    if (this.allowReplace) {
+      // Lay runs in insertion order so that later data wins.
+      for (const r of runs.slice(from, to).sort((a, b) => a.seq - b.seq)) data.set(r.buf.subarray(0, r.length), r.address - base);
+      return data;
+    }
+    let filled = base; // every byte of [base, filled) is laid down
+    for (let k = from; k < to; k++) {
+      const r = runs[k];
+      const rEnd = r.address + r.length;
+      const overlapEnd = Math.min(rEnd, filled);
+      for (let addr = r.address; addr < overlapEnd; addr++) {
+        if (data[addr - base] !== r.buf[addr - r.address]) this.overlapError(runs, from, k, addr);
+      }
+      if (rEnd > filled) {
+        data.set(r.buf.subarray(filled - r.address, r.length), filled - base);
+        filled = rEnd;
       }
     }
+    return data;
+  }
+
+  /** Throws the overlap error for runs[k] differing at `addr` from an earlier run of its group. */
+  private overlapError(runs: Run[], from: number, k: number, addr: number): never {
+    const r = runs[k];
+    let e = runs[from];
+    for (let m = from; m < k; m++) {
+      const x = runs[m];
+      if (x.address <= addr && addr < x.address + x.length && x.buf[addr - x.address] !== r.buf[addr - r.address]) { e = x; break; }
+    }
+    const b = Math.min(e.address + e.length, r.address + r.length);
+    let last = addr;
+    while (last + 1 < b && e.buf[last + 1 - e.address] !== r.buf[last + 1 - r.address]) last++;
+    const [first, second] = e.seq < r.seq ? [e, r] : [r, e];
+    throw new ImageOverlapError(addr, last + 1, this.sourceAt(first.seq, addr), this.sourceAt(second.seq, addr),
+      first.buf[addr - first.address], second.buf[addr - second.address]);
+  }
+
+  /**
+   * Origins in address order; neighbours that touch and share a source become one, so an
+   * image made of many small runs does not keep one object per run.
+   */
+  private mergedOrigins(): Origin[] {
+    const sorted = this.origins.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
+    const out: { start: number; end: number; source: string }[] = [];
+    for (const o of sorted) {
+      const last = out[out.length - 1];
+      if (last && last.source === o.source && last.end === o.start) last.end = o.end;
+      else out.push({ start: o.start, end: o.end, source: o.source });
+    }
+    return out;
   }
 
   private sourceAt(seq: number, address: number): string {
     const o = this.origins.find((x) => x.seq === seq && x.start <= address && address < x.end);
     return o?.source ?? 'data';
   }
+}
+
+/** A run's bytes: a view when little of its buffer is wasted (adopted buffers sized from an estimate), else a tight copy. */
+function tight(r: Run): Uint8Array {
+  return r.buf.length - r.length <= r.buf.length / 16 ? r.buf.subarray(0, r.length) : r.buf.slice(0, r.length);
 }

@@ -157,13 +157,19 @@ export class AsciiOut {
 /**
  * Collects contiguous record data into one growing buffer per run and hands finished runs to
  * the builder without copying. With a good `sizeHint` (expected data bytes, e.g. estimated from
- * the file size) a whole image is one allocation: no doubling, no final copy.
+ * the file size) a whole image is one allocation: no doubling, no final copy. A run also grows
+ * downwards (records in reverse address order, as some tools write each 64 KiB block), and a
+ * record that repeats bytes already in the run is dropped, so neither case makes one run (and
+ * one origin) per record. A run is named after the file line where it began.
  */
 export class RunCollector {
   private buf?: Uint8Array;
+  /** The run's bytes are buf[head, head + len), at addresses [start, start + len). */
+  private head = 0;
   private len = 0;
   private start = 0;
-  private label = '';
+  private source = '';
+  private line = 0;
   private hintLeft: number;
 
   constructor(private readonly builder: MemoryImageBuilder, sizeHint = 0) {
@@ -172,33 +178,68 @@ export class RunCollector {
 
   /** Appends `n` bytes of `src` from `from` at `address`; a new run is named "source line N". */
   append(address: number, src: Uint8Array, from: number, n: number, source: string, line: number): void {
+    if (n === 0) return;
     let buf = this.buf;
-    if (!buf || address !== this.start + this.len) {
-      this.flush();
-      buf = this.buf = new Uint8Array(Math.max(4096, n));
-      this.start = address;
-      this.label = `${source} line ${line}`;
-    } else if (this.len + n > buf.length) {
-      // A run that outgrows its first 4 KiB is probably the bulk of the file: jump straight to
-      // the expected remaining size (one allocation, no doubling); otherwise double.
-      const target = this.hintLeft > 2 * buf.length ? this.hintLeft : 2 * buf.length;
-      const grown = new Uint8Array(Math.max(this.len + n, target));
-      grown.set(buf.subarray(0, this.len));
-      buf = this.buf = grown;
+    if (buf && address === this.start + this.len) {
+      if (this.head + this.len + n > buf.length) {
+        // Double while small; a run that outgrows 4 KiB is probably the bulk of the file: jump
+        // straight to the expected remaining size (one allocation, no more doubling).
+        const target = buf.length >= 4096 && this.hintLeft > 2 * buf.length ? this.hintLeft : Math.max(64, 2 * buf.length);
+        buf = this.regrow(Math.max(this.len + n, target), 0);
+      }
+      const at = this.head + this.len;
+      for (let k = 0; k < n; k++) buf[at + k] = src[from + k];
+      this.len += n;
+      return;
     }
-    const len = this.len;
-    for (let k = 0; k < n; k++) buf[len + k] = src[from + k];
-    this.len = len + n;
+    if (buf && address + n === this.start) {
+      if (this.head < n) {
+        const size = Math.max(this.len + n, 2 * buf.length, 64);
+        buf = this.regrow(size, size - this.len);
+      }
+      const at = this.head - n;
+      for (let k = 0; k < n; k++) buf[at + k] = src[from + k];
+      this.head = at;
+      this.start = address;
+      this.len += n;
+      return;
+    }
+    if (buf && address >= this.start && address + n <= this.start + this.len) {
+      const at = this.head + (address - this.start);
+      let same = true;
+      for (let k = 0; k < n && same; k++) same = buf[at + k] === src[from + k];
+      if (same) return; // a repeat of bytes already here: nothing to add, nothing to check
+    }
+    this.flush();
+    // Start exactly as big as the record: files whose records come in scattered order make
+    // one run per record, and a roomy first buffer would cost its size for each.
+    buf = this.buf = new Uint8Array(n);
+    for (let k = 0; k < n; k++) buf[k] = src[from + k];
+    this.head = 0;
+    this.len = n;
+    this.start = address;
+    this.source = source;
+    this.line = line;
+  }
+
+  /** Moves the run into a new buffer of `size` bytes, its data starting at `head`. */
+  private regrow(size: number, head: number): Uint8Array {
+    const grown = new Uint8Array(size);
+    grown.set(this.buf!.subarray(this.head, this.head + this.len), head);
+    this.buf = grown;
+    this.head = head;
+    return grown;
   }
 
   /** Hands the current run to the builder (a view if little is wasted, else a tight copy). */
   flush(): void {
     const buf = this.buf;
     if (!buf) return;
-    const data = buf.length - this.len <= buf.length / 16 ? buf.subarray(0, this.len) : buf.slice(0, this.len);
+    const end = this.head + this.len;
+    const data = buf.length - this.len <= buf.length / 16 ? buf.subarray(this.head, end) : buf.slice(this.head, end);
     this.hintLeft = Math.max(0, this.hintLeft - this.len);
     this.buf = undefined;
     this.len = 0;
-    this.builder.adopt(this.start, data, this.label);
+    this.builder.adopt(this.start, data, `${this.source} line ${this.line}`);
   }
 }
