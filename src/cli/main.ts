@@ -2,7 +2,8 @@
 import { CommanderError, Command } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
-import { EXIT_OK, EXIT_USAGE } from './exit.js';
+import { UsageError } from '../core/errors.js';
+import { EXIT_OK } from './exit.js';
 import { processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands/index.js';
 
@@ -15,7 +16,8 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     // Program options only before the command, so a command group's own options (`targets
     // --json`) do not swallow its subcommands' (`targets show X --json`).
     .enablePositionalOptions()
-    .configureOutput({ writeOut: io.out, writeErr: io.err });
+    // Commander's own error lines are not printed: they are reported below as a UsageError.
+    .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} });
   let exitCode = EXIT_OK;
   registerCommands(program, io, (code) => { exitCode = code; });
   try {
@@ -23,11 +25,45 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
-      return EXIT_USAGE;
+      if (e.exitCode === 0) return EXIT_OK;
+      return reportError(io, commanderUsageError(e, program, argv), argv.includes('--json'));
     }
     return reportError(io, e, argv.includes('--json'));
   }
   return exitCode;
+}
+
+/** The command an argument list names ("flashwright targets show"), as far as it names one. */
+function commandPath(program: Command, argv: string[]): string {
+  const names = [program.name()];
+  let cmd = program;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    names.push(sub.name());
+    cmd = sub;
+  }
+  return names.join(' ');
+}
+
+/**
+ * Commander's parse errors (unknown option, missing argument, …) as a UsageError: one
+ * sentence, the "(Did you mean …?)" line in the hint with a pointer to the command's help.
+ * No cause: it would only repeat the message.
+ */
+function commanderUsageError(e: CommanderError, program: Command, argv: string[]): UsageError {
+  const [first, ...rest] = e.message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean);
+  // One sentence: "too many arguments for 'show'. Expected 1 …" → "…for 'show': expected 1 …".
+  const text = (first ?? 'the command line is not valid').replace(/\.\s+([A-Z])/g, (_m, c: string) => `: ${c.toLowerCase()}`);
+  const message = text[0].toUpperCase() + text.slice(1) + (/[.?!]$/.test(text) ? '' : '.');
+  const suggestion = rest.map((l) => l.replace(/^\((.*)\)$/, '$1')).join(' ');
+  const help = `see \`${commandPath(program, argv)} --help\``;
+  return new UsageError(message, {
+    hint: suggestion ? `${suggestion} Otherwise ${help}.` : `${help[0].toUpperCase()}${help.slice(1)}.`,
+    context: { commanderCode: e.code },
+  });
 }
 
 function isMain(): boolean {

@@ -102,3 +102,40 @@ describe('check', () => {
     expect(allowed.out).toContain('check: OK for STM32F407xG');
   });
 });
+
+describe('command-line parse errors are usage errors with a hint', () => {
+  it('an unknown option: one sentence, the suggestion and the command\'s help in the hint, exit 2', async () => {
+    const r = await run(['targets', '--jsn']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe("error: Unknown option '--jsn'.\nhint: Did you mean --json? Otherwise see `flashwright targets --help`.\n");
+  });
+  it('a missing argument names the command to ask for help', async () => {
+    const r = await run(['write']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: Missing required argument 'image'.\nhint: See `flashwright write --help`.\n");
+  });
+  it('too many arguments on a subcommand, as one sentence', async () => {
+    const r = await run(['targets', 'show', 'a', 'b']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: Too many arguments for 'show': expected 1 argument but got 2.\nhint: See `flashwright targets show --help`.\n");
+  });
+  it('an unknown command points at the top-level help', async () => {
+    const r = await run(['bogus']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: Unknown command 'bogus'.\nhint: See `flashwright --help`.\n");
+  });
+  it('with --json the error is a JSON error object on stdout', async () => {
+    const r = await run(['write', 'x.hex', '--via', 'sim', '--frobnicate', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('');
+    const body = JSON.parse(r.out) as { type: string; error: { code: string; message: string; hint: string } };
+    expect(body).toEqual({ type: 'error', error: expect.objectContaining({ code: 'USAGE', message: "Unknown option '--frobnicate'.", hint: 'See `flashwright write --help`.' }) });
+  });
+  it('--help and --version still exit 0', async () => {
+    expect((await run(['--version'])).code).toBe(0);
+    const help = await run(['targets', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: flashwright targets');
+  });
+});
