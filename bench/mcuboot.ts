@@ -91,12 +91,18 @@ for (const p of [32, 512]) {
   }
   console.log(`            (P=${w.packet}: ${w.counters.bytesToDevice} B out, ${w.counters.bytesToHost} B in, ${w.counters.turnarounds} turnarounds; bound ${bound.bytesToDevice}/${bound.bytesToHost}/${bound.turnarounds}; host wall time ${w.wallMs.toFixed(0)} ms)`);
 }
-const at32 = rows.find((r) => r.p === 32 && r.t === 1)!;
-const atMax = rows.find((r) => r.p === 512 && r.t === 1)!;
 const w32 = await uartRun(32, 'none');
 const w512 = await uartRun(512, 'none');
 console.log(`speed-up from packet size 32 → 512 at 1 ms turnaround: ${(secs(w32.counters, 1) / secs(w512.counters, 1)).toFixed(2)}×`);
-console.log(`target ≤ 1.10× the lower bound at the negotiated size: ${atMax.ratio.toFixed(3)}× → ${atMax.ratio <= 1.1 ? 'met' : 'NOT met'} (at 32 bytes: ${at32.ratio.toFixed(3)}×)`);
+// The target holds at every turnaround printed, at the negotiated (largest) packet size.
+const best = Math.max(...rows.map((r) => r.p));
+let allMet = true;
+for (const r of rows.filter((x) => x.p === best)) {
+  const met = r.ratio <= 1.1;
+  allMet &&= met;
+  console.log(`target ≤ 1.10× the lower bound at P=${r.p}, ${r.t} ms turnaround: ${r.ratio.toFixed(3)}× → ${met ? 'met' : 'NOT met'} (at 32 bytes: ${rows.find((x) => x.p === 32 && x.t === r.t)!.ratio.toFixed(3)}×)`);
+}
+console.log(`target at every turnaround: ${allMet ? 'PASS' : 'FAIL'}`);
 const dflt = await uartRun(512, 'readback', undefined);
 console.log(`engine defaults (no read first: MCUboot has no device checksum; write, then read-back verify), P=512, 1 ms: ${secs(dflt.counters, 1).toFixed(2)} s = ${(secs(dflt.counters, 1) / secs(lowerBound(SIZE, 512), 1)).toFixed(2)}× the write bound`);
 const skip = await uartRun(512, 'readback', true);

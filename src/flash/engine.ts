@@ -268,15 +268,23 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     const programs = plan.operations.filter((o) => o.kind === 'program');
     if (programs.length) {
       reporter.start('program', plan.cost.bytesToProgram, `Programming ${programs.length} range(s)`);
-      for (const op of programs) {
+      // Contiguous operations in one region go out as one programFlash call (up to
+      // PROGRAM_BATCH bytes): one command per sector costs a round trip each over a bootloader.
+      // The resume record still lists each operation, added once its call has returned.
+      for (const batch of programBatches(programs, target)) {
         throwIfAborted(signal, 'write');
-        const sector = sectorAt(regionAt(target, op.address)!, op.address)!;
-        const data = programData(op, image, sector, preserve, knowledge.get(sector.address)?.bytes);
+        const pieces = batch.map((op) => {
+          const sector = sectorAt(regionAt(target, op.address)!, op.address)!;
+          return programData(op, image, sector, preserve, knowledge.get(sector.address)?.bytes);
+        });
+        const data = pieces.length === 1 ? pieces[0] : concat(pieces);
         const base = reporter.position;
-        await programmer.programFlash(op.address, data, { signal, onProgress: reporter.tracker() });
+        await programmer.programFlash(batch[0].address, data, { signal, onProgress: reporter.tracker() });
         reporter.reach(base + data.length);
-        progress.programmed.push({ address: op.address, size: op.size });
-        progress.pending.shift();
+        for (const op of batch) {
+          progress.programmed.push({ address: op.address, size: op.size });
+          progress.pending.shift();
+        }
       }
       reporter.finish();
     }
@@ -359,6 +367,34 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
   };
   reporter.emit({ type: 'done', summary });
   return summary;
+}
+
+/** Largest single programFlash call the engine makes from coalesced operations. */
+export const PROGRAM_BATCH = 64 * 1024;
+
+/** Groups program operations that follow each other without a gap in the same region, each group ≤ PROGRAM_BATCH bytes. */
+export function programBatches<T extends { address: number; size: number }>(ops: readonly T[], target: DeviceInfo['target']): T[][] {
+  const out: T[][] = [];
+  let size = 0;
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    const prev = last?.[last.length - 1];
+    if (prev && prev.address + prev.size === op.address && regionAt(target, prev.address) === regionAt(target, op.address) && size + op.size <= PROGRAM_BATCH) {
+      last.push(op);
+      size += op.size;
+    } else {
+      out.push([op]);
+      size = op.size;
+    }
+  }
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 /** Where to start the application: the vector table (lowest flash address of the image) or the entry point. */
