@@ -7,6 +7,7 @@ import type { Io } from '../../src/cli/output.js';
 import { listTargets } from '../../src/target/lookup.js';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
+import { parseSimFaults } from '../../src/cli/vias/sim.js';
 
 let dir: string;
 
@@ -137,5 +138,37 @@ describe('command-line parse errors are usage errors with a hint', () => {
     const help = await run(['targets', '--help']);
     expect(help.code).toBe(0);
     expect(help.out).toContain('Usage: flashwright targets');
+  });
+});
+
+describe('--via sim faults and the nothing-to-do line', () => {
+  function imageAt(name: string, address: number, size: number, fill: number): string {
+    const data = new Uint8Array(size).fill(fill);
+    new DataView(data.buffer).setUint32(0, 0x20005000, true);
+    new DataView(data.buffer).setUint32(4, 0x08000041, true);
+    const path = join(dir, name);
+    writeFileSync(path, encodeImage(MemoryImage.fromSegments([{ address, data }]), 'hex'));
+    return path;
+  }
+  it('refuses fail-erase=0 and fail-program=0 (calls count from 1); reset-after-bytes=0 is a real fault', async () => {
+    expect(() => parseSimFaults('fail-erase=0')).toThrow("The sim fault 'fail-erase=0' names no call: fail-erase=N fails the Nth erase call, counted from 1.");
+    expect(() => parseSimFaults('fail-program=0')).toThrow('fails the Nth program call, counted from 1');
+    expect(parseSimFaults('fail-erase=1,fail-program=2,reset-after-bytes=0')).toEqual({ failEraseCall: 1, failProgramCall: 2, resetAfterBytes: 0 });
+    const image = imageAt('fault.hex', 0x08000000, 0x400, 0x33);
+    const r = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-fault', 'fail-erase=0']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('hint: Use fail-erase=1 to fail the first call.');
+    const reset = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-fault', 'reset-after-bytes=0']);
+    expect(reset.code).toBe(1);
+    expect(reset.err).toContain('The device reset while programming flash at 0x08000000');
+  });
+  it('says where the image lies when every sector already holds it', async () => {
+    const state = join(dir, 'nothing.json');
+    const image = imageAt('at-0800.hex', 0x08000800, 0x900, 0x44);
+    const args = ['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state];
+    expect((await run(args)).code).toBe(0);
+    const again = await run(args);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('nothing to do: every sector from 0x08000800 to 0x080010FF already holds the image.\n');
   });
 });

@@ -43,7 +43,10 @@ export const writeCommand: CommandModule = (program, io) => {
       });
       if (opts.json) io.out(JSON.stringify(summaryJson(summary)) + '\n');
       else printSummary(io, summary);
-      if (summary.sectorsWritten === 0 && summary.plan.cost.bytesToWriteRam === 0 && !opts.json) io.out(`nothing to do: every sector from ${hex(summary.plan.sectors[0]?.address ?? 0)} already holds the image.\n`);
+      if (summary.sectorsWritten === 0 && summary.plan.cost.bytesToWriteRam === 0 && !opts.json) {
+        // The image's own span: the plan lists no sectors when every one was skipped.
+        io.out(`nothing to do: every sector from ${hex(image.start ?? 0)} to ${hex((image.end ?? 1) - 1)} already holds the image.\n`);
+      }
     });
   });
 };

@@ -62,13 +62,21 @@ class StatefulSimProgrammer extends SimProgrammer {
   }
 }
 
-/** Parses `--sim-fault reset-after-bytes=N,fail-program=N,fail-erase=N` into NOR faults. */
+/**
+ * Parses `--sim-fault reset-after-bytes=N,fail-program=N,fail-erase=N` into NOR faults:
+ * fail the Nth program/erase call (N ≥ 1), reset after N more programmed bytes (N ≥ 0).
+ */
 export function parseSimFaults(spec: string): NorFaults {
   const faults: NorFaults = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^(reset-after-bytes|fail-program|fail-erase)=(\d+)$/.exec(part);
     if (!m) throw new UsageError(`Cannot read the sim fault '${part}'.`, { hint: 'Use reset-after-bytes=N, fail-program=N or fail-erase=N (comma-separated).' });
     const n = Number(m[2]);
+    // fail-program/fail-erase=N fail the Nth call, counted from 1; 0 names no call (the NOR
+    // model would quietly treat it as 1). reset-after-bytes=0 is real: reset before any byte lands.
+    if (n === 0 && m[1] !== 'reset-after-bytes') {
+      throw new UsageError(`The sim fault '${part}' names no call: ${m[1]}=N fails the Nth ${m[1] === 'fail-erase' ? 'erase' : 'program'} call, counted from 1.`, { hint: `Use ${m[1]}=1 to fail the first call.` });
+    }
     if (m[1] === 'reset-after-bytes') faults.resetAfterBytes = n;
     else if (m[1] === 'fail-program') faults.failProgramCall = n;
     else faults.failEraseCall = n;
@@ -81,7 +89,7 @@ defineVia({
   description: 'in-process simulated device (NOR flash model), state kept in --sim-state',
   options: [
     { flags: '--sim-state <path>', description: 'JSON file keeping the simulated flash between runs' },
-    { flags: '--sim-fault <spec>', description: 'inject faults into every flash region: reset-after-bytes=N, fail-program=N, fail-erase=N' },
+    { flags: '--sim-fault <spec>', description: 'inject faults into every flash region: reset-after-bytes=N (N ≥ 0), fail-program=N, fail-erase=N (the Nth call, N ≥ 1)' },
   ],
   async create(options, context) {
     const target = context.target;
