@@ -55,7 +55,8 @@ export class McubootSecureError extends FlashwrightError {
   constructor(operation: string) {
     super('MCUBOOT_SECURE', `The device is secure (FlashSecurityState = secure), so its bootloader refuses to ${operation}.`, {
       hint: 'Pass --backdoor-key KEY if the flash configuration field enables the backdoor, or --unsecure to mass-erase the chip (FlashEraseAllUnsecure); this erases ALL flash.',
-      context: { operation },
+      // Raised before any command is sent: the engine then knows nothing was erased.
+      context: { operation, nothingSent: true },
     });
   }
 }

@@ -130,10 +130,13 @@ describe('McubootProgrammer driven by the flash engine', () => {
     const full = MemoryImage.fromSegments([{ address: 0x10000, data: pattern(0x1000, 3), source: 'x.bin' }]);
     const before = rig.target.memory.read(0, 0x20000).slice();
     const w = await writeImage(prog, device, full, { preserve: false }).catch((e) => e);
-    const secureErr = w instanceof McubootSecureError ? w : w.cause;
+    // The engine reports the refused erase call; its hint says nothing changed and how to unlock.
+    expect(w.code).toBe('FLASH_INTERRUPTED');
+    const secureErr = w.cause;
     expect(secureErr).toBeInstanceOf(McubootSecureError);
     expect(secureErr.hint).toMatch(/--backdoor-key.*--unsecure/);
     expect(rig.target.memory.read(0, 0x20000)).toEqual(before);
+    expect(w.hint).toMatch(/^Nothing was erased or programmed: .*--backdoor-key.*--unsecure/);
     const c = await prog.eraseChip!().catch((e) => e);
     expect(c).toBeInstanceOf(McubootSecureError);
     expect(c.message).toMatch(/mass-erase/);
