@@ -12,7 +12,7 @@ import { FlashwrightError, throwIfAborted, UsageError } from '../core/errors.js'
 import { hex } from '../core/format.js';
 import type { ByteStream } from '../link/types.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
-import { layoutSize } from '../protocol/flash-algo/layout.js';
+import { layoutAreas } from '../protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
 import { GdbClient } from '../protocol/gdb-rsp/client.js';
 import { gdbCrc32 } from '../protocol/gdb-rsp/commands.js';
@@ -92,10 +92,13 @@ export class GdbProgrammer implements Programmer {
     if (strategy === 'algorithm') {
       const algo = o.algorithm as FlashAlgorithm;
       const ram = algorithmRam(algo, o.ram, o.target);
-      this.runner = new FlashAlgoRunner(this.core, algo, { ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize });
+      // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
+      const otherRam = (o.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
+      this.runner = new FlashAlgoRunner(this.core, algo, { ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, otherRam });
       target = targetForAlgorithm(algo, o.target, ram);
       const l = this.runner.layout;
-      target = { ...target, reserved: [...(target.reserved ?? []), { start: l.used.start, size: layoutSize(l), owner: `flash algorithm '${algo.name}' while programming` }] };
+      const owner = `flash algorithm '${algo.name}' while programming`;
+      target = { ...target, reserved: [...(target.reserved ?? []), ...layoutAreas(l).map((a) => ({ start: a.start, size: a.end - a.start, owner }))] };
       if (o.resetOnConnect !== false) {
         try {
           await this.core.reset('halt', options);
@@ -213,7 +216,7 @@ export class GdbProgrammer implements Programmer {
     const { core } = this.need();
     const l = this.runner?.layout;
     // RAM data over the algorithm's area: the algorithm must be unloaded first and reloaded if needed again.
-    if (l && address < l.used.end && address + data.length > l.used.start) await this.runner!.unload(options.signal);
+    if (l && layoutAreas(l).some((a) => address < a.end && address + data.length > a.start)) await this.runner!.unload(options.signal);
     await core.writeMemory(address, data, options);
   }
 

@@ -39,6 +39,18 @@ describe('flashwright algo', () => {
     expect(b.text()).toContain('flash:       0x08000000–0x0801FFFF, 128 KiB, page 1 KiB, erased 0xFF');
     expect(b.text()).toContain('ProgramPage  0x20000024');
     expect(b.text()).toContain('target RAM:  0x20000000, 8 KiB');
+    // The sum of the parts and the occupied span are separate figures (the buffers sit above begin_stack).
+    expect(b.text()).toMatch(/RAM needed: {2}40 B code\+data \+ [\d.]+ (B|KiB) stack \+ 1 KiB page buffer = [\d.]+ KiB\n/);
+    expect(b.text()).toMatch(/RAM used: {4}0x20000000–0x2000147F \(5.1 KiB occupied with one page buffer, 6.1 KiB with two \(double buffering\)\)/);
+    expect(a.errText()).not.toContain('warning');
+  });
+
+  it('import-pyocd warns when the module\'s placement cannot work in its RAM', async () => {
+    const mod = join(dir, 'target_SMALL.py');
+    writeFileSync(mod, MODULE.replace('length=0x2000)', 'length=0x1000)'));
+    const a = io();
+    expect(await runCli(['algo', 'import-pyocd', mod, '-o', join(dir, 'small.json')], a.io)).toBe(0);
+    expect(a.errText()).toMatch(/warning: the algorithm cannot be placed in the RAM the module declares: The flash algorithm needs/);
   });
 
   it.skipIf(!HAVE_GCC)(`info shows an FLM's FlashDevice, entries and RAM needs${HAVE_GCC ? '' : ' — skipped: arm-none-eabi-gcc is not installed'}`, async () => {

@@ -9,7 +9,7 @@ import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { FUNCTION_NAMES, formatAlgorithmDescriptor, type AlgorithmFunction, type FlashAlgorithm } from '../../protocol/flash-algo/algorithm.js';
 import { DEVICE_TYPES, sectorRuns } from '../../protocol/flash-algo/flash-device.js';
-import { layoutSize, planLayout } from '../../protocol/flash-algo/layout.js';
+import { layoutAreas, layoutSize, planLayout } from '../../protocol/flash-algo/layout.js';
 import { detectAlgorithmFile } from '../../protocol/flash-algo/load.js';
 import { importPyocdAlgorithm } from '../../protocol/flash-algo/pyocd-import.js';
 import { readAlgorithmFile } from '../vias/gdb.js';
@@ -21,12 +21,18 @@ export function algorithmRamNeeds(a: FlashAlgorithm, stackSize?: number) {
   const ram = a.ram ?? { start: a.loadAddress ?? 0x20000000, size: 0x1000_0000 };
   const single = planLayout(a, { ram, doubleBuffer: false, stackSize });
   const double = planLayout(a, { ram, doubleBuffer: true, stackSize });
+  const stack = single.stackTop - single.stackLimit;
   return {
     codeAndData: a.instructions.length,
-    stack: single.stackTop - single.stackLimit,
+    stack,
     pageBuffer: a.flash.pageSize,
+    /** code + data + stack + one page buffer: what the algorithm itself needs. */
+    sumSingleBuffer: a.instructions.length + stack + a.flash.pageSize,
+    /** RAM the placement occupies with one page buffer: the span(s), with the runner's helpers and any gaps. */
     totalSingleBuffer: layoutSize(single),
     totalDoubleBuffer: double.pageBuffers.length > 1 ? layoutSize(double) : undefined,
+    /** Occupied ranges; relative to the start of RAM for a relocatable algorithm. */
+    areas: layoutAreas(single).map((r) => (a.loadAddress === undefined ? { start: r.start - ram.start, end: r.end - ram.start } : r)),
     layout: double,
   };
 }
@@ -50,8 +56,8 @@ export function describeAlgorithm(a: FlashAlgorithm, kind: string) {
     staticBase: base === undefined ? a.staticBaseOffset : base + a.staticBaseOffset,
     loadAddress: base ?? null,
     ram: {
-      codeAndData: needs.codeAndData, stack: needs.stack, pageBuffer: needs.pageBuffer,
-      totalSingleBuffer: needs.totalSingleBuffer, totalDoubleBuffer: needs.totalDoubleBuffer ?? null,
+      codeAndData: needs.codeAndData, stack: needs.stack, pageBuffer: needs.pageBuffer, sumSingleBuffer: needs.sumSingleBuffer,
+      totalSingleBuffer: needs.totalSingleBuffer, occupied: needs.areas.map((r) => ({ start: r.start, end: r.end })), totalDoubleBuffer: needs.totalDoubleBuffer ?? null,
       targetRam: a.ram ?? null,
     },
   };
@@ -78,8 +84,10 @@ export const algoCommand: CommandModule = (program, io) => {
         `entries (${d.entriesRelativeTo}):`,
         ...Object.entries(d.entries).map(([k, v]) => `  ${k.padEnd(12)} ${addr(v as number)}`),
         `static base: ${addr(d.staticBase)}${d.loadAddress === null ? '' : `   load address: ${hex(d.loadAddress)}`}`,
-        `RAM needed:  ${formatSize(d.ram.codeAndData)} code+data + ${formatSize(d.ram.stack)} stack + ${formatSize(d.ram.pageBuffer)} page buffer = ${formatSize(d.ram.totalSingleBuffer)}` +
-          (d.ram.totalDoubleBuffer ? `; ${formatSize(d.ram.totalDoubleBuffer)} with two page buffers (double buffering)` : ''),
+        `RAM needed:  ${formatSize(d.ram.codeAndData)} code+data + ${formatSize(d.ram.stack)} stack + ${formatSize(d.ram.pageBuffer)} page buffer = ${formatSize(d.ram.sumSingleBuffer)}`,
+        // The placement occupies more than the sum: the runner's helpers, alignment, and (fixed placements) gaps between objects.
+        `RAM used:    ${d.ram.occupied.map((r) => d.loadAddress === null ? `RAM start +${hex(r.start, 4)}–+${hex(r.end - 1, 4)}` : `${hex(r.start)}–${hex(r.end - 1)}`).join(', ')}` +
+          ` (${formatSize(d.ram.totalSingleBuffer)} occupied with one page buffer${d.ram.totalDoubleBuffer ? `, ${formatSize(d.ram.totalDoubleBuffer)} with two (double buffering)` : ''})`,
       ];
       if (d.ram.targetRam) lines.push(`target RAM:  ${hex(d.ram.targetRam.start)}, ${formatSize(d.ram.targetRam.size)}`);
       io.out(lines.join('\n') + '\n');
@@ -106,5 +114,12 @@ export const algoCommand: CommandModule = (program, io) => {
         io.err(`wrote ${opts.output}: '${r.algorithm.name}', ${formatSize(r.algorithm.instructions.length)} of code, flash ${hex(r.algorithm.flash.start)}+${formatSize(r.algorithm.flash.size)}\n`);
       } else io.out(out);
       for (const n of r.notes) io.err(`note: ${n}\n`);
+      // Lay it out now, so a module whose placement cannot work is flagged at import, not at the first write.
+      try {
+        algorithmRamNeeds(r.algorithm);
+      } catch (e) {
+        if (!(e instanceof FlashwrightError)) throw e;
+        io.err(`warning: the algorithm cannot be placed in the RAM the module declares: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`);
+      }
     });
 };

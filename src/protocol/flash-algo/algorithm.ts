@@ -49,6 +49,8 @@ export interface FlashAlgorithm {
   stackSize?: number;
   /** Target RAM the algorithm was made for, when its source says (pyOCD RamRegion). */
   ram?: { start: number; size: number };
+  /** Other RAM regions the source declares, where a fixed-placement algorithm may keep page buffers. */
+  otherRam?: Array<{ start: number; size: number }>;
   flash: FlashProperties;
 }
 
@@ -144,6 +146,9 @@ export function parseAlgorithmDescriptor(text: string, source: string): FlashAlg
     ram: d.ram && typeof d.ram === 'object'
       ? { start: num((d.ram as Record<string, unknown>).start, 'ram.start', source, true), size: num((d.ram as Record<string, unknown>).size, 'ram.size', source, true) }
       : undefined,
+    otherRam: Array.isArray(d.other_ram)
+      ? d.other_ram.map((r, i) => ({ start: num((r as Record<string, unknown>)?.start, `other_ram[${i}].start`, source, true), size: num((r as Record<string, unknown>)?.size, `other_ram[${i}].size`, source, true) }))
+      : undefined,
     flash: {
       name: typeof d.name === 'string' ? d.name : 'unnamed',
       start,
@@ -176,6 +181,7 @@ export function algorithmToDescriptor(a: FlashAlgorithm): Record<string, unknown
   if (a.pageBuffers) d.page_buffers = a.pageBuffers.map((b) => hex(b));
   if (a.breakpointOffset !== undefined) d.breakpoint_offset = hex(a.breakpointOffset);
   if (a.ram) d.ram = { start: hex(a.ram.start), size: hex(a.ram.size) };
+  if (a.otherRam?.length) d.other_ram = a.otherRam.map((r) => ({ start: hex(r.start), size: hex(r.size) }));
   d.flash_properties = {
     address_range: { start: hex(a.flash.start), end: hex(a.flash.start + a.flash.size) },
     page_size: hex(a.flash.pageSize),

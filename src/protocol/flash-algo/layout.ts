@@ -34,8 +34,10 @@ export interface AlgoLayout {
   /** Lowest stack address; the guard word sits here. */
   stackLimit: number;
   pageBuffers: number[];
-  /** RAM the algorithm occupies (for messages and overlap checks). */
+  /** RAM the algorithm occupies in its own RAM region (for messages and overlap checks). */
   used: { start: number; end: number };
+  /** Page buffers the module places in other RAM regions (e.g. LPC1768's AHB SRAM). */
+  elsewhere?: Array<{ start: number; end: number }>;
 }
 
 export interface LayoutOptions {
@@ -44,12 +46,16 @@ export interface LayoutOptions {
   stackSize?: number;
   /** Use two page buffers when they fit (default true). */
   doubleBuffer?: boolean;
+  /** Further RAM regions a fixed-placement algorithm may put page buffers in. */
+  otherRam?: Array<{ start: number; size: number }>;
 }
 
 const HEADER = 0x50;
 const DEFAULT_STACK = 0x400;
 /** Room kept for static data behind a fixed algorithm's static base when its size is unknown. */
 const FIXED_DATA_ROOM = 0x100;
+/** Smallest stack a fixed-placement algorithm's gap below begin_stack may leave. */
+const MIN_FIXED_STACK = 0x80;
 /** Two BKPT #0 half-words: the runner's own return point. */
 export const BKPT_WORD = 0xbe00be00;
 
@@ -120,37 +126,64 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
 
 function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   const loadAddress = algo.loadAddress as number;
-  const ramEnd = o.ram.start + o.ram.size;
+  const page = algo.flash.pageSize;
+  const within = (r: { start: number; size: number }, a: number, n: number) => a >= r.start && a + n <= r.start + r.size;
+  const inMain = (a: number, n: number) => within(o.ram, a, n);
+  const inRam = (a: number, n: number) => inMain(a, n) || [...(o.otherRam ?? []), ...(algo.otherRam ?? [])].some((r) => within(r, a, n));
+  const overlap = (a: number, n: number, b: number, m: number) => a < b + m && b < a + n;
   const codeEnd = loadAddress + algo.instructions.length;
   const staticBase = loadAddress + algo.staticBaseOffset;
+  const given = algo.pageBuffers;
+  // Static data size is unknown: keep some room behind the static base, but never past the module's own next object.
+  const nextAbove = Math.min(...(given ?? []).filter((b) => b >= Math.max(codeEnd, staticBase)), staticBase + FIXED_DATA_ROOM);
+  const dataEnd = align(Math.max(codeEnd, nextAbove), 4);
   const ownBreakpoint = algo.breakpointOffset === undefined;
-  const breakpoint = ownBreakpoint ? align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM), 4) : loadAddress + (algo.breakpointOffset as number);
-  const trampoline = align(Math.max(codeEnd, staticBase + FIXED_DATA_ROOM, ownBreakpoint ? breakpoint + 4 : 0), 4);
-  const dataEnd = align(trampoline + TRAMPOLINE_ROOM, 8);
-  const stackTop = algo.stackTop ?? dataEnd + align(o.stackSize ?? algo.stackSize ?? DEFAULT_STACK, 8) + 8;
-  const stackLimit = algo.stackSize !== undefined || o.stackSize !== undefined ? stackTop - (o.stackSize ?? (algo.stackSize as number)) : dataEnd;
-  let buffers = algo.pageBuffers ?? [align(stackTop, 8)];
+  const helperSize = (ownBreakpoint ? 4 : 0) + TRAMPOLINE_ROOM;
+  const explicitStack = o.stackSize ?? algo.stackSize;
+  // Helpers (own breakpoint, trampoline, fault trap, CRC routine) go in the first free gap of the
+  // algorithm's RAM, preferring one outside the stack the module reserves below begin_stack.
+  const candidates = [dataEnd, ...(algo.stackTop !== undefined ? [align(algo.stackTop, 4)] : []), ...(given ?? []).map((b) => align(b + page, 4))];
+  if (algo.stackTop !== undefined) candidates.sort((x, y) => Number(x < (algo.stackTop as number)) - Number(y < (algo.stackTop as number)) || x - y);
+  const helpers = candidates.find((c) => inMain(c, helperSize) && !overlap(c, helperSize, loadAddress, dataEnd - loadAddress) && !(given ?? []).some((b) => overlap(c, helperSize, b, page))
+    && !(algo.stackTop !== undefined && explicitStack !== undefined && overlap(c, helperSize, algo.stackTop - explicitStack, explicitStack))) ?? dataEnd;
+  const breakpoint = ownBreakpoint ? helpers : loadAddress + (algo.breakpointOffset as number);
+  const trampoline = helpers + (ownBreakpoint ? 4 : 0);
+  const helpersEnd = align(trampoline + TRAMPOLINE_ROOM, 8);
+  const stackTop = algo.stackTop ?? Math.max(dataEnd, helpersEnd) + align(explicitStack ?? DEFAULT_STACK, 8) + 8;
+  let buffers = given ?? [align(stackTop, 8)];
   if (o.doubleBuffer === false) buffers = buffers.slice(0, 1);
-  const page = algo.flash.pageSize;
-  const inRam = (a: number, n: number) => a >= o.ram.start && a + n <= ramEnd;
+  // Without a stack size, the stack is the gap between begin_stack and the highest object below it.
+  const below = [dataEnd, ...(helpers < stackTop ? [helpersEnd] : []), ...buffers.map((b) => b + page)].filter((e) => e <= stackTop);
+  const stackLimit = explicitStack !== undefined ? stackTop - explicitStack : Math.max(...below);
   const fits = buffers.filter((b) => inRam(b, page));
-  const parts = { 'code and data': dataEnd - loadAddress, stack: Math.max(0, stackTop - stackLimit), 'page buffers': buffers.length * page };
-  const needed = Math.max(stackTop, ...buffers.map((b) => b + page)) - Math.min(loadAddress, ...buffers);
-  if (!inRam(loadAddress, dataEnd - loadAddress) || !inRam(stackLimit, stackTop - stackLimit) || fits.length === 0) {
-    throw new AlgorithmRamError(needed, o.ram, parts);
+  const codeSize = dataEnd - loadAddress + helperSize;
+  const parts = { 'code and data': codeSize, stack: Math.max(0, stackTop - stackLimit), 'page buffers': buffers.length * page };
+  if (!inMain(loadAddress, dataEnd - loadAddress) || !inMain(helpers, helperSize) || !inMain(stackLimit, stackTop - stackLimit) || fits.length === 0) {
+    throw new AlgorithmRamError(Object.values(parts).reduce((x, y) => x + y, 0), o.ram, parts);
   }
-  if (stackLimit < dataEnd) {
+  if (stackTop - stackLimit < MIN_FIXED_STACK) {
+    throw new AlgorithmFormatError(algo.source, `there is no room for the stack below ${hex(stackTop)}: the objects below it reach ${hex(stackLimit)}, so the page buffers or the code overlap the stack.`);
+  }
+  if (stackLimit < dataEnd && stackTop > loadAddress) {
     throw new AlgorithmFormatError(algo.source, `the stack (${hex(stackLimit)}–${hex(stackTop)}) overlaps the algorithm's code and data (up to ${hex(dataEnd)}).`);
   }
+  if (helpers < stackTop && helpersEnd > stackLimit) throw new AlgorithmFormatError(algo.source, `the stack (${hex(stackLimit)}–${hex(stackTop)}) leaves no room for the runner's return breakpoint and helpers.`);
   for (const b of fits) {
     if (b < stackTop && b + page > stackLimit) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the stack (${hex(stackLimit)}–${hex(stackTop)}).`);
     if (b < dataEnd && b + page > loadAddress) throw new AlgorithmFormatError(algo.source, `page buffer ${hex(b)} overlaps the algorithm's code.`);
   }
-  const used = { start: Math.min(loadAddress, ...fits), end: Math.max(stackTop, ...fits.map((b) => b + page)) };
-  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, crcRoutine: trampoline + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used };
+  const main = fits.filter((b) => inMain(b, page));
+  const used = { start: Math.min(loadAddress, stackLimit, helpers, ...main), end: Math.max(stackTop, helpersEnd, dataEnd, ...main.map((b) => b + page)) };
+  const elsewhere = fits.filter((b) => !inMain(b, page)).map((b) => ({ start: b, end: b + page }));
+  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, crcRoutine: trampoline + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used, elsewhere };
 }
 
-/** Total RAM the layout occupies. */
+/** Total RAM the layout occupies: its span in the algorithm's RAM plus page buffers in other RAM regions. */
 export function layoutSize(l: AlgoLayout): number {
-  return l.used.end - l.used.start;
+  return layoutAreas(l).reduce((n, a) => n + a.end - a.start, 0);
+}
+
+/** Every RAM range the layout occupies (the main span, then page buffers in other RAM regions). */
+export function layoutAreas(l: AlgoLayout): Array<{ start: number; end: number }> {
+  return [l.used, ...(l.elsewhere ?? [])];
 }

@@ -104,14 +104,31 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
     if (block === undefined) throw new AlgorithmFormatError(source, 'neither FLASH_ALGO sector_sizes nor a FlashRegion blocksize gives the sector size.');
     sectors = [{ offset: 0, size: block }];
   }
+  const ramRegions = parser.calls('RamRegion').map((k) => parser.parseAt(k))
+    .map((c) => ({ start: int(kw(c, 'start'), 'RamRegion start', source), size: int(kw(c, 'length'), 'RamRegion length', source) }))
+    .filter((r): r is { start: number; size: number } => r.start !== undefined && r.size !== undefined);
+  // The algorithm's RAM is the region holding load_address; the others may hold page buffers (LPC1768's AHB SRAM).
+  const ram = ramRegions.find((r) => loadAddress >= r.start && loadAddress < r.start + r.size) ?? ramRegions[0];
+  const otherRam = ramRegions.filter((r) => r !== ram);
+  const beginStack = int(get('begin_stack'), 'begin_stack', source);
   let pageSize = int(get('page_size'), 'page_size', source) ?? int(kw(region, 'page_size'), 'FlashRegion page_size', source);
-  if (pageSize === undefined) { pageSize = sectors[0].size; notes.push(`page size not given: using the sector size ${hex(pageSize)}`); }
+  const sector = sectors[0].size;
+  if (pageSize === undefined) { pageSize = sector; notes.push(`page size not given: using the sector size ${hex(pageSize)}`); }
+  // A page that does not fit at the first page buffer (before begin_stack or the end of its RAM) is
+  // programmed in min_program_length pieces, as the module's own Python code does (LPC11xx).
+  const minProgram = int(get('min_program_length'), 'min_program_length', source);
+  const b0 = pageBuffers?.[0];
+  if (b0 !== undefined && minProgram !== undefined && minProgram < pageSize) {
+    const holder = ramRegions.find((r) => b0 >= r.start && b0 < r.start + r.size);
+    const limit = Math.min(holder ? holder.start + holder.size : Infinity, beginStack !== undefined && beginStack > b0 ? beginStack : Infinity);
+    if (b0 + pageSize > limit && b0 + minProgram <= limit) {
+      notes.push(`a ${hex(pageSize)}-byte page does not fit at the page buffer ${hex(b0)}: programming in min_program_length pieces of ${hex(minProgram)}`);
+      pageSize = minProgram;
+    }
+  }
   const erased = int(kw(region, 'erased_byte_value'), 'erased_byte_value', source);
   notes.push(`timeouts not given by pyOCD: ${DEFAULT_PROGRAM_TIMEOUT_MS} ms per page, ${DEFAULT_ERASE_TIMEOUT_MS} ms per sector`);
 
-  const ramCall = parser.calls('RamRegion').map((k) => parser.parseAt(k))[0];
-  const ramStart = int(kw(ramCall, 'start'), 'RamRegion start', source);
-  const ramSize = int(kw(ramCall, 'length'), 'RamRegion length', source);
   const name = options.name ?? (/target_([\w-]+)\.py$/.exec(source)?.[1] ?? 'pyocd-algorithm');
   // pyOCD modules start with `BKPT #0` (0xBE00 in the low half-word): the return address.
   const hasBkptHeader = (view.getUint16(0, true) & 0xff00) === 0xbe00;
@@ -128,7 +145,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
     },
     staticBaseOffset: staticBase - loadAddress,
     loadAddress,
-    stackTop: int(get('begin_stack'), 'begin_stack', source),
+    stackTop: beginStack,
     pageBuffers,
     breakpointOffset: hasBkptHeader ? 0 : undefined,
     flash: {
@@ -138,8 +155,8 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
   };
   for (const k of Object.keys(algorithm.entries) as Array<keyof FlashAlgorithm['entries']>) if (algorithm.entries[k] === undefined) delete algorithm.entries[k];
   if (!hasBkptHeader) notes.push('no BKPT header at load_address: the runner adds its own return breakpoint');
-  const ram = ramStart !== undefined && ramSize !== undefined ? { start: ramStart, size: ramSize } : undefined;
   if (ram) algorithm.ram = ram;
+  if (otherRam.length) algorithm.otherRam = otherRam;
   validateAlgorithm(algorithm);
   return { algorithm, ram, notes };
 }
