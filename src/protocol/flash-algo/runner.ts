@@ -36,10 +36,16 @@ const CPUID = 0xe000ed00;
 const VTOR = 0xe000ed08;
 const EXCEPTION_NAMES: Record<number, string> = { 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault', 7: 'SecureFault', 11: 'SVCall', 12: 'DebugMonitor', 14: 'PendSV', 15: 'SysTick' };
 
-/** Init/UnInit `fnc` codes (FlashOS.h). */
+/**
+ * Init/UnInit `fnc` codes (FlashOS.h; 3 = verify is not used). The algorithm's own Verify is
+ * deliberately never called: it needs every expected page sent to the target again (as
+ * costly over GDB as reading it back) and serves only verification, while the runner's
+ * CRC-32 routine needs no data sent, also lets unchanged sectors be skipped, and works for
+ * every algorithm (most pyOCD ones have no Verify). Without the CRC (targetCrc: false) the
+ * engine reads back.
+ */
 export const FNC_ERASE = 1;
 export const FNC_PROGRAM = 2;
-export const FNC_VERIFY = 3;
 
 const GUARD = 0xf1a5c0de;
 const XPSR_THUMB = 0x01000000;
@@ -130,7 +136,7 @@ export class FlashAlgoRunner {
     const off = this.algo.entries[fn];
     if (off === undefined) {
       throw new AlgorithmFormatError(this.algo.source, `the algorithm '${this.algo.name}' has no ${FUNCTION_NAMES[fn]} function.`, { function: FUNCTION_NAMES[fn] },
-        fn === 'eraseChip' ? 'Erase by sectors instead.' : fn === 'verify' ? 'Verify by reading back instead.' : undefined);
+        fn === 'eraseChip' ? 'Erase by sectors instead.' : undefined);
     }
     return this.layout.loadAddress + off;
   }
@@ -345,25 +351,6 @@ export class FlashAlgoRunner {
       throw new AlgorithmFailedError('ProgramPage', entry, r, secondRan ? args2 : args1);
     }
     this.calls++;
-  }
-
-  /**
-   * Verifies with the algorithm's Verify function: resolves to the first mismatching
-   * address, or undefined when everything matches.
-   */
-  async verify(address: number, data: Uint8Array, signal?: AbortSignal): Promise<number | undefined> {
-    this.checkRange(address, data.length);
-    await this.init(FNC_VERIFY, signal);
-    const page = this.algo.flash.pageSize;
-    const buf = this.layout.pageBuffers[0];
-    for (let off = 0; off < data.length; off += page) {
-      const piece = data.subarray(off, off + page);
-      await this.core.writeMemory(buf, piece, { signal });
-      const a = address + off;
-      const r = await this.call('verify', [a, piece.length, buf], this.shortTimeout + this.margin, signal);
-      if (r !== a + piece.length) return r;
-    }
-    return undefined;
   }
 
   /**
