@@ -75,8 +75,15 @@ export function parseFlexspiOption(word: number): Required<Omit<FlexspiOptionFie
   const commandPads = keyOf(Pads, (word >>> 12) & 0xf);
   const quadEnable = keyOf(QuadEnable, (word >>> 8) & 0xf);
   const frequencyMhz = FREQUENCY_MHZ[word & 0xf];
+  const bad = [
+    detection === undefined && `device detection [23:20] = ${(word >>> 20) & 0xf}`,
+    queryPads === undefined && `query pads [19:16] = ${(word >>> 16) & 0xf}`,
+    commandPads === undefined && `command pads [15:12] = ${(word >>> 12) & 0xf}`,
+    quadEnable === undefined && `quad enable [11:8] = ${(word >>> 8) & 0xf}`,
+    frequencyMhz === undefined && `max frequency [3:0] = ${word & 0xf}`,
+  ].filter((x): x is string => typeof x === 'string');
   if (detection === undefined || queryPads === undefined || commandPads === undefined || quadEnable === undefined || frequencyMhz === undefined) {
-    throw new FlexspiOptionError(`${hex(word)} has a field the flashloader does not define.`, { word, detection, queryPads, commandPads, quadEnable, frequencyMhz });
+    throw new FlexspiOptionError(`${hex(word)} has ${bad.length === 1 ? 'a field' : 'fields'} the flashloader does not define: ${bad.join(', ')}.`, { word, fields: bad });
   }
   return { detection, queryPads: Number(queryPads) as PadCount, commandPads: Number(commandPads) as PadCount, quadEnable, frequencyMhz, optionSize: (word >>> 24) & 0xf };
 }

@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.js';
 import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { encodeImage, formatFromName } from '../../image/formats.js';
 import { buildBootImage, findBootLayout, IMXRT_BOOT_LAYOUTS } from '../../imxrt/boot-image.js';
-import { buildFlexspiOption, describeFlexspiOption, DeviceDetection, QuadEnable, type DeviceDetectionName, type PadCount, type QuadEnableName } from '../../imxrt/flexspi-option.js';
+import { buildFlexspiOption, describeFlexspiOption, DeviceDetection, FlexspiOptionError, FREQUENCY_MHZ, QuadEnable, type DeviceDetectionName, type PadCount, type QuadEnableName } from '../../imxrt/flexspi-option.js';
 import { loadImageFile } from '../load-image.js';
 import type { Io } from '../output.js';
 import { commandGroup } from './groups.js';
@@ -22,6 +22,15 @@ function pads(text: string | undefined, name: string): PadCount | undefined {
   if (text === undefined) return undefined;
   if (text !== '1' && text !== '4' && text !== '8') throw new UsageError(`${name} must be 1, 4 or 8.`, { hint: 'QuadSPI NOR queries with 1 pad.' });
   return Number(text) as PadCount;
+}
+
+/** `--frequency` in MHz: one of the FlexSPI clock settings (never a silent default). */
+function frequencyOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const mhz = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  const allowed = Object.values(FREQUENCY_MHZ);
+  if (!allowed.includes(mhz)) throw new UsageError(`--frequency '${text}' is not a FlexSPI clock setting.`, { hint: `Choose one of ${allowed.join(', ')} (MHz).`, context: { frequency: text } });
+  return mhz;
 }
 
 export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
@@ -39,11 +48,11 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       if (!layout) throw new UsageError(`Unknown i.MX RT part '${opts.part}'.`, { hint: `Choose one of: ${Object.keys(IMXRT_BOOT_LAYOUTS).join(', ')}.` });
       const size = opts.flashSize === undefined ? undefined : parseNumber(opts.flashSize);
       if (opts.flashSize !== undefined && !size) throw new UsageError(`--flash-size '${opts.flashSize}' is not a size.`, { hint: 'For example 8M or 0x800000.' });
-      const frequencyMhz = opts.frequency === undefined ? undefined : parseNumber(opts.frequency);
+      const frequencyMhz = frequencyOption(opts.frequency);
       const format = formatFromName(opts.output) ?? 'bin';
       if (format === 'elf') throw new UsageError('ELF output is not supported.', { hint: 'Use .bin, .hex or .srec.' });
       const app = loadImageFile(path).image;
-      const boot = buildBootImage(app, layout, { flash: { size: size ?? 8 * 1024 * 1024, ...(frequencyMhz ? { frequencyMhz } : {}) } });
+      const boot = buildBootImage(app, layout, { flash: { size: size ?? 8 * 1024 * 1024, ...(frequencyMhz !== undefined ? { frequencyMhz } : {}) } });
       writeFileSync(opts.output, encodeImage(boot.image, format));
       const summary = {
         type: 'imxrt-image', part: layout.part, output: opts.output, format, start: hex(layout.flexspiBase), length: boot.length,
@@ -65,7 +74,14 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       if (opts.explain !== undefined) {
         const w = parseNumber(opts.explain);
         if (w === undefined) throw new UsageError(`--explain '${opts.explain}' is not a number.`);
-        const text = describeFlexspiOption(w);
+        let text: string;
+        try {
+          text = describeFlexspiOption(w);
+        } catch (e) {
+          // A bad value on the command line: usage error (exit 2), naming the field.
+          if (e instanceof FlexspiOptionError) throw new UsageError(e.message, { hint: e.hint, context: e.context, cause: e });
+          throw e;
+        }
         io.out(opts.json ? JSON.stringify({ word: hex(w), meaning: text }) + '\n' : `${hex(w)}: ${text}\n`);
         return;
       }
@@ -73,7 +89,7 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       if (opts.quadEnable !== undefined && !(opts.quadEnable in QuadEnable)) throw new UsageError(`Unknown --quad-enable '${opts.quadEnable}'.`, { hint: `Choose one of: ${Object.keys(QuadEnable).join(', ')}.` });
       const words = buildFlexspiOption({
         detection: opts.detection as DeviceDetectionName, queryPads: pads(opts.queryPads, '--query-pads'), commandPads: pads(opts.commandPads, '--command-pads'),
-        quadEnable: opts.quadEnable as QuadEnableName | undefined, frequencyMhz: Number(opts.frequency),
+        quadEnable: opts.quadEnable as QuadEnableName | undefined, frequencyMhz: frequencyOption(opts.frequency ?? '133')!,
       });
       io.out(opts.json ? JSON.stringify({ words: words.map((w) => hex(w)), meaning: describeFlexspiOption(words[0]) }) + '\n' : `${words.map((w) => hex(w)).join(',')}  (${describeFlexspiOption(words[0])})\n`);
     });

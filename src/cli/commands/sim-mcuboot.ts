@@ -43,11 +43,18 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
       const chip = mcubootChip(opts.chip);
       if (!chip) throw new UsageError(`No simulated MCUboot chip '${opts.chip}'.`, { hint: `Choose one of: ${MCUBOOT_SIM_CHIPS.join(', ')}.` });
       const maxPacketSize = opts.maxPacket === undefined ? undefined : parseNumber(opts.maxPacket);
-      if (maxPacketSize !== undefined && (maxPacketSize < 32 || maxPacketSize > chip.maxBuffer)) {
+      if (opts.maxPacket !== undefined && (maxPacketSize === undefined || maxPacketSize < 32 || maxPacketSize > chip.maxBuffer)) {
         throw new UsageError(`--max-packet ${opts.maxPacket} is outside 32…${chip.maxBuffer}.`, { hint: 'The simulated bootloader buffers at most 4096 bytes per packet.' });
       }
       const flashResidentBytes = opts.flashResident === undefined ? undefined : parseNumber(opts.flashResident);
       if (opts.flashResident !== undefined && !flashResidentBytes) throw new UsageError(`--flash-resident '${opts.flashResident}' is not a size.`, { hint: 'For example 48K.' });
+      const flash = chip.target.regions.find((r) => r.kind === 'flash');
+      if (flashResidentBytes !== undefined && !flash) {
+        throw new UsageError(`--flash-resident needs internal flash, and ${chip.target.name} has none (its bootloader is in ROM; the flashloader runs from RAM).`, { hint: 'Use --flash-resident with a Kinetis chip, e.g. --chip MK64FN1M0.' });
+      }
+      if (flashResidentBytes !== undefined && flash && flashResidentBytes >= flash.size) {
+        throw new UsageError(`--flash-resident ${opts.flashResident} does not leave any of the ${chip.target.name} flash for an application.`, { hint: 'For example 48K.' });
+      }
       const target = new McubootSimTarget(chip, { maxPacketSize, blank: opts.blank, flashResidentBytes });
       target.staleCache.enabled = Boolean(opts.staleCache);
       const saved = loadSimState(opts.state);

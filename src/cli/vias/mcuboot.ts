@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../../core/errors.js';
 import { parseNumber } from '../../core/format.js';
-import { parseFlexspiOption } from '../../imxrt/flexspi-option.js';
+import { FlexspiOptionError, parseFlexspiOption } from '../../imxrt/flexspi-option.js';
 import { openHidDevice } from '../../link/node-hid.js';
 import { openSerialPort } from '../../link/node-serial.js';
 import { McubootProgrammer } from '../../programmer/mcuboot.js';
@@ -32,7 +32,13 @@ export function parseFlexspiOptionArg(text: unknown): number[] | undefined {
   if (words.length === 0 || words.some((w) => w === undefined || w > 0xffffffff)) {
     throw new UsageError(`--flexspi-option '${String(text)}' is not a list of 32-bit words.`, { hint: 'QuadSPI NOR at 133 MHz: --flexspi-option 0xC0000007.' });
   }
-  parseFlexspiOption(words[0]!);
+  try {
+    parseFlexspiOption(words[0]!);
+  } catch (e) {
+    // A bad option value is a usage error (exit 2), with the reason the word was refused.
+    if (e instanceof FlexspiOptionError) throw new UsageError(`--flexspi-option: ${e.message}`, { hint: e.hint, context: e.context, cause: e });
+    throw e;
+  }
   const extra = (words[0]! >>> 24) & 0xf;
   if (words.length !== extra + 1) {
     throw new UsageError(`Option word ${String(text).split(/[\s,]+/)[0]} announces ${extra} extra word(s) but ${words.length - 1} were given.`, { hint: 'Give option0 and exactly the extra words its size field [27:24] announces.' });
