@@ -19,7 +19,50 @@ export function modeledSeconds(c: LinkCounters, baud: number, bitsPerByte: numbe
   return ((c.bytesToDevice + c.bytesToHost) * bitsPerByte) / baud + (c.turnarounds * turnaroundMs) / 1000;
 }
 
+/** A clock both sides can advance: the simulators' VirtualClock has this shape. */
+export interface LinkClock {
+  readonly nowMs: number;
+  advance(ms: number): void;
+}
+
+/**
+ * Virtual time on an in-process pipe, so a simulator and the host code share one clock:
+ * every transfer advances it by its bytes on the wire, every change of direction by the
+ * adapter's turnaround. The same figures as modeledSeconds, but as the traffic happens.
+ */
+export interface LinkModel {
+  baud: number;
+  /** Bits on the wire per byte: 10 for 8N1, 11 for 8E1 (default 10). */
+  bitsPerByte?: number;
+  /** Cost of each change of direction (a USB-serial adapter's latency), default 0. */
+  turnaroundMs?: number;
+  /** The clock to advance (e.g. the simulator's, so flash timing adds to link time); default a fresh one. */
+  clock?: LinkClock;
+  /**
+   * Also hold each transfer back in real time by its modelled time × this factor (0 or
+   * absent: deliver at once). Order per direction is kept.
+   */
+  realTimeFactor?: number;
+}
+
+class SimpleClock implements LinkClock {
+  nowMs = 0;
+  advance(ms: number): void { if (ms > 0) this.nowMs += ms; }
+}
+
+/** The modelled milliseconds of one transfer, with its turnaround when the direction changed. */
+export function transferMs(bytes: number, turned: boolean, model: LinkModel): number {
+  return (bytes * (model.bitsPerByte ?? 10) * 1000) / model.baud + (turned ? model.turnaroundMs ?? 0 : 0);
+}
+
 type Dir = 'toDevice' | 'toHost';
+
+/** Shared by both ends: the counters, the last direction, and the optional time model. */
+interface LinkState {
+  counters: LinkCounters;
+  last?: Dir;
+  model?: LinkModel & { clock: LinkClock };
+}
 
 class PipeEnd implements ByteStream {
   peer!: PipeEnd;
@@ -30,16 +73,30 @@ class PipeEnd implements ByteStream {
   onSignals?: (s: LineSignals) => void;
   baud?: number;
 
-  constructor(private readonly dir: Dir, private readonly counters: LinkCounters, private readonly last: { dir?: Dir }) {}
+  /** Real-time deliveries still pending in this direction (kept in order). */
+  private delayed: Promise<void> = Promise.resolve();
+  private pending = 0;
+
+  constructor(private readonly dir: Dir, private readonly link: LinkState) {}
 
   async write(data: Uint8Array): Promise<void> {
     if (this.isClosed) throw new Error('pipe closed');
     if (data.length === 0) return;
     const copy = data.slice();
-    if (this.dir === 'toDevice') this.counters.bytesToDevice += copy.length;
-    else this.counters.bytesToHost += copy.length;
-    if (this.last.dir && this.last.dir !== this.dir) this.counters.turnarounds++;
-    this.last.dir = this.dir;
+    const { counters, model } = this.link;
+    if (this.dir === 'toDevice') counters.bytesToDevice += copy.length;
+    else counters.bytesToHost += copy.length;
+    const turned = this.link.last !== undefined && this.link.last !== this.dir;
+    if (turned) counters.turnarounds++;
+    this.link.last = this.dir;
+    const ms = model ? transferMs(copy.length, turned, model) : 0;
+    model?.clock.advance(ms);
+    const wait = ms * (model?.realTimeFactor ?? 0);
+    if (wait > 0) {
+      this.pending++;
+      this.delayed = this.delayed.then(() => new Promise<void>((resolve) => setTimeout(resolve, wait))).then(() => { this.pending--; this.peer.deliver(copy); });
+      return;
+    }
     // Deliver asynchronously, as a real link does, so neither side re-enters the other.
     queueMicrotask(() => this.peer.deliver(copy));
   }
@@ -64,6 +121,7 @@ class PipeEnd implements ByteStream {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    if (this.pending > 0) await this.delayed; // bytes already written still arrive before the close
     this.peer.remoteClosed();
   }
 
@@ -84,14 +142,17 @@ export interface Pipe {
   host: ByteStream;
   device: ByteStream & { signals: LineSignals; onSignals?: (s: LineSignals) => void };
   counters: LinkCounters;
+  /** The virtual clock the link model advances (present when createPipe got a model). */
+  clock?: LinkClock;
 }
 
-export function createPipe(): Pipe {
+export function createPipe(options: { model?: LinkModel } = {}): Pipe {
   const counters: LinkCounters = { bytesToDevice: 0, bytesToHost: 0, turnarounds: 0 };
-  const last: { dir?: Dir } = {};
-  const host = new PipeEnd('toDevice', counters, last);
-  const device = new PipeEnd('toHost', counters, last);
+  const model = options.model ? { ...options.model, clock: options.model.clock ?? new SimpleClock() } : undefined;
+  const link: LinkState = { counters, model };
+  const host = new PipeEnd('toDevice', link);
+  const device = new PipeEnd('toHost', link);
   host.peer = device;
   device.peer = host;
-  return { host, device, counters };
+  return { host, device, counters, ...(model ? { clock: model.clock } : {}) };
 }
