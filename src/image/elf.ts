@@ -269,39 +269,44 @@ function readSymbols(sections: ElfSection[], links: number[], r: Reader, source:
 
 /**
  * The bytes a programmer must write: every PT_LOAD segment's file bytes at its physical
- * (load) address, so .data goes to its flash copy and .bss (memsz beyond filesz) costs
- * nothing. Origins are named after the sections that produced the bytes ("app.elf:.text");
- * padding inside a segment that no section claims is named "app.elf:segment N". Without
- * program headers, allocated sections with contents are placed at their section addresses.
+ * (load) address, so .data goes to its flash copy and .bss costs nothing. When the file has
+ * section headers, only the segment bytes that an allocated section with contents covers are
+ * kept (still placed by the segment's load address): padding between sections (an ALIGN gap)
+ * is left out, as objcopy and srec_cat leave it out. Without section headers (or without any
+ * allocated section) the whole segment is kept, named "app.elf:segment N". Origins are named after the sections
+ * ("app.elf:.text"). Without program headers, allocated sections with contents are placed at
+ * their section addresses.
  */
 export function elfToImage(elf: ElfFile, source: string): MemoryImage {
   const b = new MemoryImageBuilder();
   const contents = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.type !== SHT_NOBITS && s.type !== 0 && s.size > 0)
     .sort((x, y) => x.offset - y.offset);
+  // Files stripped of section headers (or of every allocated one) are placed by segments alone.
+  const hasSectionHeaders = elf.sections.some((s) => s.type !== 0 && (s.flags & SHF_ALLOC) !== 0);
   const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD && p.filesz > 0);
   if (loads.length > 0) {
     elf.programHeaders.forEach((ph, i) => {
       if (ph.type !== PT_LOAD || ph.filesz === 0) return;
       const segEnd = ph.offset + ph.filesz;
-      const data = (from: number, to: number) => elf.fileData.subarray(from, to);
-      let cursor = ph.offset;
       const put = (from: number, to: number, name: string) => {
-        if (to > from) b.add(ph.paddr + (from - ph.offset), data(from, to), name);
+        if (to > from) b.add(ph.paddr + (from - ph.offset), elf.fileData.subarray(from, to), name);
       };
+      if (!hasSectionHeaders) {
+        put(ph.offset, segEnd, `${source}:segment ${i}`);
+        return;
+      }
+      let cursor = ph.offset;
       for (const s of contents) {
         const sEnd = s.offset + s.size;
         if (s.offset < ph.offset || sEnd > segEnd || sEnd <= cursor) continue;
-        if (cursor === 0 && s.offset > 0) {
+        if (ph.offset === 0 && cursor === 0 && s.offset > 0) {
           // The segment starts at file offset 0: its leading bytes are the ELF header and
-          // program headers that the linker mapped in, not firmware. Do not program them.
+          // program headers that the linker mapped in, not firmware.
           elf.warnings.push(`${source}: segment ${i} maps the ELF headers at ${hex(ph.paddr)}–${hex(ph.paddr + s.offset - 1)}; those ${s.offset} bytes were left out.`);
-          cursor = s.offset;
         }
-        put(cursor, s.offset, `${source}:segment ${i}`);
         put(Math.max(cursor, s.offset), sEnd, `${source}:${s.name || `section ${s.index}`}`);
         cursor = sEnd;
       }
-      put(cursor, segEnd, `${source}:segment ${i}`);
     });
   } else {
     if (contents.length > 0) elf.warnings.push(`${source} has no loadable program headers; its sections are placed at their section addresses (no separate load addresses).`);
@@ -310,6 +315,8 @@ export function elfToImage(elf: ElfFile, source: string): MemoryImage {
       b.add(s.address, s.data, `${source}:${s.name || `section ${s.index}`}`);
     }
   }
-  if (elf.entry !== 0) b.entryPoint = elf.entry;
+  // An executable's e_entry is its entry point even when it is 0 (a vector table at address 0);
+  // in other files 0 means "none".
+  if (elf.entry !== 0 || elf.type === 2) b.entryPoint = elf.entry;
   return b.build();
 }

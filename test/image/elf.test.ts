@@ -90,6 +90,29 @@ describe('ELF reader on hand-built files', () => {
     expect(Array.from(elfToImage(elf, 'rv.elf').read(0x100, 4))).toEqual([0xaa, 0xbb, 0xcc, 0xdd]);
   });
 
+  it('leaves out segment bytes no allocated section covers, keeps whole segments without sections', () => {
+    const seg = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i);
+    const elf = parseElf(buildElf({
+      entry: 0x08000001,
+      segments: [{ paddr: 0x08000000, vaddr: 0x08000000, data: seg, memsz: 32 }],
+      sections: [{ name: '.text', address: 0x08000000, data: seg.subarray(0, 12), flags: 6, segment: 0 }],
+    }), 'pad.elf');
+    const img = elfToImage(elf, 'pad.elf');
+    expect(img.segments.map((s) => [s.address, Array.from(s.data)])).toEqual([[0x08000000, Array.from(seg.subarray(0, 12))]]);
+    expect(img.origins.map((o) => o.source)).toEqual(['pad.elf:.text']);
+    const bare = elfToImage(parseElf(buildElf({ entry: 0x08000001, segments: [{ paddr: 0x08000000, vaddr: 0x08000000, data: seg, memsz: 32 }], sections: [] }), 'bare.elf'), 'bare.elf');
+    expect(bare.segments.map((s) => [s.address, s.data.length])).toEqual([[0x08000000, 32]]);
+    expect(bare.origins.map((o) => o.source)).toEqual(['bare.elf:segment 0']);
+  });
+
+  it('keeps an executable\'s entry point 0 (e_entry is meaningful in ET_EXEC)', () => {
+    const bytes = buildElf({ entry: 0, segments: [{ paddr: 0, vaddr: 0, data: dataInit, memsz: 4 }], sections: [{ name: '.text', address: 0, data: dataInit, flags: 6, segment: 0 }] });
+    expect(elfToImage(parseElf(bytes, 'zero.elf'), 'zero.elf').entryPoint).toBe(0);
+    const rel = bytes.slice();
+    rel[16] = 1; // ET_REL: e_entry 0 means no entry point
+    expect(elfToImage(parseElf(rel, 'zero.o'), 'zero.o').entryPoint).toBeUndefined();
+  });
+
   it('gives typed errors for bad and truncated files', () => {
     const good = elfBytes();
     expect(parseError(() => parseElf(Uint8Array.from([1, 2, 3, 4, 5]), 'x.elf'))).toMatchObject({ code: 'IMAGE_BAD_ELF', expected: '7f 45 4c 46' });
@@ -128,10 +151,14 @@ describe.skipIf(!HAVE_GCC)('ELF reader on firmware built by arm-none-eabi-gcc', 
     const text = elf.section('.text')!;
     const data = elf.section('.data')!;
     expect(data.address).toBe(0x20000000);
-    const lma = 0x08000000 + elf.section('.isr_vector')!.size + text.size;
+    const rodata = elf.section('.rodata')!;
+    const lma = rodata.address + rodata.size;
     expect(Array.from(img.read(lma, data.size))).toEqual(Array.from(data.data));
     expect(img.intersects(0x20000000, 0x20005000)).toBe(false);
-    expect(img.segments.map((s) => s.address)).toEqual([0x08000000, 0x60000000, 0x90000000]);
+    // The ALIGN(256) padding before .rodata lies inside the flash segment but in no section: left out.
+    expect(img.segments.map((s) => s.address)).toEqual([0x08000000, 0x08000100, 0x60000000, 0x90000000]);
+    expect(img.end === undefined || img.intersects(text.address + text.size, rodata.address)).toBe(false);
+    expect(img.sourcesIn(0x08000100, 0x08000101)).toEqual(['multi.elf:.rodata']);
     expect(img.sourcesIn(0x08000000, 0x08000040)).toEqual(['multi.elf:.isr_vector']);
     expect(img.sourcesIn(0x60000000, 0x60000001)).toEqual(['multi.elf:.qspi']);
     expect(img.read(0x60000000, 4)).toEqual(Uint8Array.from([0xde, 0xad, 0xbe, 0xef]));
