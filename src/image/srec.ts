@@ -36,6 +36,8 @@ export class SrecParser extends ChunkedLineParser {
   private dataRecords = 0;
   private header?: string;
   private terminated = false;
+  /** The last record was a matching S5/S6 count: the file is evidently complete. */
+  private countedAtEnd = false;
   private warnedAfterEnd = false;
   private readonly runs: RunCollector;
 
@@ -48,7 +50,9 @@ export class SrecParser extends ChunkedLineParser {
   finish(): ParsedSrec {
     this.flush();
     this.runs.flush();
-    if (!this.terminated) {
+    // No termination record after a matching count is a file without an entry point (srec_cat
+    // writes those); without either, the file may have been cut short.
+    if (!this.terminated && !this.countedAtEnd) {
       this.warnings.push(this.dataRecords > 0
         ? `${this.source} has no termination record (S7/S8/S9); it may have been cut short.`
         : `${this.source} holds no S-records.`);
@@ -127,6 +131,7 @@ export class SrecParser extends ChunkedLineParser {
         if (address !== this.dataRecords) {
           throw this.error('IMAGE_LENGTH_MISMATCH', 'record count', `the S${t} record count does not match the data records read`, String(address), String(this.dataRecords));
         }
+        this.countedAtEnd = true;
         break;
       default:
         this.terminated = true;
@@ -137,6 +142,7 @@ export class SrecParser extends ChunkedLineParser {
 
   private data(address: number, from: number, n: number): void {
     this.dataRecords++;
+    this.countedAtEnd = false;
     if (n === 0) return;
     if (address + n > 0x1_0000_0000) {
       throw this.error('IMAGE_BAD_RECORD', 'address', `the data at ${hex(address)} runs past the 32-bit address space`, 'end <= 0x100000000', hex(address + n, 9));
@@ -176,14 +182,16 @@ export interface SrecWriteOptions {
 }
 
 /**
- * Writes S-records: S1/S2/S3 chosen by the highest address (with the matching S9/S8/S7
- * termination carrying the entry point, or 0), an S0 header first and an S5/S6 count.
+ * Writes S-records: S1/S2/S3 chosen by the highest address, an S0 header first, an S5/S6
+ * count, and the matching S9/S8/S7 termination carrying the entry point. An image without an
+ * entry point gets no termination record (as srec_cat writes it): readers, srec_cat included,
+ * take a termination record's address as the start address, so S9 0000 would invent one.
  */
 export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): Uint8Array {
   const rs = options.recordSize ?? 16;
   const top = (image.end ?? 0) - 1;
-  const entry = image.entryPoint ?? 0;
-  const highest = Math.max(top, entry);
+  const entry = image.entryPoint;
+  const highest = Math.max(top, entry ?? 0);
   const addrBytes = highest <= 0xffff ? 2 : highest <= 0xffffff ? 3 : 4;
   if (!Number.isInteger(rs) || rs < 1 || rs > 255 - addrBytes - 1) throw new RangeError(`S-record record size must be 1–${254 - addrBytes}, not ${rs}.`);
   const dataType = addrBytes - 1; // S1, S2, S3
@@ -225,6 +233,6 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
   }
   if (count <= 0xffff) record(5, count, undefined, 2);
   else if (count <= 0xffffff) record(6, count, undefined, 3);
-  record(endType, entry, undefined, addrBytes);
+  if (entry !== undefined) record(endType, entry, undefined, addrBytes);
   return out.result();
 }

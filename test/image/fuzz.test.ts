@@ -117,7 +117,7 @@ describe('round trips', () => {
     fc.assert(fc.property(image, fc.constantFrom(16, 32), (img, rs) => {
       const back = loadImage(encodeImage(img, 'srec', { recordSize: rs }), { source: 'rt.srec', format: 'srec' });
       same(img, back.image);
-      expect(back.image.entryPoint).toBe(img.entryPoint ?? 0); // the termination record always carries one
+      expect(back.image.entryPoint).toBe(img.entryPoint); // no termination record without an entry point
     }), { numRuns: 150 });
   });
 

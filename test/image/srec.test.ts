@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { writeIntelHex } from '../../src/image/intel-hex.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { parseSrec, SrecParser, writeSrec } from '../../src/image/srec.js';
 import { ascii, parseError, srec, text } from './helpers/errors.js';
@@ -55,12 +56,26 @@ describe('S-record reader', () => {
 describe('S-record writer', () => {
   it('picks S1/S9 for 16-bit images, S2/S8 for 24-bit and S3/S7 for 32-bit, with S0 and S5', () => {
     const small = MemoryImage.fromSegments([{ address: 0xfffe, data: Uint8Array.from([1, 2]) }]);
-    expect(ascii(writeSrec(small))).toBe([srec(0, '030000'), srec(1, '05FFFE0102'), srec(5, '030001'), srec(9, '030000'), ''].join('\n'));
+    // No entry point, no termination record (S9 0000 would read back as entry point 0).
+    expect(ascii(writeSrec(small))).toBe([srec(0, '030000'), srec(1, '05FFFE0102'), srec(5, '030001'), ''].join('\n'));
+    const zero = MemoryImage.fromSegments([{ address: 0xfffe, data: Uint8Array.from([1, 2]) }], 0);
+    expect(ascii(writeSrec(zero)).split('\n')[3]).toBe(srec(9, '030000'));
     const mid = MemoryImage.fromSegments([{ address: 0x10000, data: Uint8Array.from([9]) }], 0x10000);
     expect(ascii(writeSrec(mid, { header: 'hi' })).split('\n')).toEqual([srec(0, '0500006869'), srec(2, '0501000009'), srec(5, '030001'), srec(8, '04010000'), '']);
     const big = MemoryImage.fromSegments([{ address: 0x08000000, data: new Uint8Array(20) }], 0x08000101);
     const lines = ascii(writeSrec(big, { recordSize: 16 })).split('\n');
     expect(lines.map((l) => l.slice(0, 12))).toEqual(['S0030000FC', 'S31508000000', 'S30908000010', 'S5030002FA', 'S70508000101'.slice(0, 12), '']);
     expect(lines[4]).toBe(srec(7, '0508000101'));
+  });
+
+  it('an image without an entry point survives SREC and back to HEX without a start address record', () => {
+    const img = MemoryImage.fromSegments([{ address: 0x08000000, data: Uint8Array.from({ length: 40 }, (_, i) => i) }]);
+    const back = parseSrec(writeSrec(img), 'n.srec');
+    expect(back.warnings).toEqual([]); // the S5 count shows the file is complete
+    expect(back.image.entryPoint).toBeUndefined();
+    expect(ascii(writeIntelHex(back.image))).not.toMatch(/^:04000005/m);
+    const withEntry = parseSrec(writeSrec(MemoryImage.fromSegments([{ address: 0, data: Uint8Array.from([1]) }], 0)), 'z.srec');
+    expect(withEntry.image.entryPoint).toBe(0);
+    expect(ascii(writeIntelHex(withEntry.image))).toMatch(/^:0400000500000000F7$/m);
   });
 });
