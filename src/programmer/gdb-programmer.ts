@@ -114,7 +114,7 @@ export class GdbProgrammer implements Programmer {
     } else if (strategy === 'vflash') {
       target = targetFromMemoryMap(this.map as MemoryMapRegion[], o.target, `GDB server ${o.description}`);
     } else {
-      target = targetForRamOnly(o.target, this.map, `GDB server ${o.description}`);
+      target = targetForRamOnly(o.target, this.map, `GDB server ${o.description}`, o.strategy === 'ram');
     }
     this.target = target;
     if (strategy !== 'algorithm') {

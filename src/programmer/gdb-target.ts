@@ -84,12 +84,39 @@ export function targetFromMemoryMap(map: MemoryMapRegion[], base: TargetDescript
   return { name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'GDB server memory map (qXfer:memory-map:read)', regions };
 }
 
-/** A RAM-only target: the given one, or one RAM region covering the 32-bit space. */
-export function targetForRamOnly(base: TargetDescription | undefined, map: MemoryMapRegion[] | undefined, serverName: string): TargetDescription {
-  if (base) return base;
-  if (map && map.length) return targetFromMemoryMap(map, undefined, serverName);
+const NO_ALGO = 'no flash algorithm: pass --algo FILE.FLM|algo.json to program it, or use a server with vFlash';
+
+/** Flash-like regions made read-only: memory packets cannot program flash, so the plan must refuse data there. */
+function flashReadOnly(regions: MemoryRegion[]): MemoryRegion[] {
+  return regions.map((r) => (FLASH_LIKE.has(r.kind) ? { name: `${r.name} (${NO_ALGO})`, kind: 'rom', start: r.start, size: r.size, note: `${r.kind} region '${r.name}', readable only` } : r));
+}
+
+/**
+ * A RAM-only target (plain memory packets). Flash in the given target or memory map is
+ * read-only here. With neither, `explicit` (--gdb-mode ram) opens the whole address space;
+ * otherwise only the SRAM region every Cortex-M has (0x20000000–0x3FFFFFFF, ARMv7-M
+ * DDI0403E §B3.1 / ARMv6-M DDI0419E §B3.1) is writable, so a flash image is refused instead
+ * of being "written" at 0x0 with memory packets that bypass the flash controller.
+ */
+export function targetForRamOnly(base: TargetDescription | undefined, map: MemoryMapRegion[] | undefined, serverName: string, explicit = false): TargetDescription {
+  if (base) return { ...base, regions: flashReadOnly(base.regions) };
+  if (map && map.length) {
+    const t = targetFromMemoryMap(map, undefined, serverName);
+    return { ...t, regions: flashReadOnly(t.regions) };
+  }
+  if (explicit) {
+    return {
+      name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'no memory map: memory written directly over GDB (--gdb-mode ram)',
+      regions: [{ name: 'memory', kind: 'ram', start: 0, size: 0x1_0000_0000, note: 'whole address space, written with GDB memory packets' }],
+    };
+  }
+  const unknown = (where: string) => `unknown memory ${where} (no --target and no server memory map: pass --target NAME --algo FILE to program flash, or --gdb-mode ram to write it with memory packets)`;
   return {
-    name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'no memory map: memory written directly over GDB',
-    regions: [{ name: 'memory', kind: 'ram', start: 0, size: 0x1_0000_0000, note: 'whole address space, written with GDB memory packets' }],
+    name: serverName, vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: 'no memory map: the Cortex-M SRAM region (ARMv7-M/ARMv6-M system address map)',
+    regions: [
+      { name: unknown('below the SRAM region'), kind: 'rom', start: 0, size: 0x2000_0000 },
+      { name: 'sram', kind: 'ram', start: 0x2000_0000, size: 0x2000_0000, note: 'Cortex-M SRAM region, written with GDB memory packets' },
+      { name: unknown('above the SRAM region'), kind: 'rom', start: 0x4000_0000, size: 0xc000_0000 },
+    ],
   };
 }

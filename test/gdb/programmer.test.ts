@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { writeImage } from '../../src/flash/engine.js';
+import { PlanRefusedError } from '../../src/flash/errors.js';
+import { findTarget } from '../../src/target/lookup.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { createPipe } from '../../src/link/pipe.js';
 import { GdbClient } from '../../src/protocol/gdb-rsp/client.js';
@@ -58,6 +60,48 @@ describe('GdbProgrammer over a fake server', () => {
     await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x20000100, data }]), {});
     expect(server.memory.get(0x20000100 + 299)).toBe(299 & 0xff);
     await expect(p.programFlash(0, new Uint8Array(4))).rejects.toThrow(/without a flash algorithm/);
+    await p.close();
+  });
+});
+
+describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
+  const flashImage = () => MemoryImage.fromSegments([{ address: 0, data: new Uint8Array(0x100).fill(0x42) }]);
+
+  it('without a target or memory map, refuses an image at 0x0 in auto mode and names --target/--algo', async () => {
+    const { pipe, server } = fake({});
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });
+    const device = await p.connect();
+    const e = await writeImage(p, device, flashImage(), {}).catch((x) => x);
+    expect(e).toBeInstanceOf(PlanRefusedError);
+    expect(e.code).toBe('PLAN_READ_ONLY');
+    expect(e.message).toContain('0x00000000');
+    expect(e.message).toContain('--target NAME --algo FILE');
+    expect(e.message).toContain('--gdb-mode ram');
+    expect(server.received.filter((r) => r.startsWith('M') || r.startsWith('X'))).toEqual([]);
+    await p.close();
+  });
+
+  it('writes anywhere with --gdb-mode ram given explicitly', async () => {
+    const { pipe, server } = fake({});
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake', strategy: 'ram' });
+    const device = await p.connect();
+    await writeImage(p, device, flashImage(), {});
+    expect(server.memory.get(0xff)).toBe(0x42);
+    await p.close();
+  });
+
+  it('with --target and no algorithm, refuses flash data in the plan, before any erase', async () => {
+    const { pipe, server } = fake({});
+    const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake', target: findTarget('nrf51822') });
+    const device = await p.connect();
+    const events: string[] = [];
+    const e = await writeImage(p, device, flashImage(), { onEvent: (ev) => { events.push(ev.type); } }).catch((x) => x);
+    expect(e).toBeInstanceOf(PlanRefusedError);
+    expect(e.message).toContain('pass --algo FILE.FLM|algo.json');
+    expect(events).not.toContain('plan');
+    expect(server.received.filter((r) => r.startsWith('M') || r.startsWith('X'))).toEqual([]);
+    // Reading flash still works in RAM mode.
+    expect((await p.readMemory(0, 4)).length).toBe(4);
     await p.close();
   });
 });
