@@ -23,6 +23,21 @@ function capture(): Io & { text: () => string } {
   return { out: (t) => { buf += t; }, err: (t) => { buf += t; }, isTty: false, text: () => buf };
 }
 
+describe('stm32-uart option values', () => {
+  it('--baud fast and --read-check maybe are usage errors (exit 2) with a hint, before any port is opened', async () => {
+    const base = ['read', '0x08000000', '4', join(tmpdir(), 'fw-never-written.bin'), '--via', 'stm32-uart', '--port', '/dev/fw-no-such-port'];
+    let io = capture();
+    expect(await runCli([...base, '--baud', 'fast'], io)).toBe(2);
+    expect(io.text()).toContain("error: --baud 'fast' is not a baud rate.");
+    expect(io.text()).toContain('hint: Use a number such as 57600 or 115200.');
+    io = capture();
+    expect(await runCli([...base, '--read-check', 'maybe'], io)).toBe(2);
+    expect(io.text()).toContain("error: --read-check 'maybe' is not one of auto, crc, double, none.");
+    expect(io.text()).toMatch(/hint: auto \(the default\) checks reads with the device CRC/);
+    expect(io.text()).not.toMatch(/fw-no-such-port/);
+  });
+});
+
 describe('flashwright ports', () => {
   it('falls back to scanning /dev and says why when enumeration fails', async () => {
     const r = await findPorts(async () => { throw new Error('spawn udevadm ENOENT'); }, () => ['/dev/ttyUSB0']);

@@ -52,7 +52,11 @@ defineVia({
     const entry = entryText ? parseLineSequence(entryText, 'entry') : [];
     const exit = exitText ? parseLineSequence(exitText, 'exit') : [];
     const readCheck = String(options.readCheck ?? 'auto');
-    if (!['auto', 'crc', 'double', 'none'].includes(readCheck)) throw new UsageError(`--read-check '${readCheck}' is not one of auto, crc, double, none.`);
+    if (!['auto', 'crc', 'double', 'none'].includes(readCheck)) {
+      throw new UsageError(`--read-check '${readCheck}' is not one of auto, crc, double, none.`, {
+        hint: 'auto (the default) checks reads with the device CRC where the bootloader has Get Checksum; double reads twice and compares; none trusts the line.',
+      });
+    }
     const stream = await openSerialPort({ path: port, baudRate: baud, parity });
     const programmer = new Stm32UartProgrammer({
       stream,
