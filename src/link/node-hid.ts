@@ -2,6 +2,7 @@
  * PacketDevice over node-hid (hidapi): USB HID reports in and out, report ID first in both
  * directions (numbered reports, as MCUboot uses). Node-only; the browser equivalent is WebHID.
  */
+import { readFileSync } from 'node:fs';
 import type { HIDAsync } from 'node-hid';
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
@@ -12,8 +13,63 @@ export interface NodeHidOptions {
   pid: number;
   /** A specific hidapi path when several matching devices are attached. */
   path?: string;
-  /** Largest report, report ID included (bounds the packet size); default 4 + 1024. */
+  /** Largest report, report ID included, when the descriptor cannot be read; default 4 + 1024. */
   maxReportSize?: number;
+}
+
+/** A HID device whose output report length may be known from its report descriptor. */
+export interface HidPacketDevice extends PacketDevice {
+  /** True when maxPacketSize is the output report length the descriptor declares. */
+  readonly reportLengthKnown: boolean;
+}
+
+/**
+ * Output report lengths by report ID (bytes after the ID) from a HID report descriptor
+ * (Device Class Definition for HID 1.11, §6.2.2: short items; Report Size 0x74, Report
+ * Count 0x94, Report ID 0x84 are global; Output 0x90 is a main item). Push/Pop are not
+ * used by MCUboot descriptors and are not tracked.
+ */
+export function hidOutputReportLengths(descriptor: Uint8Array): Map<number, number> {
+  const bits = new Map<number, number>();
+  let reportSize = 0;
+  let reportCount = 0;
+  let reportId = 0;
+  for (let i = 0; i < descriptor.length;) {
+    const prefix = descriptor[i];
+    if (prefix === 0xfe) { i += 3 + (descriptor[i + 1] ?? 0); continue; } // long item: skipped
+    const size = [0, 1, 2, 4][prefix & 3];
+    let value = 0;
+    for (let b = 0; b < size; b++) value |= (descriptor[i + 1 + b] ?? 0) << (8 * b);
+    value >>>= 0;
+    switch (prefix & 0xfc) {
+      case 0x74: reportSize = value; break;
+      case 0x94: reportCount = value; break;
+      case 0x84: reportId = value; break;
+      case 0x90: bits.set(reportId, (bits.get(reportId) ?? 0) + reportSize * reportCount); break;
+      default: break;
+    }
+    i += 1 + size;
+  }
+  return new Map([...bits].map(([id, n]) => [id, Math.ceil(n / 8)]));
+}
+
+/** Linux hidraw: the kernel publishes each device's report descriptor in sysfs. */
+function readReportDescriptor(path: string | undefined): Uint8Array | undefined {
+  const m = path ? /^\/dev\/(hidraw\d+)$/.exec(path) : null;
+  if (!m) return undefined;
+  try {
+    return new Uint8Array(readFileSync(`/sys/class/hidraw/${m[1]}/device/report_descriptor`));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The longest output report (report ID byte included) the descriptor declares, if it can be read. */
+function outputReportLength(path: string | undefined): number | undefined {
+  const descriptor = readReportDescriptor(path);
+  if (!descriptor) return undefined;
+  const lengths = [...hidOutputReportLengths(descriptor)].filter(([id]) => id !== 0).map(([, n]) => n + 1);
+  return lengths.length ? Math.max(...lengths) : undefined;
 }
 
 export class HidOpenError extends FlashwrightError {
@@ -25,7 +81,7 @@ export class HidOpenError extends FlashwrightError {
 }
 
 /** Opens the first HID device matching vid:pid (or `path`). */
-export async function openHidDevice(options: NodeHidOptions): Promise<PacketDevice> {
+export async function openHidDevice(options: NodeHidOptions): Promise<HidPacketDevice> {
   // Loaded on first use: a missing native hidapi must not break the commands that do not need USB.
   let HID: typeof import('node-hid');
   try {
@@ -50,8 +106,11 @@ export async function openHidDevice(options: NodeHidOptions): Promise<PacketDevi
   let closed = false;
   let onClose: ((error?: Error) => void) | undefined;
   dev.on('error', (err: Error) => { if (!closed) { closed = true; onClose?.(err); } });
+  const declared = outputReportLength(path);
   return {
-    maxPacketSize: options.maxReportSize ?? 4 + 1024,
+    // MCUboot's HID reports have the fixed length its descriptor declares.
+    maxPacketSize: declared ?? options.maxReportSize ?? 4 + 1024,
+    reportLengthKnown: declared !== undefined,
     async write(packet: Uint8Array) {
       await dev.write(Array.from(packet));
     },

@@ -114,6 +114,8 @@ defineVia({
   async create(options, context) {
     const c = common(options, context);
     const device = await openHidDevice({ vid: parseId(options.vid, '--vid', FLASHLOADER_VID), pid: parseId(options.pid, '--pid', FLASHLOADER_PID), path: options.hidPath as string | undefined });
-    return new McubootProgrammer({ transport: new HidTransport(device), target: context.target, ...c });
+    // MCUboot HID reports are fixed-size: pad every output report to the length the device's
+    // descriptor declares (when it can be read; hidapi on Windows pads by itself).
+    return new McubootProgrammer({ transport: new HidTransport(device, { padReports: device.reportLengthKnown }), target: context.target, ...c });
   },
 });
