@@ -81,6 +81,37 @@ describe.skipIf(!has('socat'))('--via mcuboot through the CLI over a pty (needs 
     expect(io.text()).toMatch(/0x00001000/);
   });
 
+  it('--unsecure: plan leaves a secure chip untouched; write says it mass-erased (text and JSON)', async () => {
+    await start('MK64FN1M0');
+    // Secure the chip: FSEC = 0xFF (SEC = 11), some old bytes elsewhere.
+    target.memory.eraseSector(0);
+    target.memory.program(0x400, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    target.memory.program(0x8000, pattern(64, 4));
+    target.reset();
+    const before = target.memory.read(0, 0x10000).slice();
+    const via = ['--via', 'mcuboot', '--port', tty, '--target', 'MK64FN1M0', '--unsecure'];
+    writeFileSync(join(dir, 'app.bin'), kinetisBin(5000));
+    let io = capture();
+    expect(await runCli(['plan', join(dir, 'app.bin'), '--base', '0', ...via], io), io.text()).toBe(0);
+    expect(io.text()).not.toMatch(/read protection removed/);
+    expect(target.memory.read(0, 0x10000)).toEqual(before);
+    io = capture();
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0', ...via], io), io.text()).toBe(0);
+    expect(io.text()).toMatch(/warning: read protection removed: FlashEraseAllUnsecure mass-erased the whole flash/);
+    // The plan was shown before the mass erase.
+    expect(io.text().indexOf('legend:')).toBeLessThan(io.text().indexOf('read protection removed'));
+    expect(target.memory.read(0x8000, 64).every((b) => b === 0xff)).toBe(true);
+    expect(target.memory.read(0, 5000)).toEqual(kinetisBin(5000));
+    // Secure again for the JSON run.
+    target.memory.eraseSector(0);
+    target.memory.program(0x400, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
+    target.reset();
+    io = capture();
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0', ...via, '--json'], io), io.text()).toBe(0);
+    const events = io.text().trim().split('\n').map((l) => JSON.parse(l));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'event', event: expect.objectContaining({ type: 'log', level: 'warn', message: 'read protection removed: FlashEraseAllUnsecure mass-erased the whole flash' }) }));
+  });
+
   it('bad --backdoor-key and --flexspi-option are usage errors', async () => {
     await start('MK64FN1M0');
     const io = capture();
