@@ -103,7 +103,7 @@ export const algoCommand: CommandModule = (program, io) => {
       try {
         text = readFileSync(file, 'utf8');
       } catch (e) {
-        throw new FlashwrightError('FILE_READ', `Cannot read ${file}.`, { cause: e, hint: 'Give the path of a pyOCD target module, e.g. /usr/lib/python3/dist-packages/pyocd/target/target_nRF51822_xxAA.py.' });
+        throw new UsageError(`Cannot read the pyOCD target module ${file}.`, { cause: e, context: { path: file }, hint: 'Give the path of a pyOCD target module, e.g. /usr/lib/python3/dist-packages/pyocd/target/target_nRF51822_xxAA.py.' });
       }
       const format = (opts.format ?? (opts.output && /\.ya?ml$/i.test(opts.output) ? 'yaml' : 'json')).toLowerCase();
       if (format !== 'json' && format !== 'yaml') throw new UsageError(`--format '${opts.format}' is not json or yaml.`);

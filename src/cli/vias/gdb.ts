@@ -4,7 +4,7 @@
  * [--target NAME]`, or `--gdb-serial PATH` for a Black Magic Probe's GDB port.
  */
 import { readFileSync } from 'node:fs';
-import { FlashwrightError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { parseNumber } from '../../core/format.js';
 import { openSerialPort } from '../../link/node-serial.js';
 import { openTcp, parseHostPort } from '../../link/node-tcp.js';
@@ -21,9 +21,21 @@ export function readAlgorithmFile(path: string): FlashAlgorithm {
   try {
     data = readFileSync(path);
   } catch (e) {
-    throw new FlashwrightError('FILE_READ', `Cannot read the flash algorithm file ${path}.`, { cause: e, hint: 'Check the path given to --algo.' });
+    // An unreadable input file is a usage error (exit 2), like any other bad option value.
+    throw new UsageError(`Cannot read the flash algorithm file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, {
+      cause: e, hint: 'Check the path given to --algo (a CMSIS-Pack .FLM, a JSON/YAML descriptor, or a pyOCD target_*.py).', context: { path },
+    });
   }
   return loadAlgorithm(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path);
+}
+
+/** --gdb-timeout: a positive whole number of milliseconds. */
+function parseTimeout(text: string): number {
+  const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(v) || v <= 0) {
+    throw new UsageError(`--gdb-timeout '${text}' is not a positive whole number of milliseconds.`, { hint: 'E.g. --gdb-timeout 10000 for a slow server (default 5000).', context: { value: text } });
+  }
+  return v;
 }
 
 defineVia({
@@ -43,10 +55,15 @@ defineVia({
     const serial = options.gdbSerial as string | undefined;
     if (!tcp && !serial) throw new UsageError('--via gdb needs --gdb HOST:PORT (or --gdb-serial PATH for a Black Magic Probe).', { hint: 'For QEMU: qemu-system-arm … -S -gdb tcp::3333, then --gdb localhost:3333.' });
     const mode = String(options.gdbMode ?? 'auto') as (typeof STRATEGIES)[number];
-    if (!STRATEGIES.includes(mode)) throw new UsageError(`--gdb-mode '${mode}' is not one of ${STRATEGIES.join(', ')}.`);
+    if (!STRATEGIES.includes(mode)) {
+      throw new UsageError(`--gdb-mode '${mode}' is not one of ${STRATEGIES.join(', ')}.`, {
+        hint: 'Leave it at auto (flash algorithm with --algo, else the server\'s vFlash, else RAM); ram writes memory packets anywhere, vflash needs a server with a flash memory map (OpenOCD, J-Link, pyOCD).',
+        context: { mode },
+      });
+    }
     const stackSize = options.algoStack === undefined ? undefined : parseNumber(String(options.algoStack));
     if (options.algoStack !== undefined && (stackSize === undefined || stackSize < 64)) throw new UsageError(`--algo-stack '${String(options.algoStack)}' is not a size in bytes.`, { hint: 'E.g. --algo-stack 2K.' });
-    const timeoutMs = options.gdbTimeout === undefined ? undefined : parseNumber(String(options.gdbTimeout));
+    const timeoutMs = options.gdbTimeout === undefined ? undefined : parseTimeout(String(options.gdbTimeout));
     const algorithm = options.algo ? readAlgorithmFile(String(options.algo)) : undefined;
     let open: GdbProgrammer['options']['open'];
     let description: string;
