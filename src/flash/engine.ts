@@ -268,10 +268,12 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     const programs = plan.operations.filter((o) => o.kind === 'program');
     if (programs.length) {
       reporter.start('program', plan.cost.bytesToProgram, `Programming ${programs.length} range(s)`);
-      // Contiguous operations in one region go out as one programFlash call (up to
-      // PROGRAM_BATCH bytes): one command per sector costs a round trip each over a bootloader.
-      // The resume record still lists each operation, added once its call has returned.
-      for (const batch of programBatches(programs, target)) {
+      // Over a bootloader link (reads not cheap) contiguous operations in one region go out as
+      // one programFlash call (up to PROGRAM_BATCH bytes): one command per sector costs a round
+      // trip each. The resume record lists each operation once its call has returned, so
+      // in-process and debug-probe ways in keep one call per sector for the finest record.
+      const batches = programmer.cheapReads ? programs.map((op) => [op]) : programBatches(programs, target);
+      for (const batch of batches) {
         throwIfAborted(signal, 'write');
         const pieces = batch.map((op) => {
           const sector = sectorAt(regionAt(target, op.address)!, op.address)!;
