@@ -177,7 +177,12 @@ export class McubootProgrammer implements Programmer {
       const r = this.info?.target.regions.find((x) => x.kind === 'flash' && address >= x.start && address + length <= x.start + x.size);
       if (r) {
         options.onProgress?.(length);
-        return new Uint8Array(length).fill(r.erasedValue ?? 0xff);
+        const out = new Uint8Array(length).fill(r.erasedValue ?? 0xff);
+        // FlashEraseAllUnsecure leaves FSEC (flash configuration field, flash start + 0x40C)
+        // programmed to 0xFE (MCUBOOTRM "FlashEraseAllUnsecure"), so that sector is not blank.
+        const fsecAt = r.start + 0x40c;
+        if (this.info?.target.features?.kinetisFlashConfig && fsecAt >= address && fsecAt < address + length) out[fsecAt - address] = 0xfe;
+        return out;
       }
     }
     this.guard('read memory', CommandTag.ReadMemory);

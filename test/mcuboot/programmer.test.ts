@@ -116,6 +116,10 @@ describe('McubootProgrammer driven by the flash engine', () => {
     expect(device.protection?.description).toMatch(/--unsecure will mass-erase/);
     const { plan } = await planWrite(prog, device, kinetisApp(4000), {});
     expect(plan.operations.some((o) => o.kind === 'program')).toBe(true);
+    // The plan models the chip as the mass erase leaves it: blank, except FSEC = 0xFE at 0x40C,
+    // so sector 0 is erased before programming (NOR cannot program 0x40C twice).
+    expect(await prog.readMemory(0x400, 16)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff));
+    expect(plan.operations.some((o) => o.kind === 'erase' && o.address === 0)).toBe(true);
     expect(warnings).toEqual([]);
     expect(rig.target.memory.read(0, 0x10000)).toEqual(before);
     // Still secure: a plain connection is refused reads.
