@@ -10,7 +10,7 @@ import { FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import { runLineSequence, type LineStep } from '../link/line-sequence.js';
 import type { ByteStream } from '../link/types.js';
-import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
+import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, commandName, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
 import { describeStm32Device, findStm32Device, UnknownStm32PidError, type Stm32Family } from '../protocol/stm32-uart/devices.js';
 import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
@@ -167,7 +167,7 @@ export class Stm32UartProgrammer implements Programmer {
       protection,
       details: {
         bootloaderVersion: formatBootloaderVersion(get.version),
-        commands: this.commands.map((c) => hex(c, 2)),
+        commands: this.commands.map((c) => commandName(c)),
         eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
         checksum: Boolean(this.digest),
         alreadyInitialised: this.session.alreadyInitialised,

@@ -19,6 +19,9 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(dev.target.name).toBe('STM32F103xB');
     expect(dev.ids).toEqual({ pid: 0x410, bootloader: 'v2.2' });
     expect(dev.protection).toEqual({ readProtected: false, description: 'RDP level 0 (open)', writeProtectedSectors: [] });
+    // `info` shows what each command is, not only its code.
+    expect(dev.details?.commands).toEqual(['Get (0x00)', 'Get Version (0x01)', 'Get ID (0x02)', 'Read Memory (0x11)', 'Go (0x21)', 'Write Memory (0x31)',
+      'Erase (0x43)', 'Write Protect (0x63)', 'Write Unprotect (0x73)', 'Readout Protect (0x82)', 'Readout Unprotect (0x92)']);
     expect(dev.details).toMatchObject({ eraseCommand: 'Erase (0x43)', checksum: false, memoryMapFrom: 'built-in target' });
     expect(p.digest).toBeUndefined();
     await p.close();

@@ -37,6 +37,13 @@ describe('session init (0x7F)', () => {
     expect(err.hint).toMatch(/flow control off/);
     expect(pipe.counters.bytesToDevice).toBe(2);
   });
+
+  it('says plainly that --parity none suits only a pseudo-terminal, and that a real UART needs even parity', async () => {
+    const { noAnswerChecklist } = await import('../../src/protocol/stm32-uart/errors.js');
+    expect(noAnswerChecklist('F1', 115200, 'none')).toContain('you passed --parity none, which is right only for a pseudo-terminal or simulator: a real STM32 UART needs even parity (8E1, the default); flow control off.');
+    expect(noAnswerChecklist('F1', 115200, 'odd')).toContain('parity must be even (8E1), not odd; flow control off.');
+    expect(noAnswerChecklist('F1', 115200, 'even')).toContain('parity must be even (8E1); flow control off.');
+  });
 });
 
 describe('session commands against the simulated bootloader', () => {

@@ -72,7 +72,9 @@ export function noAnswerChecklist(family?: Stm32Family, baud?: number, parity?: 
     boot ? `Boot mode: ${boot.pattern} (STM32${family}, AN2606).` : 'Boot mode: BOOT0 high (and BOOT1/PB2 low on F1/F2/F4), then reset the chip; on newer parts check the nBOOT0/nSWBOOT0 option bits (AN2606).',
     boot ? `Port: the bootloader listens on ${boot.usarts}.` : 'Port: only some USARTs carry the bootloader, usually USART1 on PA9 (TX) / PA10 (RX) (AN2606 lists them per part).',
     'Wiring: adapter TX to the chip RX and adapter RX to the chip TX (crossed), common ground, 3.3 V levels.',
-    `Link: ${baud ?? 115200} baud is fine for the ROM (it measures 0x7F); parity must be ${parity === 'none' ? 'none only on a pseudo-terminal' : 'even (8E1)'}; flow control off.`,
+    `Link: ${baud ?? 115200} baud is fine for the ROM (it measures 0x7F); ${parity === 'none'
+      ? 'you passed --parity none, which is right only for a pseudo-terminal or simulator: a real STM32 UART needs even parity (8E1, the default)'
+      : `parity must be even (8E1)${parity && parity !== 'even' ? `, not ${parity}` : ''}`}; flow control off.`,
     'Entry: if DTR/RTS drive BOOT0/NRST, pass --entry with your wiring (e.g. --entry rts-reset-dtr-boot0); otherwise press reset with BOOT0 held high just before running.',
     'Last: a chip at read protection level 2 has its bootloader disabled for good and never answers.',
   ];

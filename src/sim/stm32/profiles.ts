@@ -43,6 +43,10 @@ export const STM32_SIM_PROFILES: Record<string, Stm32SimProfile> = {
     rdpLevel0: 0xaa, busyEveryMs: 500, timing: NOR_TIMING_PRESETS.stm32f4, writeAlignment: 4,
   },
   stm32l476xg: {
+    // Get Checksum (0xA1) here models a NEWER bootloader revision (AN3155: newer bootloaders
+    // only; a host must check the Get list). It is not a claim that the L476's own ROM
+    // offers it: it gives the host's checksum path (skip, CRC-checked reads, digest verify)
+    // a peer. Drop it from `commands` to simulate a bootloader without it.
     chip: 'stm32l476xg', pid: 0x415, version: 0x32, commands: [...BASE, Cmd.ExtendedErase, ...PROTECT, Cmd.GetChecksum],
     // RM0351 / DS10198: 2 KiB page erase 22 ms typ, double-word program 81.7 µs typ.
     rdpLevel0: 0xaa, busyEveryMs: 500, timing: { sectorEraseMs: 22, chipEraseMs: 22, programMs: 0.0817, unitBytes: 8 }, writeAlignment: 8,
