@@ -15,9 +15,10 @@ export class BinaryGapError extends FlashwrightError {
   constructor(readonly gap: number, readonly total: number, readonly before: { start: number; end: number; sources: string[] }, readonly after: { start: number; end: number; sources: string[] }) {
     const name = (s: { start: number; end: number; sources: string[] }) => `${hex(s.start)}–${hex(s.end - 1)}${s.sources.length ? ` (${s.sources.join(', ')})` : ''}`;
     const largest = after.start - before.end;
-    const amount = largest === gap ? formatSize(gap) : `${formatSize(gap)} of fill, ${formatSize(largest)}`;
-    super('IMAGE_BINARY_GAP',
-      `A raw binary of this image would hold ${amount} of fill between the segment at ${name(before)} and the segment at ${name(after)}.`,
+    const between = `between the segment at ${name(before)} and the segment at ${name(after)}`;
+    super('IMAGE_BINARY_GAP', largest === gap
+      ? `A raw binary of this image would hold ${formatSize(gap)} of fill ${between}.`
+      : `A raw binary of this image would hold ${formatSize(gap)} of fill in all; the largest gap, ${formatSize(largest)}, lies ${between}.`,
       {
         hint: `Write Intel HEX or S-record instead (gaps cost nothing there), or pass --force if you really want a ${formatSize(total)} file.`,
         context: { gap, total, before, after, limit: MAX_BINARY_GAP },

@@ -63,6 +63,11 @@ describe('raw binary', () => {
     expect(err).toBeInstanceOf(BinaryGapError);
     expect((err as Error).message).toBe('A raw binary of this image would hold 1.4 GiB of fill between the segment at 0x08000000–0x0800000F (app.elf:.text) and the segment at 0x60000000–0x6000000F (app.elf:.qspi).');
     expect((err as BinaryGapError).hint).toContain('--force');
+    // Several gaps: the total first, then where the largest one lies.
+    const three = far.merge(MemoryImage.fromSegments([{ address: 0x90000000, data: new Uint8Array(16) }]));
+    let err3: unknown;
+    try { writeBinary(three); } catch (e) { err3 = e; }
+    expect((err3 as Error).message).toBe('A raw binary of this image would hold 2.1 GiB of fill in all; the largest gap, 1.4 GiB, lies between the segment at 0x08000000–0x0800000F (app.elf:.text) and the segment at 0x60000000–0x6000000F (app.elf:.qspi).');
     // Forced: streamed in chunks, nothing allocated for the whole file.
     let total = 0;
     for (const c of binaryChunks(far, { force: true })) total += c.length;
