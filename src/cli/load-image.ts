@@ -4,7 +4,7 @@
  * file size; ELF and raw binaries are read whole.
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { FlashwrightError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseNumber } from '../core/format.js';
 import { checkBaseApplies, chooseFormat, estimateDataBytes, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage } from '../image/formats.js';
 import { IntelHexParser } from '../image/intel-hex.js';
@@ -28,6 +28,11 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
       { hint: 'Check the path and permissions.', cause: e, context: { path } });
   }
   try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      const what = stat.isDirectory() ? 'a directory' : 'not a regular file';
+      throw new UsageError(`${path} is ${what}, not an image file.`, { hint: 'Give the path of an ELF, Intel HEX, S-record or binary file.', context: { path } });
+    }
     const head = new Uint8Array(CHUNK);
     const n = readFully(fd, head, path);
     const first = head.subarray(0, n);
@@ -36,7 +41,7 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
     const format = chooseFormat(first.subarray(0, 4096), loadOptions, warnings);
     checkBaseApplies(format, loadOptions);
     if (format === 'hex' || format === 'srec') {
-      const hint = estimateDataBytes(first, fstatSync(fd).size, format);
+      const hint = estimateDataBytes(first, stat.size, format);
       const parser = format === 'hex' ? new IntelHexParser(path, hint) : new SrecParser(path, hint);
       parser.push(first);
       if (n === CHUNK) {
@@ -50,7 +55,7 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
       const r = parser.finish();
       return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: 'header' in r ? r.header as string | undefined : undefined };
     }
-    const data = n < CHUNK ? first.slice() : new Uint8Array(readFileSync(path));
+    const data = n < CHUNK ? first.slice() : readWhole(path);
     return loadImage(data, { ...loadOptions, format });
   } finally {
     closeSync(fd);
@@ -66,9 +71,23 @@ function readFully(fd: number, buf: Uint8Array, path: string): number {
       n += m;
     }
   } catch (e) {
-    throw new FlashwrightError('IMAGE_FILE_READ', `Cannot read the image file ${path}.`, { cause: e, hint: 'Check that it is a regular, readable file.', context: { path } });
+    throw unreadable(path, e);
   }
   return n;
+}
+
+function readWhole(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+/** An input file that cannot be read is a usage problem (exit 2), like one that does not exist. */
+function unreadable(path: string, cause: unknown): UsageError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  return new UsageError(`Cannot read the image file ${path}${code ? ` (${code})` : ''}.`, { cause, hint: 'Check that it is a regular, readable file.', context: { path } });
 }
 
 /** Parses a --format value for images, or throws a usage error listing the choices. */

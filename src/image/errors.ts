@@ -67,3 +67,13 @@ function defaultHint(code: ImageParseCode): string {
     default: return 'Check that the file is complete and really in the format named; rebuild it if unsure.';
   }
 }
+
+/** An image holds no data bytes, so writing it out would make a file with nothing to program. */
+export class EmptyImageError extends FlashwrightError {
+  constructor(readonly source: string, readonly output: string) {
+    super('IMAGE_EMPTY', `${source} holds no data, so there is nothing to write to ${output}.`, {
+      hint: 'Check that this is the right file: a HEX/S-record file with only an end record, or an ELF with no loadable contents (a debug-only or stripped build), gives an empty image.',
+      context: { source, output },
+    });
+  }
+}

@@ -91,6 +91,40 @@ describe('flashwright convert', () => {
     expect((await run('convert', elfPath, hexPath, '--record-size', '20')).code).toBe(2);
     expect((await run('convert', elfPath, join(dir, 'x.bin'), '--fill', '0x100')).code).toBe(2);
   });
+
+  it('explains bad --record-size and --fill values with a hint', async () => {
+    const cases: [string[], string][] = [
+      [['--record-size', '20'], 'record-size 16'], [['--fill', '-1'], '0 to 255'], [['--fill', 'zz'], '0 to 255'],
+    ];
+    for (const [opts, hint] of cases) {
+      const r = await run('convert', elfPath, join(dir, 'opt.bin'), ...opts);
+      expect(r.code, opts.join(' ')).toBe(2);
+      expect(r.err, opts.join(' ')).toMatch(new RegExp(`hint: .*${hint}`));
+    }
+  });
+
+  it('refuses an input with no data (exit 1, no file written) and says when --fill does nothing', async () => {
+    const empty = join(dir, 'empty.hex');
+    writeFileSync(empty, ':00000001FF\n');
+    const out = join(dir, 'empty.bin');
+    const r = await run('convert', empty, out);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`error: ${empty} holds no data, so there is nothing to write to ${out}.`);
+    expect(r.err).toContain('hint: ');
+    expect(existsSync(out)).toBe(false);
+    const filled = await run('convert', elfPath, join(dir, 'fill.hex'), '--fill', '0x00');
+    expect(filled.code).toBe(0);
+    expect(filled.err).toContain('warning: --fill has no effect on Intel HEX output');
+    expect((await run('convert', elfPath, join(dir, 'nofill.hex'))).err).not.toContain('--fill');
+  });
+
+  it('a directory or unreadable input is a usage error (exit 2)', async () => {
+    for (const argv of [['info', dir], ['convert', dir, join(dir, 'd.hex')]]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toContain(`${dir} is a directory, not an image file.`);
+    }
+  });
 });
 
 describe('loadImageFile on files larger than one read chunk', () => {
