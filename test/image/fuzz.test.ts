@@ -10,7 +10,7 @@ import { FlashwrightError } from '../../src/core/errors.js';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { encodeImage, loadImage } from '../../src/image/formats.js';
 import { IntelHexParser, parseIntelHex } from '../../src/image/intel-hex.js';
-import { MemoryImage, MemoryImageBuilder } from '../../src/image/memory-image.js';
+import { ImageOverlapError, MemoryImage, MemoryImageBuilder } from '../../src/image/memory-image.js';
 import { parseSrec } from '../../src/image/srec.js';
 import { buildElf } from './helpers/make-elf.js';
 
@@ -157,4 +157,115 @@ describe('streaming of pathological input', () => {
       expect(Array.from(p.finish().image.read(0x1000, 8000))).toEqual(Array.from(img.read(0x1000, 8000)));
     }
   });
+});
+
+/**
+ * Large inputs: a random-order campaign cannot catch a hang on one input (fast-check's time
+ * limit only stops between runs), so these properties make every input big (100k–150k
+ * records, duplicated, reversed, shuffled, overlapping). The step is never more than a record's length, so each
+ * file is one segment built from up to 300k overlapping runs: a quadratic path in the parser or
+ * the builder would take minutes per input and trip the test timeout.
+ */
+describe('fuzz: large record files (duplicated, reversed, shuffled, overlapping records)', () => {
+  const BASE = 0x0800f000; // crosses a 64 KiB boundary, so HEX files need extended address records
+  const truth = (a: number) => (Math.imul(a, 0x9e3779b1) >>> 24) & 0xff;
+  const plan = fc.record({
+    count: fc.integer({ min: 100_000, max: 150_000 }),
+    length: fc.integer({ min: 1, max: 32 }),
+    stepPercent: fc.integer({ min: 1, max: 100 }),
+    order: fc.constantFrom('forward', 'reverse', 'block-reverse', 'shuffle'),
+    twice: fc.boolean(),
+    conflict: fc.boolean(),
+    format: fc.constantFrom('hex', 'srec'),
+    seed: fc.integer(),
+  });
+
+  function mulberry(seed: number) {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(s ^ (s >>> 15), 1 | s);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+  }
+
+  const hexByte = (v: number) => v.toString(16).toUpperCase().padStart(2, '0');
+  function hexRecord(type: number, addr16: number, data: number[]): string {
+    const body = [data.length, addr16 >> 8, addr16 & 0xff, type, ...data];
+    return ':' + body.map(hexByte).join('') + hexByte(-body.reduce((a, b) => a + b, 0) & 0xff);
+  }
+  function srecRecord(address: number, data: number[]): string {
+    const body = [data.length + 5, address >>> 24, (address >>> 16) & 0xff, (address >>> 8) & 0xff, address & 0xff, ...data];
+    return 'S3' + body.map(hexByte).join('') + hexByte(~body.reduce((a, b) => a + b, 0) & 0xff);
+  }
+
+  it('parse to exactly the union of their records, or name the one conflicting record', () => {
+    fc.assert(fc.property(plan, (p) => {
+      const rand = mulberry(p.seed);
+      const step = Math.max(1, Math.round((p.length * p.stepPercent) / 100));
+      let records: { address: number; data: number[] }[] = [];
+      for (let i = 0; i < p.count; i++) {
+        const address = BASE + i * step;
+        // HEX records must not cross a 64 KiB boundary: split the ones that would.
+        const cut = p.format === 'hex' ? Math.min(p.length, 0x10000 - (address & 0xffff)) : p.length;
+        records.push({ address, data: Array.from({ length: cut }, (_, k) => truth(address + k)) });
+        if (cut < p.length) records.push({ address: address + cut, data: Array.from({ length: p.length - cut }, (_, k) => truth(address + cut + k)) });
+      }
+      const end = records[records.length - 1].address + records[records.length - 1].data.length;
+      if (p.twice) records = records.flatMap((r) => [r, r]);
+      if (p.order === 'reverse') records.reverse();
+      else if (p.order === 'block-reverse') {
+        const blocks = new Map<number, typeof records>();
+        for (const r of records) (blocks.get(r.address >>> 16) ?? blocks.set(r.address >>> 16, []).get(r.address >>> 16)!).push(r);
+        records = [...blocks.values()].flatMap((b) => b.reverse());
+      } else if (p.order === 'shuffle') {
+        for (let i = records.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [records[i], records[j]] = [records[j], records[i]];
+        }
+      }
+      let conflictAt: number | undefined;
+      if (p.conflict) {
+        const victim = records[Math.floor(rand() * records.length)];
+        const k = Math.floor(rand() * victim.data.length);
+        const bad = { address: victim.address, data: victim.data.slice() };
+        bad.data[k] ^= 0x5a;
+        conflictAt = victim.address + k;
+        records.splice(Math.floor(rand() * (records.length + 1)), 0, bad);
+      }
+      const lines: string[] = [];
+      let upper = -1;
+      for (const r of records) {
+        if (p.format === 'srec') { lines.push(srecRecord(r.address, r.data)); continue; }
+        if (r.address >>> 16 !== upper) {
+          upper = r.address >>> 16;
+          lines.push(hexRecord(4, 0, [upper >> 8, upper & 0xff]));
+        }
+        lines.push(hexRecord(0, r.address & 0xffff, r.data));
+      }
+      lines.push(p.format === 'hex' ? ':00000001FF' : 'S70500000000FA');
+      const file = new TextEncoder().encode(lines.join('\n') + '\n');
+      const parse = () => loadImage(file, { source: `big.${p.format}`, format: p.format });
+      if (conflictAt !== undefined) {
+        let err: unknown;
+        try { parse(); } catch (e) { err = e; }
+        expect(err).toBeInstanceOf(ImageOverlapError);
+        expect((err as ImageOverlapError).start).toBe(conflictAt);
+        return;
+      }
+      const img = parse().image;
+      // Records at every `step` with `length` bytes: one contiguous segment unless step > length.
+      const expected: { address: number; data: number[] }[] = [];
+      for (let a = BASE; a < end;) {
+        const covered = step <= p.length ? end - a : p.length;
+        expected.push({ address: a, data: Array.from({ length: covered }, (_, k) => truth(a + k)) });
+        a += step <= p.length ? covered : step;
+      }
+      expect(img.segments.length).toBe(expected.length);
+      expect(img.size).toBe(expected.reduce((n, s) => n + s.data.length, 0));
+      expect(img.crc32()).toBe(MemoryImage.fromSegments(expected.map((s) => ({ address: s.address, data: Uint8Array.from(s.data) }))).crc32());
+      expect(img.segments[0].address).toBe(BASE);
+    }), { numRuns: 8 });
+  }, 120_000);
 });
