@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ImageOverlapError, MemoryImage, MemoryImageBuilder, AddressRangeError } from '../../src/image/memory-image.js';
 
@@ -54,6 +55,15 @@ describe('MemoryImage', () => {
   it('computes SHA-256', async () => {
     const img = MemoryImage.fromSegments([{ address: 0, data: new TextEncoder().encode('abc') }]);
     expect(await img.sha256()).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('computes SHA-256 over a range, gaps read as the fill byte', async () => {
+    const img = MemoryImage.fromSegments([{ address: 0x100, data: bytes(1, 2) }, { address: 0x104, data: bytes(5) }]);
+    const expected = createHash('sha256').update(Uint8Array.from([0xee, 1, 2, 0xee, 0xee, 5, 0xee])).digest('hex');
+    expect(await img.sha256({ start: 0xff, end: 0x106, fill: 0xee })).toBe(expected);
+    // Default fill is 0xFF (erased flash); a range inside one segment needs no fill.
+    expect(await img.sha256({ start: 0x102, end: 0x104 })).toBe(createHash('sha256').update(Uint8Array.from([0xff, 0xff])).digest('hex'));
+    expect(await img.sha256({ start: 0x100, end: 0x102 })).toBe(createHash('sha256').update(bytes(1, 2)).digest('hex'));
   });
 
   it('builds 2M sequential 16-byte records in linear time', () => {

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { encodeImage, loadImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
@@ -117,5 +118,40 @@ describe.skipIf(missing.length > 0)('image formats against objcopy and srecord',
     const info = execFileSync('srec_info', [path('o16.hex'), '-intel'], { encoding: 'utf8' });
     expect(info).toContain(`Execution Start Address: ${ours.entryPoint!.toString(16).toUpperCase().padStart(8, '0')}`);
     expect(info).toMatch(/60000000 - 6000012B/);
+  });
+  it('srec_cat reads back the binary the CLI streams out (convert x.hex y.bin, gaps filled over several chunks)', async () => {
+    // Flash contents plus the QSPI data moved 3 MiB up: the gap is streamed as 1 MiB fill blocks.
+    const spread = ours.slice(0x08000000, 0x08020000).merge(ours.slice(0x60000000, 0x60100000).shift(0x08300000 - 0x60000000));
+    writeFileSync(path('spread.hex'), encodeImage(spread, 'hex'));
+    let err = '';
+    const code = await runCli(['convert', path('spread.hex'), path('spread.bin')], { out: () => {}, err: (t) => { err += t; }, isTty: false });
+    expect(code, err).toBe(0);
+    expect(readFileSync(path('spread.bin')).length).toBe(spread.end! - spread.start!);
+    const end = `0x${spread.end!.toString(16)}`;
+    const cmp = srecCmp(path('spread.bin'), '-binary', '-offset', '0x08000000', path('spread.hex'), '-intel', '-fill', '0xFF', '0x08000000', end);
+    expect(cmp.output).toBe('');
+    expect(cmp.same).toBe(true);
+  });
+
+  it('srec_info reads the start address from the S7, S8 and S9 records flashwright writes, and none when there is none', () => {
+    const flash = ours.slice(0x08000000, 0x08010000);
+    const cases: [string, MemoryImage, string][] = [
+      ['s7.srec', flash, 'S7'],
+      ['s8.srec', MemoryImage.fromSegments([{ address: 0x00100000, data: flash.segments[0].data }], 0x00100101), 'S8'],
+      ['s9.srec', MemoryImage.fromSegments([{ address: 0x1000, data: flash.segments[0].data.subarray(0, 64) }], 0x1041), 'S9'],
+    ];
+    for (const [name, img, type] of cases) {
+      writeFileSync(path(name), encodeImage(img, 'srec'));
+      const lines = readFileSync(path(name), 'latin1').trimEnd().split('\n');
+      expect(lines[lines.length - 1].slice(0, 2), name).toBe(type);
+      const info = execFileSync('srec_info', [path(name), '-motorola'], { encoding: 'utf8' });
+      expect(info, name).toContain(`Execution Start Address: ${img.entryPoint!.toString(16).toUpperCase().padStart(8, '0')}`);
+    }
+    const none = MemoryImage.fromSegments([{ address: 0x08000000, data: flash.segments[0].data }]);
+    writeFileSync(path('none.srec'), encodeImage(none, 'srec'));
+    const info = spawnSync('srec_info', [path('none.srec'), '-motorola'], { encoding: 'utf8' });
+    expect(info.stdout).not.toContain('Execution Start Address');
+    srecCat(path('none.srec'), '-motorola', '-o', path('none.hex'), '-intel');
+    expect(readFileSync(path('none.hex'), 'latin1')).not.toMatch(/^:04000005/m);
   });
 });
