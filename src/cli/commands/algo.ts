@@ -68,8 +68,9 @@ export const algoCommand: CommandModule = (program, io) => {
   group.command('info <file>')
     .description('Show a flash algorithm: FlashDevice, sectors, entry points, RAM needed.')
     .option('--json', 'machine-readable output')
-    .action((file: string, opts: { json?: boolean }) => {
-      const a = readAlgorithmFile(file);
+    .option('--algo-name <name>', 'which algorithm of a file holding several (a probe-rs target file)')
+    .action((file: string, opts: { json?: boolean; algoName?: string }) => {
+      const a = readAlgorithmFile(file, opts.algoName);
       const kind = detectAlgorithmFile(readFileSync(file));
       const d = describeAlgorithm(a, kind);
       if (opts.json) { io.out(JSON.stringify(d, null, 2) + '\n'); return; }

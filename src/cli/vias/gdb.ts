@@ -16,7 +16,7 @@ import { defineVia } from '../via.js';
 const STRATEGIES = ['auto', 'algorithm', 'vflash', 'ram'] as const;
 
 /** Reads --algo: an .FLM (ELF), a JSON/YAML descriptor, or a pyOCD target module. */
-export function readAlgorithmFile(path: string): FlashAlgorithm {
+export function readAlgorithmFile(path: string, name?: string): FlashAlgorithm {
   let data: Uint8Array;
   try {
     data = readFileSync(path);
@@ -26,7 +26,7 @@ export function readAlgorithmFile(path: string): FlashAlgorithm {
       cause: e, hint: 'Check the path given to --algo (a CMSIS-Pack .FLM, a JSON/YAML descriptor, or a pyOCD target_*.py).', context: { path },
     });
   }
-  return loadAlgorithm(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path);
+  return loadAlgorithm(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path, { name });
 }
 
 /** --gdb-timeout: a positive whole number of milliseconds. */
@@ -45,6 +45,7 @@ defineVia({
     { flags: '--gdb <host:port>', description: 'GDB server address, e.g. localhost:3333' },
     { flags: '--gdb-serial <path>', description: 'GDB server on a serial port (Black Magic Probe)' },
     { flags: '--algo <file>', description: 'flash algorithm: CMSIS-Pack .FLM, JSON/YAML descriptor, or pyOCD target_*.py' },
+    { flags: '--algo-name <name>', description: 'which algorithm of a file holding several (a probe-rs target file\'s flash_algorithms)' },
     { flags: '--algo-stack <bytes>', description: 'stack size for the flash algorithm (default 1 KiB)' },
     { flags: '--no-double-buffer', description: 'use a single page buffer for the flash algorithm' },
     { flags: '--gdb-mode <mode>', description: 'auto, algorithm, vflash or ram (default auto)' },
@@ -64,7 +65,8 @@ defineVia({
     const stackSize = options.algoStack === undefined ? undefined : parseNumber(String(options.algoStack));
     if (options.algoStack !== undefined && (stackSize === undefined || stackSize < 64)) throw new UsageError(`--algo-stack '${String(options.algoStack)}' is not a size in bytes.`, { hint: 'E.g. --algo-stack 2K.' });
     const timeoutMs = options.gdbTimeout === undefined ? undefined : parseTimeout(String(options.gdbTimeout));
-    const algorithm = options.algo ? readAlgorithmFile(String(options.algo)) : undefined;
+    if (options.algoName !== undefined && !options.algo) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
+    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : undefined;
     let open: GdbProgrammer['options']['open'];
     let description: string;
     if (tcp) {

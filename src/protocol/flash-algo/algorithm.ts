@@ -103,7 +103,7 @@ function num(value: unknown, field: string, source: string, required = false): n
 }
 
 /** Reads a JSON or YAML descriptor. */
-export function parseAlgorithmDescriptor(text: string, source: string): FlashAlgorithm {
+export function parseAlgorithmDescriptor(text: string, source: string, options: { name?: string } = {}): FlashAlgorithm {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -111,7 +111,13 @@ export function parseAlgorithmDescriptor(text: string, source: string): FlashAlg
     throw new AlgorithmFormatError(source, `not valid JSON/YAML (${(e as Error).message.split('\n')[0]}).`);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new AlgorithmFormatError(source, 'the descriptor is not a mapping of fields.');
-  const d = doc as Record<string, unknown>;
+  const d = pickAlgorithm(doc as Record<string, unknown>, source, options.name);
+  // probe-rs: 'miniz' means the host compresses page data and the algorithm inflates it; raw pages would program garbage.
+  const encoding = d.transfer_encoding ?? d.transferEncoding;
+  if (encoding !== undefined && String(encoding).toLowerCase() !== 'raw') {
+    throw new AlgorithmFormatError(source, `transfer_encoding '${String(encoding)}' is not supported: the algorithm expects page data encoded that way, and raw pages would be programmed as garbage.`,
+      { transferEncoding: encoding }, 'Use a variant of the algorithm with transfer_encoding raw (or none), or the .FLM from the device family pack.');
+  }
   if (typeof d.instructions !== 'string') throw new AlgorithmFormatError(source, 'the descriptor lacks `instructions` (base64 code).');
   const fp = d.flash_properties as Record<string, unknown> | undefined;
   if (!fp || typeof fp !== 'object') throw new AlgorithmFormatError(source, 'the descriptor lacks `flash_properties`.');
@@ -163,6 +169,31 @@ export function parseAlgorithmDescriptor(text: string, source: string): FlashAlg
   if (end <= start) throw new AlgorithmFormatError(source, `address_range end ${hex(end)} is not above start ${hex(start)}.`);
   validateAlgorithm(algo);
   return algo;
+}
+
+/**
+ * A probe-rs target file holds `flash_algorithms: [...]`: the entry named `name`, else the
+ * only one. A plain descriptor is returned as it is (and must carry `name` when one is asked for).
+ */
+function pickAlgorithm(d: Record<string, unknown>, source: string, name: string | undefined): Record<string, unknown> {
+  const list = d.flash_algorithms;
+  if (!Array.isArray(list)) {
+    if (name !== undefined && d.name !== name) throw new AlgorithmFormatError(source, `the descriptor is the algorithm '${String(d.name)}', not '${name}'.`, { name }, 'Leave out --algo-name, or give the name the file holds.');
+    return d;
+  }
+  const entries = list.filter((e): e is Record<string, unknown> => !!e && typeof e === 'object' && !Array.isArray(e));
+  const names = entries.map((e) => String(e.name));
+  if (entries.length === 0) throw new AlgorithmFormatError(source, '`flash_algorithms` is empty.');
+  if (name !== undefined) {
+    const hit = entries.find((e) => e.name === name);
+    if (!hit) throw new AlgorithmFormatError(source, `no flash algorithm named '${name}' (it has ${names.map((n) => `'${n}'`).join(', ')}).`, { name, names }, `Pass --algo-name with one of: ${names.join(', ')}.`);
+    return hit;
+  }
+  if (entries.length > 1) {
+    throw new AlgorithmFormatError(source, `the file holds ${entries.length} flash algorithms (${names.map((n) => `'${n}'`).join(', ')}), so which one to run is ambiguous.`, { names },
+      `Pass --algo-name NAME, e.g. --algo-name ${names[0]}.`);
+  }
+  return entries[0];
 }
 
 /** The descriptor object for an algorithm (numbers as hex strings, for people to read). */

@@ -17,10 +17,11 @@ export function detectAlgorithmFile(data: Uint8Array): AlgorithmFileKind {
   return 'descriptor';
 }
 
-export function loadAlgorithm(data: Uint8Array, source: string): FlashAlgorithm {
+/** `name` picks one entry of a file with several algorithms (a probe-rs target file's flash_algorithms). */
+export function loadAlgorithm(data: Uint8Array, source: string, options: { name?: string } = {}): FlashAlgorithm {
   switch (detectAlgorithmFile(data)) {
     case 'flm': return loadFlm(data, source);
     case 'pyocd': return importPyocdAlgorithm(new TextDecoder().decode(data), source).algorithm;
-    default: return parseAlgorithmDescriptor(new TextDecoder().decode(data), source);
+    default: return parseAlgorithmDescriptor(new TextDecoder().decode(data), source, options);
   }
 }
