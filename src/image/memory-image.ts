@@ -43,6 +43,8 @@ const MAX_ADDRESS = 0x1_0000_0000;
 export class MemoryImage {
   /** Entry point (ELF e_entry, HEX/SREC start address), when the file gave one. */
   readonly entryPoint?: number;
+  /** Running maximum of the origins' ends (origins are sorted by start), built on first use. */
+  private originMaxEnd?: Float64Array;
 
   private constructor(readonly segments: readonly Segment[], readonly origins: readonly Origin[], entryPoint?: number) {
     this.entryPoint = entryPoint;
@@ -90,8 +92,30 @@ export class MemoryImage {
   /** The sources that contributed bytes to [start, end). */
   sourcesIn(start: number, end: number): string[] {
     const names = new Set<string>();
-    for (const o of this.origins) if (o.start < end && o.end > start) names.add(o.source);
+    for (const o of this.originsIn(start, end)) names.add(o.source);
     return [...names];
+  }
+
+  /** Origins that touch [start, end), in order: a binary search, then only the nearby ones. */
+  private originsIn(start: number, end: number): Origin[] {
+    const os = this.origins;
+    // Origins are sorted by start but may overlap, so search the running maximum of their ends.
+    const maxEnd = this.originMaxEnd ??= (() => {
+      const m = new Float64Array(os.length);
+      let e = 0;
+      for (let i = 0; i < os.length; i++) m[i] = e = Math.max(e, os[i].end);
+      return m;
+    })();
+    let lo = 0;
+    let hi = os.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (maxEnd[mid] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: Origin[] = [];
+    for (let i = lo; i < os.length && os[i].start < end; i++) if (os[i].end > start) out.push(os[i]);
+    return out;
   }
 
   /** True when every byte of [address, address+length) holds data. */
@@ -104,11 +128,8 @@ export class MemoryImage {
 
   /** True when any byte of [start, end) holds data. */
   intersects(start: number, end: number): boolean {
-    for (const s of this.segments) {
-      if (s.address >= end) break;
-      if (s.address + s.data.length > start) return true;
-    }
-    return false;
+    const s = this.segments[this.firstEndingAfter(start)];
+    return s !== undefined && s.address < end;
   }
 
   /** The byte at `address`, or undefined in a gap. */
@@ -120,15 +141,15 @@ export class MemoryImage {
   /** The part of the image inside [start, end), sharing bytes with this image. */
   slice(start: number, end: number): MemoryImage {
     const segs: Segment[] = [];
-    for (const s of this.segments) {
+    for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
+      const s = this.segments[i];
       const sEnd = s.address + s.data.length;
-      if (sEnd <= start) continue;
       if (s.address >= end) break;
       const a = Math.max(start, s.address);
       const b = Math.min(end, sEnd);
       segs.push({ address: a, data: s.data.subarray(a - s.address, b - s.address) });
     }
-    const origins = this.origins.filter((o) => o.start < end && o.end > start)
+    const origins = this.originsIn(start, end)
       .map((o) => ({ start: Math.max(o.start, start), end: Math.min(o.end, end), source: o.source }));
     const entry = this.entryPoint !== undefined && this.entryPoint >= start && this.entryPoint < end ? this.entryPoint : undefined;
     return new MemoryImage(segs, origins, entry);
@@ -139,9 +160,9 @@ export class MemoryImage {
     const out = new Uint8Array(length);
     const end = start + length;
     let filled = start; // everything below this is written
-    for (const s of this.segments) {
+    for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
+      const s = this.segments[i];
       const sEnd = s.address + s.data.length;
-      if (sEnd <= start) continue;
       if (s.address >= end) break;
       const a = Math.max(start, s.address);
       const b = Math.min(end, sEnd);
@@ -200,6 +221,22 @@ export class MemoryImage {
     }
     const d = await sha256(data);
     return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
+  /**
+   * Index of the first segment that ends after `address` (segments.length if none). Binary
+   * search, so reading or slicing a small range of an image with many segments costs log n.
+   */
+  private firstEndingAfter(address: number): number {
+    let lo = 0;
+    let hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = this.segments[mid];
+      if (s.address + s.data.length <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Index of the segment holding `address`, or -1. Binary search. */

@@ -126,3 +126,27 @@ describe('HEX and S-record files with a million records', () => {
     expect((err as Error).message).toContain('d.hex line 4 overlaps d.hex line 2 at 0x0800000F–0x0800000F');
   });
 });
+
+describe('MemoryImage with many segments', () => {
+  it('reads, slices and merges an image of 200k separate segments range by range', () => {
+    const n = 200_000;
+    const b = new MemoryImageBuilder();
+    for (let i = 0; i < n; i++) b.add(i * 32, data.subarray(i * 16, i * 16 + 16), `s${i}`);
+    const img = b.build();
+    expect(img.segments.length).toBe(n);
+    // merge() re-reads every origin: with a scan from the first segment per read, this was n².
+    const merged = img.merge(MemoryImage.fromSegments([{ address: n * 32, data: Uint8Array.from([1]) }]));
+    expect(merged.segments.length).toBe(n + 1);
+    const all = new Uint8Array(n * 16 + 1); // the data bytes in address order, gaps skipped
+    all.set(data.subarray(0, n * 16));
+    all[n * 16] = 1;
+    expect(merged.crc32()).toBe(MemoryImage.fromSegments([{ address: 0, data: all }]).crc32());
+    let bytes = 0;
+    for (let i = 0; i < n; i += 1) bytes += img.slice(i * 32, i * 32 + 20).size;
+    expect(bytes).toBe(n * 16);
+    expect(Array.from(img.read(32 * 7 + 14, 4, 0))).toEqual([data[7 * 16 + 14], data[7 * 16 + 15], 0, 0]);
+    expect(img.intersects(32 * 5 + 16, 32 * 6)).toBe(false);
+    expect(img.intersects(32 * 5 + 15, 32 * 6)).toBe(true);
+    expect(img.intersects(n * 32, n * 33)).toBe(false);
+  }, TIMEOUT);
+});
