@@ -80,5 +80,5 @@ describe('replay of an OpenOCD-style session (hand-written transcript)', () => {
     await p.close();
     expect(server.mismatches).toEqual([]);
     expect(server.done).toBe(true);
-  });
+  }, 10000);
 });
