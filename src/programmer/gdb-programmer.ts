@@ -123,7 +123,9 @@ export class GdbProgrammer implements Programmer {
       this.serverCrc = probe !== undefined && (await client.crc(probe.start, 4, options).catch(() => undefined)) !== undefined;
       details.serverCrc = this.serverCrc;
     }
-    return { target, ids: { server: o.description }, details };
+    // Regions this way in cannot write (flash in RAM mode, memory outside the SRAM region with no map): the plan refuses data there.
+    const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
+    return { target, ids: { server: o.description }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
   }
 
   /** With a flash algorithm loaded, the target computes CRC-32s itself (skip unchanged, verify by digest). */

@@ -86,9 +86,13 @@ export function targetFromMemoryMap(map: MemoryMapRegion[], base: TargetDescript
 
 const NO_ALGO = 'no flash algorithm: pass --algo FILE.FLM|algo.json to program it, or use a server with vFlash';
 
-/** Flash-like regions made read-only: memory packets cannot program flash, so the plan must refuse data there. */
+/**
+ * Flash-like regions marked as not writable this way (needsConfiguration, and listed by
+ * connect() as unconfigured): memory packets cannot program flash, so the plan refuses data
+ * there before any erase, while reading and verifying them still work.
+ */
 function flashReadOnly(regions: MemoryRegion[]): MemoryRegion[] {
-  return regions.map((r) => (FLASH_LIKE.has(r.kind) ? { name: `${r.name} (${NO_ALGO})`, kind: 'rom', start: r.start, size: r.size, note: `${r.kind} region '${r.name}', readable only` } : r));
+  return regions.map((r) => (FLASH_LIKE.has(r.kind) ? { ...r, name: `${r.name} (${NO_ALGO})`, needsConfiguration: true, note: `${r.kind} region '${r.name}', readable only without a flash algorithm` } : r));
 }
 
 /**
@@ -114,9 +118,9 @@ export function targetForRamOnly(base: TargetDescription | undefined, map: Memor
   return {
     name: serverName, vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: 'no memory map: the Cortex-M SRAM region (ARMv7-M/ARMv6-M system address map)',
     regions: [
-      { name: unknown('below the SRAM region'), kind: 'rom', start: 0, size: 0x2000_0000 },
+      { name: unknown('below the SRAM region'), kind: 'ram', start: 0, size: 0x2000_0000, needsConfiguration: true, note: 'readable; not written without --gdb-mode ram' },
       { name: 'sram', kind: 'ram', start: 0x2000_0000, size: 0x2000_0000, note: 'Cortex-M SRAM region, written with GDB memory packets' },
-      { name: unknown('above the SRAM region'), kind: 'rom', start: 0x4000_0000, size: 0xc000_0000 },
+      { name: unknown('above the SRAM region'), kind: 'ram', start: 0x4000_0000, size: 0xc000_0000, needsConfiguration: true, note: 'readable; not written without --gdb-mode ram' },
     ],
   };
 }

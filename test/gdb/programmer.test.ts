@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeImage } from '../../src/flash/engine.js';
+import { verifyImage, writeImage } from '../../src/flash/engine.js';
 import { PlanRefusedError } from '../../src/flash/errors.js';
 import { findTarget } from '../../src/target/lookup.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
@@ -73,7 +73,7 @@ describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
     const device = await p.connect();
     const e = await writeImage(p, device, flashImage(), {}).catch((x) => x);
     expect(e).toBeInstanceOf(PlanRefusedError);
-    expect(e.code).toBe('PLAN_READ_ONLY');
+    expect(e.code).toBe('PLAN_NOT_CONFIGURED');
     expect(e.message).toContain('0x00000000');
     expect(e.message).toContain('--target NAME --algo FILE');
     expect(e.message).toContain('--gdb-mode ram');
@@ -100,8 +100,11 @@ describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
     expect(e.message).toContain('pass --algo FILE.FLM|algo.json');
     expect(events).not.toContain('plan');
     expect(server.received.filter((r) => r.startsWith('M') || r.startsWith('X'))).toEqual([]);
-    // Reading flash still works in RAM mode.
+    expect(e.code).toBe('PLAN_NOT_CONFIGURED');
+    // Reading and verifying flash still work in RAM mode.
     expect((await p.readMemory(0, 4)).length).toBe(4);
+    for (let i = 0; i < 0x100; i++) server.memory.set(i, 0x42);
+    expect((await verifyImage(p, device, flashImage(), {})).bytesVerified).toBe(0x100);
     await p.close();
   });
 });
