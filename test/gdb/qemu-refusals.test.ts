@@ -66,4 +66,21 @@ describe.skipIf(!!missing)(`QEMU microbit: refusals before anything runs${missin
     expect(w.text()).toContain('not programmable by flash algorithm');
     expect(w.text()).not.toMatch(/connection closed/i);
   }, 30000);
+
+  it('with --target and no --algo, refuses the flash image before erasing (not after "erase: done")', async () => {
+    const q = await qemu();
+    const w = captureIo();
+    const code = await runCli(['write', tc!.app('never'), '--via', 'gdb', '--gdb', `127.0.0.1:${q.port}`, '--target', 'nrf51822'], w.io);
+    expect(code).not.toBe(0);
+    expect(w.text()).toContain('pass --algo FILE.FLM|algo.json');
+    expect(w.text()).not.toMatch(/erase/i);
+  }, 30000);
+
+  it('with neither --target nor --algo, refuses a flash image at 0x0 instead of writing it as RAM', async () => {
+    const q = await qemu();
+    const w = captureIo();
+    const code = await runCli(['write', tc!.app('never'), '--via', 'gdb', '--gdb', `127.0.0.1:${q.port}`], w.io);
+    expect(code).not.toBe(0);
+    expect(w.text()).toContain('pass --target NAME --algo FILE');
+  }, 30000);
 });
