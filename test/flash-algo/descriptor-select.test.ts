@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import { parseAlgorithmDescriptor } from '../../src/protocol/flash-algo/algorithm.js';
+import { formatAlgorithmDescriptor, parseAlgorithmDescriptor } from '../../src/protocol/flash-algo/algorithm.js';
 import { AlgorithmFormatError } from '../../src/protocol/flash-algo/errors.js';
 
 const entry = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -24,6 +24,14 @@ describe('descriptor transfer_encoding', () => {
       expect((e as Error).message).toContain(`transfer_encoding '${enc}' is not supported`);
     }
     expect(parseAlgorithmDescriptor(JSON.stringify(entry('a', { transfer_encoding: 'raw' })), 'a.yaml').name).toBe('a');
+  });
+});
+
+describe('descriptor other_ram', () => {
+  it('round-trips the RAM regions besides the algorithm\'s own (page buffers may live there)', () => {
+    const a = parseAlgorithmDescriptor(JSON.stringify(entry('a', { load_address: '0x10000000', ram: { start: '0x10000000', size: '0x8000' }, other_ram: [{ start: '0x2007C000', size: '0x8000' }] })), 'a.json');
+    expect(a.otherRam).toEqual([{ start: 0x2007c000, size: 0x8000 }]);
+    expect(parseAlgorithmDescriptor(formatAlgorithmDescriptor(a, 'yaml'), 'a.yaml').otherRam).toEqual(a.otherRam);
   });
 });
 
