@@ -268,11 +268,10 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     const programs = plan.operations.filter((o) => o.kind === 'program');
     if (programs.length) {
       reporter.start('program', plan.cost.bytesToProgram, `Programming ${programs.length} range(s)`);
-      // Over a bootloader link (reads not cheap) contiguous operations in one region go out as
-      // one programFlash call (up to PROGRAM_BATCH bytes): one command per sector costs a round
-      // trip each. The resume record lists each operation once its call has returned, so
-      // in-process and debug-probe ways in keep one call per sector for the finest record.
-      const batches = programmer.cheapReads ? programs.map((op) => [op]) : programBatches(programs, target);
+      // Contiguous operations in one region go out as one programFlash call (up to
+      // PROGRAM_BATCH bytes): over a bootloader link one command per sector costs a round trip
+      // each. The resume record lists an operation as programmed once its call has returned.
+      const batches = programBatches(programs, target);
       for (const batch of batches) {
         throwIfAborted(signal, 'write');
         const pieces = batch.map((op) => {
@@ -281,12 +280,27 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
         });
         const data = pieces.length === 1 ? pieces[0] : concat(pieces);
         const base = reporter.position;
-        await programmer.programFlash(batch[0].address, data, { signal, onProgress: reporter.tracker() });
-        reporter.reach(base + data.length);
-        for (const op of batch) {
-          progress.programmed.push({ address: op.address, size: op.size });
-          progress.pending.shift();
+        const track = reporter.tracker();
+        let doneInCall = 0;
+        const settle = (upTo: number) => {
+          // An operation counts as programmed once the way in has reported all of its bytes.
+          let end = 0;
+          while (batch.length && end + pieces[0].length <= upTo) {
+            end += pieces.shift()!.length;
+            const op = batch.shift()!;
+            progress.programmed.push({ address: op.address, size: op.size });
+            progress.pending.shift();
+          }
+          return end;
+        };
+        try {
+          await programmer.programFlash(batch[0].address, data, { signal, onProgress: (n) => { doneInCall = n; track(n); } });
+        } catch (e) {
+          settle(doneInCall);
+          throw e;
         }
+        reporter.reach(base + data.length);
+        settle(data.length);
       }
       reporter.finish();
     }

@@ -36,11 +36,14 @@ export function placeImage(image: MemoryImage, target: TargetDescription, option
       if (!region) throw outside(image, target, at, end, at === seg.address ? undefined : regionAt(target, at - 1));
       if (region.kind === 'rom') {
         throw new PlanRefusedError('PLAN_READ_ONLY', `Image data at ${hex(at)}${sources(image, at, end)} lands in read-only ${describeRegion(region)} of ${target.name}.`,
-          { hint: 'ROM cannot be written: relink the image for flash or RAM.', context: { address: at, region: region.name, target: target.name } });
+          { hint: region.note ? `${region.note[0].toUpperCase()}${region.note.slice(1)}.` : 'ROM cannot be written: relink the image for flash or RAM.', context: { address: at, region: region.name, target: target.name } });
       }
       if (region.needsConfiguration && options.unconfigured?.has(region.name)) {
         throw new PlanRefusedError('PLAN_NOT_CONFIGURED', `No flash is configured at ${hex(at)}: ${describeRegion(region)} of ${target.name} needs configuring before it can be written.`,
-          { hint: 'Configure the external memory first: over MCUboot pass --flexspi-option 0xC0000007 (QuadSPI SDR NOR, 133 MHz; see `flashwright imxrt option --explain`), through a debugger use a flash algorithm for the external part.', context: { address: at, region: region.name, target: target.name } });
+          { hint: region.kind === 'external-nor'
+            ? 'Configure the external memory first: over MCUboot pass --flexspi-option 0xC0000007 (QuadSPI SDR NOR, 133 MHz; see `flashwright imxrt option --explain`), through a debugger use a flash algorithm for the external part.'
+            : `Nothing was sent; the region's name above says what writing there needs${region.note ? ` (${region.note})` : ''}.`,
+          context: { address: at, region: region.name, target: target.name } });
       }
       const pieceEnd = Math.min(end, region.start + region.size);
       pieces.push({ region, address: at, size: pieceEnd - at });

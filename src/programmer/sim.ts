@@ -26,6 +26,9 @@ export type SimCall =
   | { op: 'erase-chip' }
   | { op: 'run'; address?: number };
 
+/** Bytes the simulated way in programs per step (as a bootloader's write command would). */
+const SIM_PROGRAM_BLOCK = 256;
+
 export class SimProgrammer implements Programmer {
   readonly kind = 'sim';
   readonly digest?: DeviceDigest;
@@ -105,8 +108,12 @@ export class SimProgrammer implements Programmer {
   async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     this.ready(options.signal);
     this.calls.push({ op: 'program', address, length: data.length });
-    this.memory.program(address, data);
-    options.onProgress?.(data.length);
+    // In blocks, reporting each, as real ways in do: a fault part-way leaves an exact record.
+    for (let done = 0; done < data.length; done += SIM_PROGRAM_BLOCK) {
+      const n = Math.min(SIM_PROGRAM_BLOCK, data.length - done);
+      this.memory.program(address + done, data.subarray(done, done + n));
+      options.onProgress?.(done + n);
+    }
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
