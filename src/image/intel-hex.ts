@@ -6,9 +6,9 @@
  * strings): a 32 MiB image parses in well under a second.
  */
 import { hex } from '../core/format.js';
-import { ImageParseError, type ImageParseCode } from './errors.js';
-import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
-import { AsciiOut, ChunkedLineParser, describeChar, RunCollector, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
+
+import type { MemoryImage } from './memory-image.js';
+import { AsciiOut, RecordFileParser, describeChar, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
 
 // Module-local copies: hot loops must not go through an import binding (some loaders,
 // e.g. tsx in tests, turn each access into a getter call, which costs 2–3× overall).
@@ -23,25 +23,12 @@ const TYPE_NAMES = ['data', 'end of file', 'extended segment address', 'start se
 /** Byte count each non-data record type must have. */
 const FIXED_LENGTH = [-1, 0, 2, 4, 2, 4];
 
-export class IntelHexParser extends ChunkedLineParser {
-  private readonly builder = new MemoryImageBuilder();
-  private readonly warnings: string[] = [];
-  private readonly scratch = new Uint8Array(256);
-  private line = 1;
+export class IntelHexParser extends RecordFileParser {
   /** Added to record addresses: ULBA << 16 (type 04) or USBA << 4 (type 02). */
   private base = 0;
   private segmentMode = false;
   private ended = false;
-  private warnedAfterEnd = false;
   private sawData = false;
-  /** Where the current contiguous run of data began, to name it in overlap errors. */
-  private readonly runs: RunCollector;
-
-  /** `sizeHint`: expected data bytes (e.g. from the file size), so one buffer holds the image. */
-  constructor(private readonly source: string, sizeHint = 0) {
-    super();
-    this.runs = new RunCollector(this.builder, sizeHint);
-  }
 
   /** Parses the rest and returns the image. */
   finish(): ParsedImage {
@@ -169,9 +156,6 @@ export class IntelHexParser extends ChunkedLineParser {
     throw this.error('IMAGE_BAD_RECORD', field, 'not a hex digit', 'a hex digit', describeChar(c));
   }
 
-  private error(code: ImageParseCode, field: string, problem: string, expected?: string, found?: string): ImageParseError {
-    return new ImageParseError(code, { source: this.source, line: this.line, field }, problem, { expected, found });
-  }
 }
 
 /** Parses a whole Intel HEX file held in memory. */

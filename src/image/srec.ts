@@ -6,9 +6,9 @@
  * address (termination). Reads bytes directly, like the Intel HEX reader.
  */
 import { hex } from '../core/format.js';
-import { ImageParseError, type ImageParseCode } from './errors.js';
-import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
-import { AsciiOut, ChunkedLineParser, describeChar, RunCollector, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
+
+import type { MemoryImage } from './memory-image.js';
+import { AsciiOut, RecordFileParser, describeChar, HEX_PAIR_VALUE as SHARED_HEX_PAIR_VALUE, HEX_VALUE as SHARED_HEX_VALUE, type ParsedImage } from './text-records.js';
 
 // Module-local copies: hot loops must not go through an import binding (some loaders,
 // e.g. tsx in tests, turn each access into a getter call, which costs 2–3× overall).
@@ -28,24 +28,12 @@ export interface ParsedSrec extends ParsedImage {
   header?: string;
 }
 
-export class SrecParser extends ChunkedLineParser {
-  private readonly builder = new MemoryImageBuilder();
-  private readonly warnings: string[] = [];
-  private readonly scratch = new Uint8Array(256);
-  private line = 1;
+export class SrecParser extends RecordFileParser {
   private dataRecords = 0;
   private header?: string;
   private terminated = false;
   /** The last record was a matching S5/S6 count: the file is evidently complete. */
   private countedAtEnd = false;
-  private warnedAfterEnd = false;
-  private readonly runs: RunCollector;
-
-  /** `sizeHint`: expected data bytes (e.g. from the file size), so one buffer holds the image. */
-  constructor(private readonly source: string, sizeHint = 0) {
-    super();
-    this.runs = new RunCollector(this.builder, sizeHint);
-  }
 
   finish(): ParsedSrec {
     this.flush();
@@ -164,9 +152,6 @@ export class SrecParser extends ChunkedLineParser {
     throw this.error('IMAGE_BAD_RECORD', field, 'not a hex digit', 'a hex digit', describeChar(c));
   }
 
-  private error(code: ImageParseCode, field: string, problem: string, expected?: string, found?: string): ImageParseError {
-    return new ImageParseError(code, { source: this.source, line: this.line, field }, problem, { expected, found });
-  }
 }
 
 export function parseSrec(data: Uint8Array, source: string): ParsedSrec {

@@ -3,7 +3,8 @@
  * a chunked line feeder so files can be parsed as they are read (memory stays near the image
  * size, not the file size), and a growable output buffer for the writers.
  */
-import type { MemoryImage, MemoryImageBuilder } from './memory-image.js';
+import { ImageParseError, type ImageParseCode } from './errors.js';
+import { MemoryImageBuilder, type MemoryImage } from './memory-image.js';
 
 export const LF = 0x0a;
 export const CR = 0x0d;
@@ -104,6 +105,30 @@ export abstract class ChunkedLineParser {
     const rest = this.carry;
     this.carry = undefined;
     if (rest) this.parseRange(rest, 0, rest.length);
+  }
+}
+
+/**
+ * What the Intel HEX and S-record parsers share: the image builder, the run collector, the
+ * current line for error messages, warnings, and the typed parse error.
+ */
+export abstract class RecordFileParser extends ChunkedLineParser {
+  protected readonly builder = new MemoryImageBuilder();
+  protected readonly warnings: string[] = [];
+  protected readonly scratch = new Uint8Array(256);
+  protected line = 1;
+  protected warnedAfterEnd = false;
+  /** Where the current contiguous run of data began, to name it in overlap errors. */
+  protected readonly runs: RunCollector;
+
+  /** `sizeHint`: expected data bytes (e.g. from the file size), so one buffer holds the image. */
+  constructor(protected readonly source: string, sizeHint = 0) {
+    super();
+    this.runs = new RunCollector(this.builder, sizeHint);
+  }
+
+  protected error(code: ImageParseCode, field: string, problem: string, expected?: string, found?: string): ImageParseError {
+    return new ImageParseError(code, { source: this.source, line: this.line, field }, problem, { expected, found });
   }
 }
 
