@@ -155,7 +155,6 @@ export class IntelHexParser extends RecordFileParser {
     }
     throw this.error('IMAGE_BAD_RECORD', field, 'not a hex digit', 'a hex digit', describeChar(c));
   }
-
 }
 
 /** Parses a whole Intel HEX file held in memory. */

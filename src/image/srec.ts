@@ -151,7 +151,6 @@ export class SrecParser extends RecordFileParser {
     }
     throw this.error('IMAGE_BAD_RECORD', field, 'not a hex digit', 'a hex digit', describeChar(c));
   }
-
 }
 
 export function parseSrec(data: Uint8Array, source: string): ParsedSrec {

@@ -161,11 +161,6 @@ export class McubootProgrammer implements Programmer {
     return this.info;
   }
 
-  /** The regions that still need configuring (pass to the engine as `unconfigured`). */
-  get unconfiguredRegions(): ReadonlySet<string> {
-    return new Set(this.info?.unconfiguredRegions ?? []);
-  }
-
   /** True until the deferred --unsecure mass erase has run (a secure chip, --unsecure given). */
   get unsecurePendingState(): boolean {
     return this.unsecurePending;
