@@ -1,20 +1,21 @@
-// Runs vitest and closes with one plain "tests: N passed, N failed" line, which CI reads.
+// Runs vitest, prints one line per skipped test with its reason, and closes with one plain
+// "tests: N passed, N failed, N skipped" line, which CI reads. In CI (CI=true, or
+// FLASHWRIGHT_REQUIRE_PEERS=1 as .ci/run sets) any skipped test fails the run.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { peersRequired, summarize } from './test-summary.mjs';
 
-const dir = mkdtempSync(join(tmpdir(), 'fw-vitest-'));
-const out = join(dir, 'results.json');
+// The report stays after the run (vitest prints its path): .test-results/ is git-ignored.
+const dir = fileURLToPath(new URL('../.test-results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+const out = join(dir, 'vitest.json');
+rmSync(out, { force: true });
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit' });
-let passed = 0, failed = 0, skipped = 0;
-try {
-  const r = JSON.parse(readFileSync(out, 'utf8'));
-  passed = r.numPassedTests; failed = r.numFailedTests; skipped = r.numPendingTests + (r.numTodoTests ?? 0);
-} catch {
-  failed = Math.max(failed, 1);
-}
-rmSync(dir, { recursive: true, force: true });
-console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(run.status === 0 && failed === 0 && passed > 0 ? 0 : 1);
+let report;
+try { report = JSON.parse(readFileSync(out, 'utf8')); } catch { report = undefined; }
+const s = summarize(report, peersRequired(process.env));
+console.log(s.lines.join('\n'));
+process.exit(run.status === 0 && s.ok ? 0 : 1);

@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { parseAlgorithmDescriptor } from '../../src/protocol/flash-algo/algorithm.js';
-import { HAVE_GCC, Toolchain } from './toolchain.js';
+import { Toolchain } from './toolchain.js';
+import { needs } from '../helpers/peers.js';
 
-const tc = HAVE_GCC ? new Toolchain() : undefined;
+const gcc = needs('arm-none-eabi-gcc');
+
+const tc = gcc.skip ? undefined : new Toolchain();
 const dir = mkdtempSync(join(tmpdir(), 'fw-algo-cli-'));
 afterAll(() => { tc?.cleanup(); rmSync(dir, { recursive: true, force: true }); });
 
@@ -53,7 +56,7 @@ describe('flashwright algo', () => {
     expect(a.errText()).toMatch(/warning: the algorithm cannot be placed in the RAM the module declares: The flash algorithm needs/);
   });
 
-  it.skipIf(!HAVE_GCC)(`info shows an FLM's FlashDevice, entries and RAM needs${HAVE_GCC ? '' : ' — skipped: arm-none-eabi-gcc is not installed'}`, async () => {
+  it.skipIf(gcc.skip)(gcc.title("info shows an FLM's FlashDevice, entries and RAM needs"), async () => {
     const flm = tc!.flm();
     const a = io();
     expect(await runCli(['algo', 'info', flm.path, '--json'], a.io)).toBe(0);

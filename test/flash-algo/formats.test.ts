@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { algorithmToDescriptor, formatAlgorithmDescriptor, parseAlgorithmDescriptor } from '../../src/protocol/flash-algo/algorithm.js';
 import { AlgorithmFormatError } from '../../src/protocol/flash-algo/errors.js';
@@ -6,7 +6,11 @@ import { listSectors, parseFlashDevice, sectorRuns } from '../../src/protocol/fl
 import { loadFlm } from '../../src/protocol/flash-algo/flm.js';
 import { detectAlgorithmFile, loadAlgorithm } from '../../src/protocol/flash-algo/load.js';
 import { importPyocdAlgorithm } from '../../src/protocol/flash-algo/pyocd-import.js';
-import { HAVE_GCC, PYOCD_NRF51, Toolchain } from './toolchain.js';
+import { PYOCD_NRF51, Toolchain } from './toolchain.js';
+import { needs } from '../helpers/peers.js';
+
+const gcc = needs('arm-none-eabi-gcc');
+const pyocd = needs('python3-pyocd');
 
 /** A FlashDevice struct laid out as FlashOS.h does. */
 function flashDevice(sectors: Array<[number, number]>, end = true): Uint8Array {
@@ -44,10 +48,10 @@ describe('FlashDevice', () => {
   });
 });
 
-const tc = HAVE_GCC ? new Toolchain() : undefined;
+const tc = gcc.skip ? undefined : new Toolchain();
 afterAll(() => tc?.cleanup());
 
-describe.skipIf(!HAVE_GCC)(`FLM built from our C source${HAVE_GCC ? '' : ' — skipped: arm-none-eabi-gcc is not installed'}`, () => {
+describe.skipIf(gcc.skip)(gcc.title('FLM built from our C source'), () => {
   it('finds the functions, the static base and FlashDevice', () => {
     const flm = tc!.flm();
     const a = loadFlm(flm.data, flm.path);
@@ -161,7 +165,7 @@ class K(object):
     expect(() => importPyocdAlgorithm("FLASH_ALGO = { 'load_address': 0x20000000, 'instructions': [1], 'pc_program_page': 0x30000001, 'pc_erase_sector': 0x20000001, 'static_base': 0x20000000 }", 't.py')).toThrow(/pc_program_page'\] = 0x30000001 lies outside/);
   });
 
-  it.skipIf(!existsSync(PYOCD_NRF51))(`imports the nRF51822 algorithm shipped with python3-pyocd${existsSync(PYOCD_NRF51) ? '' : ' — skipped: python3-pyocd is not installed'}`, () => {
+  it.skipIf(pyocd.skip)(pyocd.title('imports the nRF51822 algorithm shipped with python3-pyocd'), () => {
     const r = importPyocdAlgorithm(readFileSync(PYOCD_NRF51, 'utf8'), PYOCD_NRF51);
     expect(r.algorithm).toMatchObject({ name: 'nRF51822_xxAA', loadAddress: 0x20000000, staticBaseOffset: 0x170, stackTop: 0x20001000, pageBuffers: [0x20002000, 0x20002400], breakpointOffset: 0 });
     expect(r.algorithm.entries).toMatchObject({ init: 0x20, eraseChip: 0x28, eraseSector: 0x48, programPage: 0x70 });

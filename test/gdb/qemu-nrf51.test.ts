@@ -17,12 +17,13 @@ import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmRangeError, Algor
 import { GdbUnsupportedError } from '../../src/protocol/gdb-rsp/errors.js';
 import { GdbProgrammer, type GdbProgrammerOptions } from '../../src/programmer/gdb-programmer.js';
 import { findTarget } from '../../src/target/lookup.js';
-import { HAVE_GCC, PYOCD_NRF51, Toolchain } from '../flash-algo/toolchain.js';
-import { HAVE_QEMU, startQemu, type QemuInstance } from './qemu.js';
-import { existsSync } from 'node:fs';
+import { PYOCD_NRF51, Toolchain } from '../flash-algo/toolchain.js';
+import { needs } from '../helpers/peers.js';
+import { startQemu, type QemuInstance } from './qemu.js';
 
-const missing = !HAVE_QEMU ? 'qemu-system-arm' : !HAVE_GCC ? 'arm-none-eabi-gcc' : undefined;
-const tc = missing ? undefined : new Toolchain();
+const peers = needs('qemu-system-arm', 'arm-none-eabi-gcc');
+const pyocd = needs('python3-pyocd');
+const tc = peers.skip ? undefined : new Toolchain();
 const running: QemuInstance[] = [];
 
 afterEach(async () => { for (const q of running.splice(0)) await q.stop(); });
@@ -48,7 +49,7 @@ function captureIo() {
   return { io: { out: (t: string) => { out.push(t); }, err: (t: string) => { err.push(t); }, isTty: false }, out, err };
 }
 
-describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missing ? ` — skipped: ${missing} is not installed` : ''}`, () => {
+describe.skipIf(peers.skip)(peers.title('QEMU microbit (nRF51822) through its GDB stub'), () => {
   it('programs firmware with our own FLM, verifies by read-back and CRC, resets and prints on the UART', async () => {
     const q = await qemu();
     const flm = tc!.flm();
@@ -73,7 +74,7 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
     expect(await q.waitForSerial('flashwright own FLM OK\n')).toContain('flashwright own FLM OK\n');
   }, 30000);
 
-  it.skipIf(!existsSync(PYOCD_NRF51))(`programs through the CLI with the pyOCD nRF51 algorithm imported at test time${existsSync(PYOCD_NRF51) ? '' : ' — skipped: python3-pyocd is not installed'}`, async () => {
+  it.skipIf(pyocd.skip)(pyocd.title('programs through the CLI with the pyOCD nRF51 algorithm imported at test time'), async () => {
     const q = await qemu();
     const app = tc!.app('pyOCD algorithm OK');
     const algo = join(tc!.dir, 'nrf51-pyocd.json');
@@ -181,7 +182,7 @@ describe.skipIf(!!missing)(`QEMU microbit (nRF51822) through its GDB stub${missi
   }, 30000);
 });
 
-describe.skipIf(!!missing)(`QEMU mps2-an385 (Cortex-M3): fault trap and RAM programming${missing ? ` — skipped: ${missing} is not installed` : ''}`, () => {
+describe.skipIf(peers.skip)(peers.title('QEMU mps2-an385 (Cortex-M3): fault trap and RAM programming'), () => {
   async function faultOf(define: string) {
     const q = await startQemu('mps2-an385');
     running.push(q);

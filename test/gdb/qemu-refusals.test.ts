@@ -13,11 +13,12 @@ import { openTcp } from '../../src/link/node-tcp.js';
 import { loadFlm } from '../../src/protocol/flash-algo/flm.js';
 import { GdbProgrammer } from '../../src/programmer/gdb-programmer.js';
 import { findTarget } from '../../src/target/lookup.js';
-import { HAVE_GCC, Toolchain } from '../flash-algo/toolchain.js';
-import { HAVE_QEMU, startQemu, type QemuInstance } from './qemu.js';
+import { Toolchain } from '../flash-algo/toolchain.js';
+import { needs } from '../helpers/peers.js';
+import { startQemu, type QemuInstance } from './qemu.js';
 
-const missing = !HAVE_QEMU ? 'qemu-system-arm' : !HAVE_GCC ? 'arm-none-eabi-gcc' : undefined;
-const tc = missing ? undefined : new Toolchain();
+const peers = needs('qemu-system-arm', 'arm-none-eabi-gcc');
+const tc = peers.skip ? undefined : new Toolchain();
 const running: QemuInstance[] = [];
 
 afterEach(async () => { for (const q of running.splice(0)) await q.stop(); });
@@ -35,7 +36,7 @@ function captureIo() {
   return { io: { out: (t: string) => { out.push(t); }, err: (t: string) => { err.push(t); }, isTty: false }, out, err, text: () => out.join('') + err.join('') };
 }
 
-describe.skipIf(!!missing)(`QEMU microbit: refusals before anything runs${missing ? ` — skipped: ${missing} is not installed` : ''}`, () => {
+describe.skipIf(peers.skip)(peers.title('QEMU microbit: refusals before anything runs'), () => {
   it('refuses UICR data the algorithm does not cover, through writeImage, before the algorithm runs', async () => {
     const q = await qemu();
     const flm = tc!.flm();

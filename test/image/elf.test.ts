@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elfToImage, parseElf, PT_LOAD, SHT_NOBITS } from '../../src/image/elf.js';
 import { ImageParseError } from '../../src/image/errors.js';
-import { buildMultiFirmware, HAVE_GCC } from './helpers/build-firmware.js';
+import { buildMultiFirmware } from './helpers/build-firmware.js';
+import { needs } from '../helpers/peers.js';
+
+const gcc = needs('arm-none-eabi-gcc');
 import { buildElf } from './helpers/make-elf.js';
 
 function parseError(fn: () => unknown): ImageParseError {
@@ -140,7 +143,7 @@ describe('ELF reader on hand-built files', () => {
   });
 });
 
-describe.skipIf(!HAVE_GCC)('ELF reader on firmware built by arm-none-eabi-gcc', () => {
+describe.skipIf(gcc.skip)(gcc.title('ELF reader on firmware built by arm-none-eabi-gcc'), () => {
   let fw: ReturnType<typeof buildMultiFirmware>;
   beforeAll(() => { fw = buildMultiFirmware(); });
   afterAll(() => fw?.cleanup());

@@ -16,10 +16,10 @@ import type { McubootSimTarget } from '../../src/sim/mcuboot/target.js';
 import { requireTarget } from '../../src/target/lookup.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { pattern, simTarget } from './helpers.js';
+import { needs } from '../helpers/peers.js';
 
-function has(bin: string): boolean {
-  try { execFileSync('which', [bin], { stdio: 'ignore' }); return true; } catch { return false; }
-}
+const socat = needs('socat');
+const gcc = needs('arm-none-eabi-gcc');
 
 function capture(): Io & { text: () => string } {
   let buf = '';
@@ -35,7 +35,7 @@ function kinetisBin(size: number): Uint8Array {
   return img;
 }
 
-describe.skipIf(!has('socat'))('--via mcuboot through the CLI over a pty (needs socat)', () => {
+describe.skipIf(socat.skip)(socat.title('--via mcuboot through the CLI over a socat pty'), () => {
   let dir: string;
   let tty: string;
   let pty: PtyExposure;
@@ -132,7 +132,7 @@ describe.skipIf(!has('socat'))('--via mcuboot through the CLI over a pty (needs 
     expect(io.text()).toMatch(/--flexspi-option 0xC0000007/);
   });
 
-  it.skipIf(!has('arm-none-eabi-gcc'))('imxrt image wraps a gcc-built app; written to the RT1021 flashloader with --flexspi-option it is bootable', async () => {
+  it.skipIf(gcc.skip)(gcc.title('imxrt image wraps a gcc-built app; written to the RT1021 flashloader with --flexspi-option it is bootable'), async () => {
     await start('MIMXRT1021');
     writeFileSync(join(dir, 'app.c'), [
       'extern unsigned int __stack_top;',
@@ -160,7 +160,7 @@ describe.skipIf(!has('socat'))('--via mcuboot through the CLI over a pty (needs 
   });
 });
 
-describe.skipIf(!has('socat'))('flashwright sim mcuboot as a process (needs socat)', () => {
+describe.skipIf(socat.skip)(socat.title('flashwright sim mcuboot as a process over a socat pty'), () => {
   it('serves a host on the pty and prints statistics when stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-mcuboot-sim-'));
     const tty = join(dir, 'tty');

@@ -11,15 +11,14 @@ import { runCli } from '../../src/cli/main.js';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { encodeImage, loadImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
-import { buildMultiFirmware, which } from '../image/helpers/build-firmware.js';
+import { buildMultiFirmware } from '../image/helpers/build-firmware.js';
+import { needs } from '../helpers/peers.js';
 
-const missing = ['arm-none-eabi-gcc', 'arm-none-eabi-objcopy', 'srec_cat', 'srec_cmp', 'srec_info'].filter((p) => !which(p));
-const reason = missing.length ? `peer programs not installed: ${missing.join(', ')} (apt-get install srecord gcc-arm-none-eabi binutils-arm-none-eabi)` : '';
-if (reason) console.warn(`skipping image peer tests: ${reason}`);
+const peers = needs('arm-none-eabi-gcc', 'arm-none-eabi-objcopy', 'srec_cat', 'srec_cmp', 'srec_info');
 
 const content = (img: MemoryImage) => img.segments.map((s) => [s.address.toString(16), Buffer.from(s.data).toString('hex')]);
 
-describe.skipIf(missing.length > 0)('image formats against objcopy and srecord', () => {
+describe.skipIf(peers.skip)(peers.title('image formats against objcopy and srecord'), () => {
   let fw: ReturnType<typeof buildMultiFirmware>;
   let ours: MemoryImage;
   const path = (name: string) => join(fw.dir, name);

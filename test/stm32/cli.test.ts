@@ -1,6 +1,6 @@
 /** The CLI end to end over a pty: `--via stm32-uart`, `ports`, and `sim stm32` as a process. */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,8 @@ import { exposeOnPty, type PtyExposure } from '../../src/sim/node-pty.js';
 import { Stm32BootloaderSim } from '../../src/sim/stm32/bootloader.js';
 import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
 import { pattern } from './helpers.js';
+import { needs } from '../helpers/peers.js';
 
-function has(bin: string): boolean {
-  try { execFileSync('which', [bin], { stdio: 'ignore' }); return true; } catch { return false; }
-}
 const FLASH = 0x08000000;
 
 function capture(): Io & { text: () => string } {
@@ -48,7 +46,10 @@ describe('flashwright ports', () => {
   });
 });
 
-describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)', () => {
+const socat = needs('socat');
+const socatAndStm32flash = needs('socat', 'stm32flash');
+
+describe.skipIf(socat.skip)(socat.title('--via stm32-uart through the CLI over a socat pty'), () => {
   let dir: string;
   let tty: string;
   let sim: Stm32BootloaderSim;
@@ -134,7 +135,7 @@ describe.skipIf(!has('socat'))('--via stm32-uart through the CLI (needs socat)',
   });
 });
 
-describe.skipIf(!has('socat'))('a silent port', () => {
+describe.skipIf(socat.skip)(socat.title('a silent port'), () => {
   it('prints the BOOT0 / USART / wiring checklist for the family given by --target', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-stm32silent-'));
     const pty = await exposeOnPty(createPipe().host, join(dir, 'tty')); // nothing answers
@@ -152,7 +153,7 @@ describe.skipIf(!has('socat'))('a silent port', () => {
   });
 });
 
-describe.skipIf(!has('socat') || !has('stm32flash'))('flashwright sim stm32 as a process, with stm32flash as the host', () => {
+describe.skipIf(socatAndStm32flash.skip)(socatAndStm32flash.title('flashwright sim stm32 as a process, with stm32flash as the host'), () => {
   it('serves stm32flash until SIGTERM, then saves the flash to --state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-stm32simcli-'));
     const tty = join(dir, 'tty');

@@ -2,18 +2,15 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { createPipe } from '../../src/link/pipe.js';
 import { ByteReader } from '../../src/link/byte-reader.js';
 import { exposeOnPty } from '../../src/sim/node-pty.js';
 import { openSerialPort } from '../../src/link/node-serial.js';
+import { needs } from '../helpers/peers.js';
 
-function has(bin: string): boolean {
-  try { execFileSync('which', [bin], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-const socat = has('socat');
+const socat = needs('socat');
 
-describe.skipIf(!socat)('exposeOnPty + openSerialPort (needs socat)', () => {
+describe.skipIf(socat.skip)(socat.title('exposeOnPty + openSerialPort over socat'), () => {
   it('bridges a simulated device to a pty that several clients can open in turn', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-pty-'));
     const path = join(dir, 'tty');

@@ -3,7 +3,7 @@
  * flashwright against the same pty. ptys drop parity, so both sides run 8N1.
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +17,9 @@ import { writeImage, readMemoryRange } from '../../src/flash/engine.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { Cmd } from '../../src/protocol/stm32-uart/commands.js';
 import { pattern } from './helpers.js';
+import { needs } from '../helpers/peers.js';
 
-function has(bin: string): boolean {
-  try { execFileSync('which', [bin], { stdio: 'ignore' }); return true; } catch { return false; }
-}
-const missing = ['stm32flash', 'socat'].filter((b) => !has(b));
+const peers = needs('stm32flash', 'socat');
 const FLASH = 0x08000000;
 
 /** Runs stm32flash asynchronously (the simulator answers from this process's event loop). */
@@ -34,7 +32,7 @@ function stm32flash(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-describe.skipIf(missing.length > 0)(`stm32flash against the simulated bootloader over a pty${missing.length ? ` (skipped: ${missing.join(', ')} not installed)` : ''}`, () => {
+describe.skipIf(peers.skip)(peers.title('stm32flash against the simulated bootloader over a pty'), () => {
   let dir: string;
   let tty: string;
   let sim: Stm32BootloaderSim;
