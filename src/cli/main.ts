@@ -3,7 +3,7 @@ import { CommanderError, Command } from 'commander';
 import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
-import { EXIT_OK } from './exit.js';
+import { EXIT_OK, EXIT_USAGE } from './exit.js';
 import { processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands/index.js';
 
@@ -20,6 +20,11 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} });
   let exitCode = EXIT_OK;
   registerCommands(program, io, (code) => { exitCode = code; });
+  if (argv.length === 0) {
+    // No command at all: the help is the answer, but the command line did nothing (exit 2).
+    io.err(program.helpInformation());
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

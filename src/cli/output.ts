@@ -41,24 +41,74 @@ export const processIo: Io = {
   isTty: Boolean(process.stderr.isTTY),
 };
 
+/**
+ * The name a user sees for an error: the class name without the prefixes and suffixes a
+ * bundler adds when it renames classes (`_FlashwrightError`, `UsageError2`).
+ */
+export function publicErrorName(error: unknown): string {
+  const raw = error instanceof Error ? error.name : 'Error';
+  return raw.replace(/^_+/, '').replace(/\d+$/, '') || 'Error';
+}
+
+/** The error as JSON: FlashwrightError's fields with public names all down the cause chain. */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (error instanceof FlashwrightError) {
+    const body = error.toJSON();
+    return { ...body, name: publicErrorName(error), cause: error.cause === undefined ? undefined : errorJson(error.cause) };
+  }
+  if (error instanceof Error) return { name: publicErrorName(error), code: (error as NodeJS.ErrnoException).code ?? 'INTERNAL', message: error.message, cause: error.cause === undefined ? undefined : errorJson(error.cause) };
+  return { name: 'Error', code: 'INTERNAL', message: String(error) };
+}
+
+/** Same text, ignoring case, spacing and a final full stop. */
+function sameText(a: string, b: string): boolean {
+  const norm = (t: string) => t.toLowerCase().replace(/\s+/g, ' ').replace(/[.\s]+$/, '').trim();
+  const x = norm(a);
+  const y = norm(b);
+  return x === y || (y.length > 0 && x.includes(y));
+}
+
+/**
+ * The text lines of an error: "error: message", "hint: …", then each cause that says
+ * something new with its own hint ("caused by: …" / "  hint: …"). Never a stack trace: an
+ * error that is not a FlashwrightError is a bug, and says so.
+ */
+export function errorLines(error: unknown): string[] {
+  const lines: string[] = [];
+  if (!(error instanceof FlashwrightError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    lines.push(`error: ${message}`);
+    lines.push('hint: This is an internal error in flashwright (no stack trace shown); please report it with the command line that caused it.');
+    return lines;
+  }
+  lines.push(`error: ${error.message}`);
+  if (error.hint) lines.push(`hint: ${error.hint}`);
+  const said = [error.message];
+  const hints = new Set(error.hint ? [error.hint] : []);
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 10; depth++) {
+    const text = cause.message;
+    if (!said.some((m) => sameText(m, text))) {
+      lines.push(`  caused by: ${text}`);
+      said.push(text);
+    }
+    const hint = cause instanceof FlashwrightError ? cause.hint : undefined;
+    if (hint && !hints.has(hint)) {
+      lines.push(`    hint: ${hint}`);
+      hints.add(hint);
+    }
+    cause = cause.cause;
+  }
+  return lines;
+}
+
 /** Renders an error as "error: message" + "hint: …" (or JSON) and returns the exit code. */
 export function reportError(io: Io, error: unknown, json: boolean): number {
   const code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   if (json) {
-    const body = error instanceof FlashwrightError ? error.toJSON() : { name: 'Error', code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
-    io.out(JSON.stringify({ type: 'error', error: body }) + '\n');
+    io.out(JSON.stringify({ type: 'error', error: errorJson(error) }) + '\n');
     return code;
   }
-  if (error instanceof FlashwrightError) {
-    io.err(`error: ${error.message}\n`);
-    if (error.hint) io.err(`hint: ${error.hint}\n`);
-    let cause = error.cause;
-    while (cause instanceof Error) {
-      io.err(`  caused by: ${cause.message}\n`);
-      cause = cause.cause;
-    }
-  } else {
-    io.err(`error: ${String((error as Error)?.stack ?? error)}\n`);
-  }
+  io.err(errorLines(error).join('\n') + '\n');
   return code;
 }

@@ -1,10 +1,13 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { checkOutputPath } from './files.js';
 import type { PtyExposure } from '../sim/node-pty.js';
 import type { SimMemorySnapshot } from '../sim/sim-memory.js';
-import { decodeState, encodeState } from './vias/sim.js';
+import { decodeState, encodeState, saveStateFile } from './vias/sim.js';
 
 /** Reads a simulator state file, or undefined when there is none yet. */
 export function loadSimState(path: string | undefined): SimMemorySnapshot | undefined {
+  // The state is saved when the simulator stops: a path that cannot be written is refused now.
+  if (path) checkOutputPath(path, 'the sim state file', '--state');
   return path && existsSync(path) ? decodeState(readFileSync(path, 'utf8'), path) : undefined;
 }
 
@@ -22,8 +25,6 @@ export async function serveUntilStopped(pty: PtyExposure, state?: { path?: strin
   });
   await pty.close();
   if (state?.path) {
-    const tmp = `${state.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(encodeState(state.snapshot())) + '\n');
-    renameSync(tmp, state.path);
+    saveStateFile(state.path, JSON.stringify(encodeState(state.snapshot())) + '\n');
   }
 }

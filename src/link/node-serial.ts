@@ -115,6 +115,24 @@ class NodeSerialStream implements ByteStream {
   }
 }
 
+/**
+ * Why a port did not open, in words. A path that exists but is no terminal (a regular file,
+ * /dev/null, a stale link) is named as such: no driver, permission or socat advice applies.
+ */
+function openError(path: string, err: Error): SerialPortError {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || /no such file/i.test(err.message)) {
+    return new SerialPortError(`The serial port ${path} does not exist.`, path, err, 'Check the name (`flashwright ports` lists the ports), or that the simulator serving that link path is still running.');
+  }
+  if (code === 'ENOTTY' || /inappropriate ioctl/i.test(err.message)) {
+    return new SerialPortError(`${path} is not a serial port or terminal.`, path, err, 'Give a serial device (`flashwright ports` lists them) or the link path a running simulator printed (`flashwright sim stm32|mcuboot --pty PATH`).');
+  }
+  if (code === 'EACCES' || /permission denied/i.test(err.message)) {
+    return new SerialPortError(`Permission denied opening the serial port ${path}.`, path, err, 'Add yourself to the group that owns the port (dialout on Debian/Ubuntu, uucp on Arch) and log in again.');
+  }
+  return new SerialPortError(`Could not open the serial port ${path}.`, path, err);
+}
+
 /** Opens a serial port as a ByteStream (8E1, no flow control, unless told otherwise). */
 export async function openSerialPort(options: NodeSerialOptions): Promise<ByteStream & { readonly path: string }> {
   const baudRate = options.baudRate ?? 115200;
@@ -137,7 +155,7 @@ export async function openSerialPort(options: NodeSerialOptions): Promise<ByteSt
     autoOpen: false,
   });
   await new Promise<void>((resolve, reject) => {
-    port.open((err) => (err ? reject(new SerialPortError(`Could not open the serial port ${options.path}.`, options.path, err)) : resolve()));
+    port.open((err) => (err ? reject(openError(options.path, err)) : resolve()));
   });
   const stream = new NodeSerialStream(port, options.path);
   if (options.initialSignals) await stream.setSignals(options.initialSignals);

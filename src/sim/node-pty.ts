@@ -12,7 +12,7 @@
  * operation) while the simulated chip keeps its state.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants as fsConstants, existsSync, openSync, realpathSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, lstatSync, openSync, realpathSync, unlinkSync } from 'node:fs';
 import { FlashwrightError } from '../core/errors.js';
 import type { ByteStream } from '../link/types.js';
 
@@ -34,18 +34,42 @@ export interface ExposeOptions {
   startTimeoutMs?: number;
 }
 
+const SOCAT_HINT = 'Install socat (Debian: apt-get install socat) and choose a link path in a writable directory that no other simulator uses.';
+
 export class PtyError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, cause?: unknown) {
-    super('PTY', message, {
-      context, cause,
-      hint: 'Install socat (Debian: apt-get install socat) and choose a link path in a writable directory that no other simulator uses.',
-    });
+  constructor(message: string, context: Record<string, unknown>, cause?: unknown, hint = SOCAT_HINT) {
+    super('PTY', message, { context, cause, hint });
   }
+}
+
+/** What already sits at a link path, in words, so the error names it (socat is not the problem then). */
+function describeExisting(path: string): { what: string; hint: string } {
+  try {
+    if (lstatSync(path).isSymbolicLink()) {
+      let to = '';
+      try { to = realpathSync(path); } catch { /* dangling */ }
+      return to.startsWith('/dev/pts/')
+        ? { what: `is already a link to the pseudo-terminal ${to}`, hint: 'Another simulator is probably serving it: stop that one, or choose another --pty path.' }
+        : { what: `is already a link${to ? ` to ${to}` : ' (dangling)'}, not one of ours`, hint: 'Remove it if it is stale, or choose another --pty path.' };
+    }
+    return lstatSync(path).isDirectory()
+      ? { what: 'is a directory', hint: 'Give a file name for the link, e.g. /tmp/fw-sim-tty.' }
+      : { what: 'already exists and is not a pseudo-terminal link', hint: 'Choose another --pty path (flashwright creates the link itself), or remove that file if it is stale.' };
+  } catch {
+    return { what: 'already exists', hint: 'Choose another --pty path.' };
+  }
+}
+
+function isLink(path: string): boolean {
+  try { return lstatSync(path).isSymbolicLink(); } catch { return false; }
 }
 
 /** Bridges `stream` to a new pseudo-terminal whose link is `path`. */
 export async function exposeOnPty(stream: ByteStream, path: string, options: ExposeOptions = {}): Promise<PtyExposure> {
-  if (existsSync(path)) throw new PtyError(`The pty link path ${path} already exists.`, { path });
+  if (existsSync(path) || isLink(path)) {
+    const { what, hint } = describeExisting(path);
+    throw new PtyError(`The pty link path ${path} ${what}.`, { path }, undefined, hint);
+  }
   const child: ChildProcess = spawn(options.socat ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${path}`, 'STDIO'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });

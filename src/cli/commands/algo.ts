@@ -4,7 +4,8 @@
  * `flashwright algo import-pyocd target_X.py -o algo.json` — turns a pyOCD target module's
  * FLASH_ALGO dict into a descriptor, reading it as data.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { checkOutputPath, writeOutputFile } from '../files.js';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { FUNCTION_NAMES, formatAlgorithmDescriptor, type AlgorithmFunction, type FlashAlgorithm } from '../../protocol/flash-algo/algorithm.js';
@@ -100,6 +101,7 @@ export const algoCommand: CommandModule = (program, io) => {
     .option('--name <name>', 'algorithm name (default: from the module file name)')
     .option('--dict <NAME>', 'name of the dict to read (default FLASH_ALGO)')
     .action((file: string, opts: { output?: string; format?: string; name?: string; dict?: string }) => {
+      if (opts.output) checkOutputPath(opts.output, 'the output file', '--output');
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -111,7 +113,7 @@ export const algoCommand: CommandModule = (program, io) => {
       const r = importPyocdAlgorithm(text, file, { name: opts.name, dictName: opts.dict });
       const out = formatAlgorithmDescriptor(r.algorithm, format);
       if (opts.output) {
-        writeFileSync(opts.output, out);
+        writeOutputFile(opts.output, out);
         io.err(`wrote ${opts.output}: '${r.algorithm.name}', ${formatSize(r.algorithm.instructions.length)} of code, flash ${hex(r.algorithm.flash.start)}+${formatSize(r.algorithm.flash.size)}\n`);
       } else io.out(out);
       for (const n of r.notes) io.err(`note: ${n}\n`);

@@ -6,6 +6,7 @@ import { binaryChunks } from '../../image/binary.js';
 import { EmptyImageError } from '../../image/errors.js';
 import { encodeImage, formatFromName, formatLabel, type ImageFormat } from '../../image/formats.js';
 import type { Io } from '../output.js';
+import { checkOutputPath, ioReason } from '../files.js';
 import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
 import type { CommandModule } from './index.js';
 
@@ -34,6 +35,7 @@ export async function convertImage(input: string, output: string, options: Conve
     throw new UsageError(`--fill needs a byte value such as 0xFF, not '${options.fill}'.`,
       { hint: 'Give one byte from 0 to 255 (0x00–0xFF): 0xFF is erased flash and the default.', context: { fill: options.fill } });
   }
+  checkOutputPath(output, 'the output file');
   const loaded = loadImageFile(input, { format: parseImageFormatOption(options.inFormat, '--in-format'), base: parseAddressOption(options.base, '--base') });
   const image = loaded.image;
   // An empty HEX/S-record/binary file is of no use to anyone, and would hide a wrong input.
@@ -74,7 +76,7 @@ function writeOutput(tmp: string, output: string, format: ImageFormat, chunks: (
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
     if (e instanceof FlashwrightError) throw e;
-    throw new FlashwrightError('IMAGE_FILE_WRITE', `Cannot write ${formatLabel(format)} file ${output}.`, { cause: e, hint: 'Check the directory exists and is writable, and that there is space.', context: { output } });
+    throw new FlashwrightError('IMAGE_FILE_WRITE', `Cannot write ${formatLabel(format)} file ${output}: ${ioReason(e)}.`, { hint: 'Check the directory exists and is writable, and that there is space.', context: { output, code: (e as NodeJS.ErrnoException).code } });
   }
 }
 

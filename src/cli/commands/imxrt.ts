@@ -3,20 +3,21 @@
  * with FCB + IVT + boot data for FlexSPI NOR boot. `flashwright imxrt option …`: builds a
  * FlexSPI option word for `--flexspi-option` from named fields (or explains one).
  */
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { encodeImage, formatFromName } from '../../image/formats.js';
 import { buildBootImage, findBootLayout, IMXRT_BOOT_LAYOUTS } from '../../imxrt/boot-image.js';
-import { buildFlexspiOption, describeFlexspiOption, DeviceDetection, FlexspiOptionError, FREQUENCY_MHZ, QuadEnable, type DeviceDetectionName, type PadCount, type QuadEnableName } from '../../imxrt/flexspi-option.js';
+import { buildFlexspiOption, describeFlexspiOption, DeviceDetection, FREQUENCY_MHZ, QuadEnable, type DeviceDetectionName, type PadCount, type QuadEnableName } from '../../imxrt/flexspi-option.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
 import { loadImageFile } from '../load-image.js';
+import { parseFlexspiOptionArg } from '../vias/mcuboot.js';
 import type { Io } from '../output.js';
 import { commandGroup } from './groups.js';
 import type { CommandModule } from './index.js';
 
 interface ImageOptions { part: string; output: string; flashSize?: string; frequency?: string; json?: boolean }
-interface OptionOptions { detection?: string; queryPads?: string; commandPads?: string; quadEnable?: string; frequency?: string; explain?: string; json?: boolean }
+interface OptionOptions { detection?: string; queryPads?: string; commandPads?: string; quadEnable?: string; frequency?: string; explain?: string[]; json?: boolean }
 
 function pads(text: string | undefined, name: string): PadCount | undefined {
   if (text === undefined) return undefined;
@@ -51,9 +52,10 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       const frequencyMhz = frequencyOption(opts.frequency);
       const format = formatFromName(opts.output) ?? 'bin';
       if (format === 'elf') throw new UsageError('ELF output is not supported.', { hint: 'Use .bin, .hex or .srec.' });
+      checkOutputPath(opts.output, 'the output file', '-o');
       const app = loadImageFile(path).image;
       const boot = buildBootImage(app, layout, { flash: { size: size ?? 8 * 1024 * 1024, ...(frequencyMhz !== undefined ? { frequencyMhz } : {}) } });
-      writeFileSync(opts.output, encodeImage(boot.image, format));
+      writeOutputFile(opts.output, encodeImage(boot.image, format));
       const summary = {
         type: 'imxrt-image', part: layout.part, output: opts.output, format, start: hex(layout.flexspiBase), length: boot.length,
         fcb: hex(layout.flexspiBase + layout.fcbOffset), ivt: hex(layout.flexspiBase + layout.ivtOffset), entry: hex(boot.entry), reset: hex(boot.reset),
@@ -68,21 +70,17 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
     .option('--command-pads <n>', 'pads for commands: 1, 4 or 8')
     .option('--quad-enable <type>', `quad-enable method (${Object.keys(QuadEnable).join(', ')})`)
     .option('--frequency <mhz>', 'maximum clock in MHz (30, 50, 60, 75, 80, 100, 133, 166)', '133')
-    .option('--explain <word>', 'decode an existing option word instead')
+    .option('--explain <words...>', 'decode existing option words instead, in the form --flexspi-option takes (0xC0000007, or 0xC1000007,0x20000000)')
     .option('--json', 'print as JSON')
     .action((opts: OptionOptions) => {
       if (opts.explain !== undefined) {
-        const w = parseNumber(opts.explain);
-        if (w === undefined) throw new UsageError(`--explain '${opts.explain}' is not a number.`);
-        let text: string;
-        try {
-          text = describeFlexspiOption(w);
-        } catch (e) {
-          // A bad value on the command line: usage error (exit 2), naming the field.
-          if (e instanceof FlexspiOptionError) throw new UsageError(e.message, { hint: e.hint, context: e.context, cause: e });
-          throw e;
-        }
-        io.out(opts.json ? JSON.stringify({ word: hex(w), meaning: text }) + '\n' : `${hex(w)}: ${text}\n`);
+        // The same words --flexspi-option takes: option0 and the extra words its size field announces.
+        const text = opts.explain.join(',');
+        const words = parseFlexspiOptionArg(text, '--explain')!;
+        const meaning = describeFlexspiOption(words[0]!);
+        const extra = words.slice(1).map((w) => hex(w));
+        io.out(opts.json ? JSON.stringify({ words: words.map((w) => hex(w)), meaning, ...(extra.length ? { extraWords: extra } : {}) }) + '\n'
+          : `${words.map((w) => hex(w)).join(',')}: ${meaning}${extra.length ? ` (option1${extra.length > 1 ? '…' : ''} ${extra.join(', ')} passed on as given)` : ''}\n`);
         return;
       }
       if (!(opts.detection! in DeviceDetection)) throw new UsageError(`Unknown --detection '${opts.detection}'.`, { hint: `Choose one of: ${Object.keys(DeviceDetection).join(', ')}.` });

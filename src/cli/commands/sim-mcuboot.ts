@@ -37,7 +37,7 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
     .option('--max-packet <bytes>', 'MaxPacketSize the device reports (Kinetis 32, i.MX RT flashloader 512)')
     .option('--blank', 'Kinetis: start with fully erased flash (FSEC = 0xFF, so the chip is secure)')
     .option('--flash-resident <bytes>', 'Kinetis: model a flash-resident bootloader in the first BYTES of flash (reported in ReservedRegions)')
-    .option('--stale-cache', 'fault: erases leave the bootloader\'s view of flash stale until reset (10203 after erase, seed 003)')
+    .option('--stale-cache', 'fault: after an erase the bootloader keeps reading the old flash contents (a flash cache / prefetch buffer not invalidated) until a reset, so writing there fails with status 10203')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimMcubootOptions) => {
       const chip = mcubootChip(opts.chip);

@@ -26,17 +26,17 @@ export function parseBackdoorKey(text: unknown): Uint8Array | undefined {
 }
 
 /** `0xC0000007` or `0xC1000007,0x20000000` → option words (option0 checked). */
-export function parseFlexspiOptionArg(text: unknown): number[] | undefined {
+export function parseFlexspiOptionArg(text: unknown, option = '--flexspi-option'): number[] | undefined {
   if (text === undefined) return undefined;
   const words = String(text).split(/[\s,]+/).filter(Boolean).map((w) => parseNumber(w));
   if (words.length === 0 || words.some((w) => w === undefined || w > 0xffffffff)) {
-    throw new UsageError(`--flexspi-option '${String(text)}' is not a list of 32-bit words.`, { hint: 'QuadSPI NOR at 133 MHz: --flexspi-option 0xC0000007.' });
+    throw new UsageError(`${option} '${String(text)}' is not a list of 32-bit words.`, { hint: 'QuadSPI NOR at 133 MHz: --flexspi-option 0xC0000007.' });
   }
   try {
     parseFlexspiOption(words[0]!);
   } catch (e) {
     // A bad option value is a usage error (exit 2), with the reason the word was refused.
-    if (e instanceof FlexspiOptionError) throw new UsageError(`--flexspi-option: ${e.message}`, { hint: e.hint, context: e.context, cause: e });
+    if (e instanceof FlexspiOptionError) throw new UsageError(`${option}: ${e.message}`, { hint: e.hint, context: e.context, cause: e });
     throw e;
   }
   const extra = (words[0]! >>> 24) & 0xf;

@@ -7,6 +7,7 @@ import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { SimProgrammer } from '../../programmer/sim.js';
 import type { NorFaults } from '../../sim/nor-flash.js';
 import { SimMemory, type SimMemorySnapshot } from '../../sim/sim-memory.js';
+import { checkOutputPath, ioReason } from '../files.js';
 import { defineVia } from '../via.js';
 
 interface StateFile {
@@ -46,6 +47,17 @@ export function decodeState(text: string, path: string): SimMemorySnapshot {
   };
 }
 
+/** Writes the state file beside itself and renames it, so a crash never leaves half a file. */
+export function saveStateFile(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new FlashwrightError('SIM_STATE', `Cannot save the sim state file ${path}: ${ioReason(e)}.`, { hint: 'Check the folder exists and is writable and that there is space; the simulated device state of this run is lost.', context: { path, code: (e as NodeJS.ErrnoException).code } });
+  }
+}
+
 /** A SimProgrammer that saves its memory to the state file when closed (also after a failure, as a real chip keeps what it got). */
 class StatefulSimProgrammer extends SimProgrammer {
   constructor(memory: SimMemory, private readonly statePath: string | undefined) {
@@ -54,9 +66,7 @@ class StatefulSimProgrammer extends SimProgrammer {
 
   override async close(): Promise<void> {
     if (this.statePath) {
-      const tmp = `${this.statePath}.tmp-${process.pid}`;
-      writeFileSync(tmp, JSON.stringify(encodeState(this.memory.snapshot())) + '\n');
-      renameSync(tmp, this.statePath);
+      saveStateFile(this.statePath, JSON.stringify(encodeState(this.memory.snapshot())) + '\n');
     }
     await super.close();
   }
@@ -98,6 +108,8 @@ defineVia({
     // The simulated way in configures external memory itself, as a flashloader would.
     for (const r of memory.regions) memory.configure(r.region.name);
     const path = options.simState as string | undefined;
+    // Checked before the device is touched: a run must not do its work and then lose it.
+    if (path) checkOutputPath(path, 'the sim state file', '--sim-state');
     if (path && existsSync(path)) {
       const snap = decodeState(readFileSync(path, 'utf8'), path);
       if (snap.target.toLowerCase() !== target.name.toLowerCase()) {
