@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import type { WriteOptions } from '../flash/engine.js';
 import type { EventSink } from '../flash/events.js';
-import { regionSectors } from '../flash/layout.js';
+import { regionSectors } from '../target/geometry.js';
 import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
 import { resolveTarget } from './commands/targets.js';

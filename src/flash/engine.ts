@@ -10,7 +10,7 @@ import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import { assertChecksPass, runChecks, type CheckFinding } from './checks/index.js';
 import { FlashInterruptedError, PlanRefusedError, type WriteProgress } from './errors.js';
 import type { EventSink } from './events.js';
-import { erasedValueOf, isFlashLike, regionAt, regionSectors, sectorAt } from './layout.js';
+import { erasedValueOf, isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
 import { expectedSector, planFlash, programData, touchedSectors, type EraseMode, type FlashPlan, type SectorKnowledge } from './plan.js';
 import { placeImage } from './placement.js';
 import { now, PhaseReporter } from './progress.js';

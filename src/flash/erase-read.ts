@@ -5,7 +5,7 @@ import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
 import type { EventSink } from './events.js';
-import { describeRegion, isFlashLike, nearestRegions, regionAt, regionSectors, sectorAt, type FlashSector } from './layout.js';
+import { describeRegion, isFlashLike, nearestRegions, overlaps, regionAt, regionSectors, sectorAt, type FlashSector } from '../target/geometry.js';
 import { now, PhaseReporter } from './progress.js';
 import { readChunked } from './verify.js';
 
@@ -54,7 +54,7 @@ export async function readMemoryRange(programmer: Programmer, device: DeviceInfo
 }
 
 function overlapsReserved(target: TargetDescription, s: { address: number; size: number }): boolean {
-  return (target.reserved ?? []).some((r) => r.start < s.address + s.size && r.start + r.size > s.address);
+  return (target.reserved ?? []).some((r) => overlaps(r, s.address, s.size));
 }
 
 /** The sectors exactly covering [address, address+length); refuses unaligned, non-flash and reserved ranges. */
@@ -78,7 +78,7 @@ export function sectorsForErase(target: TargetDescription, address: number, leng
         { hint: `Erase whole sectors: use length ${hex(s.address + s.size - address, 1)} or ${hex(s.address - address, 1)}.`, context: { address: at, sector: s.address, size: s.size } });
     }
     if (overlapsReserved(target, s)) {
-      const res = target.reserved!.find((x) => x.start < s.address + s.size && x.start + x.size > s.address)!;
+      const res = target.reserved!.find((x) => overlaps(x, s.address, s.size))!;
       throw new PlanRefusedError('PLAN_RESERVED', `Erasing sector ${hex(s.address)} would wipe part of the ${res.owner} at ${hex(res.start)}–${hex(res.start + res.size - 1)}.`,
         { hint: 'Leave the reserved area out of the erase range.', context: { sector: s.address, owner: res.owner } });
     }

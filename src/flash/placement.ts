@@ -6,7 +6,7 @@ import { formatSize, hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
-import { describeRegion, isFlashLike, nearestRegions, regionAt, regionSectors } from './layout.js';
+import { describeRegion, isFlashLike, nearestRegions, regionAt, regionSectors } from '../target/geometry.js';
 
 export interface PlacementOptions {
   /** Names of regions that need configuration and are not configured on the device. */

@@ -7,7 +7,7 @@ import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
-import { erasedValueOf, gaps, isFlashLike, pageSizeOf, regionSectors, type FlashSector } from './layout.js';
+import { erasedValueOf, gaps, isFlashLike, pageSizeOf, regionSectors, type FlashSector } from '../target/geometry.js';
 import { placeImage } from './placement.js';
 
 export type EraseMode = 'auto' | 'sectors' | 'chip';

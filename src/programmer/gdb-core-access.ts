@@ -7,7 +7,7 @@
 import { FlashwrightError } from '../core/errors.js';
 import type { GdbClient, StopInfo } from '../protocol/gdb-rsp/client.js';
 import { GdbErrorReply, GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from './core-access.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../arch/core-access.js';
 
 /** GDB signal numbers in stop replies (gdb/signals.def). */
 const SIGINT = 2;

@@ -19,6 +19,7 @@ import { gdbCrc32 } from '../protocol/gdb-rsp/commands.js';
 import type { WireLogEntry } from '../protocol/gdb-rsp/connection.js';
 import { GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
 import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
+import { regionAt, regionHolds } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
 import { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './gdb-core-access.js';
 import { algorithmRam, targetForAlgorithm, targetForRamOnly, targetFromMemoryMap } from './gdb-target.js';
@@ -140,7 +141,7 @@ export class GdbProgrammer implements Programmer {
         // The core's routine only inside the algorithm's flash; elsewhere (RAM data, other regions) the host checksums a read.
         remote: async (address, length, options) => {
           const f = runner.algo.flash;
-          if (address >= f.start && address + length <= f.start + f.size) return runner.crc32(address, length, options?.signal);
+          if (regionHolds(f, address, length)) return runner.crc32(address, length, options?.signal);
           return crc32(await this.need().core.readMemory(address, length, options));
         },
       };
@@ -229,7 +230,7 @@ export class GdbProgrammer implements Programmer {
   async run(address?: number, options: { signal?: AbortSignal } = {}): Promise<void> {
     const { core } = this.need();
     await this.runner?.unload(options.signal);
-    const region = address === undefined ? undefined : this.target?.regions.find((r) => address >= r.start && address < r.start + r.size);
+    const region = address === undefined || !this.target ? undefined : regionAt(this.target, address);
     if (address === undefined || region?.kind === 'flash') {
       await core.reset('run', options);
     } else {

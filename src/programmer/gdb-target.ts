@@ -9,11 +9,8 @@ import { hex } from '../core/format.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { sectorRuns } from '../protocol/flash-algo/flash-device.js';
 import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
+import { isFlashLike, overlaps, regionHolds } from '../target/geometry.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
-
-const overlaps = (r: { start: number; size: number }, start: number, size: number) => r.start < start + size && start < r.start + r.size;
-
-const FLASH_LIKE = new Set(['flash', 'option-bytes', 'external-nor']);
 
 /**
  * The target with its flash region replaced by the algorithm's geometry. Flash-like regions
@@ -29,7 +26,7 @@ export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription
     let placed = false;
     const regions: MemoryRegion[] = [];
     for (const r of base.regions) {
-      if (!FLASH_LIKE.has(r.kind)) {
+      if (!isFlashLike(r)) {
         regions.push(r);
       } else if (overlaps(r, f.start, f.size)) {
         // The first flash-like region the algorithm overlaps takes its geometry; others it overlaps are covered by that one.
@@ -54,7 +51,7 @@ export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription
 export function algorithmRam(algo: FlashAlgorithm, explicit: { start: number; size: number } | undefined, target: TargetDescription | undefined): { start: number; size: number } {
   if (explicit) return explicit;
   if (algo.ram) return algo.ram;
-  const fromTarget = target?.regions.find((r) => r.kind === 'ram' && (algo.loadAddress === undefined || (algo.loadAddress >= r.start && algo.loadAddress < r.start + r.size)))
+  const fromTarget = target?.regions.find((r) => r.kind === 'ram' && (algo.loadAddress === undefined || regionHolds(r, algo.loadAddress)))
     ?? target?.regions.find((r) => r.kind === 'ram');
   if (fromTarget) return { start: fromTarget.start, size: fromTarget.size };
   if (algo.loadAddress !== undefined && algo.stackTop !== undefined) {
@@ -92,7 +89,7 @@ const NO_ALGO = 'no flash algorithm: pass --algo FILE.FLM|algo.json to program i
  * there before any erase, while reading and verifying them still work.
  */
 function flashReadOnly(regions: MemoryRegion[]): MemoryRegion[] {
-  return regions.map((r) => (FLASH_LIKE.has(r.kind) ? { ...r, name: `${r.name} (${NO_ALGO})`, needsConfiguration: true, note: `${r.kind} region '${r.name}', readable only without a flash algorithm` } : r));
+  return regions.map((r) => (isFlashLike(r) ? { ...r, name: `${r.name} (${NO_ALGO})`, needsConfiguration: true, note: `${r.kind} region '${r.name}', readable only without a flash algorithm` } : r));
 }
 
 /**

@@ -9,6 +9,7 @@ import { FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
 import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
+import { regionAt, regionHolding } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
 import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
 
@@ -169,7 +170,7 @@ export class McubootProgrammer implements Programmer {
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     if (this.unsecurePending) {
       // Internal flash reads as the pending mass erase will leave it; nothing else is readable yet.
-      const r = this.info?.target.regions.find((x) => x.kind === 'flash' && address >= x.start && address + length <= x.start + x.size);
+      const r = this.info && regionHolding(this.info.target, address, length, 'flash');
       if (r) {
         options.onProgress?.(length);
         const out = new Uint8Array(length).fill(r.erasedValue ?? 0xff);
@@ -247,7 +248,7 @@ export class McubootProgrammer implements Programmer {
   }
 
   private memoryIdOf(address: number): number {
-    const r = this.info?.target.regions.find((x) => address >= x.start && address < x.start + x.size);
+    const r = this.info && regionAt(this.info.target, address);
     return r?.kind === 'external-nor' ? MemoryId.FlexSpiNor : MemoryId.Internal;
   }
 

@@ -16,6 +16,7 @@ import { describeStm32Device, findStm32Device, UnknownStm32PidError, type Stm32F
 import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
 import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
 import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-protection.js';
+import { regionAt, regionHolding, regionSectors, sectorAt } from '../target/geometry.js';
 import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
@@ -65,16 +66,11 @@ const RDP1_DESCRIPTION = 'RDP level 1: the bootloader refuses reads, writes, era
 /** The action reported when --unprotect ran Readout Unprotect. */
 export const MASS_ERASE_ACTION = 'read protection removed: the whole flash was mass-erased';
 
-/** Sector starts and page numbers of the flash region, for erase by page number. */
-function flashPages(target: TargetDescription): { region: MemoryRegion; starts: number[] } {
+/** The main flash region; the bootloader numbers its pages by sector index (regionSectors). */
+function mainFlash(target: TargetDescription): MemoryRegion {
   const region = target.regions.find((r) => r.kind === 'flash');
   if (!region) throw new FlashwrightError('STM32_NO_FLASH', `The target ${target.name} has no flash region.`, { context: { target: target.name } });
-  const starts: number[] = [];
-  let a = region.start;
-  for (const run of region.sectors ?? [{ size: region.size, count: 1 }]) {
-    for (let i = 0; i < run.count; i++) { starts.push(a); a += run.size; }
-  }
-  return { region, starts };
+  return region;
 }
 
 /**
@@ -180,14 +176,15 @@ export class Stm32UartProgrammer implements Programmer {
   /** Read protection shows as a NACK to the Read Memory command byte. */
   private async probeProtection(): Promise<ProtectionState> {
     const target = this.requireTarget();
-    const { region, starts } = flashPages(target);
+    const region = mainFlash(target);
+    const sectors = regionSectors(region);
     const layout = wrpLayoutFor(target.family, region.size);
     const block = layout ? target.regions.find((r) => r.kind === 'option-bytes' && r.start === target.features?.stm32OptionBytes?.address) : undefined;
     try {
       // Reading the option block tells both: RDP (the read is refused) and write protection.
       if (layout && block && block.size <= MAX_TRANSFER) {
-        const pages = protectedPages(layout, await this.session.readMemory(block.start, block.size), starts.length);
-        const writeProtectedSectors = pages.map((p) => starts[p]);
+        const pages = protectedPages(layout, await this.session.readMemory(block.start, block.size), sectors.length);
+        const writeProtectedSectors = pages.flatMap((p) => sectors[p]?.address ?? []);
         return {
           readProtected: false,
           description: `RDP level 0 (open)${pages.length ? `; ${pages.length} page(s) write-protected` : ''}`,
@@ -256,7 +253,8 @@ export class Stm32UartProgrammer implements Programmer {
     // Only the option block itself: OTP areas (also kind 'option-bytes') are programmed like flash.
     const t = this.requireTarget();
     const start = t.features?.stm32OptionBytes?.address;
-    return t.regions.find((r) => r.kind === 'option-bytes' && r.start === start && address >= r.start && address < r.start + r.size);
+    const r = regionAt(t, address);
+    return r?.kind === 'option-bytes' && r.start === start ? r : undefined;
   }
 
   /** Operations the bootloader refuses under RDP level 1 fail up front with the explanation. */
@@ -329,11 +327,11 @@ export class Stm32UartProgrammer implements Programmer {
     // The bootloader erases the option-byte block itself when it is written (AN3155 Write Memory).
     for (const s of all) { const b = this.optionBlockAt(s.address); if (b) this.optionErased.add(b.start); }
     const sectors = all.filter((s) => !this.optionBlockAt(s.address));
-    const { starts } = flashPages(this.requireTarget());
+    const flash = mainFlash(this.requireTarget());
     const pages = sectors.map((s) => {
-      const page = starts.indexOf(s.address);
-      if (page < 0) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${this.target!.name}.`, { context: { address: s.address } });
-      return page;
+      const page = sectorAt(flash, s.address);
+      if (page?.address !== s.address) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${this.target!.name}.`, { context: { address: s.address } });
+      return page.index;
     });
     if (pages.length === 0) return;
     const extended = this.commands.includes(Cmd.ExtendedErase);
@@ -357,7 +355,7 @@ export class Stm32UartProgrammer implements Programmer {
     if (this.commands.includes(Cmd.ExtendedErase)) await this.session.extendedErase('global');
     else if (this.commands.includes(Cmd.Erase)) await this.session.erase('global');
     else throw new Stm32UnsupportedError(Cmd.Erase, this.commands);
-    const { region } = flashPages(this.requireTarget());
+    const region = mainFlash(this.requireTarget());
     options.onProgress?.(region.size);
   }
 
@@ -388,7 +386,7 @@ export class Stm32UartProgrammer implements Programmer {
     await this.flushOptionBytes();
     this.requireOpen();
     const target = this.requireTarget();
-    const inRam = target.regions.some((r) => r.kind === 'ram' && address >= r.start && address + data.length <= r.start + r.size);
+    const inRam = regionHolding(target, address, data.length, 'ram') !== undefined;
     for (let off = 0; off < data.length; off += MAX_TRANSFER) {
       throwIfAborted(options.signal, 'write');
       const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
@@ -407,7 +405,7 @@ export class Stm32UartProgrammer implements Programmer {
       await this.enableReadProtection();
       return;
     }
-    const { region } = flashPages(this.requireTarget());
+    const region = mainFlash(this.requireTarget());
     await this.session.go(address ?? region.start);
   }
 

@@ -5,8 +5,8 @@
  * as the real boot ROM does. Unmapped addresses get an error naming the nearest regions.
  */
 import { FlashwrightError } from '../core/errors.js';
-import { formatSize, hex } from '../core/format.js';
-import { nearestRegions } from '../flash/layout.js';
+import { hex } from '../core/format.js';
+import { describeRegion, isFlashLike, nearestRegions } from '../target/geometry.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { NorFlash, VirtualClock, type NorFlashOptions, type NorSnapshot } from './nor-flash.js';
 
@@ -41,8 +41,6 @@ export interface SimMemoryOptions {
   rom?: Record<string, Uint8Array>;
 }
 
-const FLASH_KINDS = new Set(['flash', 'external-nor', 'option-bytes']);
-
 export class SimMemory {
   readonly regions: SimRegion[];
   readonly clock: VirtualClock;
@@ -50,7 +48,7 @@ export class SimMemory {
   constructor(readonly target: TargetDescription, options: SimMemoryOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
     this.regions = [...target.regions].sort((a, b) => a.start - b.start).map((region) => {
-      if (FLASH_KINDS.has(region.kind)) {
+      if (isFlashLike(region)) {
         const opts = options.nor?.[region.name] ?? options.nor?.default ?? {};
         return { region, nor: new NorFlash(region, { ...opts, clock: this.clock }), configured: !region.needsConfiguration };
       }
@@ -167,7 +165,7 @@ export class SimMemory {
   }
 
   private unmapped(operation: string, address: number, length: number): SimAccessError {
-    const near = nearestRegions(this.target.regions, address).map((r) => `${r.name} ${hex(r.start)}–${hex(r.start + r.size - 1)} (${formatSize(r.size)})`);
+    const near = nearestRegions(this.target.regions, address).map(describeRegion);
     return new SimAccessError('SIM_UNMAPPED',
       `Cannot ${operation} ${length} bytes at ${hex(address)}: no memory of the simulated ${this.target.name} is mapped there (nearest: ${near.join('; ') || 'none'}).`,
       { address, length, operation, target: this.target.name });

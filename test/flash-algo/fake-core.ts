@@ -6,7 +6,7 @@
  */
 import { TimeoutError } from '../../src/core/errors.js';
 import { CHAIN_TRAMPOLINE } from '../../src/protocol/flash-algo/layout.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from '../../src/programmer/core-access.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from '../../src/arch/core-access.js';
 
 export interface CallRecord {
   pc: number;

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { formatSize, hex } from '../../core/format.js';
 import { runChecks } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
-import { isFlashLike, regionSectors } from '../../flash/layout.js';
+import { isFlashLike, regionSectors } from '../../target/geometry.js';
 import { planFlash, type FlashPlan } from '../../flash/plan.js';
 import { UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';

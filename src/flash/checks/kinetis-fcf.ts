@@ -8,7 +8,7 @@
 import { hex, hexByte } from '../../core/format.js';
 import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
-import { regionSectors } from '../layout.js';
+import { regionSectors } from '../../target/geometry.js';
 import type { CheckFinding } from './types.js';
 
 export const FCF_OFFSET = 0x400;

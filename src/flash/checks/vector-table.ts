@@ -6,7 +6,7 @@
 import { hex } from '../../core/format.js';
 import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
-import { isFlashLike, regionAt } from '../layout.js';
+import { isFlashLike, regionAt } from '../../target/geometry.js';
 import { imageU32, type CheckFinding } from './types.js';
 
 /** i.MX RT Image Vector Table header word (tag 0xD1, length 0x0020, version 0x40). */

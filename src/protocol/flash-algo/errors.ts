@@ -1,6 +1,6 @@
 import { FlashwrightError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
-import type { FaultStatus } from '../../programmer/core-access.js';
+import type { FaultStatus } from '../../arch/cortex-m.js';
 
 /** The algorithm file or descriptor is malformed or incomplete. */
 export class AlgorithmFormatError extends FlashwrightError {

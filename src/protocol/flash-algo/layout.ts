@@ -11,6 +11,7 @@
  * calls back to back, from the two page buffers.
  */
 import { hex } from '../../core/format.js';
+import { rangesOverlap, regionHolds } from '../../target/geometry.js';
 import type { FlashAlgorithm } from './algorithm.js';
 import { AlgorithmFormatError, AlgorithmRamError } from './errors.js';
 
@@ -127,10 +128,8 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
 function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   const loadAddress = algo.loadAddress as number;
   const page = algo.flash.pageSize;
-  const within = (r: { start: number; size: number }, a: number, n: number) => a >= r.start && a + n <= r.start + r.size;
-  const inMain = (a: number, n: number) => within(o.ram, a, n);
-  const inRam = (a: number, n: number) => inMain(a, n) || [...(o.otherRam ?? []), ...(algo.otherRam ?? [])].some((r) => within(r, a, n));
-  const overlap = (a: number, n: number, b: number, m: number) => a < b + m && b < a + n;
+  const inMain = (a: number, n: number) => regionHolds(o.ram, a, n);
+  const inRam = (a: number, n: number) => inMain(a, n) || [...(o.otherRam ?? []), ...(algo.otherRam ?? [])].some((r) => regionHolds(r, a, n));
   const codeEnd = loadAddress + algo.instructions.length;
   const staticBase = loadAddress + algo.staticBaseOffset;
   const given = algo.pageBuffers;
@@ -144,8 +143,8 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   // algorithm's RAM, preferring one outside the stack the module reserves below begin_stack.
   const candidates = [dataEnd, ...(algo.stackTop !== undefined ? [align(algo.stackTop, 4)] : []), ...(given ?? []).map((b) => align(b + page, 4))];
   if (algo.stackTop !== undefined) candidates.sort((x, y) => Number(x < (algo.stackTop as number)) - Number(y < (algo.stackTop as number)) || x - y);
-  const helpers = candidates.find((c) => inMain(c, helperSize) && !overlap(c, helperSize, loadAddress, dataEnd - loadAddress) && !(given ?? []).some((b) => overlap(c, helperSize, b, page))
-    && !(algo.stackTop !== undefined && explicitStack !== undefined && overlap(c, helperSize, algo.stackTop - explicitStack, explicitStack))) ?? dataEnd;
+  const helpers = candidates.find((c) => inMain(c, helperSize) && !rangesOverlap(c, helperSize, loadAddress, dataEnd - loadAddress) && !(given ?? []).some((b) => rangesOverlap(c, helperSize, b, page))
+    && !(algo.stackTop !== undefined && explicitStack !== undefined && rangesOverlap(c, helperSize, algo.stackTop - explicitStack, explicitStack))) ?? dataEnd;
   const breakpoint = ownBreakpoint ? helpers : loadAddress + (algo.breakpointOffset as number);
   const trampoline = helpers + (ownBreakpoint ? 4 : 0);
   const helpersEnd = align(trampoline + TRAMPOLINE_ROOM, 8);

@@ -7,6 +7,7 @@
  * geometry in the memory map instead: `FlashRegion(start=…, length=…, blocksize=…)`.
  */
 import { hex } from '../../core/format.js';
+import { regionHolds } from '../../target/geometry.js';
 import type { FlashAlgorithm } from './algorithm.js';
 import { validateAlgorithm } from './algorithm.js';
 import { AlgorithmFormatError } from './errors.js';
@@ -108,7 +109,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
     .map((c) => ({ start: int(kw(c, 'start'), 'RamRegion start', source), size: int(kw(c, 'length'), 'RamRegion length', source) }))
     .filter((r): r is { start: number; size: number } => r.start !== undefined && r.size !== undefined);
   // The algorithm's RAM is the region holding load_address; the others may hold page buffers (LPC1768's AHB SRAM).
-  const ram = ramRegions.find((r) => loadAddress >= r.start && loadAddress < r.start + r.size) ?? ramRegions[0];
+  const ram = ramRegions.find((r) => regionHolds(r, loadAddress)) ?? ramRegions[0];
   const otherRam = ramRegions.filter((r) => r !== ram);
   const beginStack = int(get('begin_stack'), 'begin_stack', source);
   let pageSize = int(get('page_size'), 'page_size', source) ?? int(kw(region, 'page_size'), 'FlashRegion page_size', source);
@@ -119,7 +120,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
   const minProgram = int(get('min_program_length'), 'min_program_length', source);
   const b0 = pageBuffers?.[0];
   if (b0 !== undefined && minProgram !== undefined && minProgram < pageSize) {
-    const holder = ramRegions.find((r) => b0 >= r.start && b0 < r.start + r.size);
+    const holder = ramRegions.find((r) => regionHolds(r, b0));
     const limit = Math.min(holder ? holder.start + holder.size : Infinity, beginStack !== undefined && beginStack > b0 ? beginStack : Infinity);
     if (b0 + pageSize > limit && b0 + minProgram <= limit) {
       notes.push(`a ${hex(pageSize)}-byte page does not fit at the page buffer ${hex(b0)}: programming in min_program_length pieces of ${hex(minProgram)}`);

@@ -7,7 +7,8 @@
  */
 import { TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { exceptionNumber, readFaultStatus, type CoreAccess, type CoreRegister } from '../../programmer/core-access.js';
+import type { CoreAccess, CoreRegister } from '../../arch/core-access.js';
+import { CPUID, CPUID_ARCHITECTURE_V7M, EXCEPTION_NAMES, exceptionNumber, readFaultStatus, VTOR, XPSR_THUMB } from '../../arch/cortex-m.js';
 import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmFormatError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
 import { BKPT_WORD, CHAIN_TRAMPOLINE, CRC32_ROUTINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
@@ -31,10 +32,6 @@ export interface RunnerOptions extends LayoutOptions {
 
 /** `str r1, [r0]; bx lr` (Thumb): lets the core write a system register for the host. */
 const STORE_STUB = Uint8Array.from([0x01, 0x60, 0x70, 0x47]);
-/** CPUID Base Register and Vector Table Offset Register (ARMv7-M DDI0403E §B3.2.3, §B3.2.5; VTOR is optional on ARMv6-M). */
-const CPUID = 0xe000ed00;
-const VTOR = 0xe000ed08;
-const EXCEPTION_NAMES: Record<number, string> = { 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault', 7: 'SecureFault', 11: 'SVCall', 12: 'DebugMonitor', 14: 'PendSV', 15: 'SysTick' };
 
 /**
  * Init/UnInit `fnc` codes (FlashOS.h; 3 = verify is not used). The algorithm's own Verify is
@@ -48,7 +45,6 @@ export const FNC_ERASE = 1;
 export const FNC_PROGRAM = 2;
 
 const GUARD = 0xf1a5c0de;
-const XPSR_THUMB = 0x01000000;
 
 interface Started {
   /** Function name for messages ("ProgramPage", or the runner's own helper). */
@@ -99,7 +95,7 @@ export class FlashAlgoRunner {
     // Only on ARMv7-M and later (CPUID architecture 0xF), where VTOR is architectural: on
     // ARMv6-M it is optional and a store to a missing one would itself fault.
     const cpuid = await this.readWord(CPUID, signal).catch(() => 0);
-    if (((cpuid >>> 16) & 0xf) !== 0xf) return;
+    if (((cpuid >>> 16) & 0xf) !== CPUID_ARCHITECTURE_V7M) return;
     const before = await this.readWord(VTOR, signal).catch(() => undefined);
     if (before === undefined) return;
     await this.core.writeMemory(l.faultTrap, word(BKPT_WORD), { signal });

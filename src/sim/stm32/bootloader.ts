@@ -13,6 +13,7 @@ import type { ByteStream, LineSignals } from '../../link/types.js';
 import { ACK, BUSY, Cmd, INIT, NACK, decodeAddress, xorBytes } from '../../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../../protocol/stm32-uart/crc.js';
 import { pagesOfCode, withWrpBits, wrpLayoutFor, type WrpLayout } from '../../protocol/stm32-uart/write-protection.js';
+import { regionHolds } from '../../target/geometry.js';
 import type { TargetDescription } from '../../target/types.js';
 import { SimMemory, type SimMemorySnapshot } from '../sim-memory.js';
 import { VirtualClock } from '../nor-flash.js';
@@ -241,7 +242,7 @@ export class Stm32BootloaderSim {
     const address = await this.address();
     if (address === undefined) return;
     const reserved = this.memory.target.reserved ?? [];
-    const inReserved = reserved.some((r) => address >= r.start && address < r.start + r.size);
+    const inReserved = reserved.some((r) => regionHolds(r, address));
     if (address % 4 !== 0 || inReserved || !this.mapped(address, 1, ['flash', 'ram', 'option-bytes'])) return this.send(NACK);
     await this.send(ACK);
     const n = (await this.next()) + 1;

@@ -1,6 +1,10 @@
-/** Pure helpers over a target's memory map: sectors, region lookup, nearest regions. */
+/**
+ * The one geometry of a target's memory map: sectors, region lookups, nearest regions and
+ * which kinds of memory are flash-like. Every floor above (protocol, sim, programmer,
+ * flash) uses these rather than re-walking `regions` or `sectors` by hand.
+ */
 import { formatSize, hex } from '../core/format.js';
-import type { MemoryRegion, RegionKind, TargetDescription } from '../target/types.js';
+import type { MemoryRegion, RegionKind, TargetDescription } from './types.js';
 
 export interface FlashSector {
   region: MemoryRegion;
@@ -59,8 +63,28 @@ export function sectorAt(region: MemoryRegion, address: number): FlashSector | u
 }
 
 /** The region holding `address`. */
-export function regionAt(target: TargetDescription, address: number): MemoryRegion | undefined {
+export function regionAt(target: Pick<TargetDescription, 'regions'>, address: number): MemoryRegion | undefined {
   return target.regions.find((r) => address >= r.start && address < r.start + r.size);
+}
+
+/** Whether all of [address, address + length) lies inside `region`. */
+export function regionHolds(region: Pick<MemoryRegion, 'start' | 'size'>, address: number, length = 1): boolean {
+  return address >= region.start && address + length <= region.start + region.size;
+}
+
+/** The region (of `kind`, when given) holding all of [address, address + length). */
+export function regionHolding(target: Pick<TargetDescription, 'regions'>, address: number, length: number, kind?: RegionKind): MemoryRegion | undefined {
+  return target.regions.find((r) => (kind === undefined || r.kind === kind) && regionHolds(r, address, length));
+}
+
+/** Whether [a, a + n) and [b, b + m) share a byte. */
+export function rangesOverlap(a: number, n: number, b: number, m: number): boolean {
+  return a < b + m && b < a + n;
+}
+
+/** Whether [r.start, r.start + r.size) and [start, start + size) share a byte. */
+export function overlaps(r: Pick<MemoryRegion, 'start' | 'size'>, start: number, size: number): boolean {
+  return rangesOverlap(r.start, r.size, start, size);
 }
 
 /** The region just below and just above `address` (up to two), nearest first. */

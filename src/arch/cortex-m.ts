@@ -1,64 +1,51 @@
 /**
- * CoreAccess: debug-level control of one CPU core. The flash-algorithm runner sits on top
- * of it and does not care whether a GDB server, a CMSIS-DAP probe or a test double is
- * underneath. Registers use the Cortex-M names (r0–r12, sp, lr, pc, xpsr).
+ * Cortex-M architecture facts as data: System Control Block and debug register addresses,
+ * their bit fields, and fault decoding. Shared by every debug-level way in (the flash
+ * algorithm runner over GDB today, CMSIS-DAP + ADIv5 next), so none re-defines them.
+ * Sources: ARMv7-M Architecture Reference Manual (DDI0403E), ARMv6-M (DDI0419E).
  */
+import type { CoreAccess, CoreOptions } from './core-access.js';
 
-/** Core registers every implementation must provide. */
-export type CoreRegister =
-  | 'r0' | 'r1' | 'r2' | 'r3' | 'r4' | 'r5' | 'r6' | 'r7' | 'r8' | 'r9' | 'r10' | 'r11' | 'r12'
-  | 'sp' | 'lr' | 'pc' | 'xpsr';
+/** CPUID Base Register and Vector Table Offset Register (DDI0403E §B3.2.3, §B3.2.5; VTOR is optional on ARMv6-M). */
+export const CPUID = 0xe000ed00;
+export const VTOR = 0xe000ed08;
+/** CPUID.ARCHITECTURE [19:16]: 0xF on ARMv7-M and later ("see CPUID scheme"), 0xC on ARMv6-M. */
+export const CPUID_ARCHITECTURE_V7M = 0xf;
 
-export interface CoreOptions {
-  signal?: AbortSignal;
-  onProgress?: (bytesDone: number) => void;
-}
+/** Application Interrupt and Reset Control Register (DDI0403E §B3.2.6): writes need VECTKEY in [31:16]. */
+export const AIRCR = { address: 0xe000ed0c, VECTKEY: 0x05fa0000, VECTRESET: 1 << 0, VECTCLRACTIVE: 1 << 1, SYSRESETREQ: 1 << 2 } as const;
 
-export interface RegisterWriteOptions extends CoreOptions {
-  /**
-   * Registers not listed may be overwritten with stale values (the caller is about to call
-   * a function and needs none of them); lets a GDB core skip reading the block first.
-   */
-  othersAreScratch?: boolean;
-}
+/**
+ * Debug Halting Control and Status Register (DDI0403E §C1.6.2): writes need DBGKEY in
+ * [31:16]; C_* bits control the core, S_* bits (read-only) report its state.
+ */
+export const DHCSR = {
+  address: 0xe000edf0,
+  DBGKEY: 0xa05f0000,
+  C_DEBUGEN: 1 << 0, C_HALT: 1 << 1, C_STEP: 1 << 2, C_MASKINTS: 1 << 3, C_SNAPSTALL: 1 << 5,
+  S_REGRDY: 1 << 16, S_HALT: 1 << 17, S_SLEEP: 1 << 18, S_LOCKUP: 1 << 19, S_RETIRE_ST: 1 << 24, S_RESET_ST: 1 << 25,
+} as const;
 
-/** Why the core stopped. */
-export interface HaltState {
-  /** 'breakpoint' / 'step' for a debug halt, 'interrupted' after halt(), 'signal' otherwise. */
-  reason: 'breakpoint' | 'interrupted' | 'signal';
-  /** Program counter at the halt, when the implementation learnt it cheaply. */
-  pc?: number;
-  /** Implementation detail (GDB stop reply, DHCSR value…). */
-  detail?: string;
-}
+/** Debug Core Register Selector / Data registers (DDI0403E §C1.6.3–4): REGWnR is bit 16, REGSEL [6:0]. */
+export const DCRSR = { address: 0xe000edf4, REGWnR: 1 << 16 } as const;
+export const DCRDR = 0xe000edf8;
 
-export interface CoreAccess {
-  /** "GDB server localhost:3333", "CMSIS-DAP …". */
-  readonly description: string;
-  /**
-   * Whether memory can be read and written while the core runs (CMSIS-DAP over the AHB-AP
-   * can; a GDB server in all-stop mode cannot). The flash-algorithm runner overlaps buffer
-   * loads with ProgramPage only when this is true.
-   */
-  readonly memoryAccessWhileRunning: boolean;
-  readMemory(address: number, length: number, options?: CoreOptions): Promise<Uint8Array>;
-  writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void>;
-  readRegister(name: CoreRegister, options?: CoreOptions): Promise<number>;
-  /** Writes several registers, in as few transactions as the transport allows. */
-  writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void>;
-  /** Stops the core (no-op when halted). */
-  halt(options?: CoreOptions): Promise<HaltState>;
-  /** Lets the core run from its current PC. */
-  resume(options?: CoreOptions): Promise<void>;
-  /** Waits until the core halts; rejects with TimeoutError (the core keeps running). */
-  waitForHalt(timeoutMs: number, options?: CoreOptions): Promise<HaltState>;
-  setBreakpoint(address: number, options?: CoreOptions): Promise<void>;
-  clearBreakpoint(address: number, options?: CoreOptions): Promise<void>;
-  /** Resets the chip; `halt` keeps the core stopped at the reset vector. */
-  reset(mode: 'halt' | 'run', options?: CoreOptions): Promise<void>;
-  /** Ends the session; `resume` lets the target run on (detach) instead of staying halted. */
-  close(options?: { resume?: boolean }): Promise<void>;
-}
+/** DCRSR.REGSEL values of the core registers (DDI0403E Table C1-6; 15 is DebugReturnAddress, i.e. the PC). */
+export const REGSEL = { r0: 0, r1: 1, r2: 2, r3: 3, r4: 4, r5: 5, r6: 6, r7: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, sp: 13, lr: 14, pc: 15, xpsr: 16, msp: 17, psp: 18 } as const;
+
+/** Debug Exception and Monitor Control Register (DDI0403E §C1.6.5): vector catches and TRCENA. */
+export const DEMCR = {
+  address: 0xe000edfc,
+  VC_CORERESET: 1 << 0, VC_MMERR: 1 << 4, VC_NOCPERR: 1 << 5, VC_CHKERR: 1 << 6, VC_STATERR: 1 << 7,
+  VC_BUSERR: 1 << 8, VC_INTERR: 1 << 9, VC_HARDERR: 1 << 10,
+  MON_EN: 1 << 16, MON_PEND: 1 << 17, MON_STEP: 1 << 18, MON_REQ: 1 << 19, TRCENA: 1 << 24,
+} as const;
+
+/** xPSR.T (bit 24): must be set whenever the core runs Thumb code, i.e. always on Cortex-M. */
+export const XPSR_THUMB = 0x01000000;
+
+/** Exception numbers and names (DDI0403E §B1.5.2, Table B1-4). */
+export const EXCEPTION_NAMES: Readonly<Record<number, string>> = { 2: 'NMI', 3: 'HardFault', 4: 'MemManage', 5: 'BusFault', 6: 'UsageFault', 7: 'SecureFault', 11: 'SVCall', 12: 'DebugMonitor', 14: 'PendSV', 15: 'SysTick' };
 
 /**
  * Cortex-M System Control Block fault registers (ARMv7-M Architecture Reference Manual
