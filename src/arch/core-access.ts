@@ -3,6 +3,17 @@
  * of it and does not care whether a GDB server, a CMSIS-DAP probe or a test double is
  * underneath. Registers use the Cortex-M names (r0–r12, sp, lr, pc, xpsr).
  */
+import { FlashwrightError, type ErrorDetails } from '../core/errors.js';
+
+/**
+ * The core could not be reset the way asked (no reset command the debugger knows); callers
+ * that only wanted a clean start may carry on after a plain halt.
+ */
+export class ResetUnsupportedError extends FlashwrightError {
+  constructor(code: 'GDB_RESET' | 'RESET_UNSUPPORTED', message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
+  }
+}
 
 /** Core registers every implementation must provide. */
 export type CoreRegister =

@@ -7,7 +7,7 @@ import type { EventSink, FlashEvent, Phase } from '../flash/events.js';
 import type { Io } from './output.js';
 
 const LABELS: Record<Phase, string> = {
-  connect: 'connect', read: 'read', erase: 'erase', preserve: 'preserve', program: 'program', 'write-ram': 'write RAM', verify: 'verify', run: 'run',
+  connect: 'connect', read: 'read', unlock: 'unlock', protect: 'protect', erase: 'erase', preserve: 'preserve', program: 'program', 'write-ram': 'write RAM', verify: 'verify', run: 'run',
 };
 const BAR = 30;
 

@@ -19,6 +19,14 @@ export interface EraseOptions {
   onEvent?: EventSink;
 }
 
+/** What `readMemoryRange` reports in its 'done' event. */
+export interface ReadSummary {
+  target: string;
+  address: number;
+  length: number;
+  elapsedMs: number;
+}
+
 export interface EraseSummary {
   target: string;
   chip: boolean;
@@ -49,7 +57,8 @@ export async function readMemoryRange(programmer: Programmer, device: DeviceInfo
   reporter.start('read', length, `Reading ${formatSize(length)} from ${hex(address)}`);
   const data = await readChunked(programmer, address, length, reporter, options.signal);
   reporter.finish();
-  reporter.emit({ type: 'done', summary: { target: target.name, address, length, elapsedMs: now() - t0 } });
+  const summary: ReadSummary = { target: target.name, address, length, elapsedMs: now() - t0 };
+  reporter.emit({ type: 'done', summary });
   return data;
 }
 

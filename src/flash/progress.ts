@@ -1,5 +1,5 @@
 /** Phase bookkeeping for progress events: start → progress* → finish, with elapsed times. */
-import type { EventSink, Phase } from './events.js';
+import type { EventSink, LogContext, LogLevel, Phase } from './events.js';
 
 export function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
@@ -68,7 +68,7 @@ export class PhaseReporter {
     this.phase = undefined;
   }
 
-  log(level: 'debug' | 'info' | 'warn', message: string, context?: Record<string, unknown>): void {
-    this.emit({ type: 'log', level, message, context });
+  log(level: LogLevel, message: string, context?: LogContext): void {
+    this.emit(context ? { type: 'log', level, message, context } : { type: 'log', level, message });
   }
 }

@@ -4,10 +4,9 @@
  * `system_reset` (and stays stopped). Unknown commands are reported as console output by
  * some servers rather than as an error, so the output is checked as well.
  */
-import { FlashwrightError } from '../core/errors.js';
 import type { GdbClient, StopInfo } from '../protocol/gdb-rsp/client.js';
 import { GdbErrorReply, GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../arch/core-access.js';
+import { ResetUnsupportedError, type CoreAccess, type CoreOptions, type CoreRegister, type HaltState, type RegisterWriteOptions } from '../arch/core-access.js';
 
 /** GDB signal numbers in stop replies (gdb/signals.def). */
 const SIGINT = 2;
@@ -23,7 +22,7 @@ export interface GdbCoreAccessOptions {
 const UNKNOWN_COMMAND = /unknown command|invalid command|not supported|unrecognized|command not found/i;
 
 /** The server accepted none of the reset commands flashwright knows. */
-export class GdbResetError extends FlashwrightError {
+export class GdbResetError extends ResetUnsupportedError {
   constructor(tried: string[], outputs: string[]) {
     super('GDB_RESET', `The GDB server accepted none of the reset commands tried (${tried.map((c) => `'monitor ${c}'`).join(', ')}).`, {
       hint: 'Reset the board by hand, or pass the server\'s own reset command.',

@@ -1,29 +1,27 @@
 /**
  * Programming through any GDB server. connect() picks one of three ways:
- *  - 'algorithm': a CMSIS flash algorithm (FLM / descriptor / pyOCD import) runs in target
- *    RAM through CoreAccess (works with every server, QEMU included);
+ *  - 'algorithm': an AlgorithmProgrammer over the server's CoreAccess (a CMSIS flash
+ *    algorithm in target RAM; works with every server, QEMU included) does the work;
  *  - 'vflash': the server programs flash itself (vFlashErase/vFlashWrite/vFlashDone),
  *    planned with the sector map the server publishes (OpenOCD, J-Link, pyOCD, BMP);
  *  - 'ram': plain memory writes, for RAM-only targets.
  * The flash engine plans; this class only moves bytes.
  */
-import { crc32 } from '../core/crc.js';
-import { FlashwrightError, throwIfAborted, UsageError } from '../core/errors.js';
+import { FlashwrightError, UsageError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { ByteStream } from '../link/types.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
-import { layoutAreas } from '../protocol/flash-algo/layout.js';
-import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
+import type { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
 import { GdbClient } from '../protocol/gdb-rsp/client.js';
 import { gdbCrc32 } from '../protocol/gdb-rsp/commands.js';
 import type { WireLogEntry } from '../protocol/gdb-rsp/connection.js';
 import { GdbUnsupportedError } from '../protocol/gdb-rsp/errors.js';
 import type { MemoryMapRegion } from '../protocol/gdb-rsp/xml.js';
-import { regionAt, regionHolds } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
-import { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './gdb-core-access.js';
-import { algorithmRam, targetForAlgorithm, targetForRamOnly, targetFromMemoryMap } from './gdb-target.js';
-import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+import { AlgorithmProgrammer, startApplication } from './algorithm.js';
+import { GdbCoreAccess, type GdbCoreAccessOptions } from './gdb-core-access.js';
+import { targetForRamOnly, targetFromMemoryMap } from './gdb-target.js';
+import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 
 export type GdbStrategy = 'algorithm' | 'vflash' | 'ram';
 
@@ -56,7 +54,8 @@ export class GdbProgrammer implements Programmer {
   readonly checkedReads = true;
   client?: GdbClient;
   core?: GdbCoreAccess;
-  runner?: FlashAlgoRunner;
+  /** The flash-algorithm way in over this server's core, in 'algorithm' mode. */
+  algorithmProgrammer?: AlgorithmProgrammer;
   strategy?: GdbStrategy;
   private map?: MemoryMapRegion[];
   private ran = false;
@@ -64,12 +63,18 @@ export class GdbProgrammer implements Programmer {
 
   constructor(readonly options: GdbProgrammerOptions) {}
 
+  /** The algorithm runner, in 'algorithm' mode (tests and benches count its calls). */
+  get runner(): FlashAlgoRunner | undefined {
+    return this.algorithmProgrammer?.runner;
+  }
+
   private need(): { client: GdbClient; core: GdbCoreAccess } {
     if (!this.client || !this.core) throw new FlashwrightError('NOT_CONNECTED', 'The GDB programmer is not connected.', { hint: 'Call connect() first.' });
     return { client: this.client, core: this.core };
   }
 
-  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
+  async connect(context: CallContext = {}): Promise<DeviceInfo> {
+    const options = { signal: context.signal };
     const o = this.options;
     const stream = await o.open(options.signal);
     const client = new GdbClient(stream, { timeoutMs: o.timeoutMs, onWire: o.onWire, onConsole: o.onConsole });
@@ -87,31 +92,17 @@ export class GdbProgrammer implements Programmer {
     if (strategy === 'algorithm' && !o.algorithm) throw new UsageError('The algorithm way in needs a flash algorithm.', { hint: 'Pass --algo FILE.FLM or algo.json.' });
     this.strategy = strategy;
     let target: TargetDescription;
-    const details: Record<string, unknown> = {
+    const details: Record<string, DetailValue> = {
       server: o.description, strategy, packetSize: client.packetSize, offered: client.offered, haltedBy: stop.raw,
     };
     if (strategy === 'algorithm') {
-      const algo = o.algorithm as FlashAlgorithm;
-      const ram = algorithmRam(algo, o.ram, o.target);
-      // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
-      const otherRam = (o.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
-      this.runner = new FlashAlgoRunner(this.core, algo, { ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, otherRam });
-      target = targetForAlgorithm(algo, o.target, ram);
-      const l = this.runner.layout;
-      const owner = `flash algorithm '${algo.name}' while programming`;
-      target = { ...target, reserved: [...(target.reserved ?? []), ...layoutAreas(l).map((a) => ({ start: a.start, size: a.end - a.start, owner }))] };
-      if (o.resetOnConnect !== false) {
-        try {
-          await this.core.reset('halt', options);
-        } catch (e) {
-          if (!(e instanceof GdbResetError)) throw e;
-          details.resetSkipped = e.message;
-        }
-      }
-      Object.assign(details, {
-        algorithm: algo.name, algorithmSource: algo.source, loadAddress: hex(l.loadAddress), returnBreakpoint: hex(l.breakpoint),
-        stack: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, pageBuffers: l.pageBuffers.map((b) => hex(b)), doubleBuffered: l.pageBuffers.length > 1,
+      const algo = new AlgorithmProgrammer(this.core, o.algorithm as FlashAlgorithm, {
+        target: o.target, ram: o.ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, targetCrc: o.targetCrc, resetOnConnect: o.resetOnConnect, closeCore: false,
       });
+      this.algorithmProgrammer = algo;
+      const info = await algo.connect(context);
+      target = info.target;
+      Object.assign(details, info.details);
     } else if (strategy === 'vflash') {
       target = targetFromMemoryMap(this.map as MemoryMapRegion[], o.target, `GDB server ${o.description}`);
     } else {
@@ -129,23 +120,10 @@ export class GdbProgrammer implements Programmer {
     return { target, ids: { server: o.description }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
   }
 
-  /** With a flash algorithm loaded, the target computes CRC-32s itself (skip unchanged, verify by digest). */
+  /** With a flash algorithm, the target's own CRC-32; else the server's qCRC when it answered one at connect. */
   get digest(): DeviceDigest | undefined {
-    const runner = this.runner;
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.digest;
     const client = this.client;
-    if (this.strategy === 'algorithm' && runner && this.options.targetCrc !== false) {
-      return {
-        name: 'CRC-32 computed on the target',
-        alignment: 1,
-        local: (data) => crc32(data),
-        // The core's routine only inside the algorithm's flash; elsewhere (RAM data, other regions) the host checksums a read.
-        remote: async (address, length, options) => {
-          const f = runner.algo.flash;
-          if (regionHolds(f, address, length)) return runner.crc32(address, length, options?.signal);
-          return crc32(await this.need().core.readMemory(address, length, options));
-        },
-      };
-    }
     // Without an algorithm, the server's own qCRC when it answered one at connect.
     if (this.serverCrc && client) {
       return {
@@ -171,17 +149,9 @@ export class GdbProgrammer implements Programmer {
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     const { client } = this.need();
-    let done = 0;
-    if (this.strategy === 'algorithm') {
-      for (const s of sectors) {
-        throwIfAborted(options.signal, 'erase');
-        await this.runner!.eraseSector(s.address, options.signal);
-        done += s.size;
-        options.onProgress?.(done);
-      }
-      return;
-    }
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.eraseSectors(sectors, options);
     if (this.strategy === 'vflash') {
+      let done = 0;
       for (const s of sectors) {
         await client.flashErase(s.address, s.size, options);
         done += s.size;
@@ -193,20 +163,20 @@ export class GdbProgrammer implements Programmer {
     throw this.noFlash('erase', sectors[0]?.address ?? 0);
   }
 
-  async eraseChip(options: OperationOptions = {}): Promise<void> {
-    if (this.strategy === 'algorithm' && this.runner!.has('eraseChip')) return this.runner!.eraseChip(options.signal);
-    if (this.strategy === 'vflash') {
+  /** A mass erase: the algorithm's EraseChip, or vFlashErase over every flash region of the server's map. */
+  get eraseChip(): ((options?: OperationOptions) => Promise<void>) | undefined {
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.eraseChip;
+    if (this.strategy !== 'vflash') return undefined;
+    return async (options = {}) => {
       const { client } = this.need();
       for (const r of this.map!.filter((m) => m.type === 'flash')) await client.flashErase(r.start, r.length, options);
       await client.flashDone(options);
-      return;
-    }
-    throw new GdbUnsupportedError('chip erase', this.client?.offered ?? [], this.strategy === 'algorithm' ? 'The flash algorithm has no EraseChip; erase by sectors instead.' : undefined);
+    };
   }
 
   async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     const { client } = this.need();
-    if (this.strategy === 'algorithm') return this.runner!.program(address, data, options);
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.programFlash(address, data, options);
     if (this.strategy === 'vflash') {
       await client.flashWrite(address, data, options);
       await client.flashDone(options);
@@ -217,43 +187,23 @@ export class GdbProgrammer implements Programmer {
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     const { core } = this.need();
-    const l = this.runner?.layout;
-    // RAM data over the algorithm's area: the algorithm must be unloaded first and reloaded if needed again.
-    if (l && layoutAreas(l).some((a) => address < a.end && address + data.length > a.start)) await this.runner!.unload(options.signal);
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.writeMemory(address, data, options);
     await core.writeMemory(address, data, options);
   }
 
-  /**
-   * Starts the application. A flash image (or no address) gets a reset-and-run; a RAM image
-   * is entered directly: SP and PC from its vector table when `address` holds one, else PC = address.
-   */
-  async run(address?: number, options: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Starts the application (see startApplication): reset-and-run for flash, a direct jump into a RAM image. */
+  async run(address?: number, context: CallContext = {}): Promise<void> {
     const { core } = this.need();
-    await this.runner?.unload(options.signal);
-    const region = address === undefined || !this.target ? undefined : regionAt(this.target, address);
-    if (address === undefined || region?.kind === 'flash') {
-      await core.reset('run', options);
-    } else {
-      const v = await core.readMemory(address, 8, options);
-      const dv = new DataView(v.buffer, v.byteOffset);
-      const sp = dv.getUint32(0, true);
-      const pc = dv.getUint32(4, true);
-      const looksLikeVectors = sp !== 0 && sp % 8 === 0 && (pc & 1) === 1 && pc > address && pc < address + 0x100000;
-      await core.writeRegisters(looksLikeVectors ? { sp, pc: pc & ~1, xpsr: 0x01000000 } : { pc: address & ~1, xpsr: 0x01000000 }, options);
-      await core.resume(options);
-    }
+    if (this.algorithmProgrammer) await this.algorithmProgrammer.run(address, context);
+    else await startApplication(core, this.target, address, context);
     this.ran = true;
   }
 
   async close(): Promise<void> {
     if (!this.core) return;
     try {
-      if (!this.core.client.connection.closed && !this.core.client.running && this.runner) {
-        await this.runner.unload().catch(() => undefined);
-        // The core sits on the algorithm's return breakpoint in RAM; a server that resumes on
-        // disconnect (QEMU does when the next debugger detaches) would run into the BKPT and fault.
-        if (this.runner.calls > 0 && !this.ran) await this.core.reset('halt').catch(() => undefined);
-      }
+      // A dead connection or a running core: nothing to unload.
+      if (this.algorithmProgrammer && !this.core.client.connection.closed && !this.core.client.running) await this.algorithmProgrammer.close();
     } finally {
       await this.core.close({ resume: this.ran });
       this.core = undefined;

@@ -11,6 +11,7 @@ import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '
 import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
 import { regionAt, regionHolding } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
+import type { LogContext } from './events.js';
 import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
 
 export interface McubootProgrammerOptions {
@@ -35,7 +36,7 @@ export interface McubootProgrammerOptions {
    * Told when the programmer does something the user must know about outside a progress
    * phase (the deferred --unsecure mass erase). The CLI turns it into a 'log' warn event.
    */
-  onWarning?: (message: string, context?: Record<string, unknown>) => void;
+  onWarning?: (message: string, context?: LogContext) => void;
 }
 
 /** What the deferred --unsecure reports once FlashEraseAllUnsecure has run. */

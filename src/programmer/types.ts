@@ -1,10 +1,50 @@
 import type { TargetDescription } from '../target/types.js';
+import type { CallContext } from './events.js';
 
-/** Options every device operation takes. */
-export interface OperationOptions {
-  signal?: AbortSignal;
+export type { CallContext } from './events.js';
+
+/** Options every device operation takes: the call context plus progress within the call. */
+export interface OperationOptions extends CallContext {
   /** Bytes finished so far within this call (monotonic). */
   onProgress?: (bytesDone: number) => void;
+}
+
+/**
+ * Changes to the chip beyond erasing and programming, which a way in may offer: unlocks
+ * run before the erases, protections after the verify. They are plan operations: the engine
+ * runs them only in a write (or erase) after the plan is shown, never in connect, plan, info,
+ * read or verify.
+ */
+export type DeviceChangeKind =
+  /** STM32 Readout Unprotect (mass-erases flash). */
+  | 'read-unprotect'
+  /** STM32 Write Unprotect (option bytes; chip resets). */
+  | 'write-unprotect'
+  /** MCUboot FlashEraseAllUnsecure (mass-erases flash, leaves FSEC unsecure). */
+  | 'mass-erase-unsecure'
+  /** MCUboot FlashSecurityDisable with the backdoor key (until the next reset). */
+  | 'backdoor-unlock'
+  /** STM32 Readout Protect: RDP level 1 (chip resets). */
+  | 'read-protect';
+
+/** One change the plan will make, as the way in describes it for this device. */
+export interface DeviceChange {
+  kind: DeviceChangeKind;
+  /** 'unlock' runs before anything is erased; 'protect' after the verify. */
+  stage: 'unlock' | 'protect';
+  /** One line for the plan table: "Readout Unprotect (RDP level 1 → 0)". */
+  description: string;
+  /** What it destroys, or undefined: "mass erase: all 128 KiB of flash". */
+  destroys?: string;
+  /**
+   * Memory this change leaves erased (a mass-erasing unlock), so the planner knows what
+   * the sectors hold afterwards without reading a chip that still refuses reads.
+   */
+  erases?: ReadonlyArray<{ start: number; size: number }>;
+  /** Bytes the change leaves programmed inside `erases` (Kinetis: FSEC = 0xFE after FlashEraseAllUnsecure). */
+  leaves?: ReadonlyArray<{ address: number; data: Uint8Array }>;
+  /** The device's protection once the change has run. */
+  protectionAfter: ProtectionState;
 }
 
 /** Read-out / write protection as the device reports it. */
@@ -16,6 +56,9 @@ export interface ProtectionState {
   /** Sector start addresses that are write-protected, where known. */
   writeProtectedSectors?: number[];
 }
+
+/** A value `info` can print and serialise. */
+export type DetailValue = string | number | boolean | null | readonly DetailValue[] | { readonly [key: string]: DetailValue };
 
 /** What `connect` learned about the device. */
 export interface DeviceInfo {
@@ -29,8 +72,8 @@ export interface DeviceInfo {
    * (e.g. FlexSPI NOR before ConfigureMemory). The engine refuses to plan writes there.
    */
   unconfiguredRegions?: string[];
-  /** Free-form extra facts for `info` (bootloader version, command list, properties…). */
-  details?: Record<string, unknown>;
+  /** Extra facts for `info` (bootloader version, command list, properties…), JSON-ready. */
+  details?: Record<string, DetailValue>;
 }
 
 /**
@@ -56,7 +99,8 @@ export interface DeviceDigest {
 export interface Programmer {
   /** "stm32-uart", "mcuboot", "gdb", "sim"… */
   readonly kind: string;
-  connect(options?: { signal?: AbortSignal }): Promise<DeviceInfo>;
+  /** Identifies the device; reads only, never changes it (unlocks are plan operations). */
+  connect(context?: CallContext): Promise<DeviceInfo>;
   readMemory(address: number, length: number, options?: OperationOptions): Promise<Uint8Array>;
   /** Erases whole sectors; each entry is one sector (address and size from the plan). */
   eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options?: OperationOptions): Promise<void>;
@@ -81,6 +125,15 @@ export interface Programmer {
    */
   readonly checkedReads?: boolean;
   /** Starts the application (or resets the chip). `address` where the way in needs one. */
-  run?(address?: number, options?: { signal?: AbortSignal }): Promise<void>;
+  run?(address?: number, context?: CallContext): Promise<void>;
+  /** The unlocks and protections this way in can make. */
+  readonly changes?: readonly DeviceChangeKind[];
+  /**
+   * What `kind` would do to the connected device, or undefined when there is nothing to do
+   * (unprotect on an open chip). Reads nothing; `device` is what connect returned.
+   */
+  describeChange?(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined;
+  /** Runs a change the plan listed. */
+  applyChange?(change: DeviceChange, options?: OperationOptions): Promise<void>;
   close(): Promise<void>;
 }

@@ -12,6 +12,7 @@ import { openSerialPort } from '../../link/node-serial.js';
 import { McubootProgrammer } from '../../programmer/mcuboot.js';
 import { FLASHLOADER_PID, FLASHLOADER_VID, HidTransport } from '../../protocol/mcuboot/hid.js';
 import { UartTransport } from '../../protocol/mcuboot/transport.js';
+import type { LogContext } from '../../programmer/events.js';
 import { createProgressSink } from '../progress.js';
 import { defineVia, type ViaContext, type ViaOption } from '../via.js';
 
@@ -70,7 +71,7 @@ const SHARED: ViaOption[] = [
 /** The deferred --unsecure mass erase happens mid-write: shown as a 'log' warn event (text or JSON line). */
 function warnings(options: Record<string, unknown>, context: ViaContext) {
   const sink = createProgressSink(context.io, { json: Boolean(options.json) });
-  return (message: string, ctx?: Record<string, unknown>) => sink({ type: 'log', level: 'warn', message, ...(ctx ? { context: ctx } : {}) });
+  return (message: string, ctx?: LogContext) => sink({ type: 'log', level: 'warn', message, ...(ctx ? { context: ctx } : {}) });
 }
 
 function common(options: Record<string, unknown>, context: ViaContext) {

@@ -1,0 +1,167 @@
+/**
+ * The flash-algorithm way in: a CMSIS flash algorithm (FLM, descriptor or pyOCD import)
+ * run in target RAM through any CoreAccess — a GDB server today, a CMSIS-DAP probe next, a
+ * test double in tests. Nothing here knows what is underneath the core.
+ *
+ * API: `new AlgorithmProgrammer(core, algorithm, options)`, then the Programmer calls. The
+ * caller owns the core's connection: connect() resets and halts it (or only halts, where
+ * the core cannot reset) and describes the target from the algorithm's geometry;
+ * close() unloads the algorithm and closes the core unless `closeCore: false`.
+ */
+import { crc32 } from '../core/crc.js';
+import { throwIfAborted } from '../core/errors.js';
+import { hex } from '../core/format.js';
+import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
+import { layoutAreas } from '../protocol/flash-algo/layout.js';
+import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
+import { regionAt, regionHolds } from '../target/geometry.js';
+import type { TargetDescription } from '../target/types.js';
+import { algorithmRam, targetForAlgorithm } from './algorithm-target.js';
+import { ResetUnsupportedError, type CoreAccess } from '../arch/core-access.js';
+import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+
+export interface AlgorithmProgrammerOptions {
+  /** The built-in or user target; its flash region takes the algorithm's geometry. */
+  target?: TargetDescription;
+  /** RAM for the algorithm when neither the algorithm nor the target says. */
+  ram?: { start: number; size: number };
+  doubleBuffer?: boolean;
+  stackSize?: number;
+  /** Offer the on-target CRC-32 as the device digest (default true). */
+  targetCrc?: boolean;
+  /** Reset and halt on connect (default true; a core that cannot reset is only halted). */
+  resetOnConnect?: boolean;
+  /** Close the core on close() (default true). */
+  closeCore?: boolean;
+}
+
+export class AlgorithmProgrammer implements Programmer {
+  readonly kind = 'algorithm';
+  /** Debug-level reads are fast next to erasing and programming. */
+  readonly cheapReads = true;
+  /** Core transports check their data (RSP checksums, USB CRC). */
+  readonly checkedReads = true;
+  readonly runner: FlashAlgoRunner;
+  private target?: TargetDescription;
+  private ran = false;
+
+  constructor(readonly core: CoreAccess, readonly algorithm: FlashAlgorithm, readonly options: AlgorithmProgrammerOptions = {}) {
+    const ram = algorithmRam(algorithm, options.ram, options.target);
+    // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
+    const otherRam = (options.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
+    this.runner = new FlashAlgoRunner(core, algorithm, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam });
+    const base = targetForAlgorithm(algorithm, options.target, ram);
+    const owner = `flash algorithm '${algorithm.name}' while programming`;
+    this.target = { ...base, reserved: [...(base.reserved ?? []), ...layoutAreas(this.runner.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner }))] };
+  }
+
+  async connect(context: CallContext = {}): Promise<DeviceInfo> {
+    const algo = this.algorithm;
+    const l = this.runner.layout;
+    const details: Record<string, DetailValue> = {
+      algorithm: algo.name, algorithmSource: algo.source, loadAddress: hex(l.loadAddress), returnBreakpoint: hex(l.breakpoint),
+      stack: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, pageBuffers: l.pageBuffers.map((b) => hex(b)), doubleBuffered: l.pageBuffers.length > 1,
+    };
+    if (this.options.resetOnConnect !== false) {
+      try {
+        await this.core.reset('halt', { signal: context.signal });
+      } catch (e) {
+        if (!(e instanceof ResetUnsupportedError)) throw e;
+        details.resetSkipped = e.message;
+        context.emit?.({ type: 'log', level: 'info', message: `The core was not reset (${e.message}); halting it instead.` });
+        await this.core.halt({ signal: context.signal });
+      }
+    }
+    return { target: this.requireTarget(), ids: { core: this.core.description }, details };
+  }
+
+  private requireTarget(): TargetDescription {
+    return this.target!;
+  }
+
+  /** The target computes CRC-32s itself inside the algorithm's flash (skip unchanged, verify by digest). */
+  get digest(): DeviceDigest | undefined {
+    if (this.options.targetCrc === false) return undefined;
+    const runner = this.runner;
+    return {
+      name: 'CRC-32 computed on the target',
+      alignment: 1,
+      local: (data) => crc32(data),
+      // Elsewhere (RAM data, other regions) the host checksums a read: the routine could fault there.
+      remote: async (address, length, options) => {
+        const f = runner.algo.flash;
+        if (regionHolds(f, address, length)) return runner.crc32(address, length, options?.signal);
+        return crc32(await this.core.readMemory(address, length, options));
+      },
+    };
+  }
+
+  readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    return this.core.readMemory(address, length, options);
+  }
+
+  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    let done = 0;
+    for (const s of sectors) {
+      throwIfAborted(options.signal, 'erase');
+      await this.runner.eraseSector(s.address, options.signal);
+      done += s.size;
+      options.onProgress?.(done);
+    }
+  }
+
+  /** Present only when the algorithm has EraseChip (see `eraseChipAvailable`). */
+  get eraseChip(): ((options?: OperationOptions) => Promise<void>) | undefined {
+    if (!this.runner.has('eraseChip')) return undefined;
+    return (options = {}) => this.runner.eraseChip(options.signal);
+  }
+
+  programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    return this.runner.program(address, data, options);
+  }
+
+  async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    const l = this.runner.layout;
+    // RAM data over the algorithm's area: the algorithm must be unloaded first and reloaded if needed again.
+    if (layoutAreas(l).some((a) => address < a.end && address + data.length > a.start)) await this.runner.unload(options.signal);
+    await this.core.writeMemory(address, data, options);
+  }
+
+  async run(address?: number, context: CallContext = {}): Promise<void> {
+    await this.runner.unload(context.signal);
+    await startApplication(this.core, this.target, address, context);
+    this.ran = true;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.runner.unload().catch(() => undefined);
+      // The core sits on the algorithm's return breakpoint in RAM; a debugger that lets it run
+      // on disconnect would run into the BKPT and fault, so it is reset and left halted.
+      if (this.runner.calls > 0 && !this.ran) await this.core.reset('halt').catch(() => undefined);
+    } finally {
+      if (this.options.closeCore !== false) await this.core.close({ resume: this.ran });
+    }
+  }
+}
+
+/**
+ * Starts the application through a core. A flash image (or no address) gets a reset-and-run;
+ * a RAM image is entered directly: SP and PC from its vector table when `address` holds one,
+ * else PC = address.
+ */
+export async function startApplication(core: CoreAccess, target: TargetDescription | undefined, address: number | undefined, context: CallContext = {}): Promise<void> {
+  const options = { signal: context.signal };
+  const region = address === undefined || !target ? undefined : regionAt(target, address);
+  if (address === undefined || region?.kind === 'flash') {
+    await core.reset('run', options);
+    return;
+  }
+  const v = await core.readMemory(address, 8, options);
+  const dv = new DataView(v.buffer, v.byteOffset);
+  const sp = dv.getUint32(0, true);
+  const pc = dv.getUint32(4, true);
+  const looksLikeVectors = sp !== 0 && sp % 8 === 0 && (pc & 1) === 1 && pc > address && pc < address + 0x100000;
+  await core.writeRegisters(looksLikeVectors ? { sp, pc: pc & ~1, xpsr: 0x01000000 } : { pc: address & ~1, xpsr: 0x01000000 }, options);
+  await core.resume(options);
+}

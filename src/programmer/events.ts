@@ -1,0 +1,28 @@
+/**
+ * Progress events shared by the engine and the ways in. A Programmer call receives an
+ * `emit` in its call context and sends the very same typed events the engine sends (the
+ * `connect` phase, logs); the engine adds 'plan' and 'done' (flash/events.ts).
+ */
+export type Phase = 'connect' | 'read' | 'unlock' | 'erase' | 'preserve' | 'program' | 'write-ram' | 'verify' | 'protect' | 'run';
+
+export type LogLevel = 'debug' | 'info' | 'warn';
+
+/** Evidence attached to a log line: plain values only, so it serialises as JSON. */
+export type LogValue = string | number | boolean | null | undefined | readonly (string | number)[];
+export type LogContext = Readonly<Record<string, LogValue>>;
+
+export type DeviceEvent =
+  | { type: 'start'; phase: Phase; totalBytes: number; message?: string }
+  | { type: 'progress'; phase: Phase; bytesDone: number; totalBytes: number }
+  | { type: 'finish'; phase: Phase; totalBytes: number; elapsedMs: number }
+  /** The phase stopped with an error after `bytesDone` bytes (instead of 'finish'). */
+  | { type: 'fail'; phase: Phase; bytesDone: number; totalBytes: number; elapsedMs: number; message: string }
+  | { type: 'log'; level: LogLevel; message: string; context?: LogContext };
+
+export type DeviceEventSink = (event: DeviceEvent) => void;
+
+/** What every Programmer call takes: cancellation and a place to report what happens. */
+export interface CallContext {
+  signal?: AbortSignal;
+  emit?: DeviceEventSink;
+}
