@@ -68,8 +68,10 @@ export class SimProgrammer implements Programmer {
     this.ready(options.signal);
     const target = this.memory.target;
     const wp = this.memory.regions.flatMap((r) => r.nor?.protectedSectors ?? []);
+    const unconfigured = this.memory.regions.filter((r) => r.region.needsConfiguration && !r.configured).map((r) => r.region.name);
     return {
       target,
+      ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}),
       ids: { simulated: target.name },
       protection: {
         readProtected: this.options.readProtected ?? false,

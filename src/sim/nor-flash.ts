@@ -10,6 +10,7 @@
 import { FlashwrightError } from '../core/errors.js';
 import { hex, hexByte } from '../core/format.js';
 import type { MemoryRegion } from '../target/types.js';
+import type { ProgramRule } from './program-rules.js';
 
 /** What programming over non-erased data does: 'error' (MCU flash controllers) or 'and' (serial NOR). */
 export type OverwriteMode = 'error' | 'and';
@@ -78,6 +79,8 @@ export interface NorFlashOptions {
   clock?: VirtualClock;
   /** Program calls must start and end on this many bytes (e.g. 2 for STM32F1 half-words); default 1. */
   writeAlignment?: number;
+  /** The controller's rule for programming over non-erased memory (program-rules.ts); overrides `overwrite`. */
+  rule?: ProgramRule;
 }
 
 /** A serialisable copy of the contents: only non-erased runs are stored. */
@@ -93,10 +96,12 @@ export interface NorSnapshot {
 
 /** Programming would need to set bits that only an erase can set. */
 export class NorProgramError extends FlashwrightError {
-  constructor(address: number, oldByte: number, newByte: number, region: string) {
+  constructor(address: number, oldByte: number, newByte: number, region: string, refusal?: { error: string; why: string; source: string }) {
     super('NOR_PROGRAM_NOT_ERASED',
-      `Programming ${hexByte(newByte)} over ${hexByte(oldByte)} at ${hex(address)} in ${region} needs bits that only an erase can set.`,
-      { hint: 'Erase the sector before programming it.', context: { address, oldByte, newByte, region } });
+      refusal
+        ? `Programming ${hex(address)} in ${region} is refused (${refusal.error}): ${refusal.why}.`
+        : `Programming ${hexByte(newByte)} over ${hexByte(oldByte)} at ${hex(address)} in ${region} needs bits that only an erase can set.`,
+      { hint: 'Erase the sector before programming it.', context: { address, oldByte, newByte, region, ...(refusal ? { flag: refusal.error, source: refusal.source } : {}) } });
   }
 }
 
@@ -161,6 +166,7 @@ export class NorFlash {
   readonly clock: VirtualClock;
   readonly timing?: NorTiming;
   readonly writeAlignment: number;
+  readonly rule?: ProgramRule;
   /** Faults to inject; assign freely. */
   faults: NorFaults = {};
   /** Counters for tests and benches. */
@@ -169,6 +175,8 @@ export class NorFlash {
   readonly eraseCounts: number[];
   private readonly cells: Uint8Array;
   private readonly protectedSet = new Set<number>();
+  /** ECC rules: one flag per program unit, set when programmed, cleared by erase. */
+  private readonly written?: Uint8Array;
 
   constructor(region: MemoryRegion, options: NorFlashOptions = {}) {
     this.name = region.name;
@@ -182,6 +190,8 @@ export class NorFlash {
     this.clock = options.clock ?? new VirtualClock();
     this.timing = options.timing;
     this.writeAlignment = options.writeAlignment ?? 1;
+    this.rule = options.rule;
+    if (this.rule?.ecc) this.written = new Uint8Array(Math.ceil(region.size / (this.rule.unitBytes ?? 1)));
     this.cells = new Uint8Array(region.size).fill(this.erasedValue);
     this.eraseCounts = new Array<number>(this.sectors.length).fill(0);
   }
@@ -248,6 +258,7 @@ export class NorFlash {
     if (this.protectedSet.has(s.address)) throw new NorProtectedError('erase', s, this.name);
     this.countErase(address);
     this.cells.fill(this.erasedValue, s.address - this.start, s.address - this.start + s.size);
+    this.clearWritten(s.address - this.start, s.size);
     this.eraseCounts[s.index]++;
     this.stats.sectorErases++;
     if (this.timing) this.clock.advance(this.sectorEraseMs(s.size));
@@ -259,6 +270,7 @@ export class NorFlash {
     if (first !== undefined) throw new NorProtectedError('erase', this.sectorAt(first)!, this.name);
     this.countErase(this.start);
     this.cells.fill(this.erasedValue);
+    this.written?.fill(0);
     for (let i = 0; i < this.eraseCounts.length; i++) this.eraseCounts[i]++;
     this.stats.chipErases++;
     if (this.timing) this.clock.advance(this.timing.chipEraseMs ?? this.sectors.reduce((t, s) => t + this.sectorEraseMs(s.size), 0));
@@ -278,7 +290,8 @@ export class NorFlash {
     for (const s of this.sectorsIn(address, data.length)) if (this.protectedSet.has(s.address)) throw new NorProtectedError('program', s, this.name);
     const o = address - this.start;
     const erased = this.erasedValue;
-    if (this.overwrite === 'error') {
+    if (this.rule && this.rule.kind !== 'bit-clear') this.checkRule(this.rule, address, data);
+    else if (this.overwrite === 'error') {
       for (let i = 0; i < data.length; i++) {
         const old = this.cells[o + i];
         const nu = data[i];
@@ -306,6 +319,10 @@ export class NorFlash {
     for (let i = 0; i < n; i++) {
       const old = this.cells[o + i];
       this.cells[o + i] = erased === 0xff ? old & data[i] : old | data[i];
+    }
+    if (this.written) {
+      const u = this.rule!.unitBytes ?? 1;
+      for (let i = Math.floor(o / u); i < Math.ceil((o + n) / u); i++) this.written[i] = 1;
     }
     this.stats.bytesProgrammed += n;
     if (this.timing) this.clock.advance(Math.ceil(n / this.timing.unitBytes) * this.timing.programMs);
@@ -337,12 +354,54 @@ export class NorFlash {
         { savedStart: snap.start, savedSize: snap.size, start: this.start, size: this.size }, 'Delete the state file or use the target it was made for.');
     }
     this.cells.fill(this.erasedValue);
+    this.written?.fill(0);
     for (const c of snap.chunks) {
       this.checkRange('restore', c.address, c.data.length);
       this.cells.set(c.data, c.address - this.start);
+      // Non-erased bytes were programmed, so their ECC units count as written.
+      if (this.written) {
+        const u = this.rule!.unitBytes ?? 1;
+        const o = c.address - this.start;
+        for (let i = Math.floor(o / u); i < Math.ceil((o + c.data.length) / u); i++) this.written[i] = 1;
+      }
     }
     this.protectedSet.clear();
     for (const p of snap.protectedSectors) this.setProtected(p, true);
+  }
+
+  /** Refuses the whole call (nothing changes) when any unit breaks the controller's rule. */
+  private checkRule(rule: ProgramRule, address: number, data: Uint8Array): void {
+    if (rule.kind === 'and') return;
+    const o = address - this.start;
+    const erased = this.erasedValue;
+    const refuse = (i: number, why: string) => new NorProgramError(address + i, this.cells[o + i], data[i], this.name, { error: rule.error, why, source: rule.source });
+    if (rule.kind === 'erased-only') {
+      for (let i = 0; i < data.length; i++) {
+        if (this.cells[o + i] !== erased) throw refuse(i, `${hex(address + i)} holds ${hexByte(this.cells[o + i])}, and the destination must be erased before it is programmed`);
+      }
+      return;
+    }
+    const u = rule.unitBytes ?? 1;
+    // Units the call touches, whole (the controller programs units; a partial unit is padded).
+    for (let first = Math.floor(o / u) * u; first < o + data.length; first += u) {
+      const from = Math.max(first, o);
+      const to = Math.min(first + u, o + data.length);
+      let isErased = !(this.written && this.written[first / u]);
+      for (let i = first; i < Math.min(first + u, this.size) && isErased; i++) if (this.cells[i] !== erased) isErased = false;
+      if (isErased) continue;
+      let zero = rule.zeroOverwrite === true;
+      for (let i = from; i < to && zero; i++) if (data[i - o] !== 0) zero = false;
+      if (zero && from === first && to === first + u) continue;
+      const unit = u === 2 ? 'half-word' : u === 4 ? 'word' : u === 8 ? 'double-word' : `${u}-byte flash word`;
+      const state = this.written?.[first / u] && [...this.cells.subarray(first, first + u)].every((b) => b === erased) ? 'was already programmed (its ECC bits are set)' : 'is not erased';
+      throw refuse(from - o, `the ${unit} at ${hex(this.start + first)} ${state}${rule.zeroOverwrite ? `; only an all-zero ${unit} may be written over it` : ''}`);
+    }
+  }
+
+  private clearWritten(offset: number, size: number): void {
+    if (!this.written) return;
+    const u = this.rule!.unitBytes ?? 1;
+    this.written.fill(0, Math.floor(offset / u), Math.ceil((offset + size) / u));
   }
 
   private sectorEraseMs(size: number): number {

@@ -9,6 +9,7 @@ import { hex } from '../core/format.js';
 import { describeRegion, isFlashLike, nearestRegions } from '../target/geometry.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { NorFlash, VirtualClock, type NorFlashOptions, type NorSnapshot } from './nor-flash.js';
+import { programRuleFor } from './program-rules.js';
 
 /** An address (range) no region maps, or a region that is not configured yet. */
 export class SimAccessError extends FlashwrightError {
@@ -35,7 +36,10 @@ export interface SimMemorySnapshot {
 
 export interface SimMemoryOptions {
   clock?: VirtualClock;
-  /** NOR options per region name (overwrite mode, timing, write alignment); `default` for all others. */
+  /**
+   * NOR options per region name (program rule, timing, write alignment); `default` for all
+   * others. Without a rule (or an explicit `overwrite`), the family's rule (program-rules.ts).
+   */
   nor?: Record<string, NorFlashOptions>;
   /** ROM contents by region name; ROM otherwise reads as zeros. */
   rom?: Record<string, Uint8Array>;
@@ -50,7 +54,9 @@ export class SimMemory {
     this.regions = [...target.regions].sort((a, b) => a.start - b.start).map((region) => {
       if (isFlashLike(region)) {
         const opts = options.nor?.[region.name] ?? options.nor?.default ?? {};
-        return { region, nor: new NorFlash(region, { ...opts, clock: this.clock }), configured: !region.needsConfiguration };
+        // Strict as the silicon by default: the family's documented program-over-data rule.
+        const rule = opts.rule ?? (opts.overwrite ? undefined : programRuleFor(target, region.kind as 'flash' | 'external-nor' | 'option-bytes'));
+        return { region, nor: new NorFlash(region, { ...opts, rule, clock: this.clock }), configured: !region.needsConfiguration };
       }
       const bytes = new Uint8Array(region.size);
       const rom = options.rom?.[region.name];

@@ -76,6 +76,13 @@ function normaliseNumbers(value: unknown, path: string, file: string): unknown {
   if (Array.isArray(value)) return value.map((v, i) => normaliseNumbers(v, `${path}[${i}]`, file));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => {
+      if (k === 'flexspiOption' && Array.isArray(v)) {
+        return [k, v.map((w, i) => {
+          const n = typeof w === 'string' ? parseNumber(w) : w;
+          if (typeof n !== 'number') throw new TargetDescriptionError(file, `${path}.${k}[${i}] is '${String(w)}', not a 32-bit word (write 0xC0000007).`);
+          return n;
+        })];
+      }
       const numeric = ['start', 'size', 'count', 'pageSize', 'erasedValue', 'address', 'rdpOffset', 'rdpLevel0', 'flexspiBase', 'fcbOffset', 'ivtOffset'].includes(k) || path.endsWith('.ids');
       if (numeric && typeof v === 'string') {
         const n = parseNumber(v);

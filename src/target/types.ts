@@ -26,6 +26,12 @@ export interface MemoryRegion {
   erasedValue?: number;
   /** Not configured until the host sets it up (e.g. i.MX RT FlexSPI NOR needs ConfigureMemory). */
   needsConfiguration?: boolean;
+  /**
+   * How the host configures a region that needs it, when the user gives nothing on the
+   * command line: FlexSPI NOR option words (as `--flexspi-option` takes them, i.MX RT
+   * flashloader ConfigureMemory 9). A target file names the board's block here.
+   */
+  configuration?: { flexspiOption?: number[] };
   /** Free text: the external part, bank, alias. */
   note?: string;
 }

@@ -45,6 +45,10 @@ export function validateTarget(t: TargetDescription): TargetDescription {
     }
     if (r.erasedValue !== undefined && !isByte(r.erasedValue)) throw new TargetDescriptionError(name, `${where} has erased value ${String(r.erasedValue)}, not a whole number from 0 to 255.`, { region: r.name });
     if (r.pageSize !== undefined && !(Number.isInteger(r.pageSize) && r.pageSize > 0)) throw new TargetDescriptionError(name, `${where} has page size ${String(r.pageSize)}, not a positive whole number of bytes.`, { region: r.name });
+    const words = r.configuration?.flexspiOption;
+    if (words !== undefined && (!Array.isArray(words) || words.length === 0 || words.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff))) {
+      throw new TargetDescriptionError(name, `${where} has configuration.flexspiOption ${JSON.stringify(words)}, not a list of 32-bit words (e.g. ["0xC0000007"]).`, { region: r.name });
+    }
     if (needsSectorLayout(r)) {
       if (!r.sectors?.length) throw new TargetDescriptionError(name, `${where} is ${r.kind} but has no sector layout.`, { region: r.name });
       let total = 0;

@@ -79,7 +79,8 @@ function common(options: Record<string, unknown>, context: ViaContext) {
     onWarning: warnings(options, context),
     unsecure: Boolean(options.unsecure),
     backdoorKey: parseBackdoorKey(options.backdoorKey),
-    flexspiOption: parseFlexspiOptionArg(options.flexspiOption),
+    // Without --flexspi-option, the configuration block a target file names for the region.
+    flexspiOption: parseFlexspiOptionArg(options.flexspiOption) ?? context.target?.regions.find((r) => r.configuration?.flexspiOption)?.configuration?.flexspiOption,
     maxPacketSize: parseMaxPacket(options.maxPacket),
   };
 }

@@ -9,6 +9,7 @@ import type { NorFaults } from '../../sim/nor-flash.js';
 import { SimMemory, type SimMemorySnapshot } from '../../sim/sim-memory.js';
 import { checkOutputPath, ioReason } from '../files.js';
 import { defineVia } from '../via.js';
+import { parseFlexspiOptionArg } from './mcuboot.js';
 
 interface StateFile {
   format: 'flashwright-sim-state';
@@ -105,8 +106,6 @@ defineVia({
     const target = context.target;
     if (!target) throw new UsageError('--via sim needs --target NAME or --target-file PATH to know what to simulate.', { hint: 'List targets with `flashwright targets`.' });
     const memory = new SimMemory(target);
-    // The simulated way in configures external memory itself, as a flashloader would.
-    for (const r of memory.regions) memory.configure(r.region.name);
     const path = options.simState as string | undefined;
     // Checked before the device is touched: a run must not do its work and then lose it.
     if (path) checkOutputPath(path, 'the sim state file', '--sim-state');
@@ -117,6 +116,15 @@ defineVia({
           { hint: `Use --target ${snap.target}, or another --sim-state file.`, context: { path, saved: snap.target, target: target.name } });
       }
       memory.restore(snap);
+    }
+    // As on the chip: memory that needs configuring (i.MX RT FlexSPI NOR) is unreachable
+    // after power-up until the host configures it, here by --flexspi-option or by the
+    // configuration the target file names. A saved state does not keep it configured.
+    const option = parseFlexspiOptionArg(options.flexspiOption);
+    for (const r of memory.regions) {
+      if (!r.region.needsConfiguration) continue;
+      r.configured = false;
+      if (option ?? r.region.configuration?.flexspiOption) memory.configure(r.region.name);
     }
     if (typeof options.simFault === 'string') {
       const faults = parseSimFaults(options.simFault);

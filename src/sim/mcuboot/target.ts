@@ -10,6 +10,7 @@ import { CommandTag, encodeResponse, MemoryId, parsePacket, ResponseTag, type Pa
 import { encodeAvailableCommands, encodeExternalMemoryAttributes, PropertyTag } from '../../protocol/mcuboot/properties.js';
 import { parseFlexspiOption } from '../../imxrt/flexspi-option.js';
 import { NorResetError } from '../nor-flash.js';
+import { PROGRAM_RULES } from '../program-rules.js';
 import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
@@ -77,7 +78,9 @@ export class McubootSimTarget {
   private readonly programOnce?: ProgramOnceArea;
 
   constructor(readonly chip: McubootChipProfile, options: SimTargetOptions = {}) {
-    this.memory = new SimMemory(chip.target);
+    // The MCUboot flash and FlexSPI NOR memory interfaces both refuse to program memory
+    // that is not erased (10203), whatever the bits (program-rules.ts).
+    this.memory = new SimMemory(chip.target, { nor: { default: { rule: PROGRAM_RULES.mcuboot } } });
     this.maxPacketSize = options.maxPacketSize ?? chip.maxPacketSize;
     const f = this.flashRegion;
     this.reserved = [...chip.reserved];
