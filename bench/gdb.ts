@@ -4,7 +4,10 @@
  *     pyOCD one, KiB/s, with two page buffers (double buffering) and with one;
  *  2. RAM download throughput: flashwright's RSP client vs gdb-multiarch `restore FILE
  *     binary ADDR`, measured in the same run (gdb's start-up and connect time subtracted
- *     by timing a run that only connects).
+ *     by timing a run that only connects). This sustained ratio is the judged figure
+ *     (issue 5 §7: target ≥ 1.0); exits non-zero when it is missed.
+ *  3. For information only, a one-shot download: a warm library call (node running, modules
+ *     loaded) against a cold gdb-multiarch process — not like with like, so not judged.
  * Needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch; says so and exits when missing.
  * WIRE=1 prints every RSP packet of flashwright's sessions.
  */
@@ -21,6 +24,7 @@ import { GdbClient } from '../src/protocol/gdb-rsp/client.js';
 import { GdbCoreAccess } from '../src/programmer/gdb-core-access.js';
 import { HAVE_GCC, haveTool, PYOCD_NRF51, Toolchain } from '../test/flash-algo/toolchain.js';
 import { HAVE_QEMU, startQemu } from '../test/gdb/qemu.js';
+import { finishTargets, target, unmeasured } from './_targets.js';
 
 const RAM = { start: 0x20000000, size: 0x4000 };
 const FLASH_BYTES = 64 * 1024;
@@ -30,8 +34,9 @@ const RAM_REPEATS = 64;
 const RUNS = 5;
 
 if (!HAVE_QEMU || !HAVE_GCC || !haveTool('gdb-multiarch')) {
-  console.log('bench/gdb: skipped — needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch');
-  process.exit(0);
+  unmeasured('sustained RAM download flashwright ÷ gdb-multiarch', 'needs qemu-system-arm, arm-none-eabi-gcc and gdb-multiarch');
+  finishTargets();
+  process.exit();
 }
 
 function random(n: number, seed: number): Uint8Array {
@@ -163,13 +168,17 @@ async function main(): Promise<void> {
     console.log(`\nRAM download, ${RAM_REPEATS} × ${RAM_CHUNK / 1024} KiB to ${'0x20000000'} (QEMU PacketSize 0x1000, writes via ${packet} packets; best of ${RUNS} runs):`);
     console.log(`  flashwright    ${kibs(total, oursMs).toFixed(0).padStart(7)} KiB/s (${oursMs.toFixed(0)} ms)`);
     console.log(`  gdb-multiarch  ${kibs(total, gdbMs).toFixed(0).padStart(7)} KiB/s (${gdbMs.toFixed(0)} ms net; ${withRestore.toFixed(0)} ms run − ${base.toFixed(0)} ms connect-only run)`);
-    console.log(`  sustained ratio flashwright / gdb: ${(gdbMs / oursMs).toFixed(2)}×`);
     console.log('  (gdb\'s net time is the difference of two process runs, so it swings by tens of ms on a busy machine;');
     console.log('   both clients wait for each M reply — RSP allows one packet in flight — so per-packet overhead decides.)');
-    console.log(`\nOne-shot RAM download of one ${RAM_CHUNK / 1024} KiB file (connect + write + disconnect; best of ${RUNS}):`);
-    console.log(`  flashwright (library)                                   ${oneShotOurs.toFixed(1).padStart(6)} ms`);
-    console.log(`  gdb-multiarch -batch -ex 'target remote' -ex 'restore …'  ${oneShotGdb.toFixed(1).padStart(6)} ms`);
-    console.log(`  one-shot ratio flashwright / gdb: ${(oneShotGdb / oneShotOurs).toFixed(2)}×`);
+    console.log(`\nOne-shot RAM download of one ${RAM_CHUNK / 1024} KiB file (best of ${RUNS}) — information, not judged: a warm library call`);
+    console.log('against a cold process, so most of the difference is gdb\'s process start, not the protocol work:');
+    console.log(`  flashwright library call in this running process (connect + write + disconnect)  ${oneShotOurs.toFixed(1).padStart(6)} ms`);
+    console.log(`  gdb-multiarch -batch -ex 'target remote' -ex 'restore …' as a new process      ${oneShotGdb.toFixed(1).padStart(6)} ms`);
+    console.log(`  warm-call ÷ cold-process speed: ${(oneShotGdb / oneShotOurs).toFixed(2)}×`);
+    console.log('\ntargets (issue 5 §7):');
+    target('sustained RAM download speed, flashwright ÷ gdb-multiarch (gdb\'s start-up subtracted)', gdbMs / oursMs, '>=', 1, { unit: '×',
+      note: `${kibs(total, oursMs).toFixed(0)} vs ${kibs(total, gdbMs).toFixed(0)} KiB/s` });
+    finishTargets();
   } finally {
     await q.stop();
     tc.cleanup();

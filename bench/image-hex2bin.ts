@@ -1,19 +1,19 @@
 /**
- * HEX → BIN on a generated 32 MiB image: flashwright (in-process and through the CLI) against
- * srec_cat and arm-none-eabi-objcopy on the same file, in one run. Prints times (best of N),
- * ratios and peak memory (max RSS from /usr/bin/time -v, else the child's resourceUsage).
- * Targets (issue 2): at most half of srec_cat's time, no slower than objcopy, peak memory
- * under 4× the image size. Run: node --import tsx bench/image-hex2bin.ts [MiB] [runs]
+ * HEX → BIN on a generated 32 MiB image: flashwright (library call, CLI under tsx, compiled
+ * CLI) against srec_cat and arm-none-eabi-objcopy on the same file, in one run. Every row is
+ * a child process; times are best of N, peak memory is that run's own ru_maxrss (GNU time).
+ * Targets (issue 2), judged on the compiled CLI: at most half of srec_cat's time, no slower
+ * than objcopy, peak memory under 4× the image size; exits non-zero when one is missed.
+ * Run: node --import tsx bench/image-hex2bin.ts [MiB] [runs]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadImageFile } from '../src/cli/load-image.js';
-import { binaryChunks } from '../src/image/binary.js';
 import { writeIntelHex } from '../src/image/intel-hex.js';
 import { MemoryImage } from '../src/image/memory-image.js';
+import { finishTargets, target, unmeasured } from './_targets.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const MIB = 1024 * 1024;
@@ -40,30 +40,37 @@ function generate(bytes: number): Uint8Array {
 
 interface Result { name: string; seconds: number; maxRssMiB?: number; output: string }
 
-const timeBin = which('time') ?? (existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined);
+/**
+ * Peak memory of every row comes from one place: the child's own rusage (ru_maxrss, from
+ * wait4) as GNU time prints it with -f %M, written to a file so the tool's stderr stays its
+ * own. Without /usr/bin/time (Debian package "time", which .ci/run installs) memory is not
+ * measured and the memory target fails; it is never read as 0.
+ */
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-/** Runs a command `runs` times; best wall time, and the max RSS (KiB→MiB) of the best run. */
-function runTool(name: string, cmd: string, args: string[], output: string): Result | undefined {
-  if (!which(cmd) && !cmd.startsWith('/')) { console.log(`(skipping ${name}: ${cmd} not installed)`); return undefined; }
+/**
+ * Runs a command `runs` times; the best wall time, and the peak RSS of that same run.
+ * `innerSeconds` reads a time the child measured itself (for the library-call row, which
+ * leaves out node's start and tsx's compile); otherwise the wall time of the child is used.
+ */
+function runTool(name: string, cmd: string, args: string[], output: string, innerSeconds?: (stdout: string) => number): Result | undefined {
+  if (!which(cmd) && !cmd.startsWith('/')) { console.log(`(no ${name}: ${cmd} not installed)`); return undefined; }
   let best: Result | undefined;
+  const rss = join(dir, 'rss.txt');
   for (let r = 0; r < runs; r++) {
     rmSync(output, { force: true });
+    rmSync(rss, { force: true });
     const t0 = process.hrtime.bigint();
-    const p = timeBin ? spawnSync(timeBin, ['-v', cmd, ...args], { encoding: 'utf8', cwd: ROOT })
+    const p = TIME ? spawnSync(TIME, ['-f', '%M', '-o', rss, cmd, ...args], { encoding: 'utf8', cwd: ROOT })
       : spawnSync(cmd, args, { encoding: 'utf8', cwd: ROOT });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     if (p.status !== 0) throw new Error(`${name} failed: ${p.stderr}`);
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(p.stderr ?? '');
-    const maxRssMiB = m ? Number(m[1]) / 1024 : undefined;
+    const seconds = innerSeconds ? innerSeconds(p.stdout) : wall;
+    const kib = TIME ? Number(readFileSync(rss, 'utf8').trim().split('\n').at(-1)) : NaN;
+    const maxRssMiB = Number.isFinite(kib) && kib > 0 ? kib / 1024 : undefined;
     if (!best || seconds < best.seconds) best = { name, seconds, maxRssMiB, output };
   }
   return best;
-}
-
-function writeBin(path: string, image: MemoryImage): void {
-  const fd = openSync(path, 'w');
-  for (const c of binaryChunks(image)) for (let o = 0; o < c.length;) o += writeSync(fd, c, o, c.length - o);
-  closeSync(fd);
 }
 
 try {
@@ -74,31 +81,24 @@ try {
   console.log(`input: ${hexPath}, ${(statSync(hexPath).size / MIB).toFixed(1)} MiB of Intel HEX (16-byte records) for a ${sizeMiB} MiB image; best of ${runs} runs`);
 
   const results: Result[] = [];
-  // In-process: the library call the CLI makes, timed inside this process.
-  let best = Infinity;
-  const inProcOut = join(dir, 'fw-inproc.bin');
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    writeBin(inProcOut, loadImageFile(hexPath).image);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  // Peak memory of the same work in a fresh child under /usr/bin/time (this process also holds
-  // the generator's data; and a child's own maxRSS would inherit this process's at fork).
+  // The library call the CLI makes, in a child of its own: it times its own work (no process
+  // start, no tsx compile) and its peak memory is measured like every other row's.
   const child = join(dir, 'child.ts');
   writeFileSync(child, [
     `import { openSync, writeSync, closeSync } from 'node:fs';`,
     `import { loadImageFile } from ${JSON.stringify(join(ROOT, 'src/cli/load-image.ts'))};`,
     `import { binaryChunks } from ${JSON.stringify(join(ROOT, 'src/image/binary.ts'))};`,
     `if (process.argv[2] === 'idle') process.exit(0);`,
+    `const t0 = process.hrtime.bigint();`,
     `const img = loadImageFile(process.argv[2]).image;`,
     `const fd = openSync(process.argv[3], 'w');`,
     `for (const c of binaryChunks(img)) for (let o = 0; o < c.length;) o += writeSync(fd, c, o, c.length - o);`,
     `closeSync(fd);`,
+    `console.log(String(Number(process.hrtime.bigint() - t0) / 1e9));`,
   ].join('\n'));
   const idle = runTool('node+tsx idle', process.execPath, ['--import', 'tsx', child, 'idle'], join(dir, 'idle.none'));
-  const work = runTool('in-process child', process.execPath, ['--import', 'tsx', child, hexPath, join(dir, 'fw-child.bin')], join(dir, 'fw-child.bin'));
-  const mem = { before: idle?.maxRssMiB ?? 0, after: work?.maxRssMiB ?? 0 };
-  results.push({ name: 'flashwright (in-process)', seconds: best, maxRssMiB: mem.after || undefined, output: inProcOut });
+  const lib = runTool('flashwright library call', process.execPath, ['--import', 'tsx', child, hexPath, join(dir, 'fw-lib.bin')], join(dir, 'fw-lib.bin'), (out) => Number(out.trim()));
+  if (lib) results.push(lib);
 
   const cliRun = runTool('flashwright CLI (node+tsx)', process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'convert', hexPath, join(dir, 'fw-cli.bin')], join(dir, 'fw-cli.bin'));
   if (cliRun) results.push(cliRun);
@@ -114,30 +114,34 @@ try {
   const objcopy = runTool('arm-none-eabi-objcopy', 'arm-none-eabi-objcopy', ['-I', 'ihex', '-O', 'binary', hexPath, join(dir, 'objcopy.bin')], join(dir, 'objcopy.bin'));
   if (objcopy) results.push(objcopy);
 
-  const reference = readFileSync(inProcOut);
+  const reference = readFileSync(srec?.output ?? results[0].output);
   console.log('');
-  console.log('tool                          time (s)   peak RSS (MiB)   RSS / image   same output');
+  console.log('tool                          time (s)   peak RSS (MiB)   RSS / image   same output as srec_cat');
   for (const r of results) {
     const same = Buffer.compare(readFileSync(r.output), reference) === 0 ? 'yes' : 'NO';
     console.log(`${r.name.padEnd(28)} ${r.seconds.toFixed(3).padStart(9)}   ${(r.maxRssMiB?.toFixed(0) ?? '?').padStart(14)}   ${r.maxRssMiB ? (r.maxRssMiB / sizeMiB).toFixed(2).padStart(10) + '×' : '          ?'}   ${same}`);
   }
-  console.log('');
-  const ratio = (a: Result | undefined, b: Result | undefined, label: string) => {
-    if (a && b) console.log(`${label}: ${(a.seconds / b.seconds).toFixed(2)}`);
-  };
-  const inproc = results[0];
+  console.log(`(time: best of ${runs} wall times of the process, except the library call, timed inside its child; peak RSS: that run's ru_maxrss via /usr/bin/time -f %M${TIME ? '' : ' — NOT AVAILABLE here'})`);
+  if (idle?.maxRssMiB) console.log(`(node + tsx exiting before any work peaks at ${idle.maxRssMiB.toFixed(0)} MiB)`);
+  const ratio = (a: Result | undefined, b: Result | undefined) => (a && b ? a.seconds / b.seconds : NaN);
   const cli = results.find((r) => r.name.includes('tsx'));
-  ratio(inproc, srec, 'flashwright in-process / srec_cat   (target <= 0.50)');
-  ratio(cli, srec, 'flashwright CLI / srec_cat          (target <= 0.50)');
-  ratio(inproc, objcopy, 'flashwright in-process / objcopy    (target <= 1.00)');
-  ratio(cli, objcopy, 'flashwright CLI / objcopy           (target <= 1.00)');
   const built = results.find((r) => r.name.includes('compiled'));
-  ratio(built, srec, 'flashwright compiled CLI / srec_cat (target <= 0.50)');
-  ratio(built, objcopy, 'flashwright compiled CLI / objcopy  (target <= 1.00)');
-  if (built?.maxRssMiB) console.log(`flashwright compiled CLI peak RSS: ${built.maxRssMiB.toFixed(0)} MiB = ${(built.maxRssMiB / sizeMiB).toFixed(2)}× the image (target < 4×)`);
-  console.log(`flashwright peak RSS: ${mem.after.toFixed(0)} MiB = ${(mem.after / sizeMiB).toFixed(2)}× the image (target < 4×); ` +
-    `the same script exiting before any work peaks at ${mem.before.toFixed(0)} MiB (node+tsx), so the image work added ${(mem.after - mem.before).toFixed(0)} MiB (${((mem.after - mem.before) / sizeMiB).toFixed(2)}×).`);
-  if (cli) console.log('(the CLI time includes starting node and compiling TypeScript with tsx; an npm-installed build skips the compile)');
+  console.log('\ninformation (not judged):');
+  console.log(`  library call / srec_cat ${ratio(lib, srec).toFixed(2)}, / objcopy ${ratio(lib, objcopy).toFixed(2)} (work only, against whole processes: favours flashwright)`);
+  if (lib?.maxRssMiB && idle?.maxRssMiB) console.log(`  library call peak RSS ${(lib.maxRssMiB / sizeMiB).toFixed(2)}× the image, node + tsx included; ${((lib.maxRssMiB - idle.maxRssMiB) / sizeMiB).toFixed(2)}× above an idle node + tsx`);
+  console.log(`  CLI under tsx / srec_cat ${ratio(cli, srec).toFixed(2)}, / objcopy ${ratio(cli, objcopy).toFixed(2)} (includes compiling TypeScript at start)`);
+  console.log('\ntargets (issue 2 §6), judged on the compiled CLI as npm installs it, whole process against whole process:');
+  const what = 'flashwright compiled CLI';
+  if (!built) unmeasured(`${what} time and memory`, 'the bundle was not built');
+  else {
+    if (srec) target(`${what} time ÷ srec_cat`, ratio(built, srec), '<=', 0.5); else unmeasured(`${what} time ÷ srec_cat`, 'srec_cat not installed');
+    if (objcopy) target(`${what} time ÷ arm-none-eabi-objcopy`, ratio(built, objcopy), '<=', 1); else unmeasured(`${what} time ÷ objcopy`, 'arm-none-eabi-objcopy not installed');
+    if (built.maxRssMiB) target(`${what} peak RSS ÷ image size`, built.maxRssMiB / sizeMiB, '<', 4, { unit: '×', note: `${built.maxRssMiB.toFixed(0)} MiB for ${sizeMiB} MiB` });
+    else unmeasured(`${what} peak RSS ÷ image size`, '/usr/bin/time is not installed (Debian package "time")');
+    const differ = results.filter((r) => Buffer.compare(readFileSync(r.output), reference) !== 0).map((r) => r.name);
+    target('rows whose output differs from srec_cat\'s', differ.length, '<=', 0, { digits: 0, note: differ.join(', ') || 'all identical' });
+  }
+  finishTargets();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

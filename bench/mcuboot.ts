@@ -17,6 +17,7 @@ import { McubootHidSim } from '../src/sim/mcuboot/hid.js';
 import { McubootSimTarget } from '../src/sim/mcuboot/target.js';
 import { McubootUartSim } from '../src/sim/mcuboot/uart.js';
 import { requireTarget } from '../src/target/lookup.js';
+import { finishTargets, target } from './_targets.js';
 
 const SIZE = 256 * 1024;
 const BAUD = 115200;
@@ -96,16 +97,14 @@ const w512 = await uartRun(512, 'none');
 console.log(`speed-up from packet size 32 → 512 at 1 ms turnaround: ${(secs(w32.counters, 1) / secs(w512.counters, 1)).toFixed(2)}×`);
 // The target holds at every turnaround printed, at the negotiated (largest) packet size.
 const best = Math.max(...rows.map((r) => r.p));
-let allMet = true;
+console.log('\ntargets (≤ 1.10× the lower bound at the negotiated packet size, every turnaround):');
 for (const r of rows.filter((x) => x.p === best)) {
-  const met = r.ratio <= 1.1;
-  allMet &&= met;
-  console.log(`target ≤ 1.10× the lower bound at P=${r.p}, ${r.t} ms turnaround: ${r.ratio.toFixed(3)}× → ${met ? 'met' : 'NOT met'} (at 32 bytes: ${rows.find((x) => x.p === 32 && x.t === r.t)!.ratio.toFixed(3)}×)`);
+  target(`write ÷ lower bound at P=${r.p}, ${r.t} ms turnaround`, r.ratio, '<=', 1.1, { digits: 3, unit: '×', note: `at 32 bytes: ${rows.find((x) => x.p === 32 && x.t === r.t)!.ratio.toFixed(3)}×` });
 }
-console.log(`target at every turnaround: ${allMet ? 'PASS' : 'FAIL'}`);
 const dflt = await uartRun(512, 'readback', undefined);
 console.log(`engine defaults (no read first: MCUboot has no device checksum; write, then read-back verify), P=512, 1 ms: ${secs(dflt.counters, 1).toFixed(2)} s = ${(secs(dflt.counters, 1) / secs(lowerBound(SIZE, 512), 1)).toFixed(2)}× the write bound`);
 const skip = await uartRun(512, 'readback', true);
 console.log(`with --skip (read first to skip unchanged sectors, then write, then verify), P=512, 1 ms: ${secs(skip.counters, 1).toFixed(2)} s = ${(secs(skip.counters, 1) / secs(lowerBound(SIZE, 512), 1)).toFixed(2)}× the write bound`);
 const hid = await hidRun();
 console.log(`USB-HID (64-byte reports, 60-byte packets, 1 report per 1 ms frame): ${hid.reports} reports ≈ ${(hid.reports / 1000).toFixed(2)} s for the same write`);
+finishTargets();

@@ -1,5 +1,6 @@
 // Runs the benchmarks in bench/ (all, or those whose names contain an argument), one after
-// another so they do not disturb each other's timings.
+// another so they do not disturb each other's timings. Each bench prints one PASS/FAIL line
+// per target and exits non-zero when one is missed (bench/_targets.ts); so does this script.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
@@ -8,10 +9,11 @@ const files = readdirSync(new URL('../bench/', import.meta.url))
   .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
-let failed = 0;
+const failed = [];
 for (const f of files) {
   console.log(`\n=== bench/${f} ===`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${f}`], { stdio: 'inherit' });
-  if (r.status !== 0) failed++;
+  if (r.status !== 0) failed.push(f);
 }
-process.exit(failed ? 1 : 0);
+console.log(`\nbench: ${files.length - failed.length} of ${files.length} met every target${failed.length ? `; missed or failed: ${failed.join(', ')}` : ''}`);
+process.exit(failed.length || files.length === 0 ? 1 : 0);
