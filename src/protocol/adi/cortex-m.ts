@@ -1,0 +1,282 @@
+/**
+ * CoreAccess for a Cortex-M core behind a MEM-AP: halt/run/step through DHCSR (with
+ * DBGKEY), core registers through DCRSR/DCRDR with S_REGRDY polled by the probe's value
+ * match (one packet per register, several registers pipelined), reset by AIRCR.SYSRESETREQ
+ * with DEMCR.VC_CORERESET or by the nRESET pin, and FPB breakpoints (rev 1 and rev 2), with
+ * a BKPT instruction where the FPB cannot reach (rev 1 above 0x20000000).
+ */
+import { delay } from '../../core/abort.js';
+import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/errors.js';
+import { hex } from '../../core/format.js';
+import {
+  AIRCR, AIRCR_SYSRESETREQ, CPUID, DBGKEY, DCRDR, DCRSR, DCRSR_WRITE, decodeCpuId, decodeFpCtrl, DEMCR, DEMCR_BITS, DFSR, DFSR_BITS,
+  DHCSR, DHCSR_BITS, FP_COMP0, FP_CTRL, FP_KEY_ENABLE, fpComparator, REGSEL, type CpuId,
+} from '../../arch/cortex-m-debug.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../programmer/core-access.js';
+import { DapTransferError } from '../cmsis-dap/errors.js';
+import type { TransferOp } from '../cmsis-dap/commands.js';
+import type { MemAp } from './mem-ap.js';
+
+export interface CortexMOptions {
+  /** Reset by the nRESET pin instead of AIRCR.SYSRESETREQ. */
+  hardwareReset?: boolean;
+  /** Time a halt, step or reset may take (ms, default 1000). */
+  haltTimeoutMs?: number;
+}
+
+export class CoreError extends FlashwrightError {
+  constructor(message: string, hint: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('CORE', message, { hint, context, cause });
+  }
+}
+
+const BKPT_INSTRUCTION = 0xbe00;
+
+export class CortexM implements CoreAccess {
+  readonly memoryAccessWhileRunning = true;
+  cpuid?: CpuId;
+  private fpb?: { revision: 1 | 2; comparators: number; used: Array<number | undefined> };
+  /** Software breakpoints: address → the halfword the BKPT replaced. */
+  private readonly soft = new Map<number, number>();
+  /** Raw DHCSR from the last poll, for messages. */
+  lastDhcsr = 0;
+
+  constructor(readonly ap: MemAp, readonly description: string, readonly options: CortexMOptions = {}) {}
+
+  /** Enables halting debug (keeping the core's run state) and reads CPUID and the FPB. */
+  async init(signal?: AbortSignal): Promise<void> {
+    const dhcsr = await this.ap.readWord(DHCSR, signal);
+    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | (dhcsr & DHCSR_BITS.C_HALT), signal);
+    this.cpuid = decodeCpuId(await this.ap.readWord(CPUID, signal));
+    const fp = decodeFpCtrl(await this.ap.readWord(FP_CTRL, signal));
+    this.fpb = { revision: fp.revision, comparators: fp.codeComparators, used: new Array(fp.codeComparators).fill(undefined) };
+  }
+
+  get fpbInfo(): { revision: 1 | 2; comparators: number } | undefined {
+    return this.fpb ? { revision: this.fpb.revision, comparators: this.fpb.comparators } : undefined;
+  }
+
+  readMemory(address: number, length: number, options?: CoreOptions): Promise<Uint8Array> {
+    return this.ap.read(address, length, options);
+  }
+
+  writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void> {
+    return this.ap.write(address, data, options);
+  }
+
+  private regsel(name: string): number {
+    const n = REGSEL[name];
+    if (n === undefined) throw new RangeError(`unknown Cortex-M register ${name}`);
+    return n;
+  }
+
+  /** One packet: DCRSR ← register, DHCSR polled until S_REGRDY (value match), DCRDR read. */
+  private readRegisterOps(sel: number): TransferOp[] {
+    return [
+      ...this.ap.writeWordOps(DCRSR, sel),
+      ...this.ap.matchWordOps(DHCSR, DHCSR_BITS.S_REGRDY, DHCSR_BITS.S_REGRDY),
+      ...this.ap.readWordOps(DCRDR),
+    ];
+  }
+
+  async readRegister(name: CoreRegister, options?: CoreOptions): Promise<number> {
+    const [v] = await this.readRegisters([name], options);
+    return v ?? 0;
+  }
+
+  /** Reads several registers, pipelined. */
+  async readRegisters(names: readonly string[], options?: CoreOptions): Promise<number[]> {
+    await this.ap.init(options?.signal);
+    const ops = names.flatMap((n) => this.readRegisterOps(this.regsel(n)));
+    return this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
+      .catch((e) => { throw this.explainRegister(e); });
+  }
+
+  async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
+    await this.ap.init(options?.signal);
+    const entries = Object.entries(values) as Array<[CoreRegister, number]>;
+    const ops = entries.flatMap(([n, v]) => [
+      ...this.ap.writeWordOps(DCRDR, v >>> 0),
+      ...this.ap.writeWordOps(DCRSR, this.regsel(n) | DCRSR_WRITE),
+      ...this.ap.matchWordOps(DHCSR, DHCSR_BITS.S_REGRDY, DHCSR_BITS.S_REGRDY),
+    ]);
+    await this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
+      .catch((e) => { throw this.explainRegister(e); });
+  }
+
+  private explainRegister(e: unknown): unknown {
+    if (e instanceof DapTransferError && e.flags.valueMismatch) {
+      return new CoreError('The core never set DHCSR.S_REGRDY: core registers can be accessed only while the core is halted.', 'Halt the core first (it may have been running or locked up).', {}, e);
+    }
+    return e;
+  }
+
+  async readDhcsr(signal?: AbortSignal): Promise<number> {
+    this.lastDhcsr = await this.ap.readWord(DHCSR, signal);
+    return this.lastDhcsr;
+  }
+
+  async halt(options?: CoreOptions): Promise<HaltState> {
+    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_HALT, options?.signal);
+    return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'interrupted');
+  }
+
+  async resume(options?: CoreOptions): Promise<void> {
+    // DFSR is sticky: cleared so the next halt's reason is its own.
+    await this.ap.writeWord(DFSR, 0x1f, options?.signal);
+    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN, options?.signal);
+  }
+
+  /** Executes one instruction (interrupts masked) and halts again. */
+  async step(options?: CoreOptions): Promise<HaltState> {
+    await this.ap.writeWord(DFSR, 0x1f, options?.signal);
+    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_MASKINTS | DHCSR_BITS.C_HALT, options?.signal);
+    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_MASKINTS | DHCSR_BITS.C_STEP, options?.signal);
+    return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'breakpoint');
+  }
+
+  /**
+   * Polls DHCSR (the AHB-AP reads it while the core runs) until S_HALT. A core in LOCKUP
+   * (a fault inside a fault handler, or an ARMv6-M HardFault with no handler) never halts by
+   * itself: it is halted and reported as 'signal' so the caller reads the fault registers.
+   */
+  async waitForHalt(timeoutMs: number, options?: CoreOptions, reason?: HaltState['reason']): Promise<HaltState> {
+    const deadline = Date.now() + timeoutMs;
+    let pause = 0;
+    for (;;) {
+      throwIfAborted(options?.signal, 'wait for halt');
+      const d = await this.readDhcsr(options?.signal);
+      if (d & DHCSR_BITS.S_HALT) {
+        const [dfsr, pc] = await Promise.all([this.ap.readWord(DFSR, options?.signal), this.readRegister('pc', options)]);
+        const why = reason ?? (dfsr & (DFSR_BITS.BKPT | DFSR_BITS.DWTTRAP) ? 'breakpoint' : dfsr & DFSR_BITS.VCATCH ? 'signal' : 'interrupted');
+        return { reason: why, pc, detail: `DHCSR ${hex(d)}, DFSR ${hex(dfsr)}` };
+      }
+      if (d & DHCSR_BITS.S_LOCKUP) {
+        await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_HALT, options?.signal);
+        const pc = await this.readRegister('pc', options).catch(() => undefined);
+        const h: HaltState = { reason: 'signal', detail: `core LOCKUP (DHCSR ${hex(d)}): a fault escalated with no way to handle it` };
+        if (pc !== undefined) h.pc = pc;
+        return h;
+      }
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(`The core did not halt within ${timeoutMs} ms (DHCSR ${hex(d)}${d & DHCSR_BITS.S_SLEEP ? ', sleeping' : ''}).`, {
+          hint: 'The code it runs did not reach its breakpoint; the fault registers and PC tell where it went.', context: { dhcsr: hex(d) },
+        });
+      }
+      await delay(pause, options?.signal);
+      pause = Math.min(10, pause + 1);
+    }
+  }
+
+  async setBreakpoint(address: number, options?: CoreOptions): Promise<void> {
+    const fpb = this.fpb;
+    const value = fpb ? fpComparator(address, fpb.revision) : undefined;
+    if (fpb && value !== undefined) {
+      if (fpb.used.includes(address)) return;
+      const slot = fpb.used.indexOf(undefined);
+      if (slot >= 0) {
+        await this.ap.writeWord(FP_CTRL, FP_KEY_ENABLE, options?.signal);
+        await this.ap.writeWord(FP_COMP0 + 4 * slot, value, options?.signal);
+        fpb.used[slot] = address;
+        return;
+      }
+    }
+    // No comparator can hold it (FPB rev 1 above 0x20000000, all in use): a BKPT instruction in RAM.
+    if (this.soft.has(address)) return;
+    const old = await this.ap.read(address & ~1, 2, options);
+    this.soft.set(address, (old[0] ?? 0) | ((old[1] ?? 0) << 8));
+    await this.ap.write(address & ~1, Uint8Array.of(BKPT_INSTRUCTION & 0xff, BKPT_INSTRUCTION >>> 8), options);
+  }
+
+  async clearBreakpoint(address: number, options?: CoreOptions): Promise<void> {
+    const slot = this.fpb?.used.indexOf(address) ?? -1;
+    if (this.fpb && slot >= 0) {
+      await this.ap.writeWord(FP_COMP0 + 4 * slot, 0, options?.signal);
+      this.fpb.used[slot] = undefined;
+      return;
+    }
+    const old = this.soft.get(address);
+    if (old === undefined) return;
+    this.soft.delete(address);
+    // Put back the original only where the BKPT still stands (the caller may have reloaded the area).
+    const now = await this.ap.read(address & ~1, 2, options);
+    if (((now[0] ?? 0) | ((now[1] ?? 0) << 8)) === BKPT_INSTRUCTION) await this.ap.write(address & ~1, Uint8Array.of(old & 0xff, old >>> 8), options);
+  }
+
+  /**
+   * Resets the chip: DEMCR.VC_CORERESET (set for 'halt', cleared for 'run'), then
+   * AIRCR.SYSRESETREQ (or a pulse on nRESET), then waits for the core to come out of reset
+   * (S_RESET_ST read, and S_HALT for 'halt').
+   */
+  async reset(mode: 'halt' | 'run', options?: CoreOptions): Promise<void> {
+    const signal = options?.signal;
+    const demcr = await this.ap.readWord(DEMCR, signal);
+    const vc = mode === 'halt' ? demcr | DEMCR_BITS.VC_CORERESET : demcr & ~DEMCR_BITS.VC_CORERESET;
+    await this.ap.writeWord(DEMCR, vc >>> 0, signal);
+    await this.readDhcsr(signal); // clears a stale S_RESET_ST
+    if (this.options.hardwareReset) {
+      await this.ap.dp.setReset(true, signal);
+      await delay(20, signal);
+      await this.ap.dp.setReset(false, signal);
+    } else {
+      // The write may not be acknowledged: the system resets under it.
+      await this.ap.writeWord(AIRCR, AIRCR_SYSRESETREQ, signal).catch((e) => { if (!(e instanceof DapTransferError)) throw e; });
+    }
+    this.ap.invalidate();
+    this.ap.dp.invalidate();
+    for (const s of this.soft.keys()) this.soft.delete(s); // RAM breakpoints do not survive a reset's startup code reliably
+    const deadline = Date.now() + (this.options.haltTimeoutMs ?? 1000);
+    let seenReset = false;
+    for (;;) {
+      let d: number | undefined;
+      try {
+        d = await this.readDhcsr(signal);
+      } catch (e) {
+        if (!(e instanceof DapTransferError)) throw e;
+      }
+      if (d !== undefined) {
+        seenReset ||= !!(d & DHCSR_BITS.S_RESET_ST);
+        if (mode === 'run' && (seenReset || Date.now() > deadline - 900)) break;
+        if (mode === 'halt' && d & DHCSR_BITS.S_HALT && !(d & DHCSR_BITS.S_RESET_ST)) break;
+      }
+      if (Date.now() > deadline) {
+        if (mode === 'halt') {
+          throw new CoreError(`The core did not halt after reset within ${this.options.haltTimeoutMs ?? 1000} ms (DHCSR ${hex(d ?? 0)}).`,
+            'The reset vector catch did not fire: try --connect-under-reset, or check that nothing holds the part in reset.', { dhcsr: d });
+        }
+        break;
+      }
+      await delay(2, signal);
+    }
+    if (mode === 'halt') await this.ap.writeWord(DEMCR, demcr & ~DEMCR_BITS.VC_CORERESET, signal);
+    // FPB comparators survive a system reset, but the program's FP_CTRL may be cleared: re-enable.
+    if (this.fpb?.used.some((a) => a !== undefined)) await this.ap.writeWord(FP_CTRL, FP_KEY_ENABLE, signal);
+  }
+
+  /** Fault-escalation and vector-catch state for `info`. */
+  async describe(signal?: AbortSignal): Promise<Record<string, string | number | boolean>> {
+    const d = await this.readDhcsr(signal);
+    const c = this.cpuid;
+    return {
+      core: c ? `${c.core} ${'r' + c.variant + 'p' + c.revision}` : 'unknown', architecture: c?.architecture ?? 'unknown', cpuid: hex(c?.raw ?? 0),
+      halted: !!(d & DHCSR_BITS.S_HALT), lockup: !!(d & DHCSR_BITS.S_LOCKUP), sleeping: !!(d & DHCSR_BITS.S_SLEEP),
+      fpb: this.fpb ? `rev ${this.fpb.revision}, ${this.fpb.comparators} code comparators` : 'none',
+    };
+  }
+
+  async close(options?: { resume?: boolean }): Promise<void> {
+    try {
+      for (const a of [...this.soft.keys(), ...(this.fpb?.used ?? [])]) if (a !== undefined) await this.clearBreakpoint(a).catch(() => undefined);
+      if (options?.resume) {
+        const demcr = await this.ap.readWord(DEMCR);
+        await this.ap.writeWord(DEMCR, demcr & ~DEMCR_BITS.VC_CORERESET);
+        await this.ap.writeWord(DFSR, 0x1f);
+        // Halting debug off: a stray BKPT in the application then faults instead of hanging in debug state.
+        await this.ap.writeWord(DHCSR, DBGKEY);
+      }
+    } finally {
+      await this.ap.dp.dap.disconnect().catch(() => undefined);
+      await this.ap.dp.dap.close();
+    }
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * ADIv5 debug port over a CMSIS-DAP session: SWD line reset and JTAG-to-SWD switch (with
+ * dormant wake-up as a fallback), DPIDR, debug/system power-up with acknowledges, a cached
+ * SELECT, sticky-error recovery through ABORT, and AP register access. AP reads need no
+ * RDBUFF dance here: CMSIS-DAP returns posted read data itself.
+ */
+import { delay } from '../../core/abort.js';
+import { FlashwrightError, TimeoutError } from '../../core/errors.js';
+import { hex } from '../../core/format.js';
+import { DapPort, SwjPin, type TransferOp } from '../cmsis-dap/commands.js';
+import { DapAck, DapTransferError } from '../cmsis-dap/errors.js';
+import type { DapSession } from '../cmsis-dap/session.js';
+import { ABORT, ABORT_CLEAR_STICKY, CTRL, decodeApIdr, decodeDpidr, DP, MEM_AP, selectValue, stickyErrors, SWJ, type ApIdr, type DpIdr } from './registers.js';
+
+export interface DebugPortOptions {
+  /** SWD clock in Hz (default 4 MHz). */
+  clockHz?: number;
+  /** WAIT retries the probe makes per transfer (default 100). */
+  waitRetry?: number;
+  /** Retries of a value-match read, e.g. polling S_REGRDY (default 100). */
+  matchRetry?: number;
+  /** How long to wait for power-up acknowledges (ms, default 500). */
+  powerUpTimeoutMs?: number;
+}
+
+/** The target answered, but not as a debug port should (or not at all). */
+export class DebugPortError extends FlashwrightError {
+  constructor(message: string, hint: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super('DEBUG_PORT', message, { hint, context, cause });
+  }
+}
+
+export class DebugPort {
+  dpidr?: DpIdr;
+  /** The SELECT value last written (undefined: unknown, write before the next banked access). */
+  private select?: number;
+  /** How the debug port was woken: 'jtag-to-swd' or 'dormant'. */
+  wakeUp?: 'jtag-to-swd' | 'dormant';
+
+  constructor(readonly dap: DapSession, readonly options: DebugPortOptions = {}) {}
+
+  /** DAP_Connect(SWD), clock, transfer configuration, then the wake-up and DPIDR. */
+  async connect(signal?: AbortSignal): Promise<DpIdr> {
+    await this.dap.connect(DapPort.Swd, signal);
+    await this.dap.swjClock(this.options.clockHz ?? 4_000_000, signal);
+    await this.dap.transferConfigure(0, this.options.waitRetry ?? 100, this.options.matchRetry ?? 100, signal);
+    await this.dap.swdConfigure(1, false, signal);
+    return this.wake(signal);
+  }
+
+  /** Line reset + JTAG-to-SWD; if no ACK follows, the dormant-state wake-up (SWJ-DP v2 parts). */
+  async wake(signal?: AbortSignal): Promise<DpIdr> {
+    this.select = undefined;
+    await this.sequence([SWJ.LINE_RESET, SWJ.JTAG_TO_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal);
+    try {
+      const id = await this.readDpidr(signal);
+      this.wakeUp = 'jtag-to-swd';
+      return id;
+    } catch (e) {
+      if (!(e instanceof DapTransferError)) throw e;
+      await this.sequence([SWJ.LINE_RESET, SWJ.JTAG_TO_DORMANT, SWJ.SELECTION_ALERT_PRE, SWJ.SELECTION_ALERT, SWJ.ACTIVATION_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal);
+      try {
+        const id = await this.readDpidr(signal);
+        this.wakeUp = 'dormant';
+        return id;
+      } catch (e2) {
+        if (!(e2 instanceof DapTransferError)) throw e2;
+        throw new DebugPortError(`No SWD debug port answered (${e2.ack === DapAck.NO_ACK ? 'no ACK' : `ACK ${e2.ack}`} to the DPIDR read after both the JTAG-to-SWD switch and the dormant wake-up).`,
+          'Check SWDIO/SWCLK/GND wiring and target power; firmware that disables SWD or sleeps needs --connect-under-reset.', { ack: e2.ack }, e2);
+      }
+    }
+  }
+
+  private async sequence(parts: ReadonlyArray<{ bits: number; data: Uint8Array }>, signal?: AbortSignal): Promise<void> {
+    await Promise.all(parts.map((p) => this.dap.swjSequence(p.bits, p.data, signal)));
+  }
+
+  async readDpidr(signal?: AbortSignal): Promise<DpIdr> {
+    const [v] = await this.dap.transfer([{ ap: false, read: true, register: DP.DPIDR }], 'Reading DPIDR', signal);
+    this.dpidr = decodeDpidr(v ?? 0);
+    return this.dpidr;
+  }
+
+  /** Clears sticky errors and requests debug and system power, then waits for both acknowledges. */
+  async powerUp(signal?: AbortSignal): Promise<number> {
+    await this.dap.writeAbort(ABORT_CLEAR_STICKY, signal);
+    const req = CTRL.CSYSPWRUPREQ | CTRL.CDBGPWRUPREQ;
+    await this.writeDp(DP.CTRL_STAT, req, signal);
+    const ack = (CTRL.CSYSPWRUPACK | CTRL.CDBGPWRUPACK) >>> 0;
+    const deadline = Date.now() + (this.options.powerUpTimeoutMs ?? 500);
+    for (;;) {
+      const v = await this.readDp(DP.CTRL_STAT, signal);
+      if (((v & ack) >>> 0) === ack) return v;
+      if (Date.now() > deadline) {
+        throw new TimeoutError(`The debug port did not acknowledge power-up (CTRL/STAT ${hex(v)}: ${v & CTRL.CDBGPWRUPACK ? '' : 'no CDBGPWRUPACK '}${v & CTRL.CSYSPWRUPACK ? '' : 'no CSYSPWRUPACK'}).`, {
+          hint: 'The target\'s debug power domain did not come up: check the target is powered and not held in a deep low-power state; try --connect-under-reset.',
+          context: { ctrlStat: hex(v) },
+        });
+      }
+      await delay(2, signal);
+    }
+  }
+
+  async readDp(register: number, signal?: AbortSignal): Promise<number> {
+    const [v] = await this.run([{ ap: false, read: true, register }], `Reading DP register ${hex(register, 1)}`, signal);
+    return v ?? 0;
+  }
+
+  async writeDp(register: number, value: number, signal?: AbortSignal): Promise<void> {
+    await this.run([{ ap: false, read: false, register, value }], `Writing DP register ${hex(register, 1)}`, signal);
+  }
+
+  /** The SELECT write needed before accessing `register` of AP `apsel`, if any (updates the cache). */
+  selectOp(apsel: number, register: number): TransferOp[] {
+    const v = selectValue(apsel, register & 0xf0);
+    if (this.select === v) return [];
+    this.select = v;
+    return [{ ap: false, read: false, register: DP.SELECT, value: v }];
+  }
+
+  /** One AP register access, with SELECT as needed. */
+  apOp(apsel: number, register: number, read: boolean, value?: number): TransferOp[] {
+    const op: TransferOp = { ap: true, read, register: register & 0x0c };
+    if (value !== undefined) op.value = value;
+    return [...this.selectOp(apsel, register), op];
+  }
+
+  async readAp(apsel: number, register: number, signal?: AbortSignal): Promise<number> {
+    const [v] = await this.run(this.apOp(apsel, register, true), `Reading AP ${apsel} register ${hex(register, 2)}`, signal);
+    return v ?? 0;
+  }
+
+  async writeAp(apsel: number, register: number, value: number, signal?: AbortSignal): Promise<void> {
+    await this.run(this.apOp(apsel, register, false, value), `Writing AP ${apsel} register ${hex(register, 2)}`, signal);
+  }
+
+  /** Runs transfers; on WAIT/FAULT clears the error state (ABORT) and rethrows with CTRL/STAT decoded. */
+  async run(ops: readonly TransferOp[], what: string, signal?: AbortSignal): Promise<number[]> {
+    try {
+      return await this.dap.transfer(ops, what, signal);
+    } catch (e) {
+      throw await this.recover(e, signal);
+    }
+  }
+
+  /**
+   * After a failed transfer: a WAIT that outlasted the retries is cancelled with DAPABORT; a
+   * FAULT's sticky flags are read (for the message) and cleared. SELECT is forgotten, since
+   * the failed packet may or may not have written it. Returns the error to throw.
+   */
+  async recover(e: unknown, signal?: AbortSignal): Promise<unknown> {
+    if (!(e instanceof DapTransferError)) return e;
+    this.select = undefined;
+    if (e.ack === DapAck.WAIT) {
+      await this.dap.writeAbort(ABORT.DAPABORT | ABORT_CLEAR_STICKY, signal).catch(() => undefined);
+      return e;
+    }
+    if (e.ack === DapAck.FAULT) {
+      const ctrl = await this.dap.transfer([{ ap: false, read: true, register: DP.CTRL_STAT }], 'Reading CTRL/STAT', signal).then((v) => v[0]).catch(() => undefined);
+      await this.dap.writeAbort(ABORT_CLEAR_STICKY, signal).catch(() => undefined);
+      if (ctrl !== undefined) Object.assign(e.context, { ctrlStat: hex(ctrl), sticky: stickyErrors(ctrl) });
+      return e;
+    }
+    if (e.ack === DapAck.NO_ACK || e.flags.protocolError) {
+      // The line may be out of sync: a line reset and a DPIDR read bring SWD back to a known state.
+      await this.sequence([SWJ.LINE_RESET, SWJ.IDLE], signal).catch(() => undefined);
+      await this.dap.transfer([{ ap: false, read: true, register: DP.DPIDR }], 'Reading DPIDR', signal).catch(() => undefined);
+    }
+    return e;
+  }
+
+  /** Reads every AP's IDR from 0 until the first empty slot (or `max`). */
+  async discoverAps(max = 16, signal?: AbortSignal): Promise<Array<{ apsel: number; idr: ApIdr; base?: number }>> {
+    const out: Array<{ apsel: number; idr: ApIdr; base?: number }> = [];
+    for (let apsel = 0; apsel < max; apsel++) {
+      let v: number;
+      try {
+        v = await this.readAp(apsel, MEM_AP.IDR, signal);
+      } catch (e) {
+        if (e instanceof DapTransferError) break;
+        throw e;
+      }
+      if (v === 0) break;
+      const idr = decodeApIdr(v);
+      const entry: { apsel: number; idr: ApIdr; base?: number } = { apsel, idr };
+      if (idr.isMemAp) entry.base = await this.readAp(apsel, MEM_AP.BASE, signal);
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** Drives nRESET (active low) through DAP_SWJ_Pins. */
+  async setReset(asserted: boolean, signal?: AbortSignal): Promise<void> {
+    await this.dap.swjPins(asserted ? 0 : SwjPin.nRESET, SwjPin.nRESET, asserted ? 0 : 10_000, signal);
+  }
+
+  /** Forgets the cached SELECT (after a reset or a reconnect). */
+  invalidate(): void {
+    this.select = undefined;
+  }
+}

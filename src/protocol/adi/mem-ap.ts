@@ -1,0 +1,190 @@
+/**
+ * MEM-AP memory access (ADIv5.2 chapter C2): CSW size and auto-increment, TAR rewritten at
+ * every 1 KiB boundary (auto-increment past it is IMPLEMENTATION DEFINED), words moved with
+ * DAP_TransferBlock, and every packet of a transfer sent before the first answer is awaited
+ * (the session keeps the probe's packet count in flight). Unaligned edges use byte and
+ * halfword accesses on their byte lanes.
+ */
+import { throwIfAborted } from '../../core/errors.js';
+import { hex } from '../../core/format.js';
+import type { TransferOp } from '../cmsis-dap/commands.js';
+import { settleInOrder } from '../cmsis-dap/session.js';
+import type { DebugPort } from './dp.js';
+import { CSW, MEM_AP, TAR_WRAP } from './registers.js';
+
+export interface MemApOptions {
+  signal?: AbortSignal;
+  onProgress?: (bytesDone: number) => void;
+}
+
+export class MemAp {
+  /** CSW bits to keep from the value found at first use (Prot, DbgSwEnable, Mode). */
+  private cswBase?: number;
+  /** CSW last written. */
+  private csw?: number;
+
+  constructor(readonly dp: DebugPort, readonly apsel: number) {}
+
+  /** Reads CSW once to learn the implementation's fixed bits. */
+  async init(signal?: AbortSignal): Promise<void> {
+    if (this.cswBase !== undefined) return;
+    const v = await this.dp.readAp(this.apsel, MEM_AP.CSW, signal);
+    this.cswBase = (v & 0xffffff00) >>> 0;
+  }
+
+  /** Forgets cached CSW (after a reset or an error). */
+  invalidate(): void {
+    this.csw = undefined;
+  }
+
+  private cswOps(size: number): TransferOp[] {
+    const v = ((this.cswBase ?? 0) | CSW.ADDRINC_SINGLE | size) >>> 0;
+    if (this.csw === v) return [];
+    this.csw = v;
+    return this.dp.apOp(this.apsel, MEM_AP.CSW, false, v);
+  }
+
+  private tarOps(address: number, size: number): TransferOp[] {
+    return [...this.cswOps(size), ...this.dp.apOp(this.apsel, MEM_AP.TAR, false, address >>> 0)];
+  }
+
+  /** Ops that read one word at `address` (the read value is their one read). */
+  readWordOps(address: number): TransferOp[] {
+    return [...this.tarOps(address, CSW.SIZE32), ...this.dp.apOp(this.apsel, MEM_AP.DRW, true)];
+  }
+
+  writeWordOps(address: number, value: number): TransferOp[] {
+    return [...this.tarOps(address, CSW.SIZE32), ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, value >>> 0)];
+  }
+
+  /**
+   * Ops that read the word at `address` until (value & mask) == expected, through the probe's
+   * value match (retried by the probe, TransferConfigure's match retry): no read data returned.
+   */
+  matchWordOps(address: number, mask: number, expected: number): TransferOp[] {
+    return [
+      ...this.tarOps(address, CSW.SIZE32),
+      { ap: false, read: false, register: 0, setMatchMask: true, value: mask >>> 0 },
+      ...this.dp.apOp(this.apsel, MEM_AP.DRW, true, expected >>> 0).map((op) => (op.ap ? { ...op, match: true } : op)),
+    ];
+  }
+
+  async readWord(address: number, signal?: AbortSignal): Promise<number> {
+    await this.init(signal);
+    const [v] = await this.guard(() => this.dp.dap.transfer(this.readWordOps(address), `Reading ${hex(address)}`, signal), signal);
+    return v ?? 0;
+  }
+
+  async writeWord(address: number, value: number, signal?: AbortSignal): Promise<void> {
+    await this.init(signal);
+    await this.guard(() => this.dp.dap.transfer(this.writeWordOps(address, value), `Writing ${hex(address)}`, signal), signal);
+  }
+
+  /** Runs `fn`; on a transfer error lets the DP recover and forgets CSW. */
+  async guard<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.csw = undefined;
+      throw await this.dp.recover(e, signal);
+    }
+  }
+
+  /** Reads `count` words from a word-aligned address, pipelined. */
+  async readWords(address: number, count: number, options: MemApOptions = {}): Promise<Uint32Array> {
+    await this.init(options.signal);
+    const out = new Uint32Array(count);
+    const { read: per } = this.dp.dap.blockWords;
+    const jobs: Array<Promise<void>> = [];
+    let done = 0;
+    for (let i = 0; i < count;) {
+      throwIfAborted(options.signal, 'memory read');
+      const a = address + 4 * i;
+      const inBlock = Math.min(count - i, (TAR_WRAP - (a % TAR_WRAP)) / 4);
+      jobs.push(this.dp.dap.transfer(this.tarOps(a, CSW.SIZE32), `Setting TAR to ${hex(a)}`, options.signal).then(() => undefined));
+      for (let j = 0; j < inBlock; j += per) {
+        const n = Math.min(per, inBlock - j);
+        const at = i + j;
+        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, true, n, undefined, `Reading ${n * 4} bytes at ${hex(address + 4 * at)}`, options.signal).then((w) => {
+          out.set(w, at);
+          done += n * 4;
+          options.onProgress?.(done);
+        }));
+      }
+      i += inBlock;
+    }
+    await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
+    return out;
+  }
+
+  /** Writes words to a word-aligned address, pipelined. */
+  async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}): Promise<void> {
+    await this.init(options.signal);
+    const { write: per } = this.dp.dap.blockWords;
+    const jobs: Array<Promise<unknown>> = [];
+    let done = 0;
+    for (let i = 0; i < words.length;) {
+      throwIfAborted(options.signal, 'memory write');
+      const a = address + 4 * i;
+      const inBlock = Math.min(words.length - i, (TAR_WRAP - (a % TAR_WRAP)) / 4);
+      jobs.push(this.dp.dap.transfer(this.tarOps(a, CSW.SIZE32), `Setting TAR to ${hex(a)}`, options.signal));
+      for (let j = 0; j < inBlock; j += per) {
+        const n = Math.min(per, inBlock - j);
+        const at = i + j;
+        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, false, n, words.subarray(at, at + n), `Writing ${n * 4} bytes at ${hex(address + 4 * at)}`, options.signal).then(() => {
+          done += n * 4;
+          options.onProgress?.(done);
+        }));
+      }
+      i += inBlock;
+    }
+    await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
+  }
+
+  /** Reads any byte range (unaligned edges by byte/halfword accesses). */
+  async read(address: number, length: number, options: MemApOptions = {}): Promise<Uint8Array> {
+    await this.init(options.signal);
+    const out = new Uint8Array(length);
+    const start = address >>> 0;
+    const end = start + length;
+    const alignedStart = Math.min(end, alignDown(start + 3));
+    const alignedEnd = Math.max(alignedStart, alignDown(end));
+    const edges: Array<[number, number]> = [];
+    for (let a = start; a < alignedStart; a++) edges.push([a, 1]);
+    for (let a = alignedEnd; a < end; a++) edges.push([a, 1]);
+    if (alignedEnd > alignedStart) {
+      const words = await this.readWords(alignedStart, (alignedEnd - alignedStart) / 4, options);
+      out.set(new Uint8Array(words.buffer, words.byteOffset, alignedEnd - alignedStart), alignedStart - start);
+    }
+    if (edges.length) {
+      const ops: TransferOp[] = [];
+      for (const [a] of edges) ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
+      const values = await this.guard(() => this.dp.dap.transfer(ops, `Reading bytes at ${hex(start)}`, options.signal), options.signal);
+      edges.forEach(([a], k) => { out[a - start] = ((values[k] ?? 0) >>> (8 * (a & 3))) & 0xff; });
+    }
+    return out;
+  }
+
+  /** Writes any byte range (unaligned edges by byte accesses on their lanes). */
+  async write(address: number, data: Uint8Array, options: MemApOptions = {}): Promise<void> {
+    await this.init(options.signal);
+    const start = address >>> 0;
+    const end = start + data.length;
+    const alignedStart = Math.min(end, alignDown(start + 3));
+    const alignedEnd = Math.max(alignedStart, alignDown(end));
+    const ops: TransferOp[] = [];
+    const edge = (a: number) => ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, ((data[a - start] ?? 0) << (8 * (a & 3))) >>> 0));
+    for (let a = start; a < alignedStart; a++) edge(a);
+    for (let a = alignedEnd; a < end; a++) edge(a);
+    if (ops.length) await this.guard(() => this.dp.dap.transfer(ops, `Writing bytes at ${hex(start)}`, options.signal), options.signal);
+    if (alignedEnd > alignedStart) {
+      const middle = data.slice(alignedStart - start, alignedEnd - start);
+      await this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options);
+    }
+  }
+}
+
+/** Rounds down to a word boundary, staying unsigned above 0x80000000. */
+function alignDown(a: number): number {
+  return (a - (a % 4));
+}
