@@ -96,3 +96,62 @@ export async function readFaultStatus(core: CoreAccess, options?: CoreOptions): 
 export function exceptionNumber(xpsr: number): number {
   return xpsr & 0x1ff;
 }
+
+/** Debug Fault Status Register bits (DDI0403E §C1.6.1; write 1 to clear). */
+export const DFSR = { address: 0xe000ed30, HALTED: 1 << 0, BKPT: 1 << 1, DWTTRAP: 1 << 2, VCATCH: 1 << 3, EXTERNAL: 1 << 4, ALL: 0x1f } as const;
+
+/**
+ * Flash Patch and Breakpoint unit (DDI0403E §C1.11; the Armv6-M BPU, DDI0419 §C1.8, has the
+ * same FP_CTRL/FP_COMPn layout as FPB rev 1): FP_CTRL KEY|ENABLE, comparators from 0xE0002008.
+ */
+export const FPB = { FP_CTRL: 0xe0002000, FP_COMP0: 0xe0002008, KEY_ENABLE: 0x3 } as const;
+
+/** NUM_CODE = FP_CTRL[14:12]:[7:4]; REV = FP_CTRL[31:28] (0: rev 1, 1: rev 2, Armv8-M and newer v7-M parts). */
+export function decodeFpCtrl(v: number): { codeComparators: number; revision: 1 | 2; enabled: boolean } {
+  return { codeComparators: (((v >>> 12) & 0x7) << 4) | ((v >>> 4) & 0xf), revision: ((v >>> 28) & 0xf) === 0 ? 1 : 2, enabled: (v & 1) === 1 };
+}
+
+/**
+ * FP_COMPn value enabling a breakpoint at `address`, or undefined where the revision cannot:
+ * rev 1 matches only code below 0x20000000, a word address with REPLACE 01 (lower halfword)
+ * or 10 (upper); rev 2 takes BPADDR[31:1] with BE (bit 0).
+ */
+export function fpComparator(address: number, revision: 1 | 2): number | undefined {
+  if (revision === 2) return ((address & ~1) | 1) >>> 0;
+  if (address >= 0x20000000) return undefined;
+  const replace = address & 2 ? 0x80000000 : 0x40000000;
+  return ((address & 0x1ffffffc) | replace | 1) >>> 0;
+}
+
+/** CPUID decoded: implementer [31:24], variant [23:20], architecture [19:16], part [15:4], revision [3:0]. */
+export interface CpuId {
+  raw: number;
+  implementer: number;
+  implementerName: string;
+  part: number;
+  /** "Cortex-M4", or "part 0xC2F" when unknown. */
+  core: string;
+  variant: number;
+  revision: number;
+  /** 'ARMv6-M' (0xC) or 'ARMv7-M/ARMv8-M' (0xF). */
+  architecture: string;
+}
+
+/** Arm part numbers, from each core's Technical Reference Manual ("CPUID register"). */
+const ARM_PARTS: Readonly<Record<number, string>> = {
+  0xc20: 'Cortex-M0', 0xc60: 'Cortex-M0+', 0xc21: 'Cortex-M1', 0xc23: 'Cortex-M3', 0xc24: 'Cortex-M4', 0xc27: 'Cortex-M7',
+  0xd20: 'Cortex-M23', 0xd21: 'Cortex-M33', 0xd22: 'Cortex-M55', 0xd23: 'Cortex-M85', 0xd31: 'Cortex-M35P', 0xd24: 'Cortex-M52',
+};
+const IMPLEMENTERS: Readonly<Record<number, string>> = { 0x41: 'Arm', 0x63: 'Arm China' };
+
+export function decodeCpuId(v: number): CpuId {
+  const implementer = (v >>> 24) & 0xff;
+  const part = (v >>> 4) & 0xfff;
+  const arch = (v >>> 16) & 0xf;
+  return {
+    raw: v >>> 0, implementer, implementerName: IMPLEMENTERS[implementer] ?? `implementer 0x${implementer.toString(16)}`, part,
+    core: (implementer === 0x41 ? ARM_PARTS[part] : undefined) ?? `part 0x${part.toString(16).toUpperCase()}`,
+    variant: (v >>> 20) & 0xf, revision: v & 0xf,
+    architecture: arch === 0xc ? 'ARMv6-M' : arch === CPUID_ARCHITECTURE_V7M ? 'ARMv7-M/ARMv8-M' : `architecture 0x${arch.toString(16)}`,
+  };
+}

@@ -1,6 +1,6 @@
 /**
  * CoreAccess for a Cortex-M core behind a MEM-AP: halt/run/step through DHCSR (with
- * DBGKEY), core registers through DCRSR/DCRDR with S_REGRDY polled by the probe's value
+ * DHCSR.DBGKEY), core registers through DCRSR/DCRDR with S_REGRDY polled by the probe's value
  * match (one packet per register, several registers pipelined), reset by AIRCR.SYSRESETREQ
  * with DEMCR.VC_CORERESET or by the nRESET pin, and FPB breakpoints (rev 1 and rev 2), with
  * a BKPT instruction where the FPB cannot reach (rev 1 above 0x20000000).
@@ -8,11 +8,8 @@
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import {
-  AIRCR, AIRCR_SYSRESETREQ, CPUID, DBGKEY, DCRDR, DCRSR, DCRSR_WRITE, decodeCpuId, decodeFpCtrl, DEMCR, DEMCR_BITS, DFSR, DFSR_BITS,
-  DHCSR, DHCSR_BITS, FP_COMP0, FP_CTRL, FP_KEY_ENABLE, fpComparator, REGSEL, type CpuId,
-} from '../../arch/cortex-m-debug.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../programmer/core-access.js';
+import { AIRCR, CPUID, DCRDR, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../arch/core-access.js';
 import { DapTransferError } from '../cmsis-dap/errors.js';
 import type { TransferOp } from '../cmsis-dap/commands.js';
 import type { MemAp } from './mem-ap.js';
@@ -45,10 +42,10 @@ export class CortexM implements CoreAccess {
 
   /** Enables halting debug (keeping the core's run state) and reads CPUID and the FPB. */
   async init(signal?: AbortSignal): Promise<void> {
-    const dhcsr = await this.ap.readWord(DHCSR, signal);
-    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | (dhcsr & DHCSR_BITS.C_HALT), signal);
+    const dhcsr = await this.ap.readWord(DHCSR.address, signal);
+    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | (dhcsr & DHCSR.C_HALT), signal);
     this.cpuid = decodeCpuId(await this.ap.readWord(CPUID, signal));
-    const fp = decodeFpCtrl(await this.ap.readWord(FP_CTRL, signal));
+    const fp = decodeFpCtrl(await this.ap.readWord(FPB.FP_CTRL, signal));
     this.fpb = { revision: fp.revision, comparators: fp.codeComparators, used: new Array(fp.codeComparators).fill(undefined) };
   }
 
@@ -65,7 +62,7 @@ export class CortexM implements CoreAccess {
   }
 
   private regsel(name: string): number {
-    const n = REGSEL[name];
+    const n = (REGSEL as Readonly<Record<string, number>>)[name];
     if (n === undefined) throw new RangeError(`unknown Cortex-M register ${name}`);
     return n;
   }
@@ -73,8 +70,8 @@ export class CortexM implements CoreAccess {
   /** One packet: DCRSR ← register, DHCSR polled until S_REGRDY (value match), DCRDR read. */
   private readRegisterOps(sel: number): TransferOp[] {
     return [
-      ...this.ap.writeWordOps(DCRSR, sel),
-      ...this.ap.matchWordOps(DHCSR, DHCSR_BITS.S_REGRDY, DHCSR_BITS.S_REGRDY),
+      ...this.ap.writeWordOps(DCRSR.address, sel),
+      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
       ...this.ap.readWordOps(DCRDR),
     ];
   }
@@ -97,8 +94,8 @@ export class CortexM implements CoreAccess {
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
     const ops = entries.flatMap(([n, v]) => [
       ...this.ap.writeWordOps(DCRDR, v >>> 0),
-      ...this.ap.writeWordOps(DCRSR, this.regsel(n) | DCRSR_WRITE),
-      ...this.ap.matchWordOps(DHCSR, DHCSR_BITS.S_REGRDY, DHCSR_BITS.S_REGRDY),
+      ...this.ap.writeWordOps(DCRSR.address, this.regsel(n) | DCRSR.REGWnR),
+      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
     ]);
     await this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
       .catch((e) => { throw this.explainRegister(e); });
@@ -112,26 +109,26 @@ export class CortexM implements CoreAccess {
   }
 
   async readDhcsr(signal?: AbortSignal): Promise<number> {
-    this.lastDhcsr = await this.ap.readWord(DHCSR, signal);
+    this.lastDhcsr = await this.ap.readWord(DHCSR.address, signal);
     return this.lastDhcsr;
   }
 
   async halt(options?: CoreOptions): Promise<HaltState> {
-    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_HALT, options?.signal);
+    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
     return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'interrupted');
   }
 
   async resume(options?: CoreOptions): Promise<void> {
     // DFSR is sticky: cleared so the next halt's reason is its own.
-    await this.ap.writeWord(DFSR, 0x1f, options?.signal);
-    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN, options?.signal);
+    await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
+    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN, options?.signal);
   }
 
   /** Executes one instruction (interrupts masked) and halts again. */
   async step(options?: CoreOptions): Promise<HaltState> {
-    await this.ap.writeWord(DFSR, 0x1f, options?.signal);
-    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_MASKINTS | DHCSR_BITS.C_HALT, options?.signal);
-    await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_MASKINTS | DHCSR_BITS.C_STEP, options?.signal);
+    await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
+    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_HALT, options?.signal);
+    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_STEP, options?.signal);
     return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'breakpoint');
   }
 
@@ -146,20 +143,20 @@ export class CortexM implements CoreAccess {
     for (;;) {
       throwIfAborted(options?.signal, 'wait for halt');
       const d = await this.readDhcsr(options?.signal);
-      if (d & DHCSR_BITS.S_HALT) {
-        const [dfsr, pc] = await Promise.all([this.ap.readWord(DFSR, options?.signal), this.readRegister('pc', options)]);
-        const why = reason ?? (dfsr & (DFSR_BITS.BKPT | DFSR_BITS.DWTTRAP) ? 'breakpoint' : dfsr & DFSR_BITS.VCATCH ? 'signal' : 'interrupted');
+      if (d & DHCSR.S_HALT) {
+        const [dfsr, pc] = await Promise.all([this.ap.readWord(DFSR.address, options?.signal), this.readRegister('pc', options)]);
+        const why = reason ?? (dfsr & (DFSR.BKPT | DFSR.DWTTRAP) ? 'breakpoint' : dfsr & DFSR.VCATCH ? 'signal' : 'interrupted');
         return { reason: why, pc, detail: `DHCSR ${hex(d)}, DFSR ${hex(dfsr)}` };
       }
-      if (d & DHCSR_BITS.S_LOCKUP) {
-        await this.ap.writeWord(DHCSR, DBGKEY | DHCSR_BITS.C_DEBUGEN | DHCSR_BITS.C_HALT, options?.signal);
+      if (d & DHCSR.S_LOCKUP) {
+        await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
         const pc = await this.readRegister('pc', options).catch(() => undefined);
         const h: HaltState = { reason: 'signal', detail: `core LOCKUP (DHCSR ${hex(d)}): a fault escalated with no way to handle it` };
         if (pc !== undefined) h.pc = pc;
         return h;
       }
       if (Date.now() >= deadline) {
-        throw new TimeoutError(`The core did not halt within ${timeoutMs} ms (DHCSR ${hex(d)}${d & DHCSR_BITS.S_SLEEP ? ', sleeping' : ''}).`, {
+        throw new TimeoutError(`The core did not halt within ${timeoutMs} ms (DHCSR ${hex(d)}${d & DHCSR.S_SLEEP ? ', sleeping' : ''}).`, {
           hint: 'The code it runs did not reach its breakpoint; the fault registers and PC tell where it went.', context: { dhcsr: hex(d) },
         });
       }
@@ -175,8 +172,8 @@ export class CortexM implements CoreAccess {
       if (fpb.used.includes(address)) return;
       const slot = fpb.used.indexOf(undefined);
       if (slot >= 0) {
-        await this.ap.writeWord(FP_CTRL, FP_KEY_ENABLE, options?.signal);
-        await this.ap.writeWord(FP_COMP0 + 4 * slot, value, options?.signal);
+        await this.ap.writeWord(FPB.FP_CTRL, FPB.KEY_ENABLE, options?.signal);
+        await this.ap.writeWord(FPB.FP_COMP0 + 4 * slot, value, options?.signal);
         fpb.used[slot] = address;
         return;
       }
@@ -191,7 +188,7 @@ export class CortexM implements CoreAccess {
   async clearBreakpoint(address: number, options?: CoreOptions): Promise<void> {
     const slot = this.fpb?.used.indexOf(address) ?? -1;
     if (this.fpb && slot >= 0) {
-      await this.ap.writeWord(FP_COMP0 + 4 * slot, 0, options?.signal);
+      await this.ap.writeWord(FPB.FP_COMP0 + 4 * slot, 0, options?.signal);
       this.fpb.used[slot] = undefined;
       return;
     }
@@ -210,9 +207,9 @@ export class CortexM implements CoreAccess {
    */
   async reset(mode: 'halt' | 'run', options?: CoreOptions): Promise<void> {
     const signal = options?.signal;
-    const demcr = await this.ap.readWord(DEMCR, signal);
-    const vc = mode === 'halt' ? demcr | DEMCR_BITS.VC_CORERESET : demcr & ~DEMCR_BITS.VC_CORERESET;
-    await this.ap.writeWord(DEMCR, vc >>> 0, signal);
+    const demcr = await this.ap.readWord(DEMCR.address, signal);
+    const vc = mode === 'halt' ? demcr | DEMCR.VC_CORERESET : demcr & ~DEMCR.VC_CORERESET;
+    await this.ap.writeWord(DEMCR.address, vc >>> 0, signal);
     await this.readDhcsr(signal); // clears a stale S_RESET_ST
     if (this.options.hardwareReset) {
       await this.ap.dp.setReset(true, signal);
@@ -220,7 +217,7 @@ export class CortexM implements CoreAccess {
       await this.ap.dp.setReset(false, signal);
     } else {
       // The write may not be acknowledged: the system resets under it.
-      await this.ap.writeWord(AIRCR, AIRCR_SYSRESETREQ, signal).catch((e) => { if (!(e instanceof DapTransferError)) throw e; });
+      await this.ap.writeWord(AIRCR.address, AIRCR.VECTKEY | AIRCR.SYSRESETREQ, signal).catch((e) => { if (!(e instanceof DapTransferError)) throw e; });
     }
     this.ap.invalidate();
     this.ap.dp.invalidate();
@@ -235,9 +232,9 @@ export class CortexM implements CoreAccess {
         if (!(e instanceof DapTransferError)) throw e;
       }
       if (d !== undefined) {
-        seenReset ||= !!(d & DHCSR_BITS.S_RESET_ST);
+        seenReset ||= !!(d & DHCSR.S_RESET_ST);
         if (mode === 'run' && (seenReset || Date.now() > deadline - 900)) break;
-        if (mode === 'halt' && d & DHCSR_BITS.S_HALT && !(d & DHCSR_BITS.S_RESET_ST)) break;
+        if (mode === 'halt' && d & DHCSR.S_HALT && !(d & DHCSR.S_RESET_ST)) break;
       }
       if (Date.now() > deadline) {
         if (mode === 'halt') {
@@ -248,9 +245,9 @@ export class CortexM implements CoreAccess {
       }
       await delay(2, signal);
     }
-    if (mode === 'halt') await this.ap.writeWord(DEMCR, demcr & ~DEMCR_BITS.VC_CORERESET, signal);
+    if (mode === 'halt') await this.ap.writeWord(DEMCR.address, demcr & ~DEMCR.VC_CORERESET, signal);
     // FPB comparators survive a system reset, but the program's FP_CTRL may be cleared: re-enable.
-    if (this.fpb?.used.some((a) => a !== undefined)) await this.ap.writeWord(FP_CTRL, FP_KEY_ENABLE, signal);
+    if (this.fpb?.used.some((a) => a !== undefined)) await this.ap.writeWord(FPB.FP_CTRL, FPB.KEY_ENABLE, signal);
   }
 
   /** Fault-escalation and vector-catch state for `info`. */
@@ -259,7 +256,7 @@ export class CortexM implements CoreAccess {
     const c = this.cpuid;
     return {
       core: c ? `${c.core} ${'r' + c.variant + 'p' + c.revision}` : 'unknown', architecture: c?.architecture ?? 'unknown', cpuid: hex(c?.raw ?? 0),
-      halted: !!(d & DHCSR_BITS.S_HALT), lockup: !!(d & DHCSR_BITS.S_LOCKUP), sleeping: !!(d & DHCSR_BITS.S_SLEEP),
+      halted: !!(d & DHCSR.S_HALT), lockup: !!(d & DHCSR.S_LOCKUP), sleeping: !!(d & DHCSR.S_SLEEP),
       fpb: this.fpb ? `rev ${this.fpb.revision}, ${this.fpb.comparators} code comparators` : 'none',
     };
   }
@@ -268,11 +265,11 @@ export class CortexM implements CoreAccess {
     try {
       for (const a of [...this.soft.keys(), ...(this.fpb?.used ?? [])]) if (a !== undefined) await this.clearBreakpoint(a).catch(() => undefined);
       if (options?.resume) {
-        const demcr = await this.ap.readWord(DEMCR);
-        await this.ap.writeWord(DEMCR, demcr & ~DEMCR_BITS.VC_CORERESET);
-        await this.ap.writeWord(DFSR, 0x1f);
+        const demcr = await this.ap.readWord(DEMCR.address);
+        await this.ap.writeWord(DEMCR.address, demcr & ~DEMCR.VC_CORERESET);
+        await this.ap.writeWord(DFSR.address, 0x1f);
         // Halting debug off: a stray BKPT in the application then faults instead of hanging in debug state.
-        await this.ap.writeWord(DHCSR, DBGKEY);
+        await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY);
       }
     } finally {
       await this.ap.dp.dap.disconnect().catch(() => undefined);

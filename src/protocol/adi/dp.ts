@@ -33,7 +33,7 @@ export class DebugPortError extends FlashwrightError {
 export class DebugPort {
   dpidr?: DpIdr;
   /** The SELECT value last written (undefined: unknown, write before the next banked access). */
-  private select?: number;
+  private select: number | undefined;
   /** How the debug port was woken: 'jtag-to-swd' or 'dormant'. */
   wakeUp?: 'jtag-to-swd' | 'dormant';
 

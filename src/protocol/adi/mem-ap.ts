@@ -21,7 +21,7 @@ export class MemAp {
   /** CSW bits to keep from the value found at first use (Prot, DbgSwEnable, Mode). */
   private cswBase?: number;
   /** CSW last written. */
-  private csw?: number;
+  private csw: number | undefined;
 
   constructor(readonly dp: DebugPort, readonly apsel: number) {}
 
