@@ -374,10 +374,12 @@ export class Stm32UartProgrammer implements Programmer {
       return;
     }
     await this.flushOptionBytes();
+    const erased = this.requireTarget().regions.find((r) => r.kind === 'flash' && address >= r.start && address < r.start + r.size)?.erasedValue ?? 0xff;
     for (let off = 0; off < data.length; off += MAX_TRANSFER) {
       throwIfAborted(options.signal, 'write');
       const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
-      if (!block.every((b) => b === 0xff)) await this.session.writeMemory(address + off, block, 'flash');
+      // Erased flash already reads so: 0xFF on most lines, 0x00 on L0/L1 (RM0377 §3.3.4).
+      if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
       options.onProgress?.(off + block.length);
     }
   }

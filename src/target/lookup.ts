@@ -5,6 +5,7 @@ import { imxrtTargets } from './builtin/imxrt.js';
 import { kinetisTargets } from './builtin/kinetis.js';
 import { nordicTargets } from './builtin/nordic.js';
 import { stm32Targets } from './builtin/stm32.js';
+import { resolvableStm32Parts, resolveStm32Part } from './parts.js';
 import type { TargetDescription } from './types.js';
 import { TargetDescriptionError, validateTarget } from './validate.js';
 
@@ -32,8 +33,11 @@ function matches(pattern: string, given: string): boolean {
 export function findTarget(name: string): TargetDescription | undefined {
   const n = name.trim().toLowerCase();
   const names = (t: TargetDescription) => [t.name, ...(t.aliases ?? [])];
+  // Exact names first, then STM32 patterns of the same length (stm32f103cb → STM32F103xB),
+  // then a part number by ST's ordering scheme (stm32f103c8t6 → 64 KiB), then prefixes.
   return BUILTIN.find((t) => names(t).some((x) => x.toLowerCase() === n))
     ?? BUILTIN.find((t) => names(t).some((x) => x.length === n.length && matches(x, n)))
+    ?? resolveStm32Part(n, BUILTIN)
     ?? BUILTIN.find((t) => names(t).some((x) => matches(x, n)));
 }
 
@@ -55,7 +59,8 @@ function editDistance(a: string, b: string): number {
 
 export class UnknownTargetError extends FlashwrightError {
   constructor(name: string) {
-    const scored = BUILTIN.map((t) => ({ name: t.name, d: editDistance(t.name.toLowerCase(), name.toLowerCase()) })).sort((a, b) => a.d - b.d);
+    const candidates = [...BUILTIN.map((t) => t.name), ...resolvableStm32Parts()];
+    const scored = candidates.map((c) => ({ name: c, d: editDistance(c.toLowerCase(), name.toLowerCase()) })).sort((a, b) => a.d - b.d);
     const near = scored.filter((s) => s.d <= Math.max(2, name.length / 3)).slice(0, 3).map((s) => s.name);
     super('TARGET_UNKNOWN', `No built-in target is called '${name}'.`, {
       hint: near.length ? `Did you mean ${near.join(', ')}? \`flashwright targets\` lists all.` : 'Run `flashwright targets` to list them, or describe your chip in a file and pass --target-file.',

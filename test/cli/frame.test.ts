@@ -26,8 +26,10 @@ describe('targets', () => {
   it('lists every built-in target, one a line', async () => {
     const r = await run(['targets']);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n');
+    const lines = r.out.split('\n\n')[0]!.trim().split('\n');
     expect(lines).toHaveLength(listTargets().length);
+    // Then the part numbers that resolve onto them, by family (issue 10 §4).
+    expect(r.out).toMatch(/STM32F1\s+STM32F101\/STM32F102\/STM32F103\s+4=16 KiB 6=32 KiB 8=64 KiB B=128 KiB/);
     expect(lines.find((l) => l.startsWith('STM32F103xB'))).toMatch(/STM32F1\s+cortex-m3\s+128 KiB flash/);
   });
   it('--json prints them all as JSON', async () => {
@@ -60,9 +62,9 @@ describe('targets', () => {
     expect(both.code).toBe(2);
   });
   it('show of an unknown name is a usage error with the suggestion', async () => {
-    const r = await run(['targets', 'show', 'stm32f103xc']);
+    const r = await run(['targets', 'show', 'stm32f103xq']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("error: No built-in target is called 'stm32f103xc'.");
+    expect(r.err).toContain("error: No built-in target is called 'stm32f103xq'.");
     expect(r.err).toContain('hint: Did you mean STM32F103xB');
   });
 });

@@ -58,3 +58,19 @@ describe('--via sim --target mimxrt1021', () => {
     expect(r.code, r.text).toBe(0);
   });
 });
+
+describe('--target by part number', () => {
+  it('write --target stm32f103c8 --via sim programs the 64 KiB part and refuses what lies beyond it', async () => {
+    const d = new Uint8Array(0x800).fill(0x22);
+    new DataView(d.buffer).setUint32(0, 0x20004000, true);
+    new DataView(d.buffer).setUint32(4, 0x08000101, true);
+    const fw = join(dir, 'bp.bin');
+    writeFileSync(fw, d);
+    const ok = await run(['write', fw, '--base', '0x08000000', '--via', 'sim', '--target', 'stm32f103c8', '--sim-state', join(dir, 'bp.json')]);
+    expect(ok.code, ok.text).toBe(0);
+    expect(ok.text).toMatch(/STM32F103C8: 2 sector\(s\) written/);
+    const far = await run(['write', fw, '--base', '0x08010000', '--via', 'sim', '--target', 'stm32f103c8t6', '--sim-state', join(dir, 'bp.json')]);
+    expect(far.code).toBe(1);
+    expect(far.text).toMatch(/0x08010000/);
+  });
+});

@@ -33,7 +33,9 @@ describe('built-in targets', () => {
     expect(findTarget('mk64fn1m0vll12')?.name).toBe('MK64FN1M0');
     expect(findTarget('MIMXRT1021')?.name).toBe('MIMXRT1021');
     expect(findTarget('nrf51822')?.name).toBe('nRF51822');
-    expect(findTarget('stm32f103c8')).toBeUndefined(); // 64 KiB part: not the xB description
+    // 64 KiB part: not the xB description, but its own size by ST's ordering scheme (issue 10 §4).
+    expect(findTarget('stm32f103c8')?.name).toBe('STM32F103C8');
+    expect(findTarget('stm32f103c8')?.regions.find((r) => r.kind === 'flash')?.size).toBe(64 * 1024);
     expect(findTargetById('stm32Pid', 0x413)?.name).toBe('STM32F407xG');
   });
 

@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { formatSize } from '../../core/format.js';
 import { describeTarget } from '../../target/describe.js';
 import { listTargets, loadTargetFile, requireTarget, UnknownTargetError } from '../../target/lookup.js';
+import { stm32PartLines } from '../../target/parts.js';
 import type { TargetDescription } from '../../target/types.js';
 import type { CommandModule } from './index.js';
 
@@ -43,6 +44,11 @@ export const targetsCommand: CommandModule = (program, io) => {
         const flash = t.regions.filter((r) => r.kind === 'flash' || r.kind === 'external-nor').map((r) => `${formatSize(r.size)} ${r.kind === 'flash' ? 'flash' : 'ext. NOR'}`).join(' + ');
         io.out(`${t.name.padEnd(14)} ${t.family.padEnd(16)} ${t.core.padEnd(11)} ${flash}\n`);
       }
+      io.out('\nSTM32 part numbers resolve by ST\'s ordering scheme (line, pin count, flash-size code: stm32f103c8t6 = F103, 64 KiB):\n');
+      for (const l of stm32PartLines()) {
+        io.out(`  ${l.family.padEnd(8)} ${l.lines.join('/').padEnd(36)} ${l.sizes.map((s) => `${s.code}=${formatSize(s.flashSize)}`).join(' ')}\n`);
+      }
+      io.out('Kinetis and i.MX RT part numbers resolve by their prefix (MK64FN1M0VLL12 → MK64FN1M0, MIMXRT1021DAG5A → MIMXRT1021).\n');
     });
   cmd.command('show [name]').description('Print one target description (name, alias or part number; or --target-file).')
     .option('--json', 'machine-readable output (usable as a --target-file)')

@@ -40,6 +40,20 @@ export const kinetisTargets: TargetDescription[] = [
     features: fcf,
   },
   {
+    // K64 part numbers: MK64 F (FPU) N|X (program flash only | with FlexNVM) 1M0|512 (program
+    // flash size) V (temperature) LL|DC|MD (package) 12 (120 MHz): K64P144M120SF5 ordering information.
+    name: 'MK64FX512', aliases: ['MK64FX512VLL12', 'MK64FX512VDC12', 'MK64FX512VMD12'], vendor: 'NXP', family: 'Kinetis K64', core: 'cortex-m4',
+    source: 'K64P144M120SF5 data sheet, ordering information (512 KiB program flash, 128 KiB FlexNVM, 4 KiB FlexRAM, 192 KiB SRAM); K64P144M120SF5RM Rev 2 memory map (FlexNVM at 0x10000000, FlexRAM at 0x14000000); FTFE 4 KiB sectors, phrase programming',
+    regions: [
+      flash(0x00000000, 512 * KiB, [{ size: 4 * KiB, count: 128 }], 8),
+      flash(0x10000000, 128 * KiB, [{ size: 4 * KiB, count: 32 }], 8, { name: 'flexnvm', note: 'FlexNVM (data flash unless partitioned as EEPROM backup)' }),
+      ram('flexram', 0x14000000, 4 * KiB, 'FlexRAM (EEPROM emulation or plain RAM)'),
+      ram('sram_l', 0x1fff0000, 64 * KiB),
+      ram('sram_u', 0x20000000, 128 * KiB),
+    ],
+    features: fcf,
+  },
+  {
     name: 'MKV58F1M0', aliases: ['MKV58F1M0VLQ24', 'MKV58F1M0VLL24', 'MKV58F1M0xxx24'], vendor: 'NXP', family: 'Kinetis KV5x', core: 'cortex-m7',
     source: 'KV5XP144M240RM (KV5x RM) Rev 3: program flash at 0x10000000, FTFE 8 KiB sectors, phrase (8-byte) programming; DTCM at 0x20000000',
     regions: [

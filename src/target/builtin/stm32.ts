@@ -1,4 +1,5 @@
 import type { TargetDescription } from '../types.js';
+import { resolveStm32Part } from '../parts.js';
 import { flash, KiB, MiB, ram, rom, uniform } from './helpers.js';
 
 /*
@@ -124,4 +125,8 @@ export const stm32Targets: TargetDescription[] = [
     reserved: [{ start: 0x20000000, size: 0x4100, owner: 'STM32 system bootloader (while it runs)' }],
     ids: { stm32Pid: 0x450 },
   },
+  // G0, G4, L0 and F3: one canonical part per family, built from the device rows (AN2606
+  // product ID, the reference manual's flash organisation) and the line's datasheet RAM
+  // (src/target/parts.ts); other sizes of these lines resolve by part number.
+  ...['STM32G071xB', 'STM32G474xE', 'STM32L073xZ', 'STM32F303xC'].map((n) => resolveStm32Part(n, [])!),
 ];
