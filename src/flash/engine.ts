@@ -1,46 +1,32 @@
 /**
  * The flash engine: drives any Programmer through pre-flight checks → learning what the
- * device holds → plan → erase / preserve / program / RAM writes → verify → run. Ways in
- * only move bytes; every decision is made here (and in the pure planner).
+ * device holds → plan (prepare.ts, made once) → a plain walk over the plan's phases:
+ * unlock → erase → program → RAM writes → verify → protect → run. Ways in only move bytes;
+ * every decision is made in the planner, and the walk keeps a true resume record.
  */
 import { CancelledError, FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
-import type { DeviceInfo, Programmer } from '../programmer/types.js';
-import { assertChecksPass, runChecks, type CheckFinding } from './checks/index.js';
-import { FlashInterruptedError, PlanRefusedError, type WriteProgress } from './errors.js';
-import type { EventSink } from './events.js';
-import { erasedValueOf, isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
-import { expectedSector, planFlash, programData, touchedSectors, type EraseMode, type FlashPlan, type SectorKnowledge } from './plan.js';
+import type { DeviceChange, DeviceInfo, Programmer } from '../programmer/types.js';
+import { isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
+import type { CheckFinding } from './checks/index.js';
+import { FlashInterruptedError, PlanRefusedError, type Range, type WriteProgress } from './errors.js';
+import type { ChangeOperation, FlashPlan, ProgramOperation, RamOperation } from './plan.js';
 import { placeImage } from './placement.js';
+import { prepareWrite, type EngineOptions, type WriteOptions } from './prepare.js';
 import { now, PhaseReporter } from './progress.js';
-import { digestFits, readChunked, verifyRange, type VerifyMethod, type VerifyRange } from './verify.js';
+import { verifyRange, type VerifyMethod, type VerifyRange } from './verify.js';
 
 export type { EraseMode, FlashPlan } from './plan.js';
 export type { VerifyMethod } from './verify.js';
+export { planWrite, type EngineOptions, type WriteOptions, type PreparedWrite } from './prepare.js';
 export { readMemoryRange, eraseRange, type ReadOptions, type EraseOptions, type EraseSummary } from './erase-read.js';
 
-export interface EngineOptions {
-  signal?: AbortSignal;
-  onEvent?: EventSink;
-}
-
-export interface WriteOptions extends EngineOptions {
-  /** Keep bytes of partly covered sectors that lie outside the image (default true). */
-  preserve?: boolean;
-  verify?: 'auto' | VerifyMethod | 'none';
-  /**
-   * Skip sectors that already hold the right bytes. Default: when the device can checksum its
-   * memory or reads are cheap (see Programmer.cheapReads); otherwise learning costs a full read.
-   */
-  skipUnchanged?: boolean;
-  eraseMode?: EraseMode;
-  allowPermanentLock?: boolean;
-  allowSecure?: boolean;
-  /** Start the application afterwards (when the way in can). */
-  run?: boolean;
-  /** Regions (by name) that need configuration and are not configured; default: what the device reported. */
-  unconfigured?: ReadonlySet<string>;
+/** An unlock or protection that ran, as the summary and JSON report it. */
+export interface ChangeReport {
+  kind: DeviceChange['kind'];
+  description: string;
+  destroys?: string;
 }
 
 export interface WriteSummary {
@@ -59,6 +45,8 @@ export interface WriteSummary {
   bytesPreserved: number;
   verify: VerifyMethod | 'none';
   bytesVerified: number;
+  /** Unlocks and protections that ran, in order. */
+  changes: ChangeReport[];
   ran: boolean;
   elapsedMs: number;
   /** Written bytes per second over the whole call, in KiB/s. */
@@ -93,276 +81,212 @@ function chooseMethod(programmer: Programmer, device: DeviceInfo, asked: 'auto' 
   return 'readback';
 }
 
-/** Learns, per touched sector, whether it already matches (digest) or what it holds (read back). */
-async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<Map<number, SectorKnowledge>> {
-  const knowledge = new Map<number, SectorKnowledge>();
-  const preserve = options.preserve ?? true;
-  const skip = skipByDefault(programmer, options);
-  const sectors = touchedSectors(image, device.target, unconfiguredOf(device, options));
-  const readable = !device.protection?.readProtected;
-  const work = sectors.filter((s) => (skip && (programmer.digest || readable)) || (preserve && !image.covers(s.address, s.size)));
-  if (work.length === 0) return knowledge;
-  if (!readable && preserve && work.some((s) => !image.covers(s.address, s.size))) {
-    throw new FlashwrightError('PRESERVE_UNREADABLE', `The device is read-protected (${device.protection?.description}), so the bytes around the image in partly covered sectors cannot be preserved.`,
-      { hint: "Remove the read protection first with the way in's unprotect option (stm32-uart: --unprotect; mcuboot: --unsecure), which mass-erases the chip; --no-preserve helps only where the device still erases while protected.", context: { protection: device.protection?.description } });
+export function changeReport(c: DeviceChange): ChangeReport {
+  return { kind: c.kind, description: c.description, ...(c.destroys ? { destroys: c.destroys } : {}) };
+}
+
+/** `ranges` less `[address, address+size)`. */
+function subtract(ranges: Range[], cut: Range): Range[] {
+  const out: Range[] = [];
+  const cutEnd = cut.address + cut.size;
+  for (const r of ranges) {
+    const end = r.address + r.size;
+    if (end <= cut.address || r.address >= cutEnd) { out.push(r); continue; }
+    if (r.address < cut.address) out.push({ address: r.address, size: cut.address - r.address });
+    if (end > cutEnd) out.push({ address: cutEnd, size: end - cutEnd });
   }
-  reporter.start('read', work.reduce((n, s) => n + s.size, 0), 'Checking what the device holds');
-  for (const s of work) {
-    throwIfAborted(options.signal, 'write');
-    const base = reporter.position;
-    const partial = !image.covers(s.address, s.size);
-    if (skip && digestFits(programmer, s.address, s.size)) {
-      const d = programmer.digest!;
-      const remote = await d.remote(s.address, s.size, { signal: options.signal });
-      const erased = erasedValueOf(s.region);
-      if (remote === d.local(expectedSector(image, s, false)!)) {
-        knowledge.set(s.address, { matches: true });
-        reporter.reach(base + s.size);
-        continue;
-      }
-      if (remote === d.local(new Uint8Array(s.size).fill(erased))) {
-        knowledge.set(s.address, { bytes: new Uint8Array(s.size).fill(erased) });
-        reporter.reach(base + s.size);
-        continue;
-      }
-      if (!(preserve && partial)) { reporter.reach(base + s.size); continue; }
+  return out;
+}
+
+/** The walk over one plan, keeping the resume record as it goes. */
+class PlanWalk {
+  readonly progress: WriteProgress;
+  readonly changes: ChangeReport[] = [];
+  bytesVerified = 0;
+  ran = false;
+
+  constructor(private readonly programmer: Programmer, private readonly plan: FlashPlan, private readonly reporter: PhaseReporter, private readonly signal: AbortSignal | undefined) {
+    const writes = plan.operations.filter((o): o is ProgramOperation | RamOperation => o.kind === 'program' || o.kind === 'write-ram');
+    this.progress = { phase: 'unlock', changes: [], erased: [], chipErased: false, programmed: [], verified: [], pending: writes.map((o) => ({ address: o.address, size: o.size })) };
+  }
+
+  private get ctx() {
+    return { signal: this.signal, emit: this.reporter.emit };
+  }
+
+  async changesOf(kind: 'unlock' | 'protect'): Promise<void> {
+    const ops = this.plan.operations.filter((o): o is ChangeOperation => o.kind === kind);
+    this.progress.phase = kind;
+    if (ops.length === 0) return;
+    const bytes = ops.reduce((n, o) => n + (o.change.erases ?? []).reduce((m, e) => m + e.size, 0), 0);
+    this.reporter.start(kind, bytes, ops.map((o) => o.change.description).join('; '));
+    for (const { change } of ops) {
+      throwIfAborted(this.signal, 'write');
+      // Until the call returns, the memory it mass-erases may be erased, wholly or partly.
+      if (change.erases) this.progress.maybeErased = change.erases.map((e) => ({ address: e.start, size: e.size }));
+      const base = this.reporter.position;
+      await this.programmer.applyChange!(change, { ...this.ctx, onProgress: this.reporter.tracker() });
+      this.progress.maybeErased = undefined;
+      if (change.erases) this.progress.chipErased = true;
+      this.progress.changes.push(change.kind);
+      this.changes.push(changeReport(change));
+      this.reporter.reach(base + (change.erases ?? []).reduce((m, e) => m + e.size, 0));
     }
-    if (!readable) { reporter.reach(base + s.size); continue; }
-    const bytes = partial && preserve && !programmer.checkedReads
-      ? await readConsistently(programmer, s.address, s.size, reporter, options.signal)
-      : await readChunked(programmer, s.address, s.size, reporter, options.signal);
-    knowledge.set(s.address, { bytes });
-    reporter.reach(base + s.size);
+    this.reporter.finish();
   }
-  reporter.finish();
-  return knowledge;
-}
 
-/** Whether the engine learns what the device holds in order to skip unchanged sectors. */
-function skipByDefault(programmer: Programmer, options: WriteOptions): boolean {
-  return options.skipUnchanged ?? (programmer.digest !== undefined || programmer.cheapReads === true);
-}
-
-/**
- * Reads bytes that will be written back (preserved) until two reads agree, because over an
- * unchecked link a garbled byte would otherwise be programmed silently. Three tries at most.
- */
-async function readConsistently(programmer: Programmer, address: number, size: number, reporter: PhaseReporter, signal?: AbortSignal): Promise<Uint8Array> {
-  let previous = await readChunked(programmer, address, size, reporter, signal);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const again = await readChunked(programmer, address, size, undefined, signal); // progress already counted
-
-    const diff = again.findIndex((b, i) => b !== previous[i]);
-    if (diff < 0) return again;
-    reporter.log('warn', `Two reads of ${hex(address + diff)} differ (${hex(previous[diff], 2)} then ${hex(again[diff], 2)}): reading the sector again.`, { address: address + diff });
-    previous = again;
-  }
-  throw new FlashwrightError('PRESERVE_READ_UNSTABLE', `Reads of the sector at ${hex(address)} keep giving different bytes, so its old contents cannot be preserved safely.`, {
-    hint: 'The link is corrupting data: lower the baud rate, check the cable and ground, or pass --no-preserve to erase the sector completely.',
-    context: { address, size },
-  });
-}
-
-export interface PreparedWrite {
-  plan: FlashPlan;
-  knowledge: Map<number, SectorKnowledge>;
-  findings: CheckFinding[];
-}
-
-/** The regions a write must not touch yet: the caller's list, else what the device reported. */
-function unconfiguredOf(device: DeviceInfo, options: WriteOptions): ReadonlySet<string> | undefined {
-  return options.unconfigured ?? (device.unconfiguredRegions ? new Set(device.unconfiguredRegions) : undefined);
-}
-
-/** Checks, learns what the device holds, and plans (reading back bytes to preserve); changes nothing. */
-async function prepare(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<PreparedWrite> {
-  const target = device.target;
-  const findings = runChecks(image, target, options);
-  for (const f of findings) if (f.severity !== 'error') reporter.log(f.severity === 'warning' ? 'warn' : 'info', f.message, { check: f.id, hint: f.hint });
-  assertChecksPass(findings);
-  const unconfigured = unconfiguredOf(device, options);
-  placeImage(image, target, { unconfigured });
-  throwIfAborted(options.signal, 'write');
-
-  const knowledge = await learn(programmer, device, image, options, reporter);
-  const planInput = {
-    image, target, knowledge,
-    preserve: options.preserve ?? true,
-    skipUnchanged: options.skipUnchanged ?? true,
-    eraseMode: options.eraseMode,
-    chipEraseAvailable: programmer.eraseChip !== undefined,
-    unconfigured,
-    writeProtectedSectors: device.protection?.writeProtectedSectors,
-  };
-  let plan = planFlash(planInput);
-  // Sectors to preserve whose bytes are not known yet (a chip erase, or a digest mismatch).
-  const unknown = [...new Set(plan.operations.filter((o) => o.kind === 'preserve').map((o) => sectorAt(regionAt(target, o.address)!, o.address)!))]
-    .filter((s) => !knowledge.get(s.address)?.bytes);
-  if (unknown.length) {
-    reporter.start('preserve', unknown.reduce((n, s) => n + s.size, 0), 'Reading back bytes to preserve');
-    for (const s of unknown) {
+  async erase(): Promise<void> {
+    this.progress.phase = 'erase';
+    const erases = this.plan.operations.flatMap((o) => (o.kind === 'erase' ? [o] : []));
+    if (!erases.length) return;
+    const { reporter, signal } = this;
+    reporter.start('erase', erases.reduce((n, o) => n + o.size, 0), this.plan.cost.chipErase ? 'Mass erase' : `Erasing ${erases.length} sector(s)`);
+    const chip = erases.filter((o) => o.chip);
+    if (chip.length) {
+      throwIfAborted(signal, 'write');
+      this.progress.maybeErased = chip.map((o) => ({ address: o.address, size: o.size }));
+      await this.programmer.eraseChip!(this.ctx);
+      this.progress.maybeErased = undefined;
+      this.progress.chipErased = true;
+      reporter.advance(chip.reduce((n, o) => n + o.size, 0));
+    }
+    const sectorErases = erases.filter((o) => !o.chip);
+    // Batches keep the protocol efficient while the resume record stays precise.
+    for (let i = 0; i < sectorErases.length; i += 8) {
+      throwIfAborted(signal, 'write');
+      const batch = sectorErases.slice(i, i + 8).map((o) => ({ address: o.address, size: o.size }));
       const base = reporter.position;
-      knowledge.set(s.address, { bytes: await readChunked(programmer, s.address, s.size, reporter, options.signal) });
-      reporter.reach(base + s.size);
+      this.progress.maybeErased = batch; // until the call returns, any of these may be erased
+      await this.programmer.eraseSectors(batch, { ...this.ctx, onProgress: reporter.tracker() });
+      this.progress.maybeErased = undefined;
+      this.progress.erased.push(...batch.map((b) => b.address));
+      reporter.reach(base + batch.reduce((n, b) => n + b.size, 0));
     }
     reporter.finish();
-    plan = planFlash(planInput);
   }
-  return { plan, knowledge, findings };
+
+  /**
+   * Contiguous operations in one region go out as one programFlash call (up to
+   * PROGRAM_BATCH bytes): over a bootloader link one command per sector costs a round trip
+   * each. Bytes count as programmed once the way in has reported them; the rest of a call
+   * that failed may hold some of its bytes (maybeProgrammed).
+   */
+  async program(target: DeviceInfo['target']): Promise<void> {
+    this.progress.phase = 'program';
+    const programs = this.plan.operations.filter((o): o is ProgramOperation => o.kind === 'program');
+    if (!programs.length) return;
+    const { reporter, signal } = this;
+    reporter.start('program', this.plan.cost.bytesToProgram, `Programming ${programs.length} range(s)`);
+    for (const batch of programBatches(programs, target)) {
+      throwIfAborted(signal, 'write');
+      const data = batch.length === 1 ? batch[0]!.data : concat(batch.map((o) => o.data));
+      const address = batch[0]!.address;
+      const base = reporter.position;
+      const track = reporter.tracker();
+      let done = 0;
+      try {
+        await this.programmer.programFlash(address, data, { ...this.ctx, onProgress: (n) => { done = Math.max(done, Math.min(n, data.length)); track(n); } });
+      } catch (e) {
+        this.wrote({ address, size: done });
+        if (done < data.length) this.progress.maybeProgrammed = [{ address: address + done, size: data.length - done }];
+        throw e;
+      }
+      reporter.reach(base + data.length);
+      this.wrote({ address, size: data.length });
+    }
+    reporter.finish();
+  }
+
+  private wrote(r: Range): void {
+    if (r.size <= 0) return;
+    this.progress.programmed.push(r);
+    this.progress.pending = subtract(this.progress.pending, r);
+  }
+
+  async writeRam(): Promise<void> {
+    this.progress.phase = 'write-ram';
+    const rams = this.plan.operations.filter((o): o is RamOperation => o.kind === 'write-ram');
+    if (!rams.length) return;
+    const { reporter, signal } = this;
+    reporter.start('write-ram', this.plan.cost.bytesToWriteRam, 'Writing RAM');
+    for (const op of rams) {
+      throwIfAborted(signal, 'write');
+      const base = reporter.position;
+      await this.programmer.writeMemory(op.address, op.data, { ...this.ctx, onProgress: reporter.tracker() });
+      reporter.reach(base + op.size);
+      this.wrote({ address: op.address, size: op.size });
+    }
+    reporter.finish();
+  }
+
+  async verify(method: VerifyMethod | 'none'): Promise<void> {
+    this.progress.phase = 'verify';
+    if (method === 'none' || this.plan.verify.length === 0) return;
+    const ranges: VerifyRange[] = this.plan.verify;
+    this.reporter.start('verify', ranges.reduce((n, r) => n + r.expected.length, 0), `Verifying by ${method === 'digest' ? this.programmer.digest!.name : 'reading back'}`);
+    for (const r of ranges) {
+      await verifyRange(this.programmer, r, method, this.signal, this.reporter);
+      this.progress.verified.push({ address: r.address, size: r.expected.length });
+      this.bytesVerified += r.expected.length;
+    }
+    this.reporter.finish();
+  }
+
+  async run(address: number | undefined): Promise<void> {
+    this.progress.phase = 'run';
+    if (!this.programmer.run) {
+      this.reporter.log('warn', `The ${this.programmer.kind} way in cannot start the application; reset the board.`);
+      return;
+    }
+    throwIfAborted(this.signal, 'write');
+    this.reporter.start('run', 0);
+    await this.programmer.run(address, this.ctx);
+    this.reporter.finish();
+    this.ran = true;
+  }
+
+  /** Whether the device may differ from before the write. */
+  get touched(): boolean {
+    const p = this.progress;
+    return p.changes.length > 0 || p.erased.length > 0 || p.chipErased || p.programmed.length > 0 || (p.maybeErased?.length ?? 0) > 0 || (p.maybeProgrammed?.length ?? 0) > 0;
+  }
 }
 
 /**
- * A dry run against a connected device: the plan writeImage would execute now (what is
- * skipped, erased, preserved, programmed), after the same checks. Reads, never writes.
- */
-export async function planWrite(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<PreparedWrite> {
-  return prepare(programmer, device, image, options, new PhaseReporter(options.onEvent));
-}
-
-/**
- * Writes an image: checks, learns, plans, erases, programs, verifies, optionally runs.
- * A failure after the first erase is wrapped in FlashInterruptedError whose context lists
- * the erased sectors, the programmed and verified ranges and what was still pending.
+ * Writes an image: checks, learns, plans once, then walks the plan. A failure once anything
+ * may have changed is wrapped in FlashInterruptedError whose progress lists the changes
+ * made, the erased (and maybe-erased) sectors, the programmed (and maybe-programmed),
+ * verified and still pending ranges.
  */
 export async function writeImage(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<WriteSummary> {
   const t0 = now();
   const reporter = new PhaseReporter(options.onEvent);
   const target = device.target;
-  const preserve = options.preserve ?? true;
-  const { signal } = options;
-  const { plan, knowledge, findings } = await prepare(programmer, device, image, options, reporter);
+  const { plan, findings, device: after } = await prepareWrite(programmer, device, image, options, reporter);
   reporter.emit({ type: 'plan', plan });
-
-  const progress: WriteProgress = { phase: 'erase', erased: [], chipErased: false, programmed: [], verified: [], pending: plan.operations.filter((o) => o.kind === 'program' || o.kind === 'write-ram').map((o) => ({ address: o.address, size: o.size })) };
-  let bytesVerified = 0;
-  let ran = false;
-  const method = chooseMethod(programmer, device, options.verify, reporter);
+  const method = chooseMethod(programmer, after, options.verify, reporter);
+  const walk = new PlanWalk(programmer, plan, reporter, options.signal);
   try {
-    const erases = plan.operations.filter((o) => o.kind === 'erase');
-    if (erases.length) {
-      reporter.start('erase', erases.reduce((n, o) => n + o.size, 0), plan.cost.chipErase ? 'Mass erase' : `Erasing ${erases.length} sector(s)`);
-      if (erases.some((o) => o.kind === 'erase' && o.chip)) {
-        throwIfAborted(signal, 'write');
-        progress.maybeErased = erases.filter((o) => o.kind === 'erase' && o.chip).map((o) => ({ address: o.address, size: o.size }));
-        await programmer.eraseChip!({ signal });
-        progress.maybeErased = undefined;
-        progress.chipErased = true;
-        reporter.advance(erases.filter((o) => o.kind === 'erase' && o.chip).reduce((n, o) => n + o.size, 0));
-      }
-      const sectorErases = erases.filter((o) => !(o.kind === 'erase' && o.chip));
-      // Batches keep the protocol efficient while the resume record stays precise.
-      for (let i = 0; i < sectorErases.length; i += 8) {
-        throwIfAborted(signal, 'write');
-        const batch = sectorErases.slice(i, i + 8).map((o) => ({ address: o.address, size: o.size }));
-        const base = reporter.position;
-        progress.maybeErased = batch; // until the call returns, any of these may be erased
-        await programmer.eraseSectors(batch, { signal, onProgress: reporter.tracker() });
-        progress.maybeErased = undefined;
-        progress.erased.push(...batch.map((b) => b.address));
-        reporter.reach(base + batch.reduce((n, b) => n + b.size, 0));
-      }
-      reporter.finish();
-    }
-
-    progress.phase = 'program';
-    const programs = plan.operations.filter((o) => o.kind === 'program');
-    if (programs.length) {
-      reporter.start('program', plan.cost.bytesToProgram, `Programming ${programs.length} range(s)`);
-      // Contiguous operations in one region go out as one programFlash call (up to
-      // PROGRAM_BATCH bytes): over a bootloader link one command per sector costs a round trip
-      // each. The resume record lists an operation as programmed once its call has returned.
-      const batches = programBatches(programs, target);
-      for (const batch of batches) {
-        throwIfAborted(signal, 'write');
-        const pieces = batch.map((op) => {
-          const sector = sectorAt(regionAt(target, op.address)!, op.address)!;
-          return programData(op, image, sector, preserve, knowledge.get(sector.address)?.bytes);
-        });
-        const data = pieces.length === 1 ? pieces[0] : concat(pieces);
-        const base = reporter.position;
-        const track = reporter.tracker();
-        let doneInCall = 0;
-        const settle = (upTo: number) => {
-          // An operation counts as programmed once the way in has reported all of its bytes.
-          let end = 0;
-          while (batch.length && end + pieces[0].length <= upTo) {
-            end += pieces.shift()!.length;
-            const op = batch.shift()!;
-            progress.programmed.push({ address: op.address, size: op.size });
-            progress.pending.shift();
-          }
-          return end;
-        };
-        try {
-          await programmer.programFlash(batch[0].address, data, { signal, onProgress: (n) => { doneInCall = n; track(n); } });
-        } catch (e) {
-          settle(doneInCall);
-          throw e;
-        }
-        reporter.reach(base + data.length);
-        settle(data.length);
-      }
-      reporter.finish();
-    }
-
-    progress.phase = 'write-ram';
-    const rams = plan.operations.filter((o) => o.kind === 'write-ram');
-    if (rams.length) {
-      reporter.start('write-ram', plan.cost.bytesToWriteRam, 'Writing RAM');
-      for (const op of rams) {
-        throwIfAborted(signal, 'write');
-        const base = reporter.position;
-        await programmer.writeMemory(op.address, image.read(op.address, op.size), { signal, onProgress: reporter.tracker() });
-        reporter.reach(base + op.size);
-        progress.programmed.push({ address: op.address, size: op.size });
-        progress.pending.shift();
-      }
-      reporter.finish();
-    }
-
-    progress.phase = 'verify';
-    if (method !== 'none') {
-      const ranges: VerifyRange[] = [];
-      for (const s of plan.sectors) {
-        if (s.action === 'skip') continue;
-        const sector = sectorAt(regionAt(target, s.address)!, s.address)!;
-        const expected = expectedSector(image, sector, preserve, knowledge.get(s.address)?.bytes) ?? expectedSector(image, sector, false)!;
-        ranges.push({ address: s.address, expected, sector: { address: s.address, size: s.size } });
-      }
-      for (const op of rams) ranges.push({ address: op.address, expected: image.read(op.address, op.size) });
-      if (ranges.length) reporter.start('verify', ranges.reduce((n, r) => n + r.expected.length, 0), `Verifying by ${method === 'digest' ? programmer.digest!.name : 'reading back'}`);
-      for (const r of ranges) {
-        await verifyRange(programmer, r, method, signal, reporter);
-        progress.verified.push({ address: r.address, size: r.expected.length });
-        bytesVerified += r.expected.length;
-      }
-      reporter.finish();
-    }
-
-    progress.phase = 'run';
-    if (options.run) {
-      if (!programmer.run) reporter.log('warn', `The ${programmer.kind} way in cannot start the application; reset the board.`);
-      else {
-        throwIfAborted(signal, 'write');
-        reporter.start('run', 0);
-        await programmer.run(runAddress(image, device), { signal });
-        reporter.finish();
-        ran = true;
-      }
-    }
+    await walk.changesOf('unlock');
+    await walk.erase();
+    await walk.program(target);
+    await walk.writeRam();
+    await walk.verify(method);
+    await walk.changesOf('protect');
+    if (options.run) await walk.run(runAddress(image, device));
   } catch (e) {
     reporter.fail(e);
     if (e instanceof FlashwrightError && e.code === 'VERIFY_MISMATCH') throw e;
-    const touched = progress.erased.length > 0 || progress.chipErased || progress.programmed.length > 0 || (progress.maybeErased?.length ?? 0) > 0;
     // Nothing changed yet: the plain error (or CancelledError) says it all. Otherwise the
     // caller needs to know the device is half-written, whatever stopped it (Ctrl-C included).
-    if (!touched && (progress.phase === 'erase' || e instanceof CancelledError)) throw e;
-    throw new FlashInterruptedError(progress, e);
+    if (!walk.touched && (e instanceof CancelledError || ['unlock', 'erase'].includes(walk.progress.phase))) throw e;
+    throw new FlashInterruptedError(walk.progress, e);
   }
 
   const elapsedMs = now() - t0;
   const bytesWritten = plan.cost.bytesToProgram + plan.cost.bytesToWriteRam;
-  const preservedSectors = new Set(plan.operations.filter((o) => o.kind === 'preserve').map((o) => sectorAt(regionAt(target, o.address)!, o.address)!.address));
+  const preserves = plan.operations.flatMap((o) => (o.kind === 'preserve' ? [o] : []));
+  const preservedSectors = new Set(preserves.map((o) => sectorAt(regionAt(target, o.address)!, o.address)!.address));
   const summary: WriteSummary = {
     target: target.name,
     imageBytes: image.size,
@@ -372,10 +296,11 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     chipErase: plan.cost.chipErase,
     sectorsSkipped: plan.sectors.filter((s) => s.action === 'skip').length,
     sectorsPreserved: preservedSectors.size,
-    bytesPreserved: plan.operations.filter((o) => o.kind === 'preserve').reduce((n, o) => n + o.size, 0),
+    bytesPreserved: preserves.reduce((n, o) => n + o.size, 0),
     verify: method,
-    bytesVerified,
-    ran,
+    bytesVerified: walk.bytesVerified,
+    changes: walk.changes,
+    ran: walk.ran,
     elapsedMs,
     kibPerSecond: elapsedMs > 0 ? bytesWritten / 1024 / (elapsedMs / 1000) : 0,
     warnings: findings.filter((f) => f.severity !== 'error'),

@@ -1,6 +1,8 @@
 /** Typed errors of the flash engine: refusals before anything is touched, verify and interruption. */
 import { FlashwrightError, type ErrorDetails } from '../core/errors.js';
 import { hex, hexByte } from '../core/format.js';
+import type { Phase } from '../programmer/events.js';
+import type { DeviceChangeKind } from '../programmer/types.js';
 
 /** The plan refuses the image: data outside programmable memory, on a reserved area, too large, protected. */
 export class PlanRefusedError extends FlashwrightError {
@@ -38,21 +40,31 @@ export class VerifyError extends FlashwrightError {
   }
 }
 
+export interface Range {
+  address: number;
+  size: number;
+}
+
 /** Where a write stood when it stopped: what a resume needs to know. */
 export interface WriteProgress {
   /** The phase that failed. */
-  phase: string;
-  /** Sector start addresses erased so far (or 'chip' when a mass erase ran). */
+  phase: Phase;
+  /** Unlocks and protections that ran (a mass-erasing unlock also sets chipErased). */
+  changes: DeviceChangeKind[];
+  /** Sector start addresses erased so far. */
   erased: number[];
+  /** A mass erase (or a mass-erasing unlock) ran. */
   chipErased: boolean;
-  /** Ranges programmed completely. */
-  programmed: Array<{ address: number; size: number }>;
+  /** Byte ranges the way in reported programmed (or written, for RAM). */
+  programmed: Range[];
+  /** The rest of the program call that failed: some of these bytes may be programmed. */
+  maybeProgrammed?: Range[];
   /** Ranges verified. */
-  verified: Array<{ address: number; size: number }>;
-  /** Ranges the plan still had to program. */
-  pending: Array<{ address: number; size: number }>;
-  /** Sectors of the erase call that failed: any of them may now be erased, wholly or partly. */
-  maybeErased?: Array<{ address: number; size: number }>;
+  verified: Range[];
+  /** Ranges the plan still had to program (maybeProgrammed included). */
+  pending: Range[];
+  /** Memory of the erase (or unlock) call that failed: any of it may now be erased, wholly or partly. */
+  maybeErased?: Range[];
 }
 
 /** At most this many ranges are listed per kind in the hint; the context has them all. */
@@ -95,10 +107,12 @@ export function formatSectorStarts(starts: readonly number[]): string {
 /** The resume record as the hint prints it: what is erased, programmed, verified, still to do. */
 function describeProgress(progress: WriteProgress, maybeErasedCounts: boolean): string {
   const parts: string[] = [];
+  if (progress.changes.length) parts.push(`Done: ${progress.changes.join(', ')}.`);
   if (progress.chipErased) parts.push('Erased: the whole chip (mass erase).');
   else if (progress.erased.length) parts.push(`Erased: sectors at ${formatSectorStarts(progress.erased)}.`);
   if (progress.maybeErased?.length && maybeErasedCounts) parts.push(`Possibly erased by the failed call: ${formatRanges(progress.maybeErased)}.`);
   parts.push(`Programmed: ${progress.programmed.length ? formatRanges(progress.programmed) : 'nothing'}.`);
+  if (progress.maybeProgrammed?.length) parts.push(`Possibly partly programmed by the failed call: ${formatRanges(progress.maybeProgrammed)}.`);
   parts.push(`Verified: ${progress.verified.length ? formatRanges(progress.verified) : 'nothing'}.`);
   if (progress.pending.length) parts.push(`Still to program: ${formatRanges(progress.pending)}.`);
   return parts.join(' ');
@@ -114,7 +128,7 @@ export class FlashInterruptedError extends FlashwrightError {
     const maybeCount = refusedUpFront ? 0 : progress.maybeErased?.length ?? 0;
     const maybe = maybeCount ? ` (and ${maybeCount} more possibly erased by the failed call)` : '';
     const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;
-    const touched = progress.erased.length > 0 || progress.chipErased || maybeCount > 0 || progress.programmed.length > 0;
+    const touched = progress.changes.length > 0 || progress.erased.length > 0 || progress.chipErased || maybeCount > 0 || progress.programmed.length > 0 || (progress.maybeProgrammed?.length ?? 0) > 0;
     const untouchedHint = refusedUpFront && cause.hint ? `Nothing was erased or programmed: ${cause.hint}` : 'Nothing was erased or programmed yet; fix the link and run the write again.';
     super('FLASH_INTERRUPTED',
       `The write stopped during ${progress.phase} after ${erasedText} and ${progress.programmed.length} range(s) programmed: ${inner}`,
@@ -129,6 +143,7 @@ export class FlashInterruptedError extends FlashwrightError {
           erasedHex: progress.erased.map((a) => hex(a)),
           maybeErasedHex: (progress.maybeErased ?? []).map((r) => `${hex(r.address)}+${hex(r.size)}`),
           pendingHex: progress.pending.map((r) => `${hex(r.address)}+${hex(r.size)}`),
+          maybeProgrammedHex: (progress.maybeProgrammed ?? []).map((r) => `${hex(r.address)}+${hex(r.size)}`),
         },
         cause,
       });

@@ -1,10 +1,13 @@
 /**
- * The flash plan: image + target + what the device is known to hold → an ordered list of
- * operations. Pure: no I/O. The engine gathers knowledge (digests or read-back bytes per
- * sector), calls `planFlash`, then executes the operations in order.
+ * The flash plan: image + target + what the device is known to hold + the unlocks and
+ * protections asked for → an ordered list of operations that carry their data (the bytes
+ * each program operation sends, the ranges the verify compares). Pure: no I/O. The engine
+ * gathers knowledge (digests or read-back bytes per sector), calls `planFlash` once, then
+ * walks the operations in order.
  */
 import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
+import type { DeviceChange } from '../programmer/types.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
 import { erasedValueOf, gaps, isFlashLike, pageSizeOf, regionSectors, type FlashSector } from '../target/geometry.js';
@@ -32,8 +35,13 @@ export interface PlanInput {
   chipEraseAvailable?: boolean;
   knowledge?: ReadonlyMap<number, SectorKnowledge>;
   unconfigured?: ReadonlySet<string>;
-  /** Sector start addresses the device reports write-protected. */
+  /** Sector start addresses the device reports write-protected (after the unlocks). */
   writeProtectedSectors?: readonly number[];
+  /**
+   * Unlocks and protections the plan makes, in order. An unlock that mass-erases makes the
+   * sectors it covers known: erased (plus the bytes it leaves), whatever was read before.
+   */
+  changes?: readonly DeviceChange[];
 }
 
 interface OpBase {
@@ -42,12 +50,38 @@ interface OpBase {
   region: string;
 }
 
+/** Program erased flash with `data` (`data.length === size`): image bytes, preserved bytes, erased fill. */
+export type ProgramOperation = OpBase & { kind: 'program'; imageBytes: number; data: Uint8Array };
+export type RamOperation = OpBase & { kind: 'write-ram'; data: Uint8Array };
+/** An unlock (before anything is erased) or a protection (after the verify). */
+export interface ChangeOperation {
+  kind: 'unlock' | 'protect';
+  change: DeviceChange;
+}
+
 export type PlanOperation =
   | (OpBase & { kind: 'skip' })
   | (OpBase & { kind: 'preserve' })
   | (OpBase & { kind: 'erase'; chip?: boolean })
-  | (OpBase & { kind: 'program'; imageBytes: number })
-  | (OpBase & { kind: 'write-ram' });
+  | ProgramOperation
+  | RamOperation
+  | ChangeOperation;
+
+/** Unlocks and protections (they carry a change, not an address). */
+export function isChangeOperation(o: PlanOperation): o is ChangeOperation {
+  return 'change' in o;
+}
+
+/** Every operation that works on an address range. */
+export type RangeOperation = Exclude<PlanOperation, ChangeOperation>;
+
+/** A range the verify compares after writing: the whole sector as it must now read. */
+export interface VerifyRange {
+  address: number;
+  expected: Uint8Array;
+  /** The sector this range belongs to, for error messages. */
+  sector?: { address: number; size: number };
+}
 
 export type SectorAction = 'skip' | 'erase-program' | 'program';
 
@@ -76,6 +110,8 @@ export interface FlashPlan {
   sectors: SectorPlan[];
   cost: PlanCost;
   preserve: boolean;
+  /** What the verify compares: every sector the plan writes (whole), and the RAM data. */
+  verify: VerifyRange[];
 }
 
 const FLASH_KIND = 'flash';
@@ -125,7 +161,8 @@ export function planFlash(input: PlanInput): FlashPlan {
   const preserve = input.preserve ?? true;
   const skipUnchanged = input.skipUnchanged ?? true;
   const mode = input.eraseMode ?? 'auto';
-  const knowledge = input.knowledge ?? new Map<number, SectorKnowledge>();
+  const changes = input.changes ?? [];
+  const knowledge = knowledgeAfterUnlocks(target, input.knowledge ?? new Map<number, SectorKnowledge>(), changes);
   const pieces = placeImage(image, target, { unconfigured: input.unconfigured });
   const flashRegions = [...new Set(pieces.filter((p) => isFlashLike(p.region)).map((p) => p.region))];
   const chipRegions = target.regions.filter((r) => r.kind === FLASH_KIND);
@@ -201,7 +238,7 @@ export function planFlash(input: PlanInput): FlashPlan {
   const skips: PlanOperation[] = [];
   const preserves: PlanOperation[] = [];
   const erases: PlanOperation[] = [];
-  const programs: PlanOperation[] = [];
+  const programs: ProgramOperation[] = [];
   let bytesToRead = 0;
   if (chip) {
     for (const r of chipRegions) erases.push({ kind: 'erase', chip: true, address: r.start, size: r.size, region: r.name });
@@ -220,9 +257,17 @@ export function planFlash(input: PlanInput): FlashPlan {
     }
     programs.push(...programOps(image, d));
   }
-  const ram: PlanOperation[] = pieces.filter((p) => p.region.kind === 'ram')
-    .map((p) => ({ kind: 'write-ram', address: p.address, size: p.size, region: p.region.name }));
-  const operations = [...skips, ...preserves, ...erases, ...programs, ...ram];
+  const ram: RamOperation[] = pieces.filter((p) => p.region.kind === 'ram')
+    .map((p) => ({ kind: 'write-ram', address: p.address, size: p.size, region: p.region.name, data: image.read(p.address, p.size) }));
+  const unlocks: ChangeOperation[] = changes.filter((c) => c.stage === 'unlock').map((change) => ({ kind: 'unlock', change }));
+  const protects: ChangeOperation[] = changes.filter((c) => c.stage === 'protect').map((change) => ({ kind: 'protect', change }));
+  const operations = [...unlocks, ...skips, ...preserves, ...erases, ...programs, ...ram, ...protects];
+  const verify: VerifyRange[] = decisions.filter((d) => d.action !== 'none' && d.action !== 'skip').map((d) => ({
+    address: d.sector.address,
+    expected: d.expected ?? expectedSector(image, d.sector, false)!,
+    sector: { address: d.sector.address, size: d.sector.size },
+  }));
+  for (const op of ram) verify.push({ address: op.address, expected: op.data });
   const sectors: SectorPlan[] = decisions.filter((d) => d.action !== 'none').map((d) => ({
     address: d.sector.address, size: d.sector.size, region: d.sector.region.name, action: d.action as SectorAction, partial: d.partial,
   }));
@@ -231,6 +276,7 @@ export function planFlash(input: PlanInput): FlashPlan {
     operations,
     sectors,
     preserve,
+    verify,
     cost: {
       bytesToProgram: programs.reduce((n, o) => n + o.size, 0),
       bytesToWriteRam: ram.reduce((n, o) => n + o.size, 0),
@@ -239,6 +285,31 @@ export function planFlash(input: PlanInput): FlashPlan {
       chipErase: chip,
     },
   };
+}
+
+/**
+ * The knowledge with every sector an unlock mass-erases replaced by what it holds after the
+ * unlock: erased, plus the bytes the unlock leaves (Kinetis FSEC = 0xFE).
+ */
+export function knowledgeAfterUnlocks(target: TargetDescription, knowledge: ReadonlyMap<number, SectorKnowledge>, changes: readonly DeviceChange[]): Map<number, SectorKnowledge> {
+  const out = new Map(knowledge);
+  for (const c of changes) {
+    if (c.stage !== 'unlock' || !c.erases) continue;
+    for (const r of target.regions.filter(isFlashLike)) {
+      for (const s of regionSectors(r)) {
+        if (!c.erases.some((e) => s.address >= e.start && s.address + s.size <= e.start + e.size)) continue;
+        const bytes = new Uint8Array(s.size).fill(erasedValueOf(r));
+        for (const l of c.leaves ?? []) {
+          for (let i = 0; i < l.data.length; i++) {
+            const at = l.address + i - s.address;
+            if (at >= 0 && at < s.size) bytes[at] = l.data[i]!;
+          }
+        }
+        out.set(s.address, { bytes });
+      }
+    }
+  }
+  return out;
 }
 
 /** Sub-ranges of `ranges` that hold non-erased bytes in `old`, trimmed to their data. */
@@ -258,14 +329,22 @@ function trimToData(sector: FlashSector, old: Uint8Array, ranges: Array<{ addres
 }
 
 /** Page-aligned program runs inside one sector: pages holding image or preserved data. */
-function programOps(image: MemoryImage, d: Decision): PlanOperation[] {
+function programOps(image: MemoryImage, d: Decision): ProgramOperation[] {
   const { sector } = d;
   const page = pageSizeOf(sector.region);
   const erased = erasedValueOf(sector.region);
-  const ops: PlanOperation[] = [];
+  // Preserved bytes not known (a plan made without the device): the image over erased fill.
+  const content = d.expected ?? expectedSector(image, sector, false)!;
+  const ops: ProgramOperation[] = [];
   let run: { address: number; size: number } | undefined;
   const flush = () => {
-    if (run) ops.push({ kind: 'program', address: run.address, size: run.size, region: sector.region.name, imageBytes: image.slice(run.address, run.address + run.size).size });
+    if (run) {
+      const from = run.address - sector.address;
+      ops.push({
+        kind: 'program', address: run.address, size: run.size, region: sector.region.name,
+        imageBytes: image.slice(run.address, run.address + run.size).size, data: content.subarray(from, from + run.size),
+      });
+    }
     run = undefined;
   };
   for (let a = sector.address; a < sector.address + sector.size; a += page) {

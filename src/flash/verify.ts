@@ -2,16 +2,12 @@
 import { throwIfAborted } from '../core/errors.js';
 import type { Programmer } from '../programmer/types.js';
 import { VerifyError } from './errors.js';
+import type { VerifyRange } from './plan.js';
 import type { PhaseReporter } from './progress.js';
 
 export type VerifyMethod = 'readback' | 'digest';
 
-export interface VerifyRange {
-  address: number;
-  expected: Uint8Array;
-  /** The sector this range belongs to, for error messages. */
-  sector?: { address: number; size: number };
-}
+export type { VerifyRange } from './plan.js';
 
 /** Chunk size for read-back, so progress moves and cancellation is checked. */
 export const READ_CHUNK = 0x4000;

@@ -88,8 +88,10 @@ describe('writeImage on the sim', () => {
     const p = (err as FlashInterruptedError).progress;
     expect(p.phase).toBe('program');
     expect(p.erased).toEqual([0x08000000, 0x08004000, 0x08008000]);
-    expect(p.programmed).toEqual([{ address: 0x08000000, size: 0x4000 }]);
-    expect(p.pending[0]).toEqual({ address: 0x08004000, size: 0x4000 });
+    // Byte-exact: the way in reported 0x5000 bytes done before the reset; the rest of that call may hold some.
+    expect(p.programmed).toEqual([{ address: 0x08000000, size: 0x5000 }]);
+    expect(p.maybeProgrammed).toEqual([{ address: 0x08005000, size: 0x7000 }]);
+    expect(p.pending[0]).toEqual({ address: 0x08005000, size: 0x3000 });
     expect((err as FlashInterruptedError).cause).toMatchObject({ code: 'NOR_RESET' });
     // Resume: the same write again finishes, skipping the sector that is already right.
     const s = await writeImage(programmer, device, image, { eraseMode: 'sectors' });

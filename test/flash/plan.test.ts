@@ -5,7 +5,7 @@ import { f103, f407, kv58, rt1021, rt1021NoFlash, bytes } from './fixtures.js';
 import { PlanRefusedError } from '../../src/flash/errors.js';
 
 const img = (address: number, size: number, seed = 1) => MemoryImage.fromSegments([{ address, data: bytes(size, seed), source: 'app.hex' }]);
-const ops = (p: ReturnType<typeof planFlash>) => p.operations.map((o) => [o.kind, o.address, o.size]);
+const ops = (p: ReturnType<typeof planFlash>) => p.operations.map((o) => ('address' in o ? [o.kind, o.address, o.size] : [o.kind, o.change.kind]));
 
 describe('planFlash layouts', () => {
   it('plans non-uniform sectors with a partial last sector and preserve on', () => {
@@ -79,7 +79,7 @@ describe('planFlash layouts', () => {
   it('writes RAM directly, after flash', () => {
     const image = img(0x08000000, 4).merge(img(0x20000010, 0x20, 2));
     const p = planFlash({ image, target: f103 });
-    expect(p.operations.at(-1)).toEqual({ kind: 'write-ram', address: 0x20000010, size: 0x20, region: 'sram' });
+    expect(p.operations.at(-1)).toEqual({ kind: 'write-ram', address: 0x20000010, size: 0x20, region: 'sram', data: image.read(0x20000010, 0x20) });
     expect(p.cost.bytesToWriteRam).toBe(0x20);
   });
 

@@ -44,12 +44,13 @@ describe('program batches', () => {
     const err = await writeImage(failing, await failing.connect(), image, { skipUnchanged: false, eraseMode: 'sectors', verify: 'none' }).catch((e) => e);
     expect(err).toBeInstanceOf(FlashInterruptedError);
     const p = (err as FlashInterruptedError).progress;
-    expect(p.programmed).toHaveLength(16);
-    expect(p.programmed[15]).toEqual({ address: 0x1f000, size: 0x1000 });
+    // The first call's 64 KiB, as one range; the second call may have programmed some of its bytes.
+    expect(p.programmed).toEqual([{ address: 0x10000, size: 0x10000 }]);
+    expect(p.maybeProgrammed).toEqual([{ address: 0x20000, size: 0x4000 }]);
     expect(p.pending[0]).toEqual({ address: 0x20000, size: 0x1000 });
   });
 
-  it('a failure part-way through one call records the sectors whose bytes the way in reported done', async () => {
+  it('a failure part-way through one call records the bytes the way in reported done', async () => {
     const memory = new SimMemory(k64);
     memory.nor('flash').faults = { resetAfterBytes: 0x2800 }; // inside the third 4 KiB sector of one 12 KiB call
     const programmer = new SimProgrammer(memory, { digest: false });
@@ -57,7 +58,11 @@ describe('program batches', () => {
     const err = await writeImage(programmer, await programmer.connect(), image, { skipUnchanged: false, eraseMode: 'sectors', verify: 'none' }).catch((e) => e);
     expect(programmer.calls.filter((c) => c.op === 'program')).toHaveLength(1);
     const p = (err as FlashInterruptedError).progress;
-    expect(p.programmed).toEqual([{ address: 0x10000, size: 0x1000 }, { address: 0x11000, size: 0x1000 }]);
-    expect(p.pending).toEqual([{ address: 0x12000, size: 0x1000 }]);
+    expect(p.programmed).toEqual([{ address: 0x10000, size: 0x2800 }]);
+    expect(p.maybeProgrammed).toEqual([{ address: 0x12800, size: 0x800 }]);
+    expect(p.pending).toEqual([{ address: 0x12800, size: 0x800 }]);
+    // Exactly what the flash holds: the reported bytes are the image's, the rest still erased.
+    expect(memory.read(0x10000, 0x2800)).toEqual(image.read(0x10000, 0x2800));
+    expect(memory.read(0x12800, 0x800).every((b) => b === 0xff)).toBe(true);
   });
 });

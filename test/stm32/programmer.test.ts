@@ -176,19 +176,20 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(err.cause.code, String(err.cause?.message)).toBe('LINK_CLOSED');
     // The hint is the resume record a person reads: ranges in hex, merged, and the command to resume.
     expect(err.hint).toContain('Erased: sectors at 0x08000000 … 0x08013C00 (80 sectors, every 0x400).');
-    // The link went during the 300th 256-byte block (at 0x12B00): the 74 sectors before it were
-    // acknowledged block by block, so they count as programmed — and really hold the image.
-    expect(err.hint).toContain('Programmed: 0x08000000-0x080127FF.');
+    // The link went during the 300th 256-byte block (at 0x12B00): the blocks before it were
+    // acknowledged one by one, so they count as programmed — and really hold the image.
+    expect(err.hint).toContain('Programmed: 0x08000000-0x08012AFF.');
+    expect(err.hint).toContain('Possibly partly programmed by the failed call: 0x08012B00-0x08013FFF.');
     expect(err.hint).toContain('Verified: nothing.');
-    expect(err.hint).toContain('Still to program: 0x08012800-0x08013FFF.');
-    expect(r.sim.flash.read(0x08000000, 0x12800)).toEqual(pattern(80 * 1024).subarray(0, 0x12800));
+    expect(err.hint).toContain('Still to program: 0x08012B00-0x08013FFF.');
+    expect(r.sim.flash.read(0x08000000, 0x12b00)).toEqual(pattern(80 * 1024).subarray(0, 0x12b00));
     expect(err.hint).toContain('run the same command again with --skip');
     expect(err.hint).not.toMatch(/already correct are skipped/);
   });
 
   it('lists erased sectors, programmed and verified ranges compactly in the interruption hint', () => {
     const progress = {
-      phase: 'verify', chipErased: false,
+      phase: 'verify' as const, chipErased: false, changes: [],
       erased: [0x08000000, 0x08004000, 0x08008000, 0x0800c000, 0x08010000, 0x08020000],
       programmed: [{ address: 0x08000000, size: 0x4000 }, { address: 0x08004000, size: 0x4000 }, { address: 0x08010000, size: 0x100 }],
       verified: [{ address: 0x08000000, size: 0x4000 }],

@@ -8,7 +8,7 @@ import { formatSize, hex } from '../../core/format.js';
 import { runChecks } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
 import { isFlashLike, regionSectors } from '../../target/geometry.js';
-import { planFlash, type FlashPlan } from '../../flash/plan.js';
+import { isChangeOperation, planFlash, type FlashPlan } from '../../flash/plan.js';
 import { UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';
 import { addDeviceOptions, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
@@ -77,17 +77,39 @@ export function renderMemoryMap(plan: FlashPlan, target: TargetDescription): str
 export function renderPlanTable(plan: FlashPlan): string[] {
   const lines = ['  #  operation   address     size        region'];
   plan.operations.forEach((o, i) => {
+    const n = String(i + 1).padStart(3);
+    if (isChangeOperation(o)) {
+      // What it does, and what it destroys, on the operation's own line.
+      lines.push(`${n}  ${o.kind.padEnd(10)}  ${o.change.description}${o.change.destroys ? ` — ${o.change.destroys}` : ''}`);
+      return;
+    }
     const what = o.kind === 'erase' && o.chip ? 'chip-erase' : o.kind;
-    lines.push(`${String(i + 1).padStart(3)}  ${what.padEnd(10)}  ${hex(o.address)}  ${formatSize(o.size).padEnd(10)}  ${o.region}`);
+    lines.push(`${n}  ${what.padEnd(10)}  ${hex(o.address)}  ${formatSize(o.size).padEnd(10)}  ${o.region}`);
   });
   const c = plan.cost;
   lines.push(`cost: ${c.chipErase ? 'mass erase, ' : ''}${c.sectorErases} sector erase(s), ${formatSize(c.bytesToProgram)} to program, ${formatSize(c.bytesToRead)} to read back, ${formatSize(c.bytesToWriteRam)} to RAM`);
   return lines;
 }
 
+/** One operation in JSON: kind, address and size (the bytes it carries are left out); unlocks and protections with what they destroy. */
+function operationJson(o: FlashPlan['operations'][number]): Record<string, unknown> {
+  if (isChangeOperation(o)) {
+    const { kind, description, destroys, erases } = o.change;
+    return { kind: o.kind, change: kind, description, ...(destroys ? { destroys } : {}), ...(erases ? { erases } : {}) };
+  }
+  if (o.kind === 'program' || o.kind === 'write-ram') {
+    const { data: _data, ...rest } = o;
+    return rest;
+  }
+  return { ...o };
+}
+
 /** The plan in JSON: operations in execution order with kind, address and size. */
 export function planJson(plan: FlashPlan): Record<string, unknown> {
-  return { type: 'plan', target: plan.target, preserve: plan.preserve, cost: plan.cost, operations: plan.operations, sectors: plan.sectors };
+  return {
+    type: 'plan', target: plan.target, preserve: plan.preserve, cost: plan.cost, operations: plan.operations.map(operationJson), sectors: plan.sectors,
+    verify: plan.verify.map((r) => ({ address: r.address, size: r.expected.length })),
+  };
 }
 
 export function printPlan(io: Io, plan: FlashPlan, target: TargetDescription): void {
@@ -99,7 +121,9 @@ export const planCommand: CommandModule = (program, io) => {
     .description('Show what a write would do: erase / preserve / program / skip per sector, as a table and a memory map (--via asks the device what it holds).');
   addImageOptions(cmd);
   addDeviceOptions(cmd, { write: true });
-  cmd.option('--no-skip', 'plan to rewrite sectors that already match');
+  // The same flags as write, with the same defaults, so the plan is what the write does.
+  cmd.option('--skip', 'read sectors first and skip those that already match (default when the device can checksum its flash or reads are fast)')
+    .option('--no-skip', 'plan to rewrite sectors that already match');
   cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean }) => {
     const { image, warnings } = loadImageOption(path, opts);
     for (const w of warnings) io.err(`warning: ${w}\n`);
@@ -110,7 +134,7 @@ export const planCommand: CommandModule = (program, io) => {
     if (opts.via) {
       const r = await withDevice(opts, io, async ({ programmer, device, signal }) => ({
         target: device.target,
-        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, skipUnchanged: opts.skip !== false, signal }),
+        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal }),
       }));
       plan = r.prepared.plan;
       target = r.target;
