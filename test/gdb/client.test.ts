@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/core/errors.js';
 import { createPipe } from '../../src/link/pipe.js';
 import { GdbClient } from '../../src/protocol/gdb-rsp/client.js';
@@ -37,8 +37,9 @@ describe('GdbClient against a fake server', () => {
     const before = server.wire.length;
     await client.readMemory(0, 4);
     await client.readMemory(4, 4);
-    // Each reply's ack travels in front of the next packet (the first one acks connect's last reply), or alone a moment later.
-    await new Promise((r) => setTimeout(r, 20));
+    // Each reply's ack travels in front of the next packet (the first one acks connect's last reply), or alone a moment later:
+    // wait for the last one to arrive rather than for a fixed time.
+    await vi.waitFor(() => expect(server.wire.length).toBeGreaterThanOrEqual(before + 5), { timeout: 5000, interval: 1 });
     expect(server.wire.slice(before)).toEqual(['+', '$m0,4', '+', '$m4,4', '+']);
   });
 
@@ -154,8 +155,7 @@ describe('GdbClient against a fake server', () => {
     expect(server.wire).toContain('^C');
     const second = await setup({});
     await second.client.kill();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(second.server.received.at(-1)).toBe('k');
+    await vi.waitFor(() => expect(second.server.received.at(-1)).toBe('k'), { timeout: 5000, interval: 1 });
   });
 
   it('runs monitor commands and collects their output', async () => {

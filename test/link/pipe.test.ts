@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { createPipe, modeledSeconds, transferMs } from '../../src/link/pipe.js';
 import { VirtualClock } from '../../src/sim/nor-flash.js';
 
@@ -61,16 +61,29 @@ describe('createPipe', () => {
   });
 
   it('can hold deliveries back in scaled real time, in order, and delivers them before a close', async () => {
-    const pipe = createPipe({ model: { baud: 1000, bitsPerByte: 10, realTimeFactor: 1 } }); // 10 ms a byte
-    const got = collect(pipe.device);
-    let closed = false;
-    pipe.device.onClose(() => { closed = true; });
-    await pipe.host.write(new Uint8Array([1, 2, 3]));
-    await pipe.host.write(new Uint8Array([4]));
-    await settle();
-    expect(got).toEqual([]); // not yet: 40 ms of wire time to go (without the factor it would be here)
-    await pipe.host.close();
-    expect(got).toEqual([1, 2, 3, 4]);
-    expect(closed).toBe(true);
+    // On fake timers: the pipe's waits are checked to the millisecond, whatever the machine's speed.
+    vi.useFakeTimers();
+    try {
+      const pipe = createPipe({ model: { baud: 1000, bitsPerByte: 10, realTimeFactor: 1 } }); // 10 ms a byte
+      const got = collect(pipe.device);
+      let closed = false;
+      pipe.device.onClose(() => { closed = true; });
+      await pipe.host.write(new Uint8Array([1, 2, 3]));
+      await pipe.host.write(new Uint8Array([4]));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(got).toEqual([]); // not yet: 30 ms of wire time for the first three (without the factor they would be here)
+      await vi.advanceTimersByTimeAsync(1);
+      expect(got).toEqual([1, 2, 3]);
+      const closing = pipe.host.close(); // waits for the last byte, then closes
+      await vi.advanceTimersByTimeAsync(9);
+      expect(got).toEqual([1, 2, 3]);
+      expect(closed).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await closing;
+      expect(got).toEqual([1, 2, 3, 4]);
+      expect(closed).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { stm32Crc32 } from '../../src/protocol/stm32-uart/crc.js';
 import { Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
 import { createPipe } from '../../src/link/pipe.js';
 import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
-import { FAST, pattern, programmer, rig } from './helpers.js';
+import { TIMEOUTS, pattern, programmer, rig } from './helpers.js';
 
 const FLASH = 0x08000000;
 
@@ -44,7 +44,7 @@ describe('session answers that are neither ACK nor NACK', () => {
     const pipe = createPipe();
     // A device that answers 0x7F with ACK and everything else with 0x42 (wrong baud / noise).
     pipe.device.onData((chunk) => { void pipe.device.write(new Uint8Array([chunk.includes(0x7f) ? 0x79 : 0x42])); });
-    const s = new Stm32UartSession(pipe.host, { timeouts: FAST });
+    const s = new Stm32UartSession(pipe.host, { timeouts: TIMEOUTS });
     await s.init();
     const err = await s.getId().catch((e) => e);
     expect(err.code).toBe('STM32_UNEXPECTED_BYTE');

@@ -1,11 +1,16 @@
 import { createPipe, type Pipe } from '../../src/link/pipe.js';
 import { Stm32BootloaderSim, type Stm32SimOptions } from '../../src/sim/stm32/bootloader.js';
 import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
-import { Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
+import { DEFAULT_TIMEOUTS, Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
 import { Stm32UartProgrammer, type Stm32UartProgrammerOptions } from '../../src/programmer/stm32-uart.js';
 
-/** Short timeouts: the in-process simulator answers within microtasks. */
-export const FAST = { ackMs: 150, initMs: 100, writeMs: 150, erasePageMs: 150, massEraseMs: 300, resyncQuietMs: 10 };
+/**
+ * The session's real-hardware timeouts. The in-process simulator answers within microtasks,
+ * so a success path never waits on them; a test that expects a timeout pays the wait (or
+ * runs on virtual time, test/helpers/virtual-time.ts). Short deadlines here would make a
+ * loaded machine fail success paths.
+ */
+export const TIMEOUTS = { ...DEFAULT_TIMEOUTS };
 
 export interface Rig {
   pipe: Pipe;
@@ -19,13 +24,13 @@ export function rig(chip: string, options: Partial<Stm32SimOptions> = {}): Rig {
 }
 
 export async function session(r: Rig): Promise<Stm32UartSession> {
-  const s = new Stm32UartSession(r.pipe.host, { timeouts: FAST });
+  const s = new Stm32UartSession(r.pipe.host, { timeouts: TIMEOUTS });
   await s.init();
   return s;
 }
 
 export function programmer(r: Rig, options: Partial<Stm32UartProgrammerOptions> = {}): Stm32UartProgrammer {
-  return new Stm32UartProgrammer({ stream: r.pipe.host, session: { timeouts: FAST }, resetWaitMs: 1, ...options });
+  return new Stm32UartProgrammer({ stream: r.pipe.host, session: { timeouts: TIMEOUTS }, resetWaitMs: 1, ...options });
 }
 
 /** Deterministic pseudo-random bytes. */

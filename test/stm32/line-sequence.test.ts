@@ -22,6 +22,7 @@ describe('line sequences (--entry / --exit)', () => {
   });
 
   it('rejects malformed steps with a usage error listing the syntax and presets', () => {
+    expect.assertions(6); // five codes, and the hint checked inside the catch below
     for (const bad of ['rts=2', 'dtr', 'wait=abc', 'cts=1', 'wait=999999']) {
       const err = (() => { try { parseLineSequence(bad); } catch (e) { return e as { code: string; hint?: string }; } })();
       expect(err?.code, bad).toBe('USAGE');

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { Cmd } from '../../src/protocol/stm32-uart/commands.js';
 import { Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
 import { createPipe } from '../../src/link/pipe.js';
-import { FAST, pattern, rig, session } from './helpers.js';
+import { TIMEOUTS, pattern, rig, session } from './helpers.js';
 
 const FLASH = 0x08000000;
 
@@ -11,7 +11,7 @@ describe('session init (0x7F)', () => {
     const r = rig('stm32f103xb');
     const s = await session(r);
     expect(s.alreadyInitialised).toBe(false);
-    const again = new Stm32UartSession(r.pipe.host, { timeouts: FAST });
+    const again = new Stm32UartSession(r.pipe.host, { timeouts: TIMEOUTS });
     await again.init();
     expect(again.alreadyInitialised).toBe(true);
   });
@@ -19,7 +19,7 @@ describe('session init (0x7F)', () => {
   it('recovers with a second 0x7F when the first was taken as a command byte', async () => {
     const r = rig('stm32f103xb', { nackInitWhenReady: false });
     await session(r);
-    const again = new Stm32UartSession(r.pipe.host, { timeouts: FAST });
+    const again = new Stm32UartSession(r.pipe.host, { timeouts: TIMEOUTS });
     await again.init();
     expect(again.alreadyInitialised).toBe(true);
     expect(await again.getId()).toBe(0x410);
@@ -27,7 +27,7 @@ describe('session init (0x7F)', () => {
 
   it('gives the BOOT0 / USART / wiring checklist when nothing answers', async () => {
     const pipe = createPipe(); // nobody on the other end
-    const s = new Stm32UartSession(pipe.host, { timeouts: FAST, family: 'F1', port: '/dev/ttyUSB0' });
+    const s = new Stm32UartSession(pipe.host, { timeouts: TIMEOUTS, family: 'F1', port: '/dev/ttyUSB0' });
     const err = await s.init().catch((e) => e);
     expect(err.code).toBe('STM32_NO_ANSWER');
     expect(err.message).toContain('/dev/ttyUSB0');
