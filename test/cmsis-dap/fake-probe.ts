@@ -17,6 +17,8 @@ export interface FakeProbeOptions {
   /** Addresses from here up give a bus error. */
   faultFrom?: number;
   fpbRev?: 1 | 2;
+  /** A Kinetis MDM-AP at AP 1; `secured` makes AP 0 answer FAULT until a mass erase. */
+  kinetis?: { secured: boolean; massEraseEnabled?: boolean };
 }
 
 const u32 = (b: Uint8Array, o: number) => ((b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0);
@@ -46,6 +48,8 @@ export class FakeProbe implements PacketDevice {
   fpCtrl: number;
   fpComp = new Array<number>(6).fill(0);
   resets = 0;
+  mdmControl = 0;
+  massErases = 0;
   nReset = true;
 
   constructor(readonly options: FakeProbeOptions = {}) {
@@ -124,7 +128,22 @@ export class FakeProbe implements PacketDevice {
     if (this.sticky || !this.powered) { this.sticky |= 0x20; return [4, 0]; }
     const apsel = this.select >>> 24;
     const reg = (this.select & 0xf0) | a;
-    if (apsel !== 0) return [1, apsel === 1 ? 0 : 0];
+    const k = this.options.kinetis;
+    if (apsel === 1 && k) {
+      if (reg === 0xfc) return [1, 0x001c0000];
+      if (reg === 0x00 && read) return [1, 0x2 | (k.secured ? 0x4 : 0) | (k.massEraseEnabled === false ? 0 : 0x20)];
+      if (reg === 0x04 && read) return [1, this.mdmControl];
+      if (reg === 0x04) {
+        this.mdmControl = value & 0x19;
+        // The erase completes at once here: flash blank, security off until the next reset.
+        if (value & 1 && k.massEraseEnabled !== false) { this.memory.clear(); k.secured = false; this.massErases++; this.mdmControl &= ~1; }
+        return [1, 0];
+      }
+      return [1, 0];
+    }
+    if (apsel !== 0) return [1, 0];
+    // Secured: the AHB-AP is there (IDR, CSW read) but every bus access through it faults.
+    if (k?.secured && reg === 0x0c) { this.sticky |= 0x20; return [4, 0]; }
     switch (reg) {
       case 0x00: if (read) return [1, this.csw]; this.csw = (this.csw & 0xffffff00) | (value & 0x37) | 0x40; return [1, 0];
       case 0x04: if (read) return [1, this.tar]; this.tar = value >>> 0; return [1, 0];

@@ -8,6 +8,7 @@ import { imxrtCommand } from './imxrt.js';
 import { infoCommand } from './info.js';
 import { planCommand } from './plan.js';
 import { portsCommand } from './ports.js';
+import { probesCommand } from './probes.js';
 import { readCommand } from './read.js';
 import { simMcubootCommand } from './sim-mcuboot.js';
 import { simStm32Command } from './sim-stm32.js';
@@ -31,6 +32,7 @@ const modules: CommandModule[] = [
   infoCommand,
   planCommand,
   portsCommand,
+  probesCommand,
   readCommand,
   simMcubootCommand,
   simStm32Command,

@@ -4,3 +4,4 @@ import './sim.js';
 import './stm32-uart.js';
 import './gdb.js';
 import './mcuboot.js';
+import './cmsis-dap.js';

@@ -181,6 +181,9 @@ export class DapSession {
     const size = infoNumber(await this.infoItem(DapInfoId.PacketSize, signal));
     const count = infoNumber(await this.infoItem(DapInfoId.PacketCount, signal));
     if (!size || size < 4) throw new DapResponseError(`The probe reports a packet size of ${size ?? 'nothing'}.`, undefined);
+    // A HID link pads reports to the packet size, so it must learn it before the next command.
+    const adjustable = this.device as PacketDevice & { adoptPacketSize?: (n: number) => void };
+    adjustable.adoptPacketSize?.(size);
     this.packetSize = Math.min(size, this.device.maxPacketSize);
     this.packetCount = Math.max(1, count ?? 1);
     const ids = [DapInfoId.Vendor, DapInfoId.Product, DapInfoId.Serial, DapInfoId.ProtocolVersion, DapInfoId.FirmwareVersion,

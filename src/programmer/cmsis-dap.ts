@@ -1,0 +1,252 @@
+/**
+ * Programming through a CMSIS-DAP probe directly: DAP session → ADIv5 DP/AP → Cortex-M core
+ * (CoreAccess). With a flash algorithm the AlgorithmProgrammer does the flash work on that
+ * core; without one, RAM is written directly and reads run at MEM-AP speed. A Kinetis
+ * MDM-AP is looked at on connect: a secured chip is reported (and explained), and its mass
+ * erase is offered only as a plan operation ('mass-erase-unsecure', run by the engine after
+ * the plan is shown, never by connect).
+ */
+import { FlashwrightError, UsageError } from '../core/errors.js';
+import { hex } from '../core/format.js';
+import type { PacketDevice } from '../link/types.js';
+import { DapPort } from '../protocol/cmsis-dap/commands.js';
+import { DapSession, type DapProbeInfo } from '../protocol/cmsis-dap/session.js';
+import { CortexM } from '../protocol/adi/cortex-m.js';
+import { DebugPort } from '../protocol/adi/dp.js';
+import { KinetisSecuredError, mdmMassErase, readMdmState, type MdmState } from '../protocol/adi/kinetis-mdm.js';
+import { MemAp } from '../protocol/adi/mem-ap.js';
+import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
+import { isFlashLike } from '../target/geometry.js';
+import type { TargetDescription } from '../target/types.js';
+import { DEMCR, DHCSR } from '../arch/cortex-m.js';
+import { AlgorithmProgrammer, startApplication } from './algorithm.js';
+import { targetForRamOnly } from './gdb-target.js';
+import type { CallContext, DetailValue, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+
+export interface CmsisDapProgrammerOptions {
+  /** Opens the link to the probe (USB bulk, HID, TCP, in-process simulator). */
+  open: (signal?: AbortSignal) => Promise<PacketDevice>;
+  /** "0D28:0204 serial …", "tcp:localhost:4441", for messages. */
+  description: string;
+  algorithm?: FlashAlgorithm;
+  target?: TargetDescription;
+  /** SWD clock (default 4 MHz). */
+  clockHz?: number;
+  /** Hold nRESET while connecting, then release with the reset vector caught. */
+  connectUnderReset?: boolean;
+  /** Reset by nRESET instead of SYSRESETREQ. */
+  hardwareReset?: boolean;
+  /** Packets in flight (default: the probe's packet count; 1 = one at a time). */
+  maxInFlight?: number;
+  doubleBuffer?: boolean;
+  stackSize?: number;
+  targetCrc?: boolean;
+  timeoutMs?: number;
+}
+
+export class CmsisDapProgrammer implements Programmer {
+  readonly kind = 'cmsis-dap';
+  readonly cheapReads = true;
+  /** USB and TCP deliver packets checked; the SWD data phase has parity. */
+  readonly checkedReads = true;
+  session: DapSession | undefined;
+  dp?: DebugPort;
+  core: CortexM | undefined;
+  algo: AlgorithmProgrammer | undefined;
+  probe?: DapProbeInfo;
+  private mdm?: { apsel: number; state: MdmState };
+  private target?: TargetDescription;
+  private ran = false;
+
+  constructor(readonly options: CmsisDapProgrammerOptions) {}
+
+  get changes(): readonly DeviceChangeKind[] {
+    return this.mdm ? ['mass-erase-unsecure'] : [];
+  }
+
+  async connect(context: CallContext = {}): Promise<DeviceInfo> {
+    const o = this.options;
+    const signal = context.signal;
+    const device = await o.open(signal);
+    const session = new DapSession(device, { ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
+    this.session = session;
+    const probe = await session.readInfo(signal);
+    this.probe = probe;
+    if (!probe.capabilities.swd) {
+      throw new FlashwrightError('DAP_NO_SWD', `The probe ${o.description} does not offer SWD (its capabilities list JTAG only).`, { hint: 'flashwright talks to Cortex-M targets over SWD; use a probe firmware with SWD.' });
+    }
+    const dp = new DebugPort(session, o.clockHz !== undefined ? { clockHz: o.clockHz } : {});
+    this.dp = dp;
+    if (o.connectUnderReset) {
+      await session.connect(DapPort.Swd, signal);
+      await dp.setReset(true, signal);
+    }
+    const dpidr = await dp.connect(signal);
+    await dp.powerUp(signal);
+    const aps = await dp.discoverAps(8, signal);
+    const details: Record<string, DetailValue> = {
+      probe: o.description, probeProduct: probe.product ?? '', probeSerial: probe.serial ?? '', probeFirmware: probe.firmwareVersion ?? '',
+      protocolVersion: probe.protocolVersion ?? '', packetSize: probe.packetSize, packetCount: probe.packetCount, inFlight: session.window,
+      dpidr: hex(dpidr.raw), debugPort: dpidr.description, wakeUp: dp.wakeUp ?? '',
+      accessPorts: aps.map((a) => `AP ${a.apsel}: ${a.idr.name} (IDR ${hex(a.idr.raw)})`),
+    };
+    const mdm = aps.find((a) => a.idr.name === 'Kinetis MDM-AP');
+    if (mdm) {
+      const state = await readMdmState(dp, mdm.apsel, signal);
+      this.mdm = { apsel: mdm.apsel, state };
+      details.mdmAp = `AP ${mdm.apsel}, status ${hex(state.status)}`;
+      details.security = state.explanation;
+      if (state.secured) {
+        // The core cannot be reached: report what is known and let the plan decide (--unsecure).
+        const target = this.baseTarget();
+        this.target = target;
+        return {
+          target, ids: { dpidr: hex(dpidr.raw) }, details,
+          protection: { readProtected: true, description: `Kinetis secured (MDM-AP Status ${hex(state.status)}${state.massEraseEnabled ? ', mass erase enabled' : ', mass erase DISABLED'})` },
+        };
+      }
+    }
+    const memAp = aps.find((a) => a.idr.isMemAp);
+    if (!memAp) {
+      throw new FlashwrightError('NO_MEM_AP', 'The debug port has no MEM-AP, so memory and the core cannot be reached.', {
+        hint: 'The access ports found are listed in the evidence; this target may need a vendor unlock first.', context: { accessPorts: details.accessPorts },
+      });
+    }
+    const ap = new MemAp(dp, memAp.apsel);
+    const core = new CortexM(ap, `CMSIS-DAP ${o.description}`, o.hardwareReset ? { hardwareReset: true } : {});
+    this.core = core;
+    await core.init(signal);
+    if (o.connectUnderReset) {
+      // Catch the reset vector, then let the part out of reset: it halts before its firmware runs.
+      const demcr = await ap.readWord(DEMCR.address, signal);
+      await ap.writeWord(DEMCR.address, demcr | DEMCR.VC_CORERESET, signal);
+      await ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, signal);
+      await dp.setReset(false, signal);
+      await core.waitForHalt(1000, { ...(signal ? { signal } : {}) });
+      await ap.writeWord(DEMCR.address, demcr & ~DEMCR.VC_CORERESET, signal);
+    }
+    if (o.algorithm) {
+      this.algo = new AlgorithmProgrammer(core, o.algorithm, {
+        ...(o.target ? { target: o.target } : {}), doubleBuffer: o.doubleBuffer !== false, ...(o.stackSize !== undefined ? { stackSize: o.stackSize } : {}),
+        ...(o.targetCrc !== undefined ? { targetCrc: o.targetCrc } : {}),
+      });
+      const info = await this.algo.connect(context);
+      Object.assign(details, await core.describe(signal));
+      this.target = info.target;
+      return { ...info, ids: { ...info.ids, dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details: { ...details, ...info.details } };
+    }
+    await core.halt({ ...(signal ? { signal } : {}) });
+    Object.assign(details, await core.describe(signal));
+    const target = this.baseTarget();
+    this.target = target;
+    const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
+    return { target, ids: { dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
+  }
+
+  /** Without an algorithm flash is read-only; RAM (the target's, or the Cortex-M SRAM region) is written directly. */
+  private baseTarget(): TargetDescription {
+    return targetForRamOnly(this.options.target, undefined, `CMSIS-DAP ${this.options.description}`, false);
+  }
+
+  private need(what: string): CortexM {
+    if (this.mdm?.state.secured) throw new KinetisSecuredError(this.mdm.state, what);
+    if (!this.core) throw new FlashwrightError('NOT_CONNECTED', 'The CMSIS-DAP programmer is not connected.', { hint: 'Call connect() first.' });
+    return this.core;
+  }
+
+  get digest(): DeviceDigest | undefined {
+    return this.algo?.digest;
+  }
+
+  async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    return this.need(`read ${hex(address)}`).readMemory(address, length, options);
+  }
+
+  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
+    this.need('erase');
+    if (!this.algo) throw this.noFlash('erase', sectors[0]?.address ?? 0);
+    await this.algo.eraseSectors(sectors, options);
+  }
+
+  get eraseChip(): ((options?: OperationOptions) => Promise<void>) | undefined {
+    return this.algo?.eraseChip;
+  }
+
+  async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    this.need('program');
+    if (!this.algo) throw this.noFlash('program', address);
+    await this.algo.programFlash(address, data, options);
+  }
+
+  async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    const core = this.need(`write ${hex(address)}`);
+    if (this.algo) await this.algo.writeMemory(address, data, options);
+    else await core.writeMemory(address, data, options);
+  }
+
+  async run(address?: number, context: CallContext = {}): Promise<void> {
+    const core = this.need('run');
+    if (this.algo) await this.algo.run(address, context);
+    else await startApplication(core, this.target, address, context);
+    this.ran = true;
+  }
+
+  /** Resets the chip (and lets it run, or keeps it halted). */
+  async reset(mode: 'halt' | 'run', context: CallContext = {}): Promise<void> {
+    await this.need('reset').reset(mode, context.signal ? { signal: context.signal } : {});
+    if (mode === 'run') this.ran = true;
+  }
+
+  describeChange(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined {
+    if (kind !== 'mass-erase-unsecure' || !this.mdm?.state.secured) return undefined;
+    const flash = device.target.regions.filter((r) => isFlashLike(r));
+    return {
+      kind, stage: 'unlock',
+      description: 'Kinetis mass erase through the MDM-AP (AP 1), which unsecures the chip',
+      destroys: 'mass erase through MDM-AP: all flash lost',
+      erases: flash.map((r) => ({ start: r.start, size: r.size })),
+      protectionAfter: { readProtected: false, description: 'unsecured until the next reset (FSEC reads 0xFF after the erase: the image must program 0xFE at 0x40C to stay unsecured)' },
+    };
+  }
+
+  async applyChange(change: DeviceChange, options: OperationOptions = {}): Promise<void> {
+    if (change.kind !== 'mass-erase-unsecure' || !this.mdm || !this.dp) throw new UsageError(`The CMSIS-DAP way in cannot make the change '${change.kind}'.`);
+    options.emit?.({ type: 'log', level: 'warn', message: 'Mass-erasing the Kinetis flash through the MDM-AP: all flash is lost.' });
+    const state = await mdmMassErase(this.dp, this.mdm.apsel, options.signal ? { signal: options.signal } : {});
+    this.mdm = { apsel: this.mdm.apsel, state };
+    if (state.secured) throw new KinetisSecuredError(state, 'unsecure it');
+    // The AHB-AP is reachable now: bring the core up as connect would have.
+    await this.dp.powerUp(options.signal);
+    const aps = await this.dp.discoverAps(8, options.signal);
+    const memAp = aps.find((a) => a.idr.isMemAp);
+    if (!memAp) throw new FlashwrightError('NO_MEM_AP', 'After the mass erase the debug port still shows no MEM-AP.', { hint: 'Power-cycle the board and connect again.' });
+    const core = new CortexM(new MemAp(this.dp, memAp.apsel), `CMSIS-DAP ${this.options.description}`, this.options.hardwareReset ? { hardwareReset: true } : {});
+    await core.init(options.signal);
+    await core.reset('halt', options.signal ? { signal: options.signal } : {});
+    this.core = core;
+    if (this.options.algorithm) {
+      this.algo = new AlgorithmProgrammer(core, this.options.algorithm, {
+        ...(this.options.target ? { target: this.options.target } : {}), doubleBuffer: this.options.doubleBuffer !== false, resetOnConnect: false,
+      });
+      await this.algo.connect(options);
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.algo) await this.algo.close();
+      else if (this.core) await this.core.close({ resume: this.ran });
+      else await this.session?.close();
+    } finally {
+      this.algo = undefined;
+      this.core = undefined;
+      this.session = undefined;
+    }
+  }
+
+  private noFlash(what: string, address: number): FlashwrightError {
+    return new UsageError(`Cannot ${what} flash at ${hex(address)} without a flash algorithm.`, {
+      hint: 'Pass --algo FILE.FLM|algo.json (a CMSIS-Pack flash algorithm, or one imported with `flashwright algo import-pyocd`).',
+    });
+  }
+}
