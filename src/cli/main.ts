@@ -8,7 +8,10 @@ import { processIo, reportError, type Io } from './output.js';
 import { registerCommands } from './commands/index.js';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
-export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+export async function runCli(argvIn: string[], io: Io = processIo): Promise<number> {
+  // `--explain` on any command: on failure, run the doctor on the error record inline.
+  const explain = argvIn.includes('--explain') && argvIn[0] !== 'explain';
+  const argv = explain ? argvIn.filter((a) => a !== '--explain') : argvIn;
   const program = new Command('flashwright')
     .description('Plan, program, verify, erase and read microcontroller flash — and explain failures.')
     .version('0.1.0')
@@ -33,7 +36,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
       if (e.exitCode === 0) return EXIT_OK;
       return reportError(io, commanderUsageError(e, program, argv), argv.includes('--json'));
     }
-    return reportError(io, e, argv.includes('--json'));
+    return reportError(io, e, argv.includes('--json'), { argv, explain });
   }
   return exitCode;
 }

@@ -1,5 +1,6 @@
 import { FlashwrightError, UsageError } from '../core/errors.js';
 import { EXIT_FAILED, EXIT_USAGE } from './exit.js';
+import { doctorLines } from './commands/doctor.js';
 
 /** Where the CLI writes: injectable so tests can capture output. */
 export interface Io {
@@ -103,12 +104,14 @@ export function errorLines(error: unknown): string[] {
 }
 
 /** Renders an error as "error: message" + "hint: …" (or JSON) and returns the exit code. */
-export function reportError(io: Io, error: unknown, json: boolean): number {
+export function reportError(io: Io, error: unknown, json: boolean, doctor: { argv: readonly string[]; explain: boolean } = { argv: [], explain: false }): number {
   const code = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
   if (json) {
     io.out(JSON.stringify({ type: 'error', error: errorJson(error) }) + '\n');
     return code;
   }
   io.err(errorLines(error).join('\n') + '\n');
+  // A failure (not a usage error) ends with the way to its explanation (issue 11 §1).
+  if (code === EXIT_FAILED) io.err(doctorLines(errorJson(error), doctor.argv, doctor.explain).join('\n') + '\n');
   return code;
 }

@@ -3,6 +3,7 @@ import type { Io } from '../output.js';
 import { algoCommand } from './algo.js';
 import { checkCommand } from './check.js';
 import { convertCommand } from './convert.js';
+import { doctorCommand } from './doctor.js';
 import { eraseCommand } from './erase.js';
 import { imxrtCommand } from './imxrt.js';
 import { infoCommand } from './info.js';
@@ -27,6 +28,7 @@ const modules: CommandModule[] = [
   algoCommand,
   checkCommand,
   convertCommand,
+  doctorCommand,
   eraseCommand,
   imxrtCommand,
   infoCommand,
