@@ -9,9 +9,6 @@ import { registerCommands } from './commands/index.js';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argvIn: string[], io: Io = processIo): Promise<number> {
-  // `--explain` on any command: on failure, run the doctor on the error record inline.
-  const explain = argvIn.includes('--explain') && argvIn[0] !== 'explain';
-  const argv = explain ? argvIn.filter((a) => a !== '--explain') : argvIn;
   const program = new Command('flashwright')
     .description('Plan, program, verify, erase and read microcontroller flash — and explain failures.')
     .version('0.1.0')
@@ -23,6 +20,10 @@ export async function runCli(argvIn: string[], io: Io = processIo): Promise<numb
     .configureOutput({ writeOut: io.out, writeErr: io.err, outputError: () => {} });
   let exitCode = EXIT_OK;
   registerCommands(program, io, (code) => { exitCode = code; });
+  // `--explain` on a command that has no option of that name: on failure, run the doctor on
+  // the error record inline (issue 11 §1).
+  const explain = argvIn.includes('--explain') && !namedCommand(program, argvIn).options.some((o) => o.long === '--explain');
+  const argv = explain ? argvIn.filter((a) => a !== '--explain') : argvIn;
   if (argv.length === 0) {
     // No command at all: the help is the answer, but the command line did nothing (exit 2).
     io.err(program.helpInformation());
@@ -39,6 +40,19 @@ export async function runCli(argvIn: string[], io: Io = processIo): Promise<numb
     return reportError(io, e, argv.includes('--json'), { argv, explain });
   }
   return exitCode;
+}
+
+/** The deepest command an argument list names. */
+function namedCommand(program: Command, argv: string[]): Command {
+  let cmd = program;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg.startsWith('-')) continue;
+    const sub = cmd.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) break;
+    cmd = sub;
+  }
+  return cmd;
 }
 
 /** The command an argument list names ("flashwright targets show"), as far as it names one. */
