@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { FlashwrightError } from '../../src/core/errors.js';
 import { PropertyTag } from '../../src/protocol/mcuboot/index.js';
+import { onVirtualTime } from '../helpers/virtual-time.js';
 import { hidRig, pattern, uartRig } from './helpers.js';
 
 describe('MCUboot UART fault injection', () => {
@@ -78,27 +79,49 @@ describe('MCUboot UART fault injection', () => {
 });
 
 describe('MCUboot fault properties', () => {
+  // On virtual time with a generous timeout: a slow machine makes the campaign longer, never
+  // weaker. Every run is classified, and the campaign must contain enough runs where a
+  // corruption fired and was recovered from, or it proves nothing.
   it('with random frame corruption either way, a write lands exactly or fails loudly — never silently wrong', async () => {
+    const RUNS = 60;
+    const seen = { clean: 0, recovered: 0, failed: 0, readRecovered: 0 };
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 1500 }), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 6 }), fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 6 }), fc.nat(),
       async (length, incoming, outgoing, seed) => {
-        const { session, sim, target } = uartRig('MK64FN1M0', { timeoutMs: 60 });
-        await session.flashEraseRegion(0x20000, 0x1000);
+        const { session, sim, target } = uartRig('MK64FN1M0', { timeoutMs: 5000 });
+        await onVirtualTime(() => session.flashEraseRegion(0x20000, 0x1000));
+        const naks = () => sim.counters.naksSent + sim.counters.naksReceived;
+        const before = naks();
         sim.faults = { corruptIncoming: incoming, corruptOutgoing: outgoing };
         const data = pattern(length, seed + 1);
-        const result = await session.writeMemory(0x20000, data).then(() => 'ok', (e: unknown) => e);
+        const result = await onVirtualTime(() => session.writeMemory(0x20000, data)).then(() => 'ok', (e: unknown) => e);
+        const fired = naks() > before;
         const got = target.memory.read(0x20000, length);
-        if (result === 'ok') expect(got).toEqual(data);
-        else {
+        if (result === 'ok') {
+          expect(got).toEqual(data);
+          if (fired) seen.recovered++; else seen.clean++;
+        } else {
+          expect(fired, `failed without a fault: ${String(result)}`).toBe(true);
           expect(result).toBeInstanceOf(FlashwrightError);
+          // What landed is a prefix of the data, the rest still erased.
           const first = got.findIndex((b, i) => b !== data[i]);
           expect(first === -1 || got.subarray(first).every((b) => b === 0xff)).toBe(true);
+          seen.failed++;
         }
+        const beforeRead = naks();
         sim.faults = { corruptOutgoing: outgoing };
-        const read = await session.readMemory(0x20000, length).catch((e: unknown) => e);
-        if (read instanceof Uint8Array) expect(read).toEqual(got);
-        else expect(read).toBeInstanceOf(FlashwrightError);
-      }), { numRuns: 25 });
+        const read = await onVirtualTime(() => session.readMemory(0x20000, length)).catch((e: unknown) => e);
+        if (read instanceof Uint8Array) {
+          expect(read).toEqual(got);
+          if (naks() > beforeRead) seen.readRecovered++;
+        } else {
+          expect(naks(), `read failed without a fault: ${String(read)}`).toBeGreaterThan(beforeRead);
+          expect(read).toBeInstanceOf(FlashwrightError);
+        }
+      }), { numRuns: RUNS });
+    expect(seen.clean + seen.recovered + seen.failed).toBe(RUNS);
+    expect(seen.recovered, JSON.stringify(seen)).toBeGreaterThanOrEqual(RUNS * 0.3);
+    expect(seen.readRecovered, JSON.stringify(seen)).toBeGreaterThanOrEqual(RUNS * 0.1);
   });
 });
 

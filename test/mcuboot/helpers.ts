@@ -18,7 +18,7 @@ export function uartRig(chip = 'MK64FN1M0', options: SimTargetOptions & { timeou
   const pipe = createPipe();
   const target = simTarget(chip, options);
   const sim = new McubootUartSim(pipe.device, target);
-  const transport = new UartTransport(pipe.host, { timeoutMs: options.timeoutMs ?? 150 });
+  const transport = new UartTransport(pipe.host, { timeoutMs: options.timeoutMs ?? 2000 });
   const session = new McubootSession(transport);
   return { pipe, target, sim, transport, session };
 }
@@ -26,7 +26,7 @@ export function uartRig(chip = 'MK64FN1M0', options: SimTargetOptions & { timeou
 export function hidRig(chip = 'MK64FN1M0', reportSize = 64) {
   const target = simTarget(chip, { maxPacketSize: reportSize - 4 });
   const sim = new McubootHidSim(target, reportSize);
-  const transport = new HidTransport(sim.host, { timeoutMs: 150, padReports: true });
+  const transport = new HidTransport(sim.host, { timeoutMs: 2000, padReports: true });
   const session = new McubootSession(transport);
   return { target, sim, transport, session };
 }
