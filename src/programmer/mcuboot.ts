@@ -139,6 +139,13 @@ export class McubootProgrammer implements Programmer {
     }
     this.properties = props;
     const target = buildDeviceTarget(props, this.options.target);
+    // FlashSize from the device wins over the description (buildDeviceTarget); say when they differ.
+    const described = this.options.target?.regions.find((r) => r.kind === 'flash' && r.start === props.flashStart);
+    const warnings: string[] = [];
+    if (described && props.flashSize && described.size !== props.flashSize) {
+      warnings.push(`The bootloader reports FlashSize ${formatSize(props.flashSize)}; ${this.options.target!.name} describes ${formatSize(described.size)} at ${hex(described.start)}: using ${formatSize(props.flashSize)}.`);
+      this.options.onWarning?.(warnings[0]!, { property: 'FlashSize', reported: props.flashSize, described: described.size });
+    }
     const unconfigured = target.regions.filter((r) => r.needsConfiguration && !(r.kind === 'external-nor' && props.flexspi?.configured)).map((r) => r.name);
     this.info = {
       target,
@@ -158,6 +165,7 @@ export class McubootProgrammer implements Programmer {
       details: {
         transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
         ...(log.length ? { actions: log } : {}),
+        ...(warnings.length ? { warnings } : {}),
       },
     };
     return this.info;

@@ -7,12 +7,12 @@
  */
 import { delay } from '../core/abort.js';
 import { FlashwrightError, throwIfAborted } from '../core/errors.js';
-import { hex } from '../core/format.js';
+import { formatSize, hex } from '../core/format.js';
 import { runLineSequence, type LineStep } from '../link/line-sequence.js';
 import type { ByteStream } from '../link/types.js';
 import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, commandName, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
-import { describeStm32Device, findStm32Device, UnknownStm32PidError, type Stm32Family } from '../protocol/stm32-uart/devices.js';
+import { describeStm32Device, findStm32Device, STM32_FLASH_SIZE_REGISTER, stm32FamilyOf, UnknownStm32PidError, withFlashSize, type Stm32Family } from '../protocol/stm32-uart/devices.js';
 import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
 import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
 import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-protection.js';
@@ -133,6 +133,18 @@ export class Stm32UartProgrammer implements Programmer {
       if (!row) throw new UnknownStm32PidError(this.pid);
       return describeStm32Device(row);
     })());
+    // Parts of one product ID differ in flash size: the chip's flash size register wins over
+    // the description, and a disagreement is said (shown as a warning by the CLI).
+    const warnings: string[] = [];
+    const reported = await this.readFlashSizeRegister();
+    const described = mainFlash(this.target).size;
+    if (reported && reported.size !== described) {
+      const resized = withFlashSize(this.target, reported.size);
+      warnings.push(resized
+        ? `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash; ${this.target.name} describes ${formatSize(described)}: using ${formatSize(reported.size)}.`
+        : `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash, which does not fit the sector layout of ${this.target.name} (${formatSize(described)}); keeping the description.`);
+      if (resized) this.target = resized;
+    }
     let protection = await this.probeProtection();
     // What connect changed on the chip: the CLI prints these as warnings right away.
     const actions: string[] = [];
@@ -168,9 +180,26 @@ export class Stm32UartProgrammer implements Programmer {
         checksum: Boolean(this.digest),
         alreadyInitialised: this.session.alreadyInitialised,
         ...(actions.length ? { actions } : {}),
+        ...(warnings.length ? { warnings } : {}),
+        ...(reported ? { flashSizeRegister: `${formatSize(reported.size)} (${hex(reported.address)})` } : {}),
         memoryMapFrom: this.options.target ? 'user (--target)' : findTargetById('stm32Pid', this.pid) ? 'built-in target' : 'AN2606 device table',
       },
     };
+  }
+
+  /** The flash size data register, when the line has one and the bootloader lets it be read (not under RDP 1). */
+  private async readFlashSizeRegister(): Promise<{ address: number; size: number } | undefined> {
+    const family = stm32FamilyOf(this.requireTarget());
+    const reg = family && STM32_FLASH_SIZE_REGISTER[family];
+    if (!reg) return undefined;
+    try {
+      const b = await this.session.readMemory(reg.address, 2);
+      const kib = b[0]! | (b[1]! << 8);
+      return kib > 0 && kib !== 0xffff ? { address: reg.address, size: kib * 1024 } : undefined;
+    } catch (e) {
+      if (e instanceof Stm32NackError) return undefined;
+      throw e;
+    }
   }
 
   /** Read protection shows as a NACK to the Read Memory command byte. */

@@ -196,3 +196,60 @@ export function describeStm32Device(d: Stm32DeviceRow): TargetDescription {
     ids: { stm32Pid: d.pid },
   };
 }
+
+/**
+ * The flash size data register (16 bits, KiB) of each line's device electronic signature,
+ * readable through the bootloader's Read Memory. Several KiB-sized parts share a product ID,
+ * so this is what tells an STM32F103C8 (64) from an STM32F103CB (128).
+ */
+export const STM32_FLASH_SIZE_REGISTER: Partial<Record<Stm32Family, { address: number; source: string }>> = {
+  F0: { address: 0x1ffff7cc, source: 'RM0360 §27.1 / RM0091 §33.1 Flash size data register' },
+  F1: { address: 0x1ffff7e0, source: 'RM0008 Rev 21 §30.1 Flash size register' },
+  F2: { address: 0x1fff7a22, source: 'RM0033 §32.2 Flash size' },
+  F3: { address: 0x1ffff7cc, source: 'RM0316 §34.2 Memory size data register' },
+  F4: { address: 0x1fff7a22, source: 'RM0090 Rev 19 §39.2 Flash size' },
+  F7: { address: 0x1ff0f442, source: 'RM0410 §45.2 / RM0385 §41.2 Flash size' },
+  G0: { address: 0x1fff75e0, source: 'RM0444 §38.2 Flash size data register' },
+  G4: { address: 0x1fff75e0, source: 'RM0440 §48.2 Flash size data register' },
+  L0: { address: 0x1ff8007c, source: 'RM0377 §28.1.2 Flash size register' },
+  L4: { address: 0x1fff75e0, source: 'RM0351 Rev 9 §50.2 Flash size data register' },
+  H7: { address: 0x1ff1e880, source: 'RM0433 §61.2 Flash size' },
+  WB: { address: 0x1fff75e0, source: 'RM0434 §39.1.2 Flash size data register' },
+  WL: { address: 0x1fff75e0, source: 'RM0453 §41.1.2 Flash size data register' },
+};
+
+/** The family code of an STM32 target ("STM32F103xB" family "STM32F1" → "F1"). */
+export function stm32FamilyOf(target: { family: string }): Stm32Family | undefined {
+  const m = /^STM32([A-Z]\d|W[BL])/i.exec(target.family);
+  return m ? (m[1]!.toUpperCase() as Stm32Family) : undefined;
+}
+
+/**
+ * The target with its main flash resized to what the device reports: sector runs cut to a
+ * smaller size, the last run extended for a larger one. Undefined when the sizes cannot be
+ * reconciled (not a whole number of sectors).
+ */
+export function withFlashSize(target: TargetDescription, size: number): TargetDescription | undefined {
+  const i = target.regions.findIndex((r) => r.kind === 'flash' && r.start === FLASH_BASE);
+  const r = target.regions[i];
+  if (!r?.sectors || r.size === size) return r ? target : undefined;
+  const runs: SectorRun[] = [];
+  let left = size;
+  for (const s of r.sectors) {
+    if (left <= 0) break;
+    const n = Math.min(s.count, Math.floor(left / s.size));
+    if (n > 0) runs.push({ size: s.size, count: n });
+    left -= n * s.size;
+    if (n < s.count) break;
+  }
+  const last = runs[runs.length - 1] ?? r.sectors[0]!;
+  if (left > 0 && size > r.size && left % last.size === 0) {
+    if (runs.length) runs[runs.length - 1] = { size: last.size, count: last.count + left / last.size };
+    else runs.push({ size: last.size, count: left / last.size });
+    left = 0;
+  }
+  if (left !== 0) return undefined;
+  const regions = target.regions.slice();
+  regions[i] = { ...r, size, sectors: runs };
+  return { ...target, regions };
+}

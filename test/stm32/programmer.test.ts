@@ -149,7 +149,8 @@ describe('Stm32UartProgrammer with the flash engine', () => {
 
   it('falls back to the AN2606 table for a PID without a built-in target', async () => {
     const profile = { ...STM32_SIM_PROFILES.stm32f103xb, pid: 0x412 };
-    const r = rig('stm32f103xb', { profile, target: findTargetById('stm32Pid', 0x410)! });
+    // A low-density chip: its flash size register says 32 KiB (the simulated array is larger).
+    const r = rig('stm32f103xb', { profile, target: findTargetById('stm32Pid', 0x410)!, flashSizeKiB: 32 });
     const dev = await programmer(r).connect();
     expect(dev.target.name).toBe('STM32 PID 0x412');
     expect(dev.target.regions.find((x) => x.kind === 'flash')?.size).toBe(32 * 1024);

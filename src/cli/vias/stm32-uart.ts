@@ -83,8 +83,9 @@ export function reportConnectActions(programmer: Programmer, io: Io, json: boole
   const connect = programmer.connect.bind(programmer);
   programmer.connect = async (options) => {
     const device = await connect(options);
-    const actions = device.details?.actions;
-    for (const message of Array.isArray(actions) ? actions.map(String) : []) {
+    const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    // What connect changed, then what it found that contradicts the description (flash size).
+    for (const message of [...list(device.details?.actions), ...list(device.details?.warnings)]) {
       // stderr in both modes: stdout may carry one JSON document (`info --json`).
       if (json) io.err(JSON.stringify({ type: 'event', event: { type: 'log', level: 'warn', message, context: { via: 'stm32-uart' } } }) + '\n');
       else io.err(`warning: ${message}\n`);

@@ -14,6 +14,7 @@ import { ACK, BUSY, Cmd, INIT, NACK, decodeAddress, xorBytes } from '../../proto
 import { stm32Crc32 } from '../../protocol/stm32-uart/crc.js';
 import { pagesOfCode, withWrpBits, wrpLayoutFor, type WrpLayout } from '../../protocol/stm32-uart/write-protection.js';
 import { regionHolds } from '../../target/geometry.js';
+import { STM32_FLASH_SIZE_REGISTER, stm32FamilyOf } from '../../target/stm32-devices.js';
 import type { TargetDescription } from '../../target/types.js';
 import { SimMemory, type SimMemorySnapshot } from '../sim-memory.js';
 import { VirtualClock } from '../nor-flash.js';
@@ -39,8 +40,27 @@ export interface Stm32SimOptions {
   /** Answer 0x7F after init with NACK at once (true, default) or take it as a command byte. */
   nackInitWhenReady?: boolean;
   wiring?: Stm32SimWiring;
+  /**
+   * What the flash size register says (KiB); default the described flash. A smaller value
+   * models a part that shares the product ID with less flash (STM32F103C8 under PID 0x410).
+   */
+  flashSizeKiB?: number;
   /** Called whenever the simulated chip leaves the bootloader or resets (for logs). */
   onEvent?: (event: string) => void;
+}
+
+/** ROM contents holding the flash size register (STM32_FLASH_SIZE_REGISTER), where a ROM region maps it. */
+function signatureRom(target: TargetDescription, kib?: number): Record<string, Uint8Array> {
+  const family = stm32FamilyOf(target);
+  const reg = family && STM32_FLASH_SIZE_REGISTER[family];
+  const flash = target.regions.find((r) => r.kind === 'flash');
+  const rom = reg && target.regions.find((r) => r.kind === 'rom' && reg.address >= r.start && reg.address + 2 <= r.start + r.size);
+  if (!reg || !rom || !flash) return {};
+  const bytes = new Uint8Array(rom.size);
+  const value = kib ?? flash.size / 1024;
+  bytes[reg.address - rom.start] = value & 0xff;
+  bytes[reg.address - rom.start + 1] = value >> 8;
+  return { [rom.name]: bytes };
 }
 
 type State = 'autobaud' | 'ready' | 'running' | 'held-in-reset';
@@ -70,6 +90,7 @@ export class Stm32BootloaderSim {
     this.memory = new SimMemory(target, {
       clock: options.clock ?? new VirtualClock(),
       nor: { flash: { timing: this.profile.timing, writeAlignment: this.profile.writeAlignment } },
+      rom: signatureRom(target, options.flashSizeKiB),
     });
     this.link = new FaultyLink(stream, (b) => this.receive(b), () => this.reset('link fault'));
     this.wrp = wrpLayoutFor(target.family, this.flash.size);
