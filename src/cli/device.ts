@@ -28,6 +28,7 @@ export interface DeviceOptions {
   verify?: string;
   allowPermanentLock?: boolean;
   allowSecure?: boolean;
+  allowUnbootable?: boolean;
   yes?: boolean;
   [option: string]: unknown;
 }
@@ -49,7 +50,8 @@ export function addDeviceOptions(cmd: Command, extra: { write?: boolean } = {}):
     cmd.option('--no-preserve', 'erase whole sectors without keeping bytes outside the image')
       .option('--verify <method>', 'auto, readback, digest or none', 'auto')
       .option('--allow-permanent-lock', 'allow an image that locks the chip for good (Kinetis FSEC, STM32 RDP 2); needs --yes')
-      .option('--allow-secure', 'allow an image that secures a Kinetis part (FSEC SEC != 10)');
+      .option('--allow-secure', 'allow an image that secures a Kinetis part (FSEC SEC != 10)')
+      .option('--allow-unbootable', 'write an image that covers the boot address although the chip would not boot it (reset vector, stack pointer, boot header)');
   }
   cmd.option('--yes', 'confirm a destructive or irreversible operation');
   return addViaOptions(cmd);
@@ -71,6 +73,7 @@ export function writeOptionsFrom(options: DeviceOptions): WriteOptions {
     verify,
     allowPermanentLock: options.allowPermanentLock ?? false,
     allowSecure: options.allowSecure ?? false,
+    allowUnbootable: options.allowUnbootable ?? false,
   };
 }
 

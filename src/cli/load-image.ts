@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { parseNumber } from '../core/format.js';
-import { checkBaseApplies, chooseFormat, estimateDataBytes, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage } from '../image/formats.js';
+import { checkBaseApplies, chooseFormat, estimateDataBytes, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage, type LoadOptions } from '../image/formats.js';
 import { IntelHexParser } from '../image/intel-hex.js';
 import { SrecParser } from '../image/srec.js';
 
@@ -15,6 +15,8 @@ const CHUNK = 4 * 1024 * 1024;
 export interface LoadImageFileOptions {
   format?: ImageFormat;
   base?: number;
+  defaultBase?: LoadOptions['defaultBase'];
+  requireBase?: boolean;
 }
 
 /** Loads `path` into a MemoryImage, detecting the format from content unless `format` is given. */
@@ -36,7 +38,7 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
     const head = new Uint8Array(CHUNK);
     const n = readFully(fd, head, path);
     const first = head.subarray(0, n);
-    const loadOptions = { source: path, format: options.format, base: options.base };
+    const loadOptions: LoadOptions = { source: path, format: options.format, base: options.base, defaultBase: options.defaultBase, requireBase: options.requireBase };
     const warnings: string[] = [];
     const format = chooseFormat(first.subarray(0, 4096), loadOptions, warnings);
     checkBaseApplies(format, loadOptions);
@@ -53,7 +55,7 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
         }
       }
       const r = parser.finish();
-      return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: 'header' in r ? r.header as string | undefined : undefined };
+      return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: 'header' in r ? r.header as string | undefined : undefined, ...(r.incomplete ? { incomplete: r.incomplete } : {}) };
     }
     const data = n < CHUNK ? first.slice() : readWhole(path);
     return loadImage(data, { ...loadOptions, format });

@@ -7,6 +7,8 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   isTty: boolean;
+  /** Terminal width (stderr), when it is a terminal: bars and the memory map fit it. */
+  readonly columns?: number;
 }
 
 /**
@@ -40,6 +42,8 @@ export const processIo: Io = {
   out: pipeSafeWriter(() => process.stdout),
   err: pipeSafeWriter(() => process.stderr),
   isTty: Boolean(process.stderr.isTTY),
+  // Read at each use: the user may resize the terminal while a write runs.
+  get columns() { return process.stderr.isTTY ? process.stderr.columns : undefined; },
 };
 
 /**

@@ -34,6 +34,8 @@ export interface WriteOptions extends EngineOptions {
   eraseMode?: EraseMode;
   allowPermanentLock?: boolean;
   allowSecure?: boolean;
+  /** Write an image covering the boot address that the chip would not boot (vector table, boot header). */
+  allowUnbootable?: boolean;
   /** Start the application afterwards (when the way in can). */
   run?: boolean;
   /** Regions (by name) that need configuration and are not configured; default: what the device reported. */

@@ -71,8 +71,15 @@ export interface LoadOptions {
   source: string;
   /** Format, when known; otherwise detected from content (then from the name). */
   format?: ImageFormat;
-  /** Where a raw binary goes (default 0x00000000, with a warning). Only for raw binaries. */
+  /** Where a raw binary goes (--base). Only for raw binaries. */
   base?: number;
+  /**
+   * Where a raw binary goes when `base` is not given: the target's boot flash. Without either
+   * a binary is placed at 0x00000000 with a warning, or refused when `requireBase` is set.
+   */
+  defaultBase?: { address: number; what: string };
+  /** A raw binary with neither `base` nor `defaultBase` is an error (device operations). */
+  requireBase?: boolean;
 }
 
 export interface LoadedImage {
@@ -83,6 +90,10 @@ export interface LoadedImage {
   elf?: ElfFile;
   /** S-record S0 header text, when present. */
   header?: string;
+  /** A HEX/S-record file without its end record (see ParsedImage.incomplete). */
+  incomplete?: { line: number; message: string };
+  /** Where a raw binary was placed and why, for the plan's first line. */
+  placement?: { address: number; by: 'base' | 'boot' | 'zero'; text: string };
 }
 
 /**
@@ -113,6 +124,20 @@ export function checkBaseApplies(format: ImageFormat, options: LoadOptions): voi
   }
 }
 
+/** Where a raw binary goes: --base, else the boot flash, else 0 (or an error when a device needs to know). */
+export function binaryPlacement(options: LoadOptions): NonNullable<LoadedImage['placement']> {
+  if (options.base !== undefined) return { address: options.base, by: 'base', text: `${options.source} (raw binary) is placed at ${hex(options.base)} (--base).` };
+  if (options.defaultBase) {
+    return { address: options.defaultBase.address, by: 'boot', text: `${options.source} (raw binary) goes to ${hex(options.defaultBase.address)}, ${options.defaultBase.what} (give --base to place it elsewhere).` };
+  }
+  if (options.requireBase) {
+    throw new UsageError(`${options.source} is a raw binary with no addresses, and neither --base nor a target with a boot flash says where it goes.`, {
+      hint: 'Give --target NAME (a binary goes to the target\'s boot flash) or --base ADDRESS.', context: { source: options.source },
+    });
+  }
+  return { address: 0, by: 'zero', text: `${options.source} is a raw binary with no addresses; it was placed at ${hex(0)} (give --base to place it).` };
+}
+
 export function formatLabel(format: ImageFormat): string {
   return { elf: 'ELF', hex: 'Intel HEX', srec: 'S-record', bin: 'raw binary' }[format];
 }
@@ -130,15 +155,16 @@ export function loadImage(data: Uint8Array, options: LoadOptions): LoadedImage {
     }
     case 'hex': {
       const r = new IntelHexParser(options.source).push(data).finish();
-      return { image: r.image, format, warnings: [...warnings, ...r.warnings] };
+      return { image: r.image, format, warnings: [...warnings, ...r.warnings], ...(r.incomplete ? { incomplete: r.incomplete } : {}) };
     }
     case 'srec': {
       const r = new SrecParser(options.source).push(data).finish();
-      return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: r.header };
+      return { image: r.image, format, warnings: [...warnings, ...r.warnings], header: r.header, ...(r.incomplete ? { incomplete: r.incomplete } : {}) };
     }
     case 'bin': {
-      if (options.base === undefined) warnings.push(`${options.source} is a raw binary with no addresses; it was placed at ${hex(0)} (give --base to place it).`);
-      return { image: readBinary(data, options.base ?? 0, options.source), format, warnings };
+      const placement = binaryPlacement(options);
+      if (placement.by === 'zero') warnings.push(placement.text);
+      return { image: readBinary(data, placement.address, options.source), format, warnings, placement };
     }
   }
 }

@@ -34,12 +34,15 @@ export class IntelHexParser extends RecordFileParser {
   finish(): ParsedImage {
     this.flush();
     this.runs.flush();
+    let incomplete: ParsedImage['incomplete'];
     if (!this.ended) {
-      this.warnings.push(this.sawData
-        ? `${this.source} has no end-of-file record (:00000001FF); it may have been cut short.`
-        : `${this.source} holds no Intel HEX records.`);
+      const message = this.sawData
+        ? `${this.source} has no end-of-file record (:00000001FF): it stops after line ${this.lastRecordLine}, the last record read, so it may have been cut short.`
+        : `${this.source} holds no Intel HEX records.`;
+      this.warnings.push(message);
+      if (this.sawData) incomplete = { line: this.lastRecordLine, message };
     }
-    return { image: this.builder.build(), warnings: this.warnings };
+    return { image: this.builder.build(), warnings: this.warnings, ...(incomplete ? { incomplete } : {}) };
   }
 
   protected parseRange(buf: Uint8Array, start: number, end: number): void {
@@ -57,6 +60,7 @@ export class IntelHexParser extends RecordFileParser {
       if (c !== COLON) {
         throw this.error('IMAGE_BAD_RECORD', 'record start', 'a record must start with a colon', "':'", describeChar(c));
       }
+      this.lastRecordLine = this.line;
       i = this.record(buf, i, end);
     }
   }

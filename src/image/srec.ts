@@ -40,12 +40,15 @@ export class SrecParser extends RecordFileParser {
     this.runs.flush();
     // No termination record after a matching count is a file without an entry point (srec_cat
     // writes those); without either, the file may have been cut short.
+    let incomplete: ParsedImage['incomplete'];
     if (!this.terminated && !this.countedAtEnd) {
-      this.warnings.push(this.dataRecords > 0
-        ? `${this.source} has no termination record (S7/S8/S9); it may have been cut short.`
-        : `${this.source} holds no S-records.`);
+      const message = this.dataRecords > 0
+        ? `${this.source} has no termination record (S7/S8/S9) or closing record count (S5/S6): it stops after line ${this.lastRecordLine}, the last record read, so it may have been cut short.`
+        : `${this.source} holds no S-records.`;
+      this.warnings.push(message);
+      if (this.dataRecords > 0) incomplete = { line: this.lastRecordLine, message };
     }
-    return { image: this.builder.build(), warnings: this.warnings, header: this.header };
+    return { image: this.builder.build(), warnings: this.warnings, header: this.header, ...(incomplete ? { incomplete } : {}) };
   }
 
   protected parseRange(buf: Uint8Array, start: number, end: number): void {
@@ -61,6 +64,7 @@ export class SrecParser extends RecordFileParser {
         continue;
       }
       if (c !== S && c !== S_LOWER) throw this.error('IMAGE_BAD_RECORD', 'record start', "an S-record must start with 'S'", "'S'", describeChar(c));
+      this.lastRecordLine = this.line;
       i = this.record(buf, i, end);
     }
   }

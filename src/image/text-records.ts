@@ -46,6 +46,12 @@ export function describeChar(c: number | undefined): string {
 export interface ParsedImage {
   image: MemoryImage;
   warnings: string[];
+  /**
+   * Set when the file has data but no end record (Intel HEX type 01, S-record S7/S8/S9 or a
+   * closing count): it may have been cut short. `line` is the last record read; `message`
+   * says so in one sentence.
+   */
+  incomplete?: { line: number; message: string };
 }
 
 /**
@@ -117,6 +123,8 @@ export abstract class RecordFileParser extends ChunkedLineParser {
   protected readonly warnings: string[] = [];
   protected readonly scratch = new Uint8Array(256);
   protected line = 1;
+  /** Line of the last record parsed, to name where a cut file stops. */
+  protected lastRecordLine = 0;
   protected warnedAfterEnd = false;
   /** Where the current contiguous run of data began, to name it in overlap errors. */
   protected readonly runs: RunCollector;

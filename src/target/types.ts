@@ -34,6 +34,12 @@ export interface MemoryRegion {
   configuration?: { flexspiOption?: number[] };
   /** Free text: the external part, bank, alias. */
   note?: string;
+  /**
+   * The chip boots from this region (its start holds the vector table or the boot header),
+   * and a raw binary without --base goes there. At most one region per target; when none is
+   * marked, the first internal flash region is taken.
+   */
+  boot?: boolean;
 }
 
 /** Memory the bootloader or ROM owns; the plan refuses to write there. */

@@ -60,6 +60,9 @@ export function validateTarget(t: TargetDescription): TargetDescription {
       if (total !== r.size) throw new TargetDescriptionError(name, `${where}'s sectors add up to ${total} bytes but the region is ${r.size} bytes.`, { region: r.name, sectorsTotal: total, size: r.size });
     }
   }
+  const boots = t.regions.filter((r) => r.boot);
+  if (boots.length > 1) throw new TargetDescriptionError(name, `regions ${boots.map((r) => `'${r.name}'`).join(' and ')} are both marked boot; the chip boots from one.`);
+  if (boots[0] && boots[0].kind === 'ram') throw new TargetDescriptionError(name, `region '${boots[0].name}' is RAM and cannot be the boot region (a raw binary would be lost at reset).`);
   const sorted = [...t.regions].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1];

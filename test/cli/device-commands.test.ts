@@ -129,7 +129,12 @@ describe('plan and check', () => {
     const image = hexFile('p.hex', 0x08000200, firmware(0x500));
     const t = await run(['plan', image, '--target', 'stm32f103xb']);
     expect(t.code).toBe(0);
-    expect(t.out).toContain('preserve    0x08000000  512 B');
+    expect(t.out).toContain('preserve    0x08000000–0x080001FF    512 B');
+    // Runs of identical operations are one row; --verbose shows one per sector.
+    expect(t.out).toMatch(/erase\s+0x08000000–0x080007FF\s+2 KiB\s+flash, 2 sectors/);
+    const v = await run(['plan', image, '--target', 'stm32f103xb', '--verbose']);
+    expect(v.out).toMatch(/erase\s+0x08000000\s+1 KiB/);
+    expect(v.out).toMatch(/erase\s+0x08000400\s+1 KiB/);
     expect(t.out).toMatch(/flash\s+0x08000000 \|K\.+\| 0x0801FFFF  \(2 sectors per mark\)/);
     const j = await run(['plan', image, '--target', 'stm32f103xb', '--json']);
     const plan = JSON.parse(j.out);
@@ -267,10 +272,15 @@ describe('--target-file', () => {
     expect(r.err).toMatch(/hint: Link the application at or above 0x1000[B-F]000/);
   });
 
-  it('an empty image is a usage error', async () => {
+  it('an empty image fails with exit 1 in every command (issue 10 §1)', async () => {
     const empty = join(dir, 'empty.hex');
     writeFileSync(empty, ':00000001FF\n');
-    expect((await run(['write', empty, '--target', 'stm32f103xb', '--via', 'sim'])).code).toBe(2);
+    for (const args of [['write', empty, '--target', 'stm32f103xb', '--via', 'sim'], ['verify', empty, '--target', 'stm32f103xb', '--via', 'sim'],
+      ['plan', empty, '--target', 'stm32f103xb'], ['check', empty, '--target', 'stm32f103xb'], ['info', empty], ['convert', empty, join(dir, 'empty-out.bin')]]) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toContain('holds no data');
+    }
   });
 });
 

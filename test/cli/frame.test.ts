@@ -93,7 +93,8 @@ describe('check', () => {
   it('accepts --allow-permanent-lock --yes as the README shows, and the lock becomes a warning', async () => {
     // STM32F407: RDP at 0x1FFFC001; 0xCC is level 2.
     const image = join(dir, 'rdp2.hex');
-    const vectors = new Uint8Array(8);
+    // 16 bytes, so the reset handler at 0x08000008 is programmed (a bootable image).
+    const vectors = new Uint8Array(16);
     new DataView(vectors.buffer).setUint32(0, 0x20010000, true);
     new DataView(vectors.buffer).setUint32(4, 0x08000009, true);
     writeFileSync(image, encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data: vectors }, { address: 0x1fffc000, data: new Uint8Array([0xff, 0xcc]) }]), 'hex'));

@@ -19,15 +19,22 @@ describe('vector table', () => {
   it('accepts a good table', () => {
     expect(runChecks(firmware(0x08000000, 0x400), f103)).toEqual([]);
   });
-  it('flags SP outside RAM, unaligned SP, even reset, reset outside the image', () => {
-    expect(ids(runChecks(firmware(0x08000000, 0x400, 0x30000000), f103))).toEqual(['warning:vector-table.sp-outside-ram']);
+  it('refuses SP outside RAM, even reset, reset outside the image (the chip would not boot); warns on an unaligned SP', () => {
+    expect(ids(runChecks(firmware(0x08000000, 0x400, 0x30000000), f103))).toEqual(['error:vector-table.sp-outside-ram']);
     expect(ids(runChecks(firmware(0x08000000, 0x400, 0x20000ffc), f103))).toEqual(['warning:vector-table.sp-unaligned']);
     const d = firmware(0x08000000, 0x400).read(0x08000000, 0x400);
     new DataView(d.buffer).setUint32(4, 0x08000100, true);
-    expect(ids(runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103))).toEqual(['warning:vector-table.reset-not-thumb']);
+    expect(ids(runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103))).toEqual(['error:vector-table.reset-not-thumb']);
     new DataView(d.buffer).setUint32(4, 0x08010001, true);
     const f = runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103);
-    expect(f[0].message).toBe('The reset vector 0x08010001 at 0x08000004 points at 0x08010000, which the image does not program.');
+    expect(f[0].message).toBe('The reset vector 0x08010001 at 0x08000004 points at 0x08010000, which the image does not program: the chip would not boot it.');
+    // --allow-unbootable insists: the finding stays, as a warning.
+    expect(ids(runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103, { allowUnbootable: true }))).toEqual(['warning:vector-table.reset-outside-image.allowed']);
+  });
+  it('does not judge an image that does not cover the boot address (an application behind a bootloader)', () => {
+    // Garbage where a vector table would be, but at 0x08004000: the bootloader at 0x08000000 starts it.
+    expect(runChecks(firmware(0x08004000, 0x400, 0x30000000), f103)).toEqual([]);
+    expect(runChecks(MemoryImage.fromSegments([{ address: 0x08004000, data: new Uint8Array(64).fill(0x5a) }]), f103)).toEqual([]);
   });
   it('accepts SP at the very top of RAM', () => {
     expect(runChecks(firmware(0x08000000, 0x400, 0x20005000), f103)).toEqual([]);
@@ -83,8 +90,9 @@ describe('i.MX RT FlexSPI boot header', () => {
   it('accepts an image with FCB and IVT and checks its vector table through the IVT', () => {
     expect(runChecks(header(true, true), rt1021)).toEqual([]);
   });
-  it('warns when the FCB or IVT is missing', () => {
-    expect(ids(runChecks(header(false, false), rt1021))).toEqual(['warning:imxrt.fcb-missing', 'warning:imxrt.ivt-missing']);
+  it('refuses an image for the boot header area without FCB or IVT (the ROM would not boot it) unless --allow-unbootable', () => {
+    expect(ids(runChecks(header(false, false), rt1021))).toEqual(['error:imxrt.fcb-missing', 'error:imxrt.ivt-missing']);
+    expect(ids(runChecks(header(false, false), rt1021, { allowUnbootable: true }))).toEqual(['warning:imxrt.fcb-missing.allowed', 'warning:imxrt.ivt-missing.allowed']);
     expect(runChecks(header(false, true), rt1021)[0].message).toBe('The image for 0x60000000 has no FlexSPI configuration block tag "FCFB" at 0x60000000 (found 0x00000000): the boot ROM will not boot it.');
   });
   it('notes that an image above the header keeps the device\'s boot header', () => {

@@ -27,7 +27,7 @@ describe('GdbProgrammer over a fake server', () => {
     const flash = device.target.regions.find((r) => r.kind === 'flash')!;
     expect(flash).toMatchObject({ start: 0x8000000, size: 0x10000, sectors: [{ size: 0x400, count: 64 }] });
     const data = Uint8Array.from({ length: 0x900 }, (_, i) => (i * 31) & 0xff);
-    const summary = await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x8000400, data }]), { verify: 'readback' });
+    const summary = await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x8000400, data }]), { allowUnbootable: true, verify: 'readback' });
     expect(summary.sectorsErased).toBe(3);
     expect(server.flashOps.filter((o) => o.startsWith('erase'))).toEqual(['erase 8000400,400', 'erase 8000800,400', 'erase 8000c00,400']);
     expect(server.flashOps).toContain('done');
@@ -41,10 +41,10 @@ describe('GdbProgrammer over a fake server', () => {
     const device = await p.connect();
     expect(p.digest?.name).toBe('CRC-32 by the GDB server (qCRC)');
     const image = MemoryImage.fromSegments([{ address: 0x8000000, data: Uint8Array.from({ length: 0x800 }, (_, i) => (i * 5) & 0xff) }]);
-    const first = await writeImage(p, device, image, {});
+    const first = await writeImage(p, device, image, { allowUnbootable: true });
     expect(first.verify).toBe('digest');
     const reads = server.received.filter((r) => r.startsWith('m')).length;
-    const second = await writeImage(p, device, image, {});
+    const second = await writeImage(p, device, image, { allowUnbootable: true });
     expect(second.sectorsSkipped).toBe(2);
     expect(server.received.filter((r) => r.startsWith('m')).length).toBe(reads); // nothing read back
     expect(server.flashOps.filter((o) => o.startsWith('erase')).length).toBe(2); // only the first write erased
@@ -57,7 +57,7 @@ describe('GdbProgrammer over a fake server', () => {
     const device = await p.connect();
     expect(device.details).toMatchObject({ strategy: 'ram' });
     const data = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
-    await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x20000100, data }]), {});
+    await writeImage(p, device, MemoryImage.fromSegments([{ address: 0x20000100, data }]), { allowUnbootable: true });
     expect(server.memory.get(0x20000100 + 299)).toBe(299 & 0xff);
     await expect(p.programFlash(0, new Uint8Array(4))).rejects.toThrow(/without a flash algorithm/);
     await p.close();
@@ -71,7 +71,7 @@ describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
     const { pipe, server } = fake({});
     const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake' });
     const device = await p.connect();
-    const e = await writeImage(p, device, flashImage(), {}).catch((x) => x);
+    const e = await writeImage(p, device, flashImage(), { allowUnbootable: true }).catch((x) => x);
     expect(e).toBeInstanceOf(PlanRefusedError);
     expect(e.code).toBe('PLAN_NOT_CONFIGURED');
     expect(e.message).toContain('0x00000000');
@@ -85,7 +85,7 @@ describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
     const { pipe, server } = fake({});
     const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake', strategy: 'ram' });
     const device = await p.connect();
-    await writeImage(p, device, flashImage(), {});
+    await writeImage(p, device, flashImage(), { allowUnbootable: true });
     expect(server.memory.get(0xff)).toBe(0x42);
     await p.close();
   });
@@ -95,7 +95,7 @@ describe('GdbProgrammer RAM mode refuses flash it cannot program', () => {
     const p = new GdbProgrammer({ open: async () => pipe.host, description: 'fake', target: findTarget('nrf51822') });
     const device = await p.connect();
     const events: string[] = [];
-    const e = await writeImage(p, device, flashImage(), { onEvent: (ev) => { events.push(ev.type); } }).catch((x) => x);
+    const e = await writeImage(p, device, flashImage(), { allowUnbootable: true, onEvent: (ev) => { events.push(ev.type); } }).catch((x) => x);
     expect(e).toBeInstanceOf(PlanRefusedError);
     expect(e.message).toContain('pass --algo FILE.FLM|algo.json');
     expect(events).not.toContain('plan');

@@ -79,7 +79,7 @@ describe.skipIf(socat.skip)(socat.title('--via stm32-uart through the CLI over a
     const data = pattern(10_000, 4);
     writeFileSync(join(dir, 'app.bin'), data);
     io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', ...via()], io), io.text()).toBe(0);
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', ...via()], io), io.text()).toBe(0);
     expect(sim.flash.read(FLASH, data.length)).toEqual(data);
 
     io = capture();
@@ -99,12 +99,12 @@ describe.skipIf(socat.skip)(socat.title('--via stm32-uart through the CLI over a
     const data = pattern(0x800, 6);
     writeFileSync(join(dir, 'app.bin'), data);
     let io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--protect', ...via()], io), io.text()).toBe(0);
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--protect', ...via()], io), io.text()).toBe(0);
     expect(sim.readProtected).toBe(true);
     expect(io.text()).not.toMatch(/mass-erased/);
 
     io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--unprotect', ...via()], io), io.text()).toBe(0);
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--unprotect', ...via()], io), io.text()).toBe(0);
     expect(io.text()).toContain('warning: read protection removed: the whole flash was mass-erased\n');
     // Printed right after connect, before the engine's first phase line.
     expect(io.text().indexOf('mass-erased')).toBeLessThan(io.text().search(/Erase|Program|Check/));
@@ -113,7 +113,7 @@ describe.skipIf(socat.skip)(socat.title('--via stm32-uart through the CLI over a
 
     // Protected again, then `info --json --unprotect`: stdout stays one JSON document that
     // lists the action; stderr carries the warning as a JSON log event.
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--protect', ...via()], capture())).toBe(0);
+    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--protect', ...via()], capture())).toBe(0);
     let out = '';
     let err = '';
     const split: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, isTty: false };

@@ -32,7 +32,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const p = programmer(r);
     const dev = await p.connect();
     const data = pattern(5000, 3);
-    const s = await writeImage(p, dev, image(data, FLASH + 0x400), {});
+    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { allowUnbootable: true });
     // Pages 1–4 are fully covered and erased unread; page 5 is partly covered, so it was read
     // (twice: Read Memory has no checksum) to preserve its tail, and found blank.
     expect(s.sectorsErased).toBe(4);
@@ -47,7 +47,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     r.sim.flash.program(FLASH + 0x1000, new Uint8Array(16).fill(0x42)); // old firmware: erase needed there
     const dev = await p.connect();
     const data = pattern(5000, 3);
-    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { run: true, skipUnchanged: true });
+    const s = await writeImage(p, dev, image(data, FLASH + 0x400), { allowUnbootable: true, run: true, skipUnchanged: true });
     expect(s.sectorsErased).toBe(1); // blank pages need no erase; the engine learned that by reading back (asked for: no Get Checksum here)
     expect(s.verify).toBe('readback');
     expect(r.sim.flash.read(FLASH + 0x400, 5000)).toEqual(data);
@@ -62,13 +62,13 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const p = programmer(r);
     const dev = await p.connect();
     const data = pattern(64 * 1024, 5);
-    const first = await writeImage(p, dev, image(data));
+    const first = await writeImage(p, dev, image(data), { allowUnbootable: true });
     expect(first.verify).toBe('digest');
     expect(first.sectorsErased).toBe(0); // the checksum says the pages are blank
     const writes = r.sim.commandCounts.get(Cmd.WriteMemory);
     const changed = data.slice();
     changed[0x2345] ^= 0xff;
-    const second = await writeImage(p, dev, image(changed));
+    const second = await writeImage(p, dev, image(changed), { allowUnbootable: true });
     expect(second.sectorsErased).toBe(1);
     expect(second.sectorsSkipped).toBe(31);
     expect(r.sim.commandCounts.get(Cmd.WriteMemory)! - writes!).toBe(8); // one 2 KiB page in 256-byte blocks
@@ -83,7 +83,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const p = programmer(r);
     const dev = await p.connect();
     const data = pattern(80 * 1024, 9);
-    await writeImage(p, dev, image(data, FLASH + 0xc000));
+    await writeImage(p, dev, image(data, FLASH + 0xc000), { allowUnbootable: true });
     expect(await readMemoryRange(p, dev, FLASH + 0xc000, data.length)).toEqual(data);
     const e = await eraseRange(p, dev, { address: FLASH + 0x10000, length: 0x10000 });
     expect(e).toBeDefined();
@@ -99,13 +99,13 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(dev.protection?.description).toMatch(/--unprotect removes it, which MASS-ERASES/);
     // The default write (preserving the rest of a partly covered page) is refused before any
     // device call, and both its message and its hint name the way out.
-    const first = await writeImage(p, dev, image(pattern(1000))).catch((e) => e);
+    const first = await writeImage(p, dev, image(pattern(1000)), { allowUnbootable: true }).catch((e) => e);
     expect(first.code).toBe('PRESERVE_UNREADABLE');
     expect(first.message).toMatch(/--unprotect/);
     expect(first.hint).toMatch(/stm32-uart: --unprotect/);
     // With --no-preserve the first device call (erase) is refused before a byte is sent: the
     // engine reports an interrupted write, but one that says nothing was touched and why.
-    const err = await writeImage(p, dev, image(pattern(1024)), { preserve: false, skipUnchanged: false }).catch((e) => e);
+    const err = await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, preserve: false, skipUnchanged: false }).catch((e) => e);
     expect(err.cause.code).toBe('STM32_READ_PROTECTED');
     expect(err.message).toContain('after 0 sector(s) erased and 0 range(s) programmed: The chip (PID 0x410) has read protection');
     expect(err.hint).toMatch(/^Nothing was erased or programmed: Pass --unprotect to remove it; that MASS-ERASES/);
@@ -117,7 +117,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(dev2.protection?.readProtected).toBe(false);
     expect(dev2.details?.actions).toEqual(['read protection removed: the whole flash was mass-erased']);
     expect(r.sim.readProtected).toBe(false);
-    await writeImage(p2, dev2, image(pattern(1024)));
+    await writeImage(p2, dev2, image(pattern(1024)), { allowUnbootable: true });
     expect(r.sim.flash.read(FLASH, 1024)).toEqual(pattern(1024));
     await p2.enableReadProtection();
     expect(r.sim.readProtected).toBe(true);
@@ -129,7 +129,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const dev = await p.connect();
     expect(p.digest).toBeDefined();
     // Skipping unchanged pages asks the device digest first: that must not surface as a bare NACK.
-    const err = await writeImage(p, dev, image(pattern(0x800)), { preserve: false }).catch((e) => e);
+    const err = await writeImage(p, dev, image(pattern(0x800)), { allowUnbootable: true, preserve: false }).catch((e) => e);
     expect(err.code).toBe('STM32_READ_PROTECTED');
     expect(err.hint).toMatch(/--unprotect/);
     expect(r.sim.commandCounts.get(Cmd.GetChecksum) ?? 0).toBe(0);
@@ -169,7 +169,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     };
     // 80 KiB: the engine programs contiguous data in calls of at most 64 KiB, and the link
     // goes in the second one.
-    const err = await writeImage(p, dev, image(pattern(80 * 1024)), { skipUnchanged: false }).catch((e) => e);
+    const err = await writeImage(p, dev, image(pattern(80 * 1024)), { allowUnbootable: true, skipUnchanged: false }).catch((e) => e);
     expect(err.code).toBe('FLASH_INTERRUPTED');
     expect(err.context.erased.length).toBe(80);
     expect(err.context.programmed.length).toBeGreaterThan(0);
@@ -230,7 +230,7 @@ describe('option bytes through the bootloader', () => {
     const ob = new Uint8Array([0xa5, 0x5a, 0xfb, 0x04, 0x12, 0xed, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00, 0xff, 0x00]);
     const img = MemoryImage.fromSegments([{ address: FLASH, data: pattern(2048) }, { address: 0x1ffff800, data: ob }]);
     const resets = r.sim.resets;
-    await writeImage(p, dev, img);
+    await writeImage(p, dev, img, { allowUnbootable: true });
     expect(r.sim.resets).toBe(resets + 1);
     expect(r.sim.memory.read(0x1ffff800, 16)).toEqual(ob);
     expect(r.sim.readProtected).toBe(false);
@@ -248,7 +248,7 @@ describe('write protection read from the option bytes', () => {
     const dev = await programmer(r).connect();
     expect(dev.protection?.writeProtectedSectors).toEqual([0x08001000, 0x08001400, 0x08001800, 0x08001c00]);
     expect(dev.protection?.description).toMatch(/4 page\(s\) write-protected/);
-    const err = await writeImage(programmer(r), dev, image(pattern(1024), 0x08001000)).catch((e) => e);
+    const err = await writeImage(programmer(r), dev, image(pattern(1024), 0x08001000), { allowUnbootable: true }).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(r.sim.flash.isErased(0x08001000, 1024)).toBe(true);
     const dev2 = await programmer(r, { writeUnprotect: true }).connect();
@@ -300,7 +300,7 @@ describe('garbled read data', () => {
     const old = pattern(2048, 12);
     r.sim.flash.program(FLASH, old);
     r.sim.faults = { corruptToHost: 500 };
-    await writeImage(p, dev, image(new Uint8Array(16).fill(0x5a), FLASH + 0x100));
+    await writeImage(p, dev, image(new Uint8Array(16).fill(0x5a), FLASH + 0x100), { allowUnbootable: true });
     const expected = old.slice();
     expected.fill(0x5a, 0x100, 0x110);
     expect(r.sim.flash.read(FLASH, 2048)).toEqual(expected);
@@ -313,7 +313,7 @@ describe('--protect', () => {
     const r = rig('stm32f103xb');
     const p = programmer(r, { protectOnClose: true });
     const dev = await p.connect();
-    await writeImage(p, dev, image(pattern(1024)));
+    await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true });
     expect(r.sim.readProtected).toBe(false);
     await p.close();
     expect(r.sim.readProtected).toBe(true);
@@ -323,7 +323,7 @@ describe('--protect', () => {
     const r = rig('stm32f103xb');
     const p = programmer(r, { protectOnClose: true });
     const dev = await p.connect();
-    await writeImage(p, dev, image(pattern(1024)), { run: true });
+    await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, run: true });
     expect(r.sim.readProtected).toBe(true);
     expect(r.sim.lastGo).toBeUndefined();
     await p.close();
@@ -347,7 +347,7 @@ describe('alignment', () => {
     const dev = await p.connect();
     expect(dev.target.regions.find((x) => x.kind === 'flash')?.pageSize).toBe(4);
     const data = pattern(302, 2);
-    await writeImage(p, dev, image(data, FLASH + 0x102));
+    await writeImage(p, dev, image(data, FLASH + 0x102), { allowUnbootable: true });
     expect(r.sim.flash.read(FLASH + 0x102, 302)).toEqual(data);
     expect(r.sim.flash.isErased(FLASH, 0x102)).toBe(true);
   });

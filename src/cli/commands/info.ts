@@ -4,6 +4,7 @@ import { formatLabel, type LoadedImage } from '../../image/formats.js';
 import { UsageError } from '../../core/errors.js';
 import { addDeviceOptions, showDeviceInfo, type DeviceOptions } from '../device.js';
 import type { Io } from '../output.js';
+import { emptyImageError } from '../image-input.js';
 import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
 import type { CommandModule } from './index.js';
 
@@ -43,8 +44,10 @@ export function describeImage(path: string, loaded: LoadedImage) {
 export async function showImageInfo(path: string, options: InfoOptions, io: Io): Promise<void> {
   const loaded = loadImageFile(path, { format: parseImageFormatOption(options.format), base: parseAddressOption(options.base, '--base') });
   const d = describeImage(path, loaded);
+  // An empty image is an error for every command (exit 1), after its description.
   if (options.json) {
     io.out(JSON.stringify(d, null, 2) + '\n');
+    if (loaded.image.isEmpty) throw emptyImageError(path);
     return;
   }
   const kind = formatLabel(d.format) + (d.machine ? `, ${d.machine}${d.bigEndian ? ' big-endian' : ''}` : '');
@@ -65,6 +68,7 @@ export async function showImageInfo(path: string, options: InfoOptions, io: Io):
   }
   io.out(lines.join('\n') + '\n');
   for (const w of d.warnings) io.err(`warning: ${w}\n`);
+  if (loaded.image.isEmpty) throw emptyImageError(path);
 }
 
 export const infoCommand: CommandModule = (program: Command, io: Io) => {

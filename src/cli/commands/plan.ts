@@ -9,10 +9,13 @@ import { runChecks } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
 import { isFlashLike, regionSectors } from '../../target/geometry.js';
 import { isChangeOperation, planFlash, type FlashPlan } from '../../flash/plan.js';
-import { UsageError } from '../../core/errors.js';
+import { FlashwrightError, UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';
 import { addDeviceOptions, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
-import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
+import type { LoadedImage } from '../../image/formats.js';
+import { loadDeviceImage } from '../image-input.js';
+import { EXIT_FAILED } from '../exit.js';
+import { resolveTarget } from './targets.js';
 import type { Io } from '../output.js';
 import type { CommandModule } from './index.js';
 
@@ -20,10 +23,15 @@ export interface ImageOptions extends DeviceOptions {
   format?: string;
   base?: string;
   erase?: string;
+  allowIncomplete?: boolean;
 }
 
-export function loadImageOption(path: string, options: ImageOptions) {
-  return loadImageFile(path, { format: parseImageFormatOption(options.format), base: parseAddressOption(options.base, '--base') });
+/**
+ * The image of a device command: the target named on the command line places a raw binary
+ * (its boot flash) — with --via, before the device is asked anything.
+ */
+export function loadImageOption(path: string, options: ImageOptions, what: string): LoadedImage {
+  return loadDeviceImage(path, options, resolveTarget(options), what);
 }
 
 export function eraseModeOption(value: string | undefined): EraseMode {
@@ -32,30 +40,54 @@ export function eraseModeOption(value: string | undefined): EraseMode {
   return v;
 }
 
-/** Adds --format, --base, --erase. */
+/** Adds --format, --base, --erase, --allow-incomplete. */
 export function addImageOptions(cmd: Command): Command {
   return cmd.option('--format <format>', 'input format (elf, hex, srec, bin); default: detected')
-    .option('--base <address>', 'load address for a raw binary')
+    .option('--base <address>', 'load address for a raw binary (default: the target\'s boot flash)')
+    .option('--allow-incomplete', 'accept a HEX or S-record file without its end record')
     .option('--erase <mode>', 'auto (chip erase when cheaper), sectors or chip', 'auto');
 }
 
 const MARKS = { erase: 'E', program: 'P', preserve: 'K', skip: '=', untouched: '.' } as const;
+/** Marks per region line at most; fewer when the terminal is narrower. */
 const WIDTH = 64;
+const LEGEND = ['E erase+program', 'K erase+program keeping old bytes', 'P program (already erased)', '= skip (identical)', '. untouched'];
+
+/** Splits `items` into lines of at most `width` characters (first line prefixed). */
+function wrapItems(prefix: string, items: string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = prefix;
+  for (const item of items) {
+    const sep = line === prefix ? '' : '  ';
+    if (line !== prefix && line.length + sep.length + item.length > width) { lines.push(line); line = ' '.repeat(prefix.length) + item; } else line += sep + item;
+  }
+  lines.push(line);
+  return lines;
+}
 
 /**
  * One line per flash region: each column is one sector (or a group of sectors on big
  * parts) marked E erase+program, P program only, K erase+program keeping old bytes,
- * = skipped (already right), . untouched.
+ * = skipped (already right), . untouched. With `columns` (a terminal), every line fits in
+ * columns − 1 characters, so nothing wraps.
  */
-export function renderMemoryMap(plan: FlashPlan, target: TargetDescription): string[] {
+export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, options: { columns?: number; legend?: boolean } = {}): string[] {
+  const { columns, legend = true } = options;
   const bySector = new Map(plan.sectors.map((s) => [s.address, s]));
   const preserved = new Set<number>();
   for (const o of plan.operations) if (o.kind === 'preserve') for (const s of plan.sectors) if (o.address >= s.address && o.address < s.address + s.size) preserved.add(s.address);
   const rank = (c: string) => ['.', '=', 'P', 'E', 'K'].indexOf(c);
+  const limit = columns ? Math.max(columns - 1, 20) : Infinity;
+  const regions = target.regions.filter(isFlashLike);
+  const nameWidth = Math.min(12, Math.max(...regions.map((r) => r.name.length), 4));
   const lines: string[] = [];
-  for (const r of target.regions.filter(isFlashLike)) {
+  for (const r of regions) {
     const sectors = regionSectors(r);
-    const per = Math.ceil(sectors.length / WIDTH);
+    // name start |marks| end: 2 × 10 for the addresses, 4 for the bars and spaces.
+    const withEnd = nameWidth + 1 + 10 + 2 + 2 + 10;
+    const showEnd = limit - withEnd >= 16;
+    const room = Math.max(4, Math.min(WIDTH, limit - (showEnd ? withEnd : nameWidth + 1 + 10 + 2 + 1)));
+    const per = Math.ceil(sectors.length / room);
     let row = '';
     for (let i = 0; i < sectors.length; i += per) {
       let mark: string = MARKS.untouched;
@@ -66,26 +98,69 @@ export function renderMemoryMap(plan: FlashPlan, target: TargetDescription): str
       }
       row += mark;
     }
-    const scale = per > 1 ? `  (${per} sectors per mark)` : '';
-    lines.push(`${r.name.padEnd(12)} ${hex(r.start)} |${row}| ${hex(r.start + r.size - 1)}${scale}`);
+    const line = `${r.name.slice(0, nameWidth).padEnd(nameWidth)} ${hex(r.start)} |${row}|${showEnd ? ` ${hex(r.start + r.size - 1)}` : ''}`;
+    const scale = per > 1 ? `(${per} sectors per mark)` : '';
+    if (!scale) lines.push(line);
+    else if (line.length + 2 + scale.length <= limit) lines.push(`${line}  ${scale}`);
+    else lines.push(line, `${' '.repeat(nameWidth + 1)}${scale}`);
   }
-  if (plan.cost.chipErase) lines.push('(one mass erase clears every internal flash sector first)');
-  lines.push('legend: E erase+program  K erase+program keeping old bytes  P program (already erased)  = skip (identical)  . untouched');
+  if (plan.cost.chipErase) lines.push(...wrapItems('', ['(one mass erase clears every internal flash sector first)'], limit));
+  if (legend) lines.push(...(Number.isFinite(limit) ? wrapItems('legend: ', LEGEND, limit) : [`legend: ${LEGEND.join('  ')}`]));
   return lines;
 }
 
-export function renderPlanTable(plan: FlashPlan): string[] {
-  const lines = ['  #  operation   address     size        region'];
-  plan.operations.forEach((o, i) => {
-    const n = String(i + 1).padStart(3);
+/** Consecutive operations of one kind in one region, each starting where the last ended. */
+interface OperationRun { kind: string; address: number; end: number; count: number; region: string; change?: string }
+
+/** Groups runs of identical operations (32 sector erases in a row → one row). */
+export function operationRuns(plan: FlashPlan): OperationRun[] {
+  const runs: OperationRun[] = [];
+  for (const o of plan.operations) {
     if (isChangeOperation(o)) {
-      // What it does, and what it destroys, on the operation's own line.
-      lines.push(`${n}  ${o.kind.padEnd(10)}  ${o.change.description}${o.change.destroys ? ` — ${o.change.destroys}` : ''}`);
-      return;
+      runs.push({ kind: o.kind, address: 0, end: 0, count: 1, region: '', change: `${o.change.description}${o.change.destroys ? ` — ${o.change.destroys}` : ''}` });
+      continue;
     }
-    const what = o.kind === 'erase' && o.chip ? 'chip-erase' : o.kind;
-    lines.push(`${n}  ${what.padEnd(10)}  ${hex(o.address)}  ${formatSize(o.size).padEnd(10)}  ${o.region}`);
-  });
+    const kind = o.kind === 'erase' && o.chip ? 'chip-erase' : o.kind;
+    const last = runs[runs.length - 1];
+    if (last && last.kind === kind && last.region === o.region && last.end === o.address && kind !== 'chip-erase') {
+      last.end = o.address + o.size;
+      last.count++;
+    } else runs.push({ kind, address: o.address, end: o.address + o.size, count: 1, region: o.region });
+  }
+  return runs;
+}
+
+const UNIT: Record<string, [string, string]> = {
+  erase: ['sector', 'sectors'], skip: ['sector', 'sectors'], program: ['range', 'ranges'], preserve: ['range', 'ranges'], 'write-ram': ['range', 'ranges'],
+};
+
+/**
+ * The plan as a table: one row per run of identical operations ("erase 0x08000000–0x0801FFFF,
+ * 32 sectors"), or one row per operation with `verbose`.
+ */
+export function renderPlanTable(plan: FlashPlan, options: { verbose?: boolean } = {}): string[] {
+  const lines: string[] = [];
+  if (options.verbose) {
+    lines.push('  #  operation   address     size        region');
+    plan.operations.forEach((o, i) => {
+      const n = String(i + 1).padStart(3);
+      if (isChangeOperation(o)) {
+        // What it does, and what it destroys, on the operation's own line.
+        lines.push(`${n}  ${o.kind.padEnd(10)}  ${o.change.description}${o.change.destroys ? ` — ${o.change.destroys}` : ''}`);
+        return;
+      }
+      const what = o.kind === 'erase' && o.chip ? 'chip-erase' : o.kind;
+      lines.push(`${n}  ${what.padEnd(10)}  ${hex(o.address)}  ${formatSize(o.size).padEnd(10)}  ${o.region}`);
+    });
+  } else {
+    lines.push('  #  operation   range                    size        region');
+    operationRuns(plan).forEach((r, i) => {
+      if (r.change !== undefined) { lines.push(`${String(i + 1).padStart(3)}  ${r.kind.padEnd(10)}  ${r.change}`); return; }
+      const unit = UNIT[r.kind] ?? ['operation', 'operations'];
+      const count = r.count > 1 ? `, ${r.count} ${unit[1]}` : '';
+      lines.push(`${String(i + 1).padStart(3)}  ${r.kind.padEnd(10)}  ${`${hex(r.address)}–${hex(r.end - 1)}`.padEnd(23)}  ${formatSize(r.end - r.address).padEnd(10)}  ${r.region}${count}`);
+    });
+  }
   const c = plan.cost;
   lines.push(`cost: ${c.chipErase ? 'mass erase, ' : ''}${c.sectorErases} sector erase(s), ${formatSize(c.bytesToProgram)} to program, ${formatSize(c.bytesToRead)} to read back, ${formatSize(c.bytesToWriteRam)} to RAM`);
   return lines;
@@ -112,20 +187,23 @@ export function planJson(plan: FlashPlan): Record<string, unknown> {
   };
 }
 
-export function printPlan(io: Io, plan: FlashPlan, target: TargetDescription): void {
-  io.out([...renderPlanTable(plan), '', ...renderMemoryMap(plan, target)].join('\n') + '\n');
+export function printPlan(io: Io, plan: FlashPlan, target: TargetDescription, options: { verbose?: boolean } = {}): void {
+  io.out([...renderPlanTable(plan, options), '', ...renderMemoryMap(plan, target, { columns: io.columns })].join('\n') + '\n');
 }
 
-export const planCommand: CommandModule = (program, io) => {
+export const planCommand: CommandModule = (program, io, setExit) => {
   const cmd = program.command('plan <image>')
     .description('Show what a write would do: erase / preserve / program / skip per sector, as a table and a memory map (--via asks the device what it holds).');
   addImageOptions(cmd);
   addDeviceOptions(cmd, { write: true });
   // The same flags as write, with the same defaults, so the plan is what the write does.
   cmd.option('--skip', 'read sectors first and skip those that already match (default when the device can checksum its flash or reads are fast)')
-    .option('--no-skip', 'plan to rewrite sectors that already match');
-  cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean }) => {
-    const { image, warnings } = loadImageOption(path, opts);
+    .option('--no-skip', 'plan to rewrite sectors that already match')
+    .option('--verbose', 'one row per sector instead of one per run of identical operations');
+  cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean; verbose?: boolean }) => {
+    if (!opts.via) requireTargetOption(opts); // before the image: the usage error names what is missing
+    const loaded = loadImageOption(path, opts, 'plan');
+    const { image, warnings } = loaded;
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const base = writeOptionsFrom(opts);
     const eraseMode = eraseModeOption(opts.erase);
@@ -134,20 +212,29 @@ export const planCommand: CommandModule = (program, io) => {
     if (opts.via) {
       const r = await withDevice(opts, io, async ({ programmer, device, signal }) => ({
         target: device.target,
-        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal }),
+        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal }).catch((e: unknown) => {
+          // A refusal is what the plan shows: the checks below print it (exit 1).
+          if (e instanceof FlashwrightError && e.code === 'CHECK_REFUSED') return undefined;
+          throw e;
+        }),
       }));
-      plan = r.prepared.plan;
       target = r.target;
+      plan = r.prepared?.plan ?? planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: false, chipEraseAvailable: eraseMode === 'chip' });
     } else {
       target = requireTargetOption(opts);
       plan = planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: opts.skip !== false, chipEraseAvailable: eraseMode === 'chip' });
     }
-    // The same checks a write runs; here they only inform (a write would stop on errors).
-    const findings = runChecks(image, target, { allowPermanentLock: base.allowPermanentLock, allowSecure: base.allowSecure });
-    if (opts.json) io.out(JSON.stringify({ ...planJson(plan), findings }) + '\n');
+    // The same checks a write runs; a write would stop on errors, so the plan exits 1 then.
+    const findings = runChecks(image, target, base);
+    const refused = findings.some((f) => f.severity === 'error');
+    if (opts.json) io.out(JSON.stringify({ ...planJson(plan), ...(loaded.placement ? { placement: loaded.placement } : {}), findings, refused }) + '\n');
     else {
-      printPlan(io, plan, target);
+      // First line: where a raw binary goes, so nobody learns it from the memory map.
+      if (loaded.placement) io.out(`${loaded.placement.text}\n`);
+      printPlan(io, plan, target, { verbose: opts.verbose });
       for (const f of findings) io.out(`${f.severity === 'error' ? 'a write would be refused' : f.severity}: ${f.message}\n`);
+      if (refused) io.out(`plan: a write of ${path} to ${target.name} would be refused (see above).\n`);
     }
+    if (refused) setExit(EXIT_FAILED);
   });
 };

@@ -1,5 +1,4 @@
 /** `flashwright write <image> --via NAME`: check → learn → plan → erase → program → verify → summary. */
-import { UsageError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { writeImage, type WriteSummary } from '../../flash/engine.js';
 import { addDeviceOptions, withDevice, writeOptionsFrom } from '../device.js';
@@ -28,9 +27,11 @@ export const writeCommand: CommandModule = (program, io) => {
     .option('--no-skip', 'rewrite sectors even when they already match')
     .option('--run', 'start the application afterwards');
   cmd.action(async (path: string, opts: ImageOptions & { skip?: boolean; run?: boolean }) => {
-    const { image, warnings } = loadImageOption(path, opts);
+    const loaded = loadImageOption(path, opts, 'write');
+    const { image, warnings } = loaded;
+    // First line: where a raw binary goes (the target's boot flash unless --base).
+    if (loaded.placement && !opts.json) io.err(`note: ${loaded.placement.text}\n`);
     for (const w of warnings) io.err(`warning: ${w}\n`);
-    if (image.isEmpty) throw new UsageError(`The image ${path} holds no data to write.`, { hint: 'Check the file (an ELF with only NOBITS sections, or an empty HEX file?).' });
     const base = writeOptionsFrom(opts);
     const eraseMode = eraseModeOption(opts.erase);
     await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
@@ -38,7 +39,7 @@ export const writeCommand: CommandModule = (program, io) => {
         ...base, eraseMode, skipUnchanged: opts.skip, run: opts.run ?? false, signal,
         onEvent: (e) => {
           onEvent(e);
-          if (e.type === 'plan' && !opts.json) io.err(renderMemoryMap(e.plan as WriteSummary['plan'], device.target).slice(0, -1).join('\n') + '\n');
+          if (e.type === 'plan' && !opts.json) io.err(renderMemoryMap(e.plan as WriteSummary['plan'], device.target, { columns: io.columns, legend: false }).join('\n') + '\n');
         },
       });
       if (opts.json) io.out(JSON.stringify(summaryJson(summary)) + '\n');

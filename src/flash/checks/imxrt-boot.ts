@@ -29,17 +29,17 @@ export function checkImxrtBoot(image: MemoryImage, target: TargetDescription): C
   const out: CheckFinding[] = [];
   if (fcb !== FCB_TAG) {
     out.push({
-      id: 'imxrt.fcb-missing', severity: 'warning',
+      id: 'imxrt.fcb-missing', severity: 'error', override: 'allowUnbootable',
       message: `The image for ${hex(boot.flexspiBase)} has no FlexSPI configuration block tag "FCFB" at ${hex(boot.flexspiBase + boot.fcbOffset)} (found ${fcb === undefined ? 'no data' : hex(fcb)}): the boot ROM will not boot it.`,
-      hint: 'Build with the board\'s flash config (XIP_BOOT_HEADER_ENABLE=1, XIP_EXTERNAL_FLASH=1) or link the FCB section into the image.',
+      hint: 'Build with the board\'s flash config (XIP_BOOT_HEADER_ENABLE=1, XIP_EXTERNAL_FLASH=1) or link the FCB section into the image (`flashwright imxrt image` wraps a plain application); --allow-unbootable writes it anyway.',
       context: { ...context, found: fcb },
     });
   }
   if (ivt !== IVT_HEADER) {
     out.push({
-      id: 'imxrt.ivt-missing', severity: 'warning',
+      id: 'imxrt.ivt-missing', severity: 'error', override: 'allowUnbootable',
       message: `The image for ${hex(boot.flexspiBase)} has no IVT header 0x402000D1 at ${hex(boot.flexspiBase + boot.ivtOffset)} (found ${ivt === undefined ? 'no data' : hex(ivt)}): the boot ROM will not boot it.`,
-      hint: 'Build with XIP_BOOT_HEADER_ENABLE=1 so the image carries its image vector table.',
+      hint: 'Build with XIP_BOOT_HEADER_ENABLE=1 so the image carries its image vector table (`flashwright imxrt image` wraps a plain application); --allow-unbootable writes it anyway.',
       context: { ...context, found: ivt },
     });
   }

@@ -1,7 +1,7 @@
 /** Pre-flight check results: pure findings about an image on a target, before any device is touched. */
 
 /** Which explicit permission turns a refusal into a warning. */
-export type CheckOverride = 'allowPermanentLock' | 'allowSecure';
+export type CheckOverride = 'allowPermanentLock' | 'allowSecure' | 'allowUnbootable';
 
 export interface CheckFinding {
   /** Stable id: 'vector-table.sp-outside-ram', 'kinetis.fsec-secure'… */
@@ -18,6 +18,8 @@ export interface CheckFinding {
 export interface CheckOptions {
   allowPermanentLock?: boolean;
   allowSecure?: boolean;
+  /** Write an image that covers the boot address although the chip would not boot it. */
+  allowUnbootable?: boolean;
 }
 
 /** Little-endian u32 from the image, or undefined when any byte is missing. */

@@ -2,10 +2,15 @@
  * Cortex-M vector table sanity (ARMv7-M ARM §B1.5.3): word 0 is the initial main stack
  * pointer, which must lie in RAM and be 8-byte aligned (AAPCS stack alignment); word 1 is
  * the reset handler, whose bit 0 must be set (Thumb) and which must point at programmed code.
+ * Only an image that covers the target's boot address is judged: an application linked
+ * behind a bootloader has its vector table elsewhere, and the chip does not boot it directly.
+ * What would not boot is a refusal (`--allow-unbootable` insists); a misaligned stack is a
+ * warning (the chip boots, and only some code faults).
  */
 import { hex } from '../../core/format.js';
 import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
+import { bootAddress } from '../../target/boot.js';
 import { isFlashLike, regionAt } from '../../target/geometry.js';
 import { imageU32, type CheckFinding } from './types.js';
 
@@ -41,12 +46,17 @@ export function vectorTableAddress(image: MemoryImage, target: TargetDescription
 }
 
 export function checkVectorTable(image: MemoryImage, target: TargetDescription): CheckFinding[] {
+  const boot = bootAddress(target);
+  // Not at the boot address: not what the chip boots, so the boot rules do not apply.
+  if (boot !== undefined && image.byteAt(boot) === undefined) return [];
   const at = vectorTableAddress(image, target);
   if (at === undefined) return [];
+  const refuse = { severity: 'error' as const, override: 'allowUnbootable' as const };
   const sp = imageU32((a) => image.byteAt(a), at);
   const reset = imageU32((a) => image.byteAt(a), at + 4);
   if (sp === undefined || reset === undefined) {
-    return [{ id: 'vector-table.missing', severity: 'warning', message: `The image has no complete vector table at ${hex(at)} (initial SP and reset vector).`, context: { address: at } }];
+    return [{ id: 'vector-table.missing', ...refuse, message: `The image has no complete vector table at ${hex(at)} (initial SP and reset vector): ${target.name} would not boot it.`,
+      hint: 'Check that the image is complete and placed at the boot address, or pass --allow-unbootable if this is intended.', context: { address: at } }];
   }
   const out: CheckFinding[] = [];
   const rams = target.regions.filter((r) => r.kind === 'ram');
@@ -54,20 +64,20 @@ export function checkVectorTable(image: MemoryImage, target: TargetDescription):
   const inRam = rams.some((r) => sp > r.start && sp <= r.start + r.size);
   if (!inRam) {
     out.push({
-      id: 'vector-table.sp-outside-ram', severity: 'warning',
-      message: `The initial stack pointer ${hex(sp)} at ${hex(at)} is not inside any RAM of ${target.name}: the chip would fault on its first push.`,
-      hint: `Check the linker script's stack/RAM origin (RAM: ${rams.map((r) => `${hex(r.start)}–${hex(r.start + r.size)}`).join(', ') || 'none described'}) or that the image was built for this target.`,
+      id: 'vector-table.sp-outside-ram', ...refuse,
+      message: `The initial stack pointer ${hex(sp)} at ${hex(at)} is not inside any RAM of ${target.name}: the chip would not boot (it faults on its first push).`,
+      hint: `Check the linker script's stack/RAM origin (RAM: ${rams.map((r) => `${hex(r.start)}–${hex(r.start + r.size)}`).join(', ') || 'none described'}) or that the image was built for this target; --allow-unbootable writes it anyway.`,
       context: { address: at, sp },
     });
   } else if (sp % 8 !== 0) {
     out.push({ id: 'vector-table.sp-unaligned', severity: 'warning', message: `The initial stack pointer ${hex(sp)} at ${hex(at)} is not 8-byte aligned.`, hint: 'Align the stack top to 8 bytes in the linker script (AAPCS).', context: { address: at, sp } });
   }
   if ((reset & 1) === 0) {
-    out.push({ id: 'vector-table.reset-not-thumb', severity: 'warning', message: `The reset vector ${hex(reset)} at ${hex(at + 4)} is even: Cortex-M runs Thumb code only, so the chip would fault at reset.`,
-      hint: 'The first word pair may not be a vector table: check the image\'s start address (--base) or the linker script.', context: { address: at + 4, reset } });
+    out.push({ id: 'vector-table.reset-not-thumb', ...refuse, message: `The reset vector ${hex(reset)} at ${hex(at + 4)} is even: Cortex-M runs Thumb code only, so the chip would not boot (it faults at reset).`,
+      hint: 'The first word pair may not be a vector table: check the image\'s start address (--base) or the linker script; --allow-unbootable writes it anyway.', context: { address: at + 4, reset } });
   } else if (image.byteAt(reset & ~1) === undefined) {
-    out.push({ id: 'vector-table.reset-outside-image', severity: 'warning', message: `The reset vector ${hex(reset)} at ${hex(at + 4)} points at ${hex(reset & ~1)}, which the image does not program.`,
-      hint: 'Check that the image is complete and placed at the right address.', context: { address: at + 4, reset } });
+    out.push({ id: 'vector-table.reset-outside-image', ...refuse, message: `The reset vector ${hex(reset)} at ${hex(at + 4)} points at ${hex(reset & ~1)}, which the image does not program: the chip would not boot it.`,
+      hint: 'Check that the image is complete and placed at the right address (--base); --allow-unbootable writes it anyway.', context: { address: at + 4, reset } });
   }
   return out;
 }

@@ -9,7 +9,9 @@ export function uniform(size: number, sector: number): SectorRun[] {
 }
 
 export function flash(start: number, size: number, sectors: SectorRun[], pageSize: number, extra: Partial<MemoryRegion> = {}): MemoryRegion {
-  return { name: 'flash', kind: 'flash', start, size, sectors, pageSize, erasedValue: 0xff, ...extra };
+  // Internal flash is where STM32 (boot from main flash, AN2606) and Kinetis (reset vector at
+  // flash start) boot by default.
+  return { name: 'flash', kind: 'flash', start, size, sectors, pageSize, erasedValue: 0xff, boot: true, ...extra };
 }
 
 export function ram(name: string, start: number, size: number, note?: string): MemoryRegion {

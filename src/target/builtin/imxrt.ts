@@ -16,6 +16,8 @@ export function flexspiNor(size = 8 * MiB, sector = 4 * KiB, page = 256, part = 
     name: 'flexspi', kind: 'external-nor', start: 0x60000000, size,
     sectors: [{ size: sector, count: size / sector }], pageSize: page, erasedValue: 0xff,
     needsConfiguration: true, note: `${part} QSPI NOR on FlexSPI (configure it before use)`,
+    // FlexSPI NOR boot (BOOT_CFG default on the EVKs): the ROM reads the FCB and IVT from here.
+    boot: true,
   };
 }
 

@@ -1,0 +1,15 @@
+/** Where a chip boots from: the region a raw binary goes to when no --base is given. */
+import type { MemoryRegion, TargetDescription } from './types.js';
+
+/**
+ * The boot region: the one the description marks `boot`, else the first internal flash.
+ * Never RAM: a binary placed in RAM is gone at the next reset, and "verify OK" would lie.
+ */
+export function bootRegion(target: TargetDescription): MemoryRegion | undefined {
+  return target.regions.find((r) => r.boot && r.kind !== 'ram') ?? target.regions.find((r) => r.kind === 'flash');
+}
+
+/** The address the chip boots from (vector table or boot header), if the description has one. */
+export function bootAddress(target: TargetDescription): number | undefined {
+  return bootRegion(target)?.start;
+}
