@@ -6,7 +6,12 @@ import type { MemoryRegion, TargetDescription } from './types.js';
  * Never RAM: a binary placed in RAM is gone at the next reset, and "verify OK" would lie.
  */
 export function bootRegion(target: TargetDescription): MemoryRegion | undefined {
-  return target.regions.find((r) => r.boot && r.kind !== 'ram') ?? target.regions.find((r) => r.kind === 'flash');
+  const marked = target.regions.find((r) => r.boot && r.kind !== 'ram');
+  if (marked) return marked;
+  // A target file that replaces the i.MX RT FlexSPI region keeps booting from FlexSPI.
+  const flexspi = target.features?.imxrtBoot?.flexspiBase;
+  const byFeature = flexspi === undefined ? undefined : target.regions.find((r) => flexspi >= r.start && flexspi < r.start + r.size && r.kind !== 'ram');
+  return byFeature ?? target.regions.find((r) => r.kind === 'flash');
 }
 
 /** The address the chip boots from (vector table or boot header), if the description has one. */

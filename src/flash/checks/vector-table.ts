@@ -47,8 +47,8 @@ export function vectorTableAddress(image: MemoryImage, target: TargetDescription
 
 export function checkVectorTable(image: MemoryImage, target: TargetDescription): CheckFinding[] {
   const boot = bootAddress(target);
-  // Not at the boot address: not what the chip boots, so the boot rules do not apply.
-  if (boot !== undefined && image.byteAt(boot) === undefined) return [];
+  // Not at the boot address (or none is described): not what the chip boots, so the boot rules do not apply.
+  if (boot === undefined || image.byteAt(boot) === undefined) return [];
   const at = vectorTableAddress(image, target);
   if (at === undefined) return [];
   const refuse = { severity: 'error' as const, override: 'allowUnbootable' as const };
