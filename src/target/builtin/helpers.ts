@@ -10,8 +10,9 @@ export function uniform(size: number, sector: number): SectorRun[] {
 
 export function flash(start: number, size: number, sectors: SectorRun[], pageSize: number, extra: Partial<MemoryRegion> = {}): MemoryRegion {
   // Internal flash is where STM32 (boot from main flash, AN2606) and Kinetis (reset vector at
-  // flash start) boot by default.
-  return { name: 'flash', kind: 'flash', start, size, sectors, pageSize, erasedValue: 0xff, boot: true, ...extra };
+  // flash start) boot by default; a second flash array (FlexNVM, a named bank) does not.
+  const boot = extra.name === undefined || extra.name === 'flash';
+  return { name: 'flash', kind: 'flash', start, size, sectors, pageSize, erasedValue: 0xff, ...(boot ? { boot: true } : {}), ...extra };
 }
 
 export function ram(name: string, start: number, size: number, note?: string): MemoryRegion {
