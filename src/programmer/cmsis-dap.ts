@@ -15,6 +15,7 @@ import { CortexM } from '../protocol/adi/cortex-m.js';
 import { DebugPort } from '../protocol/adi/dp.js';
 import { KinetisSecuredError, mdmMassErase, readMdmState, type MdmState } from '../protocol/adi/kinetis-mdm.js';
 import { MemAp } from '../protocol/adi/mem-ap.js';
+import { walkRomTable } from '../protocol/adi/rom-table.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { isFlashLike } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
@@ -116,6 +117,8 @@ export class CmsisDapProgrammer implements Programmer {
     const core = new CortexM(ap, `CMSIS-DAP ${o.description}`, o.hardwareReset ? { hardwareReset: true } : {});
     this.core = core;
     await core.init(signal);
+    const rom = await walkRomTable(ap, memAp.base ?? 0, signal ? { signal } : {}).catch(() => []);
+    if (rom.length) details.romTable = rom.map((c) => `${'  '.repeat(c.depth)}${hex(c.address)} ${c.name}`);
     if (o.connectUnderReset) {
       // Catch the reset vector, then let the part out of reset: it halts before its firmware runs.
       const demcr = await ap.readWord(DEMCR.address, signal);

@@ -152,3 +152,28 @@ describe('Cortex-M core over the MEM-AP', () => {
     await expect(m.readRegister('r0')).rejects.toThrow(/S_REGRDY/);
   });
 });
+
+describe('ROM table walk', () => {
+  it('follows the entries from BASE and names the Cortex-M components by their CoreSight IDs', async () => {
+    const { ap, probe } = await connect();
+    const { walkRomTable } = await import('../../src/protocol/adi/rom-table.js');
+    const idBlock = (base: number, part: number, cls: number) => {
+      const words = [0x04, 0, 0, 0, part & 0xff, 0xb0 | (part >> 8), 0x0b, 0, 0x0d, cls << 4, 0x05, 0xb1];
+      words.forEach((v, i) => probe.writeWord(base + 0xfd0 + 4 * i, v));
+    };
+    const rom = 0xe00ff000;
+    idBlock(rom, 0x4c4, 1);
+    // Entries: SCS at 0xE000E000, DWT at 0xE0001000, an absent one, then the end marker.
+    probe.writeWord(rom + 0, (0xfff0f000 | 3) >>> 0);
+    probe.writeWord(rom + 4, (0xfff02000 | 3) >>> 0);
+    probe.writeWord(rom + 8, 0xfff03002);
+    probe.writeWord(rom + 12, 0);
+    idBlock(0xe000e000, 0x00c, 0xe);
+    idBlock(0xe0001000, 0x002, 0xe);
+    const found = await walkRomTable(ap, 0xe00ff003);
+    expect(found.map((c) => [c.address, c.name, c.depth])).toEqual([
+      [0xe00ff000, 'ROM table (Cortex-M4)', 0], [0xe000e000, 'SCS (Cortex-M4)', 1], [0xe0001000, 'DWT (Cortex-M3/M4)', 1],
+    ]);
+    expect(await walkRomTable(ap, 0)).toEqual([]);
+  });
+});
