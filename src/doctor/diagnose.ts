@@ -14,6 +14,8 @@ export interface DiagnoseOptions {
   rules?: readonly RuleData[];
   /** Replace the built-in rules instead of adding to them. */
   only?: boolean;
+  /** Apply tool-specific rules whatever tool the log looks like (one line has no tool to detect). */
+  anyTool?: boolean;
   /** At most this many causes (default 8). */
   maxCauses?: number;
 }
@@ -23,6 +25,6 @@ export function diagnose(text: string, options: DiagnoseOptions = {}): DoctorRep
   const extra = options.rules?.length ? compileRules(options.rules) : [];
   const rules = options.only ? extra : [...builtin, ...extra];
   const { tool, facts, lines } = readLog(text);
-  const causes = runRules(rules, indexLines(lines), facts, tool?.id ?? null).slice(0, options.maxCauses ?? 8);
+  const causes = runRules(rules, indexLines(lines), facts, tool?.id ?? null, options.anyTool ?? false).slice(0, options.maxCauses ?? 8);
   return { tool: tool?.id ?? null, toolName: tool?.name ?? null, facts, causes };
 }

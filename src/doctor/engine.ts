@@ -122,11 +122,11 @@ function pickEvidence(at: number[], idx: LineIndex): string[] {
     .sort((a, b) => a.i - b.i).map(({ i }) => idx.distinct[i]!.text.trim());
 }
 
-export function runRules(rules: readonly CompiledRule[], idx: LineIndex, facts: Facts, tool: string | null): Cause[] {
+export function runRules(rules: readonly CompiledRule[], idx: LineIndex, facts: Facts, tool: string | null, anyTool = false): Cause[] {
   const found: Cause[] = [];
   for (const r of rules) {
     const d = r.data;
-    if (d.tools && !(tool && d.tools.includes(tool))) continue;
+    if (d.tools && !anyTool && !(tool && d.tools.includes(tool))) continue;
     if (d.facts && !d.facts.every((c) => factHolds(facts, c))) continue;
     if (r.none.some((p) => matching(p, idx, 1).length > 0)) continue;
     const evidenceAt = new Set<number>();

@@ -134,7 +134,7 @@ export function explainToken(input: string): Explanation[] {
     if (out.length) return out;
   }
   // Anything else: an error string. Run it through the rules as a one-line log.
-  const report = diagnose(token, { maxCauses: 3 });
+  const report = diagnose(token, { maxCauses: 3, anyTool: true });
   for (const c of report.causes) {
     out.push({ token, kind: 'message', title: `${c.category}: ${c.summary}`, lines: c.fix.map((f) => `fix: ${f}`), source: c.source });
   }

@@ -46,7 +46,9 @@ export function readFlashwrightRecord(lines: readonly LogLine[], f: Facts): stri
           ...(str(e.hint) === undefined ? {} : { hint: str(e.hint)! }),
           ...(causeCode(e.cause) === undefined ? {} : { causeCode: causeCode(e.cause)! }),
         };
+        if (typeof context.target === 'string') target ??= context.target;
         extra.push(`error: ${f.flashwright.message}`);
+        if (f.flashwright.hint) extra.push(`hint: ${f.flashwright.hint}`);
         let c = e.cause as ErrorBody | undefined;
         for (let i = 0; i < 8 && c && typeof c === 'object'; i++) {
           if (typeof c.message === 'string') extra.push(`  caused by: ${c.message}`);
