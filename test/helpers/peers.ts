@@ -31,6 +31,7 @@ interface PeerFact {
 const KNOWN = {
   'arm-none-eabi-gcc': { debian: 'gcc-arm-none-eabi' },
   'arm-none-eabi-objcopy': { debian: 'binutils-arm-none-eabi' },
+  'arm-none-eabi-nm': { debian: 'binutils-arm-none-eabi' },
   'srec_cat': { debian: 'srecord' },
   'srec_cmp': { debian: 'srecord' },
   'srec_info': { debian: 'srecord' },
