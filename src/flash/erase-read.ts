@@ -8,6 +8,24 @@ import type { EventSink } from './events.js';
 import { describeRegion, isFlashLike, nearestRegions, overlaps, regionAt, regionSectors, sectorAt, type FlashSector } from '../target/geometry.js';
 import { now, PhaseReporter } from './progress.js';
 import { readChunked } from './verify.js';
+import { DEFAULT_UNSECURE_FCF, FCF_OFFSET } from './checks/kinetis-fcf.js';
+
+/**
+ * An erase that takes the Kinetis flash configuration field leaves FSEC = 0xFF, a part
+ * secured at the next reset. Unless the caller allows that, the unsecure default field
+ * (FSEC = 0xFE) is programmed back at once and the summary says so.
+ */
+async function keepKinetisUnsecure(programmer: Programmer, target: TargetDescription, erased: ReadonlyArray<{ address: number; size: number }>, options: EraseOptions, reporter: PhaseReporter): Promise<number | undefined> {
+  if (!target.features?.kinetisFlashConfig || options.allowSecure) return undefined;
+  const flash = target.regions.find((r) => r.kind === 'flash');
+  if (!flash) return undefined;
+  const at = flash.start + FCF_OFFSET;
+  if (!erased.some((s) => at >= s.address && at < s.address + s.size)) return undefined;
+  throwIfAborted(options.signal, 'erase');
+  await programmer.programFlash(at, Uint8Array.from(DEFAULT_UNSECURE_FCF), { signal: options.signal });
+  reporter.log('warn', `The erase took the flash configuration field at ${hex(at)}: wrote the unsecure default back (FSEC=0xFE) so the part is not secured at the next reset; --allow-secure leaves it erased.`, { address: at });
+  return at;
+}
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -17,6 +35,8 @@ export interface ReadOptions {
 export interface EraseOptions {
   signal?: AbortSignal;
   onEvent?: EventSink;
+  /** Kinetis: leave an erased flash configuration field (FSEC = 0xFF, secure after reset). */
+  allowSecure?: boolean;
 }
 
 /** What `readMemoryRange` reports in its 'done' event. */
@@ -34,6 +54,8 @@ export interface EraseSummary {
   bytes: number;
   /** Sectors left alone because a reserved area (bootloader) lies in them. */
   keptReserved: number[];
+  /** Kinetis: the address where the unsecure default flash configuration was written back after the erase. */
+  unsecureFcfAt?: number;
   elapsedMs: number;
 }
 
@@ -118,7 +140,8 @@ export async function eraseRange(programmer: Programmer, device: DeviceInfo, ran
       await programmer.eraseChip({ signal: options.signal });
       reporter.advance(bytes);
       reporter.finish();
-      const summary = { target: target.name, chip: true, sectors: all.length, bytes, keptReserved, elapsedMs: now() - t0 };
+      const unsecureFcfAt = await keepKinetisUnsecure(programmer, target, flash.map((r) => ({ address: r.start, size: r.size })), options, reporter);
+      const summary = { target: target.name, chip: true, sectors: all.length, bytes, keptReserved, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
       reporter.emit({ type: 'done', summary });
       return summary;
     }
@@ -143,7 +166,8 @@ export async function eraseRange(programmer: Programmer, device: DeviceInfo, ran
     reporter.reach(base + batch.reduce((n, b) => n + b.size, 0));
   }
   reporter.finish();
-  const summary = { target: target.name, chip: false, sectors: sectors.length, bytes, keptReserved, elapsedMs: now() - t0 };
+  const unsecureFcfAt = await keepKinetisUnsecure(programmer, target, sectors, options, reporter);
+  const summary = { target: target.name, chip: false, sectors: sectors.length, bytes, keptReserved, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
   reporter.emit({ type: 'done', summary });
   return summary;
 }

@@ -7,9 +7,10 @@ import type { CommandModule } from './index.js';
 
 export const eraseCommand: CommandModule = (program, io) => {
   const cmd = program.command('erase [address] [length]').description('Erase the sectors covering ADDRESS..+LENGTH (sector-aligned), or all flash with --all --yes.')
-    .option('--all', 'erase all internal flash (mass erase where the way in has one; reserved areas are kept)');
+    .option('--all', 'erase all internal flash (mass erase where the way in has one; reserved areas are kept)')
+    .option('--allow-secure', 'Kinetis: leave the flash configuration field erased (FSEC=0xFF, secure after reset) instead of writing the unsecure default back');
   addDeviceOptions(cmd);
-  cmd.action(async (a: string | undefined, l: string | undefined, opts: DeviceOptions & { all?: boolean }) => {
+  cmd.action(async (a: string | undefined, l: string | undefined, opts: DeviceOptions & { all?: boolean; allowSecure?: boolean }) => {
     let range: { address: number; length: number } | 'all';
     if (opts.all) {
       if (a !== undefined) throw new UsageError('Give either --all or an address and length, not both.');
@@ -23,10 +24,11 @@ export const eraseCommand: CommandModule = (program, io) => {
       range = { address, length };
     }
     await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
-      const s = await eraseRange(programmer, device, range, { signal, onEvent });
+      const s = await eraseRange(programmer, device, range, { signal, onEvent, allowSecure: Boolean(opts.allowSecure) });
       if (opts.json) io.out(JSON.stringify({ type: 'result', command: 'erase', ...s }) + '\n');
       else {
         io.out(`erased ${s.chip ? 'all flash (mass erase)' : `${s.sectors} sector(s)`}, ${formatSize(s.bytes)} on ${s.target} (${Math.round(s.elapsedMs)} ms)\n`);
+        if (s.unsecureFcfAt !== undefined) io.out(`wrote the unsecure default flash configuration (FSEC=0xFE) at ${hex(s.unsecureFcfAt)}, so the part stays unsecured\n`);
         if (s.keptReserved.length) io.out(`kept ${s.keptReserved.length} sector(s) holding reserved areas: ${s.keptReserved.map((x) => hex(x)).join(', ')}\n`);
       }
     });

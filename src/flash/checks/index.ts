@@ -18,7 +18,7 @@ export { decodeFsec, describeFsec } from './kinetis-fcf.js';
 export function runChecks(image: MemoryImage, target: TargetDescription, options: CheckOptions = {}): CheckFinding[] {
   const all = [
     ...checkVectorTable(image, target),
-    ...checkKinetisFlashConfig(image, target),
+    ...checkKinetisFlashConfig(image, target, options),
     ...checkImxrtBoot(image, target),
     ...checkStm32Rdp(image, target),
   ];

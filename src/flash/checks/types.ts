@@ -20,6 +20,8 @@ export interface CheckOptions {
   allowSecure?: boolean;
   /** Write an image that covers the boot address although the chip would not boot it. */
   allowUnbootable?: boolean;
+  /** The write keeps bytes of partly covered sectors (default true); some checks depend on it. */
+  preserve?: boolean;
 }
 
 /** Little-endian u32 from the image, or undefined when any byte is missing. */
