@@ -157,7 +157,9 @@ export class GdbProgrammer implements Programmer {
         done += s.size;
         options.onProgress?.(done);
       }
-      await client.flashDone(options);
+      // No vFlashDone here: OpenOCD 0.12 erases at vFlashErase and dereferences a NULL image on
+      // a vFlashDone that follows no vFlashWrite (it segfaults; seen driving the simulated probe).
+      // The vFlashDone after the writes in programFlash closes the sequence, as GDB's own load does.
       return;
     }
     throw this.noFlash('erase', sectors[0]?.address ?? 0);
@@ -169,8 +171,8 @@ export class GdbProgrammer implements Programmer {
     if (this.strategy !== 'vflash') return undefined;
     return async (options = {}) => {
       const { client } = this.need();
+      // No vFlashDone without a vFlashWrite: see eraseSectors.
       for (const r of this.map!.filter((m) => m.type === 'flash')) await client.flashErase(r.start, r.length, options);
-      await client.flashDone(options);
     };
   }
 

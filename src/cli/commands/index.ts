@@ -11,6 +11,7 @@ import { planCommand } from './plan.js';
 import { portsCommand } from './ports.js';
 import { probesCommand } from './probes.js';
 import { readCommand } from './read.js';
+import { simCmsisDapCommand } from './sim-cmsis-dap.js';
 import { simMcubootCommand } from './sim-mcuboot.js';
 import { simStm32Command } from './sim-stm32.js';
 import { targetsCommand } from './targets.js';
@@ -36,6 +37,7 @@ const modules: CommandModule[] = [
   portsCommand,
   probesCommand,
   readCommand,
+  simCmsisDapCommand,
   simMcubootCommand,
   simStm32Command,
   targetsCommand,

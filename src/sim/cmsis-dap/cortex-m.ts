@@ -66,6 +66,8 @@ export class CortexDebug implements MemoryBus {
 
   constructor(readonly core: CoreControl, readonly memory: MemoryBus, readonly profile: CortexProfile) {
     this.fpComp = new Array<number>(profile.fpbComparators).fill(0);
+    // A core that starts halted (QEMU -S) was stopped by a debugger: debug is enabled and C_HALT set.
+    if (core.halted) this.dhcsrCtl = DHCSR.C_DEBUGEN | DHCSR.C_HALT;
     this.components = new Map([
       [profile.romTable, idBlock(0x4c4, true)],
       [0xe000e000, idBlock(0x00c, false)],

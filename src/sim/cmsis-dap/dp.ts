@@ -136,6 +136,9 @@ export class DebugPort implements SwdResponder {
     }
   }
 
+  /** A deferred access (e.g. combined writes sent late) failed: as a bus error on the wire. */
+  noteBusError(e: unknown): void { this.busError(e); }
+
   private busError(e: unknown): void {
     if (e instanceof ApBusError) { this.ctrl |= CTRL.STICKYERR; return; }
     // Anything else (the bridge lost QEMU, a bug) is also a failed access as far as the wire can tell.

@@ -182,11 +182,29 @@ export class SimDapProbe {
     if (!this.delivering) { this.delivering = true; macrotask(() => this.deliverNext()); }
   }
 
+  /**
+   * Where the host's clock stands is normally the arrival of the last response delivered.
+   * A host behind a socket may not have read it yet; when it says what it has read
+   * (`consumed`), its clock follows what it has read instead.
+   */
+  private explicitConsumption = false;
+  private readonly unconsumed: number[] = [];
+
+  /** The host has read one more response (switches the clock to explicit consumption). */
+  consumed(): void {
+    this.explicitConsumption = true;
+    const at = this.unconsumed.shift();
+    if (at !== undefined) this.timing.deliver(at);
+  }
+
   private deliverNext(): void {
     const next = this.outbox.shift();
     if (!next || this.unplugged) { this.delivering = false; return; }
     this.inFlight--;
-    if (next.at !== undefined) this.timing.deliver(next.at);
+    if (next.at !== undefined) {
+      if (this.explicitConsumption) this.unconsumed.push(next.at);
+      else this.timing.deliver(next.at);
+    }
     this.extra.packetsIn++;
     this.listener?.(next.bytes);
     if (this.outbox.length) macrotask(() => this.deliverNext());

@@ -67,7 +67,11 @@ export class DapProcessor {
   /** Processes one packet. */
   async process(packet: Uint8Array): Promise<Uint8Array> {
     const out = new Out();
-    await this.command(new In(packet, 0), out);
+    try {
+      await this.command(new In(packet, 0), out);
+    } finally {
+      await this.target.endOfCommand();
+    }
     if (out.length > this.o.packetSize) { this.stats.oversizeResponses++; return Uint8Array.of(0xff); }
     return out.toBytes();
   }

@@ -19,6 +19,8 @@ export interface DapTarget {
   setReset(asserted: boolean): void | Promise<void>;
   /** Waits for anything the target still does asynchronously. */
   settle(): Promise<void>;
+  /** After each probe command: work the target may defer no longer (combined writes to a running core). */
+  endOfCommand(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export interface TargetParts {
   /** JTAG IDCODE of the JTAG-DP (SWJ-DP only). */
   jtagIdcode?: number;
   setReset(asserted: boolean): void | Promise<void>;
+  endOfCommand?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export function assembleTarget(p: TargetParts): DapTarget {
     debug,
     setReset: (a) => p.setReset(a),
     settle: () => dp.settle(),
+    endOfCommand: async () => { await dp.settle(); await p.endOfCommand?.(); },
     close: async () => { await p.close?.(); },
   };
 }

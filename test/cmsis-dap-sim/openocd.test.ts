@@ -1,0 +1,117 @@
+/**
+ * Proof against a program no one here wrote (issue 12 §8; issue 16 §4): Debian's unmodified
+ * OpenOCD 0.12 drives the simulated CMSIS-DAP probe through our LD_PRELOAD hidapi stand-in,
+ * the probe bridged to QEMU microbit's GDB stub. OpenOCD's own nRF51 flash driver programs
+ * the firmware through the bridge onto QEMU's NVMC, verifies it and resets; the firmware then
+ * prints its line on QEMU's UART. Then OpenOCD serves GDB for the same probe, and flashwright
+ * `--via gdb` uses its memory map, vFlash (OpenOCD's nrf51 driver) and qCRC.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import '../../src/cli/vias/index.js';
+import { openTcp } from '../../src/link/node-tcp.js';
+import { createSimDapProbe, type SimDapProbe } from '../../src/sim/cmsis-dap/index.js';
+import { createQemuTarget, type QemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
+import { serveDapTcp, type DapTcpServer } from '../../src/sim/node-dap-tcp.js';
+import { Toolchain } from '../flash-algo/toolchain.js';
+import { startQemu, type QemuInstance } from '../gdb/qemu.js';
+import { needs } from '../helpers/peers.js';
+import { buildHidapiShim, runOpenOcd, startOpenOcdServer, type OpenOcdServer } from './openocd.js';
+
+const peers = needs('openocd', 'qemu-system-arm', 'arm-none-eabi-gcc', 'gcc');
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => { out.push(t); }, err: (t: string) => { err.push(t); }, isTty: false }, out, err };
+}
+
+describe.skipIf(peers.skip)(peers.title('OpenOCD 0.12 drives the simulated CMSIS-DAP probe on QEMU microbit'), () => {
+  let shim: ReturnType<typeof buildHidapiShim>;
+  let tc: Toolchain;
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(() => { shim = buildHidapiShim(); tc = new Toolchain(); });
+  afterAll(() => { shim?.cleanup(); tc?.cleanup(); });
+  afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined); });
+
+  async function rig(): Promise<{ q: QemuInstance; t: QemuTarget; probe: SimDapProbe; server: DapTcpServer }> {
+    const q = await startQemu('microbit');
+    cleanups.push(() => q.stop());
+    const t = await createQemuTarget({ chip: 'nrf51', open: () => openTcp({ host: '127.0.0.1', port: q.port }) });
+    cleanups.push(() => t.close());
+    const probe = createSimDapProbe({ target: t });
+    const server = await serveDapTcp(probe, { port: 0 });
+    cleanups.push(() => server.close());
+    return { q, t, probe, server };
+  }
+
+  it('init, reset halt, program firmware.elf verify reset: OpenOCD\'s nrf51 driver writes QEMU\'s flash and the firmware runs', async () => {
+    const { q, t, probe, server } = await rig();
+    const elf = tc.app('OpenOCD via flashwright sim OK');
+    const r = await runOpenOcd({ shim: shim.path, dapPort: server.port, commands: ['init', 'reset halt', `program ${elf} verify reset`, 'shutdown'] });
+    expect(r.output).toContain('SWD DPIDR 0x0bb11477');
+    expect(r.output).toContain('Cortex-M0 r0p0 processor detected');
+    expect(r.output).toContain('** Programming Finished **');
+    expect(r.output).toContain('** Verified OK **');
+    expect(r.code, r.output).toBe(0);
+    expect(await q.waitForSerial('OpenOCD via flashwright sim OK\n', 10000)).toContain('OpenOCD via flashwright sim OK\n');
+    // What OpenOCD 0.12 is known to do (TEST-PEERS.md): DAP_Transfer only, at most 3 packets in flight.
+    expect(probe.stats.commands.Transfer).toBeGreaterThan(100);
+    expect(probe.stats.commands.TransferBlock).toBeUndefined();
+    expect(probe.stats.maxInFlight).toBeLessThanOrEqual(3);
+    expect(probe.stats.maxInFlight).toBeGreaterThan(1);
+    // Its flash loader really ran on QEMU's core and halted on its BKPT, which the bridge caught.
+    expect(t.core.counters.bkptBreakpoints).toBeGreaterThan(0);
+    expect(t.core.counters.coreStores).toBeGreaterThan(0); // NVMC register writes made by the core
+  }, 180_000);
+
+  it('through `flashwright sim cmsis-dap --tcp 0 --gdb` as a separate process, which reports its packet counts when stopped', async () => {
+    const q = await startQemu('microbit');
+    cleanups.push(() => q.stop());
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', 'cmsis-dap', '--tcp', '0', '--gdb', `127.0.0.1:${q.port}`, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    cleanups.push(async () => { if (child.exitCode === null) { child.kill('SIGKILL'); await exited; } });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => { if (out.includes('"ready"')) { clearInterval(timer); resolve(); } }, 50);
+      void exited.then((c) => { clearInterval(timer); reject(new Error(`sim exited early (${c}): ${out}`)); });
+    });
+    const ready = JSON.parse(out.split('\n')[0]!);
+    expect(ready).toMatchObject({ type: 'ready', packetSize: 64, packetCount: 4 });
+    const elf = tc.app('OpenOCD via sim process OK');
+    const r = await runOpenOcd({ shim: shim.path, dapPort: ready.port, commands: ['init', 'reset halt', `program ${elf} verify reset`, 'shutdown'] });
+    expect(r.code, r.output).toBe(0);
+    expect(await q.waitForSerial('OpenOCD via sim process OK\n', 10000)).toContain('OpenOCD via sim process OK\n');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const stats = JSON.parse(out.trim().split('\n').pop()!);
+    expect(stats).toMatchObject({ type: 'stats', clients: 1 });
+    expect(stats.packetsOut).toBeGreaterThan(100);
+    expect(stats.modeledMs).toBeGreaterThan(100);
+  }, 180_000);
+
+  it('OpenOCD as a GDB server for the simulated probe: flashwright --via gdb reads its memory map, writes through vFlash (OpenOCD\'s nrf51 driver) and checks with qCRC', async () => {
+    const { q, server, probe } = await rig();
+    const oocd: OpenOcdServer = await startOpenOcdServer({ shim: shim.path, dapPort: server.port, commands: ['init', 'reset halt'] });
+    cleanups.push(() => oocd.stop());
+    const app = tc.app('flashwright via OpenOCD vFlash OK');
+    const gdb = ['--via', 'gdb', '--gdb', `127.0.0.1:${oocd.gdbPort}`, '--gdb-mode', 'vflash', '--gdb-timeout', '30000'];
+    const info = capture();
+    expect(await runCli(['info', ...gdb, '--json'], info.io), info.err.join('')).toBe(0);
+    const device = JSON.parse(info.out.join(''));
+    // OpenOCD's memory map, built from the nrf51 driver's probe of FICR through the simulated probe.
+    const regions = JSON.stringify(device);
+    expect(regions, regions).toMatch(/"start":0,"size":262144/);
+    expect(regions).toMatch(/"sectorSize":1024|"size":1024/);
+    const w = capture();
+    expect(await runCli(['write', app, ...gdb, '--verify', 'digest', '--run', '--json'], w.io), w.out.join('') + w.err.join('') + oocd.output()).toBe(0);
+    // The digest is OpenOCD's qCRC, computed by its own CRC routine on the core.
+    expect(w.out.join('')).toMatch(/"verify":"digest"/);
+    expect(await q.waitForSerial('flashwright via OpenOCD vFlash OK\n', 10000)).toContain('flashwright via OpenOCD vFlash OK\n');
+    expect(probe.stats.commands.Transfer).toBeGreaterThan(100);
+    expect(oocd.output()).not.toMatch(/Error:/);
+  }, 180_000);
+});
