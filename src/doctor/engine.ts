@@ -55,7 +55,15 @@ function factHolds(facts: Facts, c: FactCondition): boolean {
 }
 
 /** The distinct lines of a log, lower-cased once for the literal pre-test. */
-export interface LineIndex { lines: LogLine[]; distinct: Array<{ text: string; lower: string; first: number }> }
+export interface LineIndex {
+  lines: LogLine[];
+  distinct: Array<{ text: string; lower: string; first: number }>;
+  /** All distinct lines lower-cased and joined: one `includes` tells whether a literal occurs at all. */
+  lowerText: string;
+  /** Offset in lowerText where each distinct line starts. */
+  starts: number[];
+  present: Map<string, boolean>;
+}
 
 export function indexLines(lines: readonly LogLine[]): LineIndex {
   const seen = new Map<string, number>();
@@ -65,12 +73,44 @@ export function indexLines(lines: readonly LogLine[]): LineIndex {
     seen.set(l.text, i);
     distinct.push({ text: l.text, lower: l.text.toLowerCase(), first: i });
   });
-  return { lines: [...lines], distinct };
+  const starts: number[] = [];
+  let at = 0;
+  for (const d of distinct) { starts.push(at); at += d.lower.length + 1; }
+  return { lines: [...lines], distinct, lowerText: distinct.map((d) => d.lower).join('\n'), starts, present: new Map() };
+}
+
+/** The line (index into starts) holding offset pos. */
+function lineAt(starts: readonly number[], pos: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= pos) lo = mid; else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Positions (into distinct) of lines matching p. */
 function matching(p: Pattern, idx: LineIndex, stopAfter: number): number[] {
   const out: number[] = [];
+  if (p.literal) {
+    // Most patterns' literals occur nowhere in a log: one scan of the whole text settles it.
+    let here = idx.present.get(p.literal);
+    if (here === undefined) { here = idx.lowerText.includes(p.literal); idx.present.set(p.literal, here); }
+    if (!here) return out;
+    // Otherwise only the lines holding the literal are candidates: find them with indexOf.
+    let from = 0;
+    let last = -1;
+    while (out.length < stopAfter) {
+      const pos = idx.lowerText.indexOf(p.literal, from);
+      if (pos < 0) break;
+      const line = lineAt(idx.starts, pos);
+      from = (idx.starts[line + 1] ?? idx.lowerText.length); // next line
+      if (line !== last && p.re.test(idx.distinct[line]!.text)) out.push(line);
+      last = line;
+    }
+    return out;
+  }
   for (let i = 0; i < idx.distinct.length && out.length < stopAfter; i++) {
     const d = idx.distinct[i]!;
     if (p.literal && !d.lower.includes(p.literal)) continue;

@@ -56,6 +56,8 @@ function push<T>(list: T[] | undefined, v: T, max = 20): T[] {
   return l;
 }
 
+const MISMATCH_GATE = /verif|expected|byte in module|mismatch|diff \d/i;
+const FAULT_GATE = /FSR|DEBUGEVT|FORCED|VECTTBL|VIOL|ERR\b|UNDEFINSTR|INVSTATE|INVPC/;
 const ERRORISH = /^(?:error|fatal|critical)\b|\berror\b|\bfailed\b|\bfailure\b|\bfatal\b|\bcannot\b|\bcan ?not\b|\bunable\b|\bno response\b|\bNACK\b|\bmismatch\b/i;
 
 const KSTATUS_NAMES = new Map(STATUS_TABLE.map((s) => [s.name.toLowerCase(), s.code]));
@@ -106,19 +108,19 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
         if (f.core === undefined && d.core) f.core = d.core;
       }
     }
-    {
+    if (/AP/.test(text)) {
       const m = /\bAP\[(\d{1,3})\][^()]{0,40}\(IDR:\s?(?:0x)?([0-9a-f]{8})\)/i.exec(text)
         ?? /\bAP#?(\d{1,3}) IDR\s?=\s?(?:0x)?([0-9a-f]{8})\b/i.exec(text)
         ?? /\b(?:APID|AP ID register)()\s{0,2}=?\s{0,2}(?:0x)?([0-9a-f]{8})\b/i.exec(text);
       if (m && apIdr.length < 8) { const d = decodeApIdr(h(m[2]!)); apIdr.push({ ap: m[1] ? Number(m[1]) : null, value: d.value, summary: d.summary }); }
     }
     // Vendor codes.
-    for (const m of text.matchAll(/\b(E[a-z]|W[a-z])\(([0-9a-f]{1,3})\)/gi)) {
+    if (text.includes('(')) for (const m of text.matchAll(/\b(E[a-z]|W[a-z])\(([0-9a-f]{1,3})\)/gi)) {
       const code = `${m[1]!}(${m[2]!})`;
       const info = linkServerCodeInfo(code);
       if (info) { f.errorCodes = push(f.errorCodes, code); f.decodedCodes = pushCode(f.decodedCodes, code, info.meaning); }
     }
-    for (const m of text.matchAll(/\bkStatus_?([A-Za-z0-9_]{2,60})/g)) {
+    if (text.includes('Status')) for (const m of text.matchAll(/\bkStatus_?([A-Za-z0-9_]{2,60})/g)) {
       const name = m[1]!.replace(/^_/, '');
       const code = KSTATUS_NAMES.get(name.toLowerCase()) ?? KSTATUS_NAMES.get(name.replace(/_/g, '').toLowerCase());
       f.errorCodes = push(f.errorCodes, `kStatus${m[1]!.startsWith('_') ? '' : ''}${name}`);
@@ -135,8 +137,8 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
         }
       }
     }
-    // Expected vs read.
-    for (const { re, f: get } of MISMATCH) {
+    // Expected vs read (the gate keeps the nine patterns off ordinary lines).
+    if (MISMATCH_GATE.test(text)) for (const { re, f: get } of MISMATCH) {
       const m = re.exec(text);
       if (!m) continue;
       const v = get(m);
@@ -150,11 +152,11 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
       if (ERRORISH.test(text)) for (const m of text.matchAll(/(?:0x|\$)([0-9a-f]{8})\b/gi)) f.addresses = push(f.addresses, hex(h(m[1]!)));
     }
     // Fault registers.
-    for (const m of text.matchAll(/\b(CFSR|HFSR|DFSR)\s{0,2}[:=]\s{0,2}(?:0x)?([0-9a-f]{1,8})\b/gi)) {
+    if (FAULT_GATE.test(text)) for (const m of text.matchAll(/\b(CFSR|HFSR|DFSR)\s{0,2}[:=]\s{0,2}(?:0x)?([0-9a-f]{1,8})\b/gi)) {
       const reg = m[1]!.toLowerCase() as 'cfsr' | 'hfsr' | 'dfsr';
       fault[reg] = h(m[2]!);
     }
-    for (const m of text.matchAll(/\b(DEBUGEVT|FORCED|VECTTBL|IACCVIOL|DACCVIOL|PRECISERR|IMPRECISERR|UNDEFINSTR|INVSTATE|INVPC|STKERR|UNSTKERR|IBUSERR)\b/g)) {
+    if (FAULT_GATE.test(text)) for (const m of text.matchAll(/\b(DEBUGEVT|FORCED|VECTTBL|IACCVIOL|DACCVIOL|PRECISERR|IMPRECISERR|UNDEFINSTR|INVSTATE|INVPC|STKERR|UNSTKERR|IBUSERR)\b/g)) {
       if (!fault.bits.includes(m[1]!)) fault.bits.push(m[1]!);
     }
     // RDP.

@@ -3,6 +3,8 @@
  * with the most distinct signatures seen wins; ties go to the earlier (more specific) entry.
  * Patterns are anchored or literal-led and free of nested quantifiers (see rules/safety.ts).
  */
+import { requiredLiteral } from '../rules/safety.js';
+
 export interface ToolReader {
   id: string;
   name: string;
@@ -34,13 +36,34 @@ export const TOOL_READERS: readonly ToolReader[] = [
   { id: 'avrdude', name: 'avrdude', signatures: [/\bavrdude\b/] },
 ];
 
+/** Each signature's required literal (case-sensitive patterns keep their case), for a whole-text pre-test. */
+const LITERALS = new Map<RegExp, string>(TOOL_READERS.flatMap((r) => r.signatures.map((s) => {
+  const lit = requiredLiteral(s.source);
+  return [s, s.flags.includes('i') ? lit : caseKept(s.source, lit)] as [RegExp, string];
+})));
+
+/** The literal in its original case (requiredLiteral lower-cases it). */
+function caseKept(source: string, lower: string): string {
+  if (!lower) return '';
+  const at = source.toLowerCase().indexOf(lower);
+  return at >= 0 && !source.slice(at, at + lower.length).includes('\\') ? source.slice(at, at + lower.length) : '';
+}
+
 /** The reader whose signatures the log shows most; null when none shows. */
 export function detectTool(lines: readonly string[]): ToolReader | null {
   const hits = new Map<string, Set<number>>();
+  const all = lines.join('\n');
+  const lowerAll = all.toLowerCase();
+  // Signatures whose literal occurs nowhere cannot match any line.
+  const live = TOOL_READERS.map((r) => r.signatures.map((s) => {
+    const lit = LITERALS.get(s) ?? '';
+    return !lit || (s.flags.includes('i') ? lowerAll.includes(lit) : all.includes(lit));
+  }));
   for (const line of lines) {
-    for (const r of TOOL_READERS) {
+    for (let k = 0; k < TOOL_READERS.length; k++) {
+      const r = TOOL_READERS[k]!;
       for (let i = 0; i < r.signatures.length; i++) {
-        if (r.signatures[i]!.test(line)) {
+        if (live[k]![i] && r.signatures[i]!.test(line)) {
           let set = hits.get(r.id);
           if (!set) { set = new Set(); hits.set(r.id, set); }
           set.add(i);
