@@ -236,9 +236,19 @@ describe('simulated CMSIS-DAP probe', () => {
     expect(target.mdm!.stats.massErases).toBe(1);
     await host.transfer([{ req: SELECT_W, data: 0 }]);
     expect(await host.readWord(0x1000)).toBe(0xffffffff);
-    // A reset reloads FSEC from the erased flash: secure again.
+    // A system reset keeps the mass erase's unsecure state; only a power-on reloads FSEC from the erased flash.
     await host.writeWord(0xe000ed0c, 0x05fa0004);
+    expect(target.secured).toBe(false);
+    target.powerOn();
     expect(target.secured).toBe(true);
+  });
+
+  it('Kinetis secured: MDM-AP Control ignores everything but the mass erase bit', async () => {
+    const { host, target } = setup('kinetis-k64', {}, { secured: true });
+    await host.attach();
+    await host.transfer([{ req: SELECT_W, data: 0x01000000 }, { req: 0x05, data: 0x18 }]); // system reset request + core hold
+    expect(target.core.inReset).toBe(false);
+    expect((await host.transfer([{ req: 0x07 }])).words[0]).toBe(0);
   });
 
   it('Kinetis with mass erase disabled ignores the request', async () => {

@@ -5,8 +5,11 @@
  * 3 System Reset (0 = held in reset), 5 Mass Erase Enable, 16 Core Halted), Control 0x04
  * (bit 0 Flash Mass Erase in Progress — set it to start, it clears when done; 3 System
  * Reset Request; 4 Core Hold Reset), IDR 0xFC = 0x001C0000.
- * A mass erase erases all flash and leaves the part unsecure until the next reset, which
- * reloads FSEC from flash (erased 0xFF = secure again unless 0x40C is programmed first).
+ * A mass erase erases all flash and leaves the part unsecure until the next power-on reset,
+ * through system resets (the K-series reference manuals' MDM-AP mass-erase flow, as debug
+ * hosts such as pyOCD and probe-rs rely on: erase, reset, then program FSEC = 0xFE); a
+ * power-on reset reloads FSEC from flash (erased 0xFF = secure again unless 0x40C was
+ * programmed). While the part is secured only Control[0] (mass erase) is writable.
  */
 import type { AccessPort } from './dp.js';
 
@@ -49,6 +52,8 @@ export class MdmAp implements AccessPort {
   write(offset: number, value: number): void {
     if (offset !== 0x04) return;
     const start = (value & 1) && !(this.control & 1);
+    // Secured: the other Control bits (reset requests, debug request, core hold) are ignored.
+    if (this.chip.secured()) value = (value & 1) | (this.control & ~1);
     this.control = value & 0x3f;
     if ((value & 0x8) !== 0 || (value & 0x10) !== 0) this.chip.holdReset(true);
     else this.chip.holdReset(false);

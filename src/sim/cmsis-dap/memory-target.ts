@@ -144,6 +144,8 @@ export interface MemoryTarget extends DapTarget {
   readonly mdm?: MdmAp;
   /** Kinetis: whether the flash controller holds a secure FSEC. */
   readonly secured: boolean;
+  /** Power cycle: FSEC reloaded from flash (a mass erase's unsecure state ends), debug logic reset. */
+  powerOn(): void;
 }
 
 const ERASED = 0xff;
@@ -174,9 +176,10 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
   const flash = regions[0]!;
   if (options.chip === 'kinetis-k64' && !options.secured) flash.bytes[0x40c] = 0xfe;
   if (options.chip === 'kinetis-k64' && options.massEraseDisabled) flash.bytes[0x40c] = 0xff & ~0x30 | 0x20; // MEEN = 10
-  // FSEC is loaded from flash at reset (and by a mass erase: unsecure until the next reset).
+  // FSEC is loaded from flash at reset; after an MDM-AP mass erase the part stays unsecure until power-on.
   let fsec = flash.bytes[0x40c]!;
-  const core = new MemoryCore(regions, () => { fsec = flash.bytes[0x40c]!; });
+  let massErased = false;
+  const core = new MemoryCore(regions, () => { fsec = massErased ? (flash.bytes[0x40c]! & ~3) | 2 : flash.bytes[0x40c]!; });
   core.reset(false);
   core.halted = false;
 
@@ -188,7 +191,7 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
       secured,
       massEraseEnabled: () => ((fsec >> 4) & 3) !== 2,
       coreHalted: () => core.halted,
-      massErase: () => { flash.bytes.fill(ERASED); fsec = 0xfe; },
+      massErase: () => { flash.bytes.fill(ERASED); fsec = 0xfe; massErased = true; },
       holdReset: (hold) => { if (hold) core.inReset = true; else if (core.inReset) { core.inReset = false; core.reset(false); } },
     };
     mdm = new MdmAp(chip);
@@ -209,7 +212,9 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
       if (core.inReset) { core.inReset = false; return t.debug.externalReset(); }
     },
   });
+  const powerOn = () => { massErased = false; fsec = flash.bytes[0x40c]!; core.reset(false); t.dp.powerOn(); };
   return Object.defineProperties(t, {
+    powerOn: { value: powerOn, enumerable: true },
     core: { value: core, enumerable: true },
     mdm: { value: mdm, enumerable: true },
     secured: { get: secured, enumerable: true },
