@@ -45,3 +45,4 @@ export type * from './arch/core-access.js';
 export * from './arch/cortex-m.js';
 export { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './programmer/gdb-core-access.js';
 export { GdbProgrammer, type GdbProgrammerOptions, type GdbStrategy } from './programmer/gdb-programmer.js';
+export * as doctor from './doctor/index.js';
