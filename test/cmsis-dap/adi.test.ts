@@ -65,9 +65,12 @@ describe('MEM-AP', () => {
     expect(await ap.read(0x20000003, 5000)).toEqual(data);
     expect(await ap.read(0x20000402, 3)).toEqual(data.subarray(0x3ff, 0x402));
     expect(probe.maxQueued).toBeGreaterThan(1);
-    // Blocks use DAP_TransferBlock: 14 words per 64-byte write packet, 15 per read.
+    // Writes use DAP_TransferBlock (14 words per 64-byte packet); reads one DAP_Transfer
+    // stream with TAR writes inside, 15 DRW reads per packet (a full 63-byte response).
     const blocks = probe.sent.filter((p) => p[0] === 0x06);
-    expect(Math.max(...blocks.map((p) => p[2]! | (p[3]! << 8)))).toBe(15);
+    expect(Math.max(...blocks.map((p) => p[2]! | (p[3]! << 8)))).toBe(14);
+    const reads = probe.sent.filter((p) => p[0] === 0x05 && p.length > 20);
+    expect(Math.max(...reads.map((p) => Array.from(p.subarray(3)).filter((b) => b === 0x0f).length))).toBe(15);
   });
 
   it('a bus error is a DAP FAULT with STICKYERR decoded, cleared by ABORT so the next access works', async () => {

@@ -150,3 +150,13 @@ describe('atomic commands', () => {
     expect(() => parseExecuteCommands(b(0x7f, 0x01, 0x10, 0x00), [() => 2, () => 2])).toThrow(DapResponseError);
   });
 });
+
+describe('DAP_Transfer failure responses without padding (v2 bulk)', () => {
+  it('a FAULT on a posted AP read counts the read but carries no data: a transfer error, not a malformed response', () => {
+    const ops: TransferOp[] = [{ ap: true, read: false, register: 0x4, value: 0xe000ed08 }, { ap: true, read: true, register: 0xc }];
+    const r = parseTransfer(b(0x05, 0x02, 0x04), ops);
+    expect(r).toMatchObject({ count: 2, ack: 4, reads: [] });
+    expect(() => checkTransfer(r, 2, 'Reading VTOR')).toThrow(DapTransferError);
+    expect(() => parseTransfer(b(0x05, 0x02, 0x01), ops)).toThrow(DapResponseError);
+  });
+});

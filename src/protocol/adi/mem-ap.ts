@@ -90,31 +90,27 @@ export class MemAp {
     }
   }
 
-  /** Reads `count` words from a word-aligned address, pipelined. */
+  /**
+   * Reads `count` words from a word-aligned address, pipelined. One stream of DAP_Transfer
+   * ops (a TAR write at the start and at every 1 KiB boundary, DRW reads between) split by
+   * the session into full packets: a TAR write costs request bytes only, so every response
+   * carries as many words as a DAP_TransferBlock would, even across boundaries.
+   */
   async readWords(address: number, count: number, options: MemApOptions = {}): Promise<Uint32Array> {
     await this.init(options.signal);
-    const out = new Uint32Array(count);
-    const { read: per } = this.dp.dap.blockWords;
-    const jobs: Array<Promise<void>> = [];
-    let done = 0;
-    for (let i = 0; i < count;) {
-      throwIfAborted(options.signal, 'memory read');
+    throwIfAborted(options.signal, 'memory read');
+    const ops: TransferOp[] = [];
+    for (let i = 0; i < count; i++) {
       const a = address + 4 * i;
-      const inBlock = Math.min(count - i, (TAR_WRAP - (a % TAR_WRAP)) / 4);
-      jobs.push(this.dp.dap.transfer(this.tarOps(a, CSW.SIZE32), `Setting TAR to ${hex(a)}`, options.signal).then(() => undefined));
-      for (let j = 0; j < inBlock; j += per) {
-        const n = Math.min(per, inBlock - j);
-        const at = i + j;
-        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, true, n, undefined, `Reading ${n * 4} bytes at ${hex(address + 4 * at)}`, options.signal).then((w) => {
-          out.set(w, at);
-          done += n * 4;
-          options.onProgress?.(done);
-        }));
-      }
-      i += inBlock;
+      if (i === 0 || a % TAR_WRAP === 0) ops.push(...this.tarOps(a, CSW.SIZE32));
+      ops.push(...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
     }
-    await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
-    return out;
+    let done = 0;
+    const values = await this.guard(() => this.dp.dap.transfer(ops, `Reading ${count * 4} bytes at ${hex(address)}`, options.signal, (n) => {
+      done += 4 * n;
+      options.onProgress?.(done);
+    }), options.signal);
+    return Uint32Array.from(values);
   }
 
   /** Writes words to a word-aligned address, pipelined. */

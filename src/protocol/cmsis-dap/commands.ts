@@ -361,7 +361,12 @@ export function parseTransfer(response: Uint8Array, ops: readonly TransferOp[]):
     const op = ops[i]!;
     if (op.timestamp) { r.timestamps.push(u32(response, o)); o += 4; }
     if (op.read && !op.match) {
-      if (response.length < o + 4) throw new DapResponseError(`DAP_Transfer response ends before the data of transfer ${i + 1}.`, response);
+      if (response.length < o + 4) {
+        // After a failed transfer the last posted read has no data (its FAULT/WAIT came from the
+        // RDBUFF read that would have fetched it): what the count includes but did not return.
+        if (r.ack !== 1 || r.protocolError) break;
+        throw new DapResponseError(`DAP_Transfer response ends before the data of transfer ${i + 1}.`, response);
+      }
       r.reads.push(u32(response, o));
       o += 4;
     }

@@ -250,11 +250,12 @@ export class DapSession {
    * Runs DP/AP accesses, split into as few DAP_Transfer packets as the packet size allows,
    * all sent without waiting (pipelined); resolves with the read values in order.
    */
-  async transfer(ops: readonly TransferOp[], what: string, signal?: AbortSignal): Promise<number[]> {
+  async transfer(ops: readonly TransferOp[], what: string, signal?: AbortSignal, onReads?: (n: number) => void): Promise<number[]> {
     const packets = this.splitTransfers(ops);
     const results = await Promise.allSettled(packets.map((chunk) => this.request(encodeTransfer(0, chunk), signal).then((r) => {
       const t = parseTransfer(r, chunk);
       checkTransfer(t, chunk.length, what);
+      onReads?.(t.reads.length);
       return t.reads;
     })));
     return settleInOrder(results).flat();
