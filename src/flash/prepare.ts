@@ -10,6 +10,7 @@ import type { MemoryImage } from '../image/memory-image.js';
 import type { DeviceChange, DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
 import { erasedValueOf, regionSectors, type FlashSector } from '../target/geometry.js';
 import { assertChecksPass, runChecks, type CheckFinding } from './checks/index.js';
+import { identityFindings, identityTarget } from './checks/identity.js';
 import { deviceAfterUnlocks, erasedByUnlock, planChanges } from './changes.js';
 import type { EventSink } from './events.js';
 import { expectedSector, planFlash, touchedSectors, type EraseMode, type FlashPlan, type SectorKnowledge } from './plan.js';
@@ -154,7 +155,9 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
 /** Checks, plans the unlocks, learns what the device holds, and plans the write once; changes nothing. */
 export async function prepareWrite(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, reporter: PhaseReporter): Promise<PreparedWrite> {
   const target = device.target;
-  const findings = runChecks(image, target, options);
+  const own = runChecks(image, target, options);
+  // A target file may add checks, never remove the ones the reported chip needs.
+  const findings = [...own, ...identityFindings(image, identityTarget(programmer.kind, device), own, options)];
   for (const f of findings) if (f.severity !== 'error') reporter.log(f.severity === 'warning' ? 'warn' : 'info', f.message, { check: f.id, hint: f.hint });
   assertChecksPass(findings);
   const unconfigured = unconfiguredOf(device, options);

@@ -113,5 +113,10 @@ export function buildDeviceTarget(p: DeviceProperties, known?: TargetDescription
     regions: [],
     ...(p.flashStart === 0 && p.secure !== undefined ? { features: { kinetisFlashConfig: true } } : {}),
   };
-  return { ...base, regions: regions.sort((a, b) => a.start - b.start), ...(reserved.length ? { reserved } : {}) };
+  // A device that reports flash security for flash at 0 is a Kinetis with its flash
+  // configuration field (MCUBOOTRM FlashSecurityState): its checks run whatever the
+  // description says (a target file may add checks, never remove them).
+  const kinetis = p.flashStart === 0 && p.secure !== undefined;
+  const features = kinetis && !base.features?.kinetisFlashConfig ? { ...base.features, kinetisFlashConfig: true } : base.features;
+  return { ...base, regions: regions.sort((a, b) => a.start - b.start), ...(reserved.length ? { reserved } : {}), ...(features ? { features } : {}) };
 }
