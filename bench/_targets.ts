@@ -3,7 +3,14 @@
  * exit when any target is missed or cannot be measured (scripts/run-bench.mjs then fails).
  * Files starting with "_" are helpers, not benches.
  */
+import { availableParallelism, loadavg } from 'node:os';
+
 const results: boolean[] = [];
+
+/** For benches that time wall clocks: how busy the machine was, printed next to the figures. */
+export function machineLoad(): string {
+  return `machine: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min)`;
+}
 
 type Op = '<=' | '<' | '>=';
 const holds = (value: number, op: Op, bound: number) => (op === '<=' ? value <= bound : op === '<' ? value < bound : value >= bound);

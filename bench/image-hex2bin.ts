@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeIntelHex } from '../src/image/intel-hex.js';
 import { MemoryImage } from '../src/image/memory-image.js';
-import { finishTargets, target, unmeasured } from './_targets.js';
+import { finishTargets, machineLoad, target, unmeasured } from './_targets.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const MIB = 1024 * 1024;
@@ -130,7 +130,8 @@ try {
   console.log(`  library call / srec_cat ${ratio(lib, srec).toFixed(2)}, / objcopy ${ratio(lib, objcopy).toFixed(2)} (work only, against whole processes: favours flashwright)`);
   if (lib?.maxRssMiB && idle?.maxRssMiB) console.log(`  library call peak RSS ${(lib.maxRssMiB / sizeMiB).toFixed(2)}× the image, node + tsx included; ${((lib.maxRssMiB - idle.maxRssMiB) / sizeMiB).toFixed(2)}× above an idle node + tsx`);
   console.log(`  CLI under tsx / srec_cat ${ratio(cli, srec).toFixed(2)}, / objcopy ${ratio(cli, objcopy).toFixed(2)} (includes compiling TypeScript at start)`);
-  console.log('\ntargets (issue 2 §6), judged on the compiled CLI as npm installs it, whole process against whole process:');
+  console.log(`\n${machineLoad()}; times are wall clock, so a busy machine moves them`);
+  console.log('targets (issue 2 §6), judged on the compiled CLI as npm installs it, whole process against whole process:');
   const what = 'flashwright compiled CLI';
   if (!built) unmeasured(`${what} time and memory`, 'the bundle was not built');
   else {
