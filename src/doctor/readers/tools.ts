@@ -22,7 +22,7 @@ export const TOOL_READERS: readonly ToolReader[] = [
   { id: 'kinetis-flash-tool', name: 'NXP KinetisFlashTool', signatures: [/KinetisFlashTool|Kinetis ?Flash ?Tool/i] },
   { id: 'blhost', name: 'NXP blhost', signatures: [/^blhost\b/, /\bblhost\s-[pu]\b/, /^Inject command '/, /^Response status = \d/, /Ping responded in \d/, /^Response word \d/, /kStatus_?[A-Z]/] },
   { id: 'cubeprogrammer', name: 'STM32CubeProgrammer', signatures: [/STM32CubeProgrammer/, /STM32_Programmer_CLI/, /^ST-LINK FW\s{0,4}:/, /^Device name\s{0,4}:/, /^Memory Programming \.\.\./, /^Opening and parsing file:/, /\.stldr\b/, /^UR connection mode/] },
-  { id: 'stlink-utility', name: 'STM32 ST-LINK Utility', signatures: [/ST-LINK Utility/, /ST-LINK_CLI/, /Can not connect to target!/, /Disable Read Out Protection and retry/] },
+  { id: 'stlink-utility', name: 'STM32 ST-LINK Utility', signatures: [/ST-LINK Utility/, /ST-LINK_CLI/, /Can not connect to target!/, /Disable Read Out Protection and retry/, /Could not set Option bytes!/, /^ST-LINK SN : /] },
   { id: 'flash-loader-demo', name: 'STM32 Flash Loader Demonstrator', signatures: [/Flash Loader Demonstrator/, /the Boot loader can not be started/, /Check read\/write protections/] },
   { id: 'stm32flash', name: 'stm32flash', signatures: [/^stm32flash \d/, /^Interface serial_\w{1,10}:/, /Got NACK from device on command/, /stm32flash/, /^Failed to init device\./] },
   { id: 'st-flash', name: 'st-flash (stlink-org)', signatures: [/\bst-flash\b/, /\bst-info\b/, /(?:common|usb|flash_loader|read_write)\.c: /, /stlink\/src\//, /Couldn't find any ST-Link/] },
