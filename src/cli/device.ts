@@ -88,22 +88,52 @@ export function requireTargetOption(options: DeviceOptions): TargetDescription {
  * Opens the way in, connects, runs `fn`, and always closes. Ctrl-C aborts the signal so
  * the engine stops between operations and reports how far it got.
  */
-export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>): Promise<T> {
+export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>, extra: { showIdentity?: boolean } = {}): Promise<T> {
   if (!options.via) throw new UsageError('This command needs --via NAME to reach a device.', { hint: `Choose one of: ${allVias().map((v) => v.name).join(', ')}.` });
   const via = getVia(options.via);
   const target = resolveTarget(options);
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted (Ctrl-C)'));
-  process.once('SIGINT', onSigint);
+  const release = abortOnSignals(controller, io.signals ?? process);
   let programmer: Programmer | undefined;
   try {
     programmer = await via.create(options, { io, target, signal: controller.signal });
     const device = await programmer.connect({ signal: controller.signal });
+    // No --target: the device's own identity and size are used, and said.
+    if (!target && !options.json && extra.showIdentity !== false) io.err(`note: ${describeIdentity(device)}\n`);
     return await fn({ programmer, device, signal: controller.signal, onEvent: createProgressSink(io, { json: options.json }) });
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    release();
     await programmer?.close();
   }
+}
+
+/** The signals that end a run with the same true report as Ctrl-C: a terminal closed (HUP), a kill or a service stop (TERM). */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Turns SIGINT, SIGTERM and SIGHUP into an abort: the engine stops between operations and
+ * reports how far it got (FlashInterruptedError), and close() still runs. Returns the undo.
+ */
+export function abortOnSignals(controller: AbortController, target: SignalSource): () => void {
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const handler = () => controller.abort(new Error(sig === 'SIGINT' ? 'interrupted (Ctrl-C)' : `interrupted (${sig})`));
+    target.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return () => { for (const [sig, handler] of handlers) target.removeListener(sig, handler); };
+}
+
+/** Where signals come from: the process, or an emitter in tests. */
+export interface SignalSource {
+  on(event: string, listener: () => void): unknown;
+  removeListener(event: string, listener: () => void): unknown;
+}
+
+/** "the device identifies itself as STM32F103xB (pid=0x410, …); flash 128 KiB at 0x08000000". */
+export function describeIdentity(device: DeviceInfo): string {
+  const ids = Object.entries(device.ids).map(([k, v]) => `${k}=${typeof v === 'number' ? hex(v, 1) : v}`).join(', ');
+  const flash = device.target.regions.filter((r) => r.kind === 'flash' || r.kind === 'external-nor').map((r) => `${r.name} ${formatSize(r.size)} at ${hex(r.start)}`);
+  return `no --target given: the device identifies itself as ${device.target.name}${ids ? ` (${ids})` : ''}${flash.length ? `; ${flash.join(', ')}` : ''}.`;
 }
 
 /** The DeviceInfo as a plain JSON object. */
@@ -136,5 +166,5 @@ export async function showDeviceInfo(options: DeviceOptions, io: Io): Promise<vo
       for (const [k, v] of details) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
     io.out(lines.join('\n') + '\n');
-  });
+  }, { showIdentity: false });
 }

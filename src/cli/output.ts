@@ -9,6 +9,8 @@ export interface Io {
   isTty: boolean;
   /** Terminal width (stderr), when it is a terminal: bars and the memory map fit it. */
   readonly columns?: number;
+  /** Where SIGINT/SIGTERM/SIGHUP come from (default: the process); tests pass an emitter. */
+  signals?: { on(event: string, listener: () => void): unknown; removeListener(event: string, listener: () => void): unknown };
 }
 
 /**

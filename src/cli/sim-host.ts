@@ -21,6 +21,7 @@ export async function serveUntilStopped(pty: PtyExposure, state?: { path?: strin
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
     void pty.exited.then(stop);
   });
   await pty.close();

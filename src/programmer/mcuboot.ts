@@ -10,6 +10,7 @@ import { formatSize, hex } from '../core/format.js';
 import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
 import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
 import { regionAt, regionHolding } from '../target/geometry.js';
+import { checkMcubootIdentity } from './identity.js';
 import type { TargetDescription } from '../target/types.js';
 import type { LogContext } from './events.js';
 import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
@@ -113,6 +114,8 @@ export class McubootProgrammer implements Programmer {
       }
     }
     let props = await readDeviceProperties(this.session, { signal });
+    // Before anything is changed (backdoor unlock, FlexSPI configuration): the named target must be this chip.
+    checkMcubootIdentity(this.options.target, props);
     const transportCap = this.options.transport instanceof HidTransport ? this.options.transport.maxPayload : Infinity;
     this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity, transportCap));
     this.unsecurePending = false;

@@ -19,6 +19,7 @@ import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-prote
 import { regionAt, regionHolding, regionSectors, sectorAt } from '../target/geometry.js';
 import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
+import { checkStm32Identity } from './identity.js';
 import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
 
 export interface Stm32UartProgrammerOptions {
@@ -128,6 +129,8 @@ export class Stm32UartProgrammer implements Programmer {
     const get = await this.session.get();
     this.commands = get.commands;
     this.pid = await this.session.getId();
+    // Before anything on the chip changes (unprotect, write-unprotect): the named target must be this chip.
+    checkStm32Identity(this.options.target, this.pid);
     this.target = withBootloaderWriteUnit(this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
       const row = findStm32Device(this.pid);
       if (!row) throw new UnknownStm32PidError(this.pid);
