@@ -75,8 +75,13 @@ describe('CMSIS-DAP host against the simulated probe', () => {
     expect(target.secured).toBe(true);
     expect(target.core.peek(0, 4)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
     await expect(p.readMemory(0, 4)).rejects.toMatchObject({ code: 'KINETIS_SECURED' });
-    expect(p.describeChange('mass-erase-unsecure', info)).toMatchObject({ stage: 'unlock', destroys: 'mass erase through MDM-AP: all flash lost' });
+    const change = p.describeChange('mass-erase-unsecure', info)!;
+    expect(change).toMatchObject({ stage: 'unlock', destroys: 'mass erase through MDM-AP: all flash lost' });
     expect(target.mdm!.stats.massErases).toBe(0);
+    await p.applyChange(change);
+    expect(target.mdm!.stats.massErases).toBe(1);
+    expect(target.secured).toBe(false);
+    expect(await p.readMemory(0x400, 16)).toEqual(new Uint8Array(16).fill(0xff));
     await p.close();
   });
 });
