@@ -153,6 +153,8 @@ interface Decision {
   action: SectorAction | 'none';
   preserveRanges: Array<{ address: number; size: number }>;
   expected?: Uint8Array;
+  /** What to program where it is not `expected` (a sector shared with a reserved area: the image's pages only). */
+  program?: Uint8Array;
 }
 
 /** Plans a write. Throws PlanRefusedError for misplaced data before planning anything. */
@@ -187,6 +189,28 @@ export function planFlash(input: PlanInput): FlashPlan {
       return d;
     }
     d.action = knownErased && !chip ? 'program' : 'erase-program';
+    if (d.action === 'erase-program' && mode !== 'chip') { // (a chip erase over a reserved area is refused below)
+      // A sector shared with a reserved area (a flash-resident bootloader) is never erased:
+      // the image may only be programmed into erased pages of it, or the plan is refused.
+      const shared = (target.reserved ?? []).find((r) => r.start < end && r.start + r.size > sector.address);
+      if (shared) {
+        const page = pageSizeOf(sector.region);
+        let blocked: number | undefined;
+        for (let a = sector.address; a < end && blocked === undefined; a += page) {
+          const pageEnd = Math.min(a + page, end);
+          if (!image.intersects(a, pageEnd)) continue;
+          if (!k?.bytes || !isAllValue(k.bytes, erased, a - sector.address, pageEnd - sector.address) || (shared.start < pageEnd && shared.start + shared.size > a)) blocked = a;
+        }
+        if (blocked !== undefined) {
+          throw new PlanRefusedError('PLAN_RESERVED',
+            `The image writes ${hex(blocked)} in sector ${hex(sector.address)}–${hex(end - 1)}, which it shares with the ${shared.owner} at ${hex(shared.start)}–${hex(shared.start + shared.size - 1)}; ${k?.bytes ? 'those bytes are not erased' : 'what the sector holds is not known'}, and the sector cannot be erased without wiping the ${shared.owner}.`,
+            { hint: `Link the application at the next sector boundary (${hex(end)}), or erase that part with the ${shared.owner}'s own tools.`, context: { address: blocked, sector: sector.address, reservedStart: shared.start, reservedSize: shared.size, owner: shared.owner } });
+        }
+        d.action = 'program';
+        d.program = expectedSector(image, sector, false); // the image's pages only, never the reserved bytes
+        return d;
+      }
+    }
     if (partial && preserve && d.action === 'erase-program') {
       const outsideImage = gaps(sector.address, end, image.slice(sector.address, end).segments.map((s) => ({ address: s.address, size: s.data.length })));
       d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, outsideImage, erased) : outsideImage;
@@ -334,7 +358,7 @@ function programOps(image: MemoryImage, d: Decision): ProgramOperation[] {
   const page = pageSizeOf(sector.region);
   const erased = erasedValueOf(sector.region);
   // Preserved bytes not known (a plan made without the device): the image over erased fill.
-  const content = d.expected ?? expectedSector(image, sector, false)!;
+  const content = d.program ?? d.expected ?? expectedSector(image, sector, false)!;
   const ops: ProgramOperation[] = [];
   let run: { address: number; size: number } | undefined;
   const flush = () => {
@@ -350,7 +374,8 @@ function programOps(image: MemoryImage, d: Decision): ProgramOperation[] {
   for (let a = sector.address; a < sector.address + sector.size; a += page) {
     const end = Math.min(a + page, sector.address + sector.size);
     let needed: boolean;
-    if (d.expected) needed = !isAllValue(d.expected, erased, a - sector.address, end - sector.address);
+    const basis = d.program ?? d.expected;
+    if (basis) needed = !isAllValue(basis, erased, a - sector.address, end - sector.address);
     else needed = image.intersects(a, end) || d.preserveRanges.some((p) => p.address < end && p.address + p.size > a);
     if (!needed) { flush(); continue; }
     if (run) run.size += end - a;
