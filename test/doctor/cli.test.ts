@@ -65,6 +65,29 @@ describe('flashwright doctor', () => {
   });
 });
 
+describe('doctor --rules: knowledge added without code', () => {
+  it('an extra YAML rule explains a log the bundled rules do not; a broken one is a usage error', async () => {
+    writeFileSync(join(dir, 'x.log'), 'Info : Listening on port 3333\nError: frobnicator overheated at 0x20001000\n');
+    writeFileSync(join(dir, 'extra.yaml'), [
+      'rules:',
+      '  - id: local.frobnicator',
+      '    category: power-reset',
+      '    summary: The frobnicator on this board overheats.',
+      '    any: ["frobnicator overheated"]',
+      '    fix: ["Let it cool down."]',
+      '    confidence: 0.6',
+      '    source: our bench notes',
+      '    example: ["Error: frobnicator overheated"]',
+    ].join('\n'));
+    const j = JSON.parse((await run(['doctor', join(dir, 'x.log'), '--rules', join(dir, 'extra.yaml'), '--json'])).out);
+    expect(j.causes[0]).toMatchObject({ category: 'power-reset', evidence: ['Error: frobnicator overheated at 0x20001000'] });
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ rules: [{ id: 'b', category: 'other', summary: 's', any: ['(a+)+'], fix: ['f'], confidence: 0.5, source: 's', example: ['a'] }] }));
+    const bad = await run(['doctor', join(dir, 'x.log'), '--rules', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/is not valid: Rule b: pattern .* is unsafe/);
+  });
+});
+
 describe('flashwright explain', () => {
   it('prints the decoded value with its source; --json gives the list', async () => {
     const r = await run(['explain', 'Ef(11)']);

@@ -120,10 +120,24 @@ describe('text output points at doctor; --explain runs it inline', () => {
   it('a failure ends with the doctor line; a usage error does not', async () => {
     const r = await run(['write', hexFile('g.hex', 0x08000000, firmware(0x400, 0x11)), ...sim('g.json', 'mk64fn1m0')]);
     expect(r.code).toBe(1);
-    expect(r.err.trimEnd().split('\n').at(-1)).toMatch(/^doctor: .*--explain.*flashwright doctor/);
+    expect(r.err.trimEnd().split('\n').at(-1)).toMatch(/^doctor: error PLAN_OUTSIDE_MEMORY; .*--explain.*flashwright doctor/);
+    // The text transcript alone is enough for doctor: the code is on the pointer line.
+    const report = diagnose(r.err);
+    expect(report.tool).toBe('flashwright');
+    expect(report.causes[0]).toMatchObject({ rule: 'fw.wrong-target', category: 'wrong-target-config' });
     const u = await run(['write']);
     expect(u.code).toBe(2);
     expect(u.err).not.toMatch(/doctor:/);
+  });
+
+  it('a text transcript of a verify failure is read back with its mismatch', async () => {
+    expect((await run(['write', hexFile('t1.hex', 0x08000000, firmware(0x800, 0x11)), ...sim('t.json')])).code).toBe(0);
+    expect((await run(['erase', '0x08000400', '1K', ...sim('t.json')])).code).toBe(0);
+    const r = await run(['verify', join(dir, 't1.hex'), ...sim('t.json')]);
+    expect(r.code).toBe(1);
+    const report = diagnose(r.out + r.err);
+    expect(report.causes[0]).toMatchObject({ rule: 'fw.verify-mismatch', category: 'verify-mismatch' });
+    expect(report.facts.mismatch).toMatchObject({ address: 0x08000400, expected: 0x11, read: 0xff });
   });
 
   it('--explain prints the causes and fixes for this failure', async () => {

@@ -4,8 +4,9 @@
  * and fixes. `flashwright explain TOKEN`: look up one code or value.
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { diagnose, explainToken, toDoctorJson, type DoctorReport, type Facts } from '../../doctor/index.js';
+import { compileRules, diagnose, explainToken, RuleError, toDoctorJson, type DoctorReport, type Facts, type RuleData } from '../../doctor/index.js';
 import { EXIT_FAILED } from '../exit.js';
 import type { Io } from '../output.js';
 import type { CommandModule } from './index.js';
@@ -56,12 +57,33 @@ export function renderReport(r: DoctorReport): string {
   return out.join('\n') + '\n';
 }
 
+/** Extra rules from a JSON or YAML file in the bundled rules' format ({ rules: [...] }). */
+export function loadRuleFile(path: string): RuleData[] {
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`Cannot read the rule file '${path}': ${(e as Error).message}`, { hint: 'Give a JSON or YAML file shaped like src/doctor/rules/*.json: { "rules": [ … ] }.' });
+  }
+  const rules = (data as { rules?: unknown })?.rules;
+  if (!Array.isArray(rules)) throw new UsageError(`The rule file '${path}' has no "rules" list.`, { hint: 'Shape it like src/doctor/rules/*.json: { "rules": [ … ] }.' });
+  try {
+    compileRules(rules as RuleData[]);
+  } catch (e) {
+    if (e instanceof RuleError) throw new UsageError(`The rule file '${path}' is not valid: ${e.message}`, { hint: 'Each rule needs id, category, summary, any/all/facts, fix, confidence, source and example.' });
+    throw e;
+  }
+  return rules as RuleData[];
+}
+
 export const doctorCommand: CommandModule = (program, io: Io, setExit) => {
   program.command('doctor [file]')
     .description('Explain a failed flashing run: read a log from any common tool (or flashwright --json output) and name causes, evidence and fixes.')
     .option('--json', 'one JSON object: { tool, facts, causes }')
-    .action((file: string | undefined, opts: { json?: boolean }) => {
-      const report = diagnose(readLogInput(file));
+    .option('--rules <file>', 'extra rules (JSON or YAML, same format as the bundled ones)')
+    .action((file: string | undefined, opts: { json?: boolean; rules?: string }) => {
+      const extra = opts.rules === undefined ? [] : loadRuleFile(opts.rules);
+      const report = diagnose(readLogInput(file), { rules: extra });
       if (opts.json) io.out(JSON.stringify(toDoctorJson(report)) + '\n');
       else io.out(renderReport(report));
     });
@@ -92,7 +114,9 @@ function argValue(argv: readonly string[], flag: string): string | undefined {
  * with `--explain` the doctor's causes for this very record (with the command's context).
  */
 export function doctorLines(errorRecord: Record<string, unknown>, argv: readonly string[], explain: boolean): string[] {
-  if (!explain) return ['doctor: for likely causes and fixes add --explain, or save the --json output and run `flashwright doctor FILE`'];
+  const code = typeof errorRecord.code === 'string' ? errorRecord.code : 'INTERNAL';
+  // The code is on the line so doctor can read a pasted text transcript back, too.
+  if (!explain) return [`doctor: error ${code}; for likely causes and fixes add --explain, or save the --json output and run \`flashwright doctor FILE\``];
   const start = { type: 'start', command: argv.find((a) => !a.startsWith('-')), target: argValue(argv, '--target'), via: argValue(argv, '--via') };
   const report = diagnose(`${JSON.stringify(start)}\n${JSON.stringify({ type: 'error', error: errorRecord })}\n`);
   if (!report.causes.length) return ['doctor: no known cause for this error beyond its hint.'];

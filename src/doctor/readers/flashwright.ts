@@ -62,11 +62,12 @@ export function readFlashwrightRecord(lines: readonly LogLine[], f: Facts): stri
     if (target) { f.flashwright.target = target; f.chip ??= target; }
     if (via) f.flashwright.via = via;
   } else {
-    // Text output: "error: …" then optional "hint: …".
+    // Text output: "error: …", optional "hint: …", and the closing "doctor: error CODE; …" line.
     const i = lines.findIndex((l) => /^error: /.test(l.text));
-    if (i >= 0 && lines.some((l) => /^hint: |flashwright/.test(l.text))) {
+    const pointer = lines.map((l) => /^doctor: error ([A-Z][A-Z0-9_]{1,60});/.exec(l.text)).find((m) => m);
+    if (i >= 0 && (pointer || lines.some((l) => /^hint: |flashwright/.test(l.text)))) {
       const hint = lines.slice(i + 1, i + 3).find((l) => l.text.startsWith('hint: '));
-      f.flashwright = { code: 'TEXT', message: lines[i]!.text.slice(7), context: {}, ...(hint ? { hint: hint.text.slice(6) } : {}) };
+      f.flashwright = { code: pointer ? pointer[1]! : 'TEXT', message: lines[i]!.text.slice(7), context: {}, ...(hint ? { hint: hint.text.slice(6) } : {}) };
     }
   }
   return extra;

@@ -26,5 +26,5 @@ export function readLog(text: string): ReadLog {
   const all = extra.length ? [...plain, ...extra.map((t, i) => ({ n: -(i + 1), text: t }))] : lines;
   if (extra.length) Object.assign(facts, { ...extractFacts(all.filter((l) => l.n < 0)), ...facts });
   deriveFacts(facts, all);
-  return { tool: facts.flashwright && facts.flashwright.code !== 'TEXT' ? { id: 'flashwright', name: 'flashwright', signatures: [] } : tool, facts, lines: all };
+  return { tool: facts.flashwright && facts.flashwright.code !== 'TEXT' && (extra.length || tool?.id === 'flashwright') ? { id: 'flashwright', name: 'flashwright', signatures: [] } : tool, facts, lines: all };
 }

@@ -12,7 +12,7 @@ export interface ToolReader {
 }
 
 export const TOOL_READERS: readonly ToolReader[] = [
-  { id: 'flashwright', name: 'flashwright', signatures: [/^\{"type":"(?:error|event|result|start)"/, /flashwright doctor/, /^hint: /] },
+  { id: 'flashwright', name: 'flashwright', signatures: [/^\{"type":"(?:error|event|result|start)"/, /flashwright doctor/, /^hint: /, /^doctor: error [A-Z]/] },
   { id: 'jlink', name: 'SEGGER J-Link Commander', signatures: [/SEGGER J-Link Commander/, /^J-Link>/, /J-Link Command File/, /Connecting to J-Link via USB/, /^J-Link: Flash download:/, /^VTref\s?=/] },
   { id: 'jlink-gdbserver', name: 'SEGGER J-Link GDB Server', signatures: [/J-Link GDB Server/, /Waiting for GDB connection/, /GDB Server V\d/] },
   { id: 'jflash', name: 'SEGGER J-Flash', signatures: [/\bJ-Flash\b/, /\.jflash\b/] },
