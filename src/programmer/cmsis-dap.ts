@@ -58,6 +58,7 @@ export class CmsisDapProgrammer implements Programmer {
   private mdm?: { apsel: number; state: MdmState };
   private target?: TargetDescription;
   private ran = false;
+  private wasRunning = false;
 
   constructor(readonly options: CmsisDapProgrammerOptions) {}
 
@@ -138,6 +139,8 @@ export class CmsisDapProgrammer implements Programmer {
       this.target = info.target;
       return { ...info, ids: { ...info.ids, dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details: { ...details, ...info.details } };
     }
+    // Left as found on close unless something ran: info/read/verify must not leave a running chip stopped.
+    this.wasRunning = !((await core.readDhcsr(signal)) & DHCSR.S_HALT);
     await core.halt({ ...(signal ? { signal } : {}) });
     Object.assign(details, await core.describe(signal));
     const target = this.baseTarget();
@@ -198,6 +201,7 @@ export class CmsisDapProgrammer implements Programmer {
   async reset(mode: 'halt' | 'run', context: CallContext = {}): Promise<void> {
     await this.need('reset').reset(mode, context.signal ? { signal: context.signal } : {});
     if (mode === 'run') this.ran = true;
+    this.wasRunning = false; // the run state asked for now is the one to leave
   }
 
   describeChange(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined {
@@ -238,7 +242,10 @@ export class CmsisDapProgrammer implements Programmer {
   async close(): Promise<void> {
     try {
       if (this.algo) await this.algo.close();
-      else if (this.core) await this.core.close({ resume: this.ran });
+      else if (this.core) {
+        if (this.wasRunning && !this.ran) await this.core.resume().catch(() => undefined);
+        await this.core.close({ resume: this.ran });
+      }
       else await this.session?.close();
     } finally {
       this.algo = undefined;

@@ -112,6 +112,15 @@ describe('CLI --via cmsis-dap over TCP', () => {
       expect(code).toBe(0);
       expect(out.join('')).toMatch(/Fake CMSIS-DAP/);
       expect(out.join('')).toMatch(/Cortex-M4/);
+      // info halted the core to look at it and lets it run again, as it found it.
+      expect(probe.halted).toBe(false);
+      expect(await runCli(['reset', '--via', 'cmsis-dap', '--probe', `tcp:127.0.0.1:${port}`, '--halt'], io)).toBe(0);
+      expect(out.join('')).toMatch(/core is halted at the reset vector/);
+      expect(probe.resets).toBe(1);
+      expect(probe.halted).toBe(true);
+      expect(await runCli(['reset', '--via', 'cmsis-dap', '--probe', `tcp:127.0.0.1:${port}`], io)).toBe(0);
+      expect(probe.resets).toBe(2);
+      expect(probe.halted).toBe(false);
       expect(await runCli(['info', '--via', 'cmsis-dap', '--probe', `tcp:127.0.0.1:${port}`, '--speed', 'fast'], io)).toBe(2);
       expect(err.join('')).toMatch(/--speed 'fast'/);
     } finally {

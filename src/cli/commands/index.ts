@@ -11,6 +11,7 @@ import { planCommand } from './plan.js';
 import { portsCommand } from './ports.js';
 import { probesCommand } from './probes.js';
 import { readCommand } from './read.js';
+import { resetCommand } from './reset.js';
 import { simCmsisDapCommand } from './sim-cmsis-dap.js';
 import { simMcubootCommand } from './sim-mcuboot.js';
 import { simStm32Command } from './sim-stm32.js';
@@ -37,6 +38,7 @@ const modules: CommandModule[] = [
   portsCommand,
   probesCommand,
   readCommand,
+  resetCommand,
   simCmsisDapCommand,
   simMcubootCommand,
   simStm32Command,
