@@ -8,6 +8,7 @@ import { SimProgrammer } from '../../programmer/sim.js';
 import type { NorFaults } from '../../sim/nor-flash.js';
 import { SimMemory, type SimMemorySnapshot } from '../../sim/sim-memory.js';
 import { checkOutputPath, ioReason } from '../files.js';
+import { lockStateFile } from '../state-lock.js';
 import { defineVia } from '../via.js';
 import { parseFlexspiOptionArg } from './mcuboot.js';
 
@@ -61,13 +62,17 @@ export function saveStateFile(path: string, text: string): void {
 
 /** A SimProgrammer that saves its memory to the state file when closed (also after a failure, as a real chip keeps what it got). */
 class StatefulSimProgrammer extends SimProgrammer {
-  constructor(memory: SimMemory, private readonly statePath: string | undefined) {
+  constructor(memory: SimMemory, private readonly statePath: string | undefined, private readonly release?: () => void) {
     super(memory);
   }
 
   override async close(): Promise<void> {
-    if (this.statePath) {
-      saveStateFile(this.statePath, JSON.stringify(encodeState(this.memory.snapshot())) + '\n');
+    try {
+      if (this.statePath) {
+        saveStateFile(this.statePath, JSON.stringify(encodeState(this.memory.snapshot())) + '\n');
+      }
+    } finally {
+      this.release?.();
     }
     await super.close();
   }
@@ -109,27 +114,40 @@ defineVia({
     const path = options.simState as string | undefined;
     // Checked before the device is touched: a run must not do its work and then lose it.
     if (path) checkOutputPath(path, 'the sim state file', '--sim-state');
-    if (path && existsSync(path)) {
-      const snap = decodeState(readFileSync(path, 'utf8'), path);
-      if (snap.target.toLowerCase() !== target.name.toLowerCase()) {
-        throw new FlashwrightError('SIM_STATE', `The sim state file ${path} holds a ${snap.target}, not a ${target.name}.`,
-          { hint: `Use --target ${snap.target}, or another --sim-state file.`, context: { path, saved: snap.target, target: target.name } });
-      }
-      memory.restore(snap);
+    // Runs sharing the state file take turns: read, work and save under one lock.
+    const release = path ? await lockStateFile(path, { signal: context.signal }) : undefined;
+    try {
+      return build(memory, path, release, options);
+    } catch (e) {
+      release?.();
+      throw e;
     }
-    // As on the chip: memory that needs configuring (i.MX RT FlexSPI NOR) is unreachable
-    // after power-up until the host configures it, here by --flexspi-option or by the
-    // configuration the target file names. A saved state does not keep it configured.
-    const option = parseFlexspiOptionArg(options.flexspiOption);
-    for (const r of memory.regions) {
-      if (!r.region.needsConfiguration) continue;
-      r.configured = false;
-      if (option ?? r.region.configuration?.flexspiOption) memory.configure(r.region.name);
-    }
-    if (typeof options.simFault === 'string') {
-      const faults = parseSimFaults(options.simFault);
-      for (const r of memory.regions) if (r.nor) r.nor.faults = { ...faults };
-    }
-    return new StatefulSimProgrammer(memory, path);
   },
 });
+
+/** The simulated device from the state file (if any), configured and faulted as the options say. */
+function build(memory: SimMemory, path: string | undefined, release: (() => void) | undefined, options: Record<string, unknown>): StatefulSimProgrammer {
+  const target = memory.target;
+  if (path && existsSync(path)) {
+    const snap = decodeState(readFileSync(path, 'utf8'), path);
+    if (snap.target.toLowerCase() !== target.name.toLowerCase()) {
+      throw new FlashwrightError('SIM_STATE', `The sim state file ${path} holds a ${snap.target}, not a ${target.name}.`,
+        { hint: `Use --target ${snap.target}, or another --sim-state file.`, context: { path, saved: snap.target, target: target.name } });
+    }
+    memory.restore(snap);
+  }
+  // As on the chip: memory that needs configuring (i.MX RT FlexSPI NOR) is unreachable
+  // after power-up until the host configures it, here by --flexspi-option or by the
+  // configuration the target file names. A saved state does not keep it configured.
+  const option = parseFlexspiOptionArg(options.flexspiOption);
+  for (const r of memory.regions) {
+    if (!r.region.needsConfiguration) continue;
+    r.configured = false;
+    if (option ?? r.region.configuration?.flexspiOption) memory.configure(r.region.name);
+  }
+  if (typeof options.simFault === 'string') {
+    const faults = parseSimFaults(options.simFault);
+    for (const r of memory.regions) if (r.nor) r.nor.faults = { ...faults };
+  }
+  return new StatefulSimProgrammer(memory, path, release);
+}
