@@ -4,13 +4,13 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { peersRequired, summarize } from './test-summary.mjs';
 
 // The report stays after the run (vitest prints its path): .test-results/ is git-ignored.
-const dir = fileURLToPath(new URL('../.test-results/', import.meta.url));
-mkdirSync(dir, { recursive: true });
-const out = join(dir, 'vitest.json');
+// FLASHWRIGHT_TEST_REPORT moves it (the test of this script runs it inside a run).
+const out = process.env.FLASHWRIGHT_TEST_REPORT ?? join(fileURLToPath(new URL('../.test-results/', import.meta.url)), 'vitest.json');
+mkdirSync(dirname(out), { recursive: true });
 rmSync(out, { force: true });
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
 const run = spawnSync('npx', args, { stdio: 'inherit' });

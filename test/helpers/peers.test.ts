@@ -2,7 +2,11 @@
  * The peer helper and the summary run-tests.mjs prints: a skip names the test and the
  * missing tool, and in CI any skip fails the run.
  */
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hasPeer, needs, SKIP_MARK } from './peers.js';
 import { peersRequired, SKIP_MARK as SUMMARY_MARK, summarize } from '../../scripts/test-summary.mjs';
 
@@ -78,4 +82,33 @@ describe('the test summary', () => {
     expect(peersRequired({})).toBe(false);
     expect(peersRequired({ CI: 'false' })).toBe(false);
   });
+});
+
+describe('scripts/run-tests.mjs end to end', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-run-tests-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Runs the script on one peer test file with socat hidden; CI / REQUIRE_PEERS as given. */
+  function run(env: Record<string, string>) {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'FLASHWRIGHT_REQUIRE_PEERS'));
+    const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', 'test/stm32/node-pty-serial.test.ts'], {
+      encoding: 'utf8', env: { ...base, FLASHWRIGHT_HIDE_PEERS: 'socat', FLASHWRIGHT_TEST_REPORT: join(dir, `${Object.keys(env).join('-') || 'local'}.json`), ...env },
+    });
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  it('locally: passes, prints each skip with the missing peer, and counts them', () => {
+    const r = run({});
+    expect(r.out).toMatch(/^skipped: exposeOnPty \+ openSerialPort over socat bridges .* — missing socat \(Debian package socat\)$/m);
+    expect(r.out).toMatch(/^tests: 1 passed, 0 failed, 3 skipped$/m);
+    expect(r.status, r.out).toBe(0);
+  }, 60_000);
+
+  it('in CI (FLASHWRIGHT_REQUIRE_PEERS=1 or CI=true): the same skips fail the run', () => {
+    for (const env of [{ FLASHWRIGHT_REQUIRE_PEERS: '1' }, { CI: 'true' }] as Array<Record<string, string>>) {
+      const r = run(env);
+      expect(r.out).toMatch(/^SKIPPED \(fails in CI\): exposeOnPty \+ openSerialPort over socat refuses .* — missing socat \(Debian package socat\)$/m);
+      expect(r.out).toMatch(/^tests: 1 passed, 0 failed, 3 skipped$/m);
+      expect(r.status, r.out).toBe(1);
+    }
+  }, 120_000);
 });
