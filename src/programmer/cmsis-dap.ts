@@ -172,6 +172,7 @@ export class CmsisDapProgrammer implements Programmer {
     this.need('erase');
     if (!this.algo) throw this.noFlash('erase', sectors[0]?.address ?? 0);
     await this.algo.eraseSectors(sectors, options);
+    await this.core?.sync();
   }
 
   get eraseChip(): ((options?: OperationOptions) => Promise<void>) | undefined {
@@ -182,18 +183,22 @@ export class CmsisDapProgrammer implements Programmer {
     this.need('program');
     if (!this.algo) throw this.noFlash('program', address);
     await this.algo.programFlash(address, data, options);
+    await this.core?.sync();
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
     const core = this.need(`write ${hex(address)}`);
     if (this.algo) await this.algo.writeMemory(address, data, options);
     else await core.writeMemory(address, data, options);
+    // The core writes behind; this call reports success only once the probe has acknowledged every packet.
+    await core.sync();
   }
 
   async run(address?: number, context: CallContext = {}): Promise<void> {
     const core = this.need('run');
     if (this.algo) await this.algo.run(address, context);
     else await startApplication(core, this.target, address, context);
+    await core.sync();
     this.ran = true;
   }
 

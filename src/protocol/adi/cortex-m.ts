@@ -13,6 +13,7 @@ import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOpt
 import { DapTransferError } from '../cmsis-dap/errors.js';
 import type { TransferOp } from '../cmsis-dap/commands.js';
 import type { MemAp } from './mem-ap.js';
+import { settleInOrder } from '../cmsis-dap/session.js';
 
 export interface CortexMOptions {
   /** Reset by the nRESET pin instead of AIRCR.SYSRESETREQ. */
@@ -37,6 +38,13 @@ export class CortexM implements CoreAccess {
   private readonly soft = new Map<number, number>();
   /** Raw DHCSR from the last poll, for messages. */
   lastDhcsr = 0;
+  /**
+   * Writes sent but not yet answered (write-behind): memory, register and run-control writes
+   * return once their packets are queued, so the next request follows at once instead of a
+   * USB round trip later. The session keeps order; the first failure among them is thrown by
+   * the next call that waits for an answer (it is the cause of whatever followed).
+   */
+  private behind: Array<Promise<unknown>> = [];
 
   constructor(readonly ap: MemAp, readonly description: string, readonly options: CortexMOptions = {}) {}
 
@@ -53,12 +61,35 @@ export class CortexM implements CoreAccess {
     return this.fpb ? { revision: this.fpb.revision, comparators: this.fpb.comparators } : undefined;
   }
 
+  private post(p: Promise<unknown>): Promise<void> {
+    p.catch(() => undefined); // reported by the next waiting call, never unhandled
+    this.behind.push(p);
+    return Promise.resolve();
+  }
+
+  /** Waits for every write sent so far; throws the first that failed. */
+  async sync(): Promise<void> {
+    const earlier = this.behind.splice(0);
+    if (earlier.length) settleInOrder(await Promise.allSettled(earlier));
+  }
+
+  /** Runs a request that waits for its answer (sent after the writes before it), then reports those writes' failures first. */
+  private async answered<T>(start: () => Promise<T>): Promise<T> {
+    const earlier = this.behind.splice(0);
+    const p = start();
+    const [r] = await Promise.allSettled([p]);
+    if (earlier.length) settleInOrder(await Promise.allSettled(earlier));
+    if (r!.status === 'rejected') throw r!.reason;
+    return r!.value;
+  }
+
   readMemory(address: number, length: number, options?: CoreOptions): Promise<Uint8Array> {
-    return this.ap.read(address, length, options);
+    return this.answered(() => this.ap.read(address, length, options));
   }
 
   writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void> {
-    return this.ap.write(address, data, options);
+    if (!this.ap.ready) return this.ap.write(address, data, options);
+    return this.post(this.ap.write(address, data, options));
   }
 
   private regsel(name: string): number {
@@ -83,22 +114,22 @@ export class CortexM implements CoreAccess {
 
   /** Reads several registers, pipelined. */
   async readRegisters(names: readonly string[], options?: CoreOptions): Promise<number[]> {
-    await this.ap.init(options?.signal);
+    if (!this.ap.ready) await this.ap.init(options?.signal);
     const ops = names.flatMap((n) => this.readRegisterOps(this.regsel(n)));
-    return this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
-      .catch((e) => { throw this.explainRegister(e); });
+    return this.answered(() => this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
+      .catch((e) => { throw this.explainRegister(e); }));
   }
 
   async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
-    await this.ap.init(options?.signal);
+    if (!this.ap.ready) await this.ap.init(options?.signal);
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
     const ops = entries.flatMap(([n, v]) => [
       ...this.ap.writeWordOps(DCRDR, v >>> 0),
       ...this.ap.writeWordOps(DCRSR.address, this.regsel(n) | DCRSR.REGWnR),
       ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
     ]);
-    await this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
-      .catch((e) => { throw this.explainRegister(e); });
+    await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
+      .catch((e) => { throw this.explainRegister(e); }));
   }
 
   private explainRegister(e: unknown): unknown {
@@ -109,23 +140,26 @@ export class CortexM implements CoreAccess {
   }
 
   async readDhcsr(signal?: AbortSignal): Promise<number> {
-    this.lastDhcsr = await this.ap.readWord(DHCSR.address, signal);
+    this.lastDhcsr = await this.answered(() => this.ap.readWord(DHCSR.address, signal));
     return this.lastDhcsr;
   }
 
   async halt(options?: CoreOptions): Promise<HaltState> {
+    await this.sync();
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
     return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'interrupted');
   }
 
   async resume(options?: CoreOptions): Promise<void> {
-    // DFSR is sticky: cleared so the next halt's reason is its own.
-    await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
-    await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN, options?.signal);
+    if (!this.ap.ready) await this.ap.init(options?.signal);
+    // DFSR is sticky: cleared so the next halt's reason is its own. One packet, not waited for.
+    const ops = [...this.ap.writeWordOps(DFSR.address, DFSR.ALL), ...this.ap.writeWordOps(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN)];
+    await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, 'Resuming the core', options?.signal), options?.signal));
   }
 
   /** Executes one instruction (interrupts masked) and halts again. */
   async step(options?: CoreOptions): Promise<HaltState> {
+    await this.sync();
     await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_HALT, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_STEP, options?.signal);
@@ -166,6 +200,7 @@ export class CortexM implements CoreAccess {
   }
 
   async setBreakpoint(address: number, options?: CoreOptions): Promise<void> {
+    await this.sync();
     const fpb = this.fpb;
     const value = fpb ? fpComparator(address, fpb.revision) : undefined;
     if (fpb && value !== undefined) {
@@ -186,6 +221,7 @@ export class CortexM implements CoreAccess {
   }
 
   async clearBreakpoint(address: number, options?: CoreOptions): Promise<void> {
+    await this.sync();
     const slot = this.fpb?.used.indexOf(address) ?? -1;
     if (this.fpb && slot >= 0) {
       await this.ap.writeWord(FPB.FP_COMP0 + 4 * slot, 0, options?.signal);
@@ -207,6 +243,7 @@ export class CortexM implements CoreAccess {
    */
   async reset(mode: 'halt' | 'run', options?: CoreOptions): Promise<void> {
     const signal = options?.signal;
+    await this.sync();
     const demcr = await this.ap.readWord(DEMCR.address, signal);
     const vc = mode === 'halt' ? demcr | DEMCR.VC_CORERESET : demcr & ~DEMCR.VC_CORERESET;
     await this.ap.writeWord(DEMCR.address, vc >>> 0, signal);
@@ -263,6 +300,7 @@ export class CortexM implements CoreAccess {
 
   async close(options?: { resume?: boolean }): Promise<void> {
     try {
+      await this.sync().catch(() => undefined);
       for (const a of [...this.soft.keys(), ...(this.fpb?.used ?? [])]) if (a !== undefined) await this.clearBreakpoint(a).catch(() => undefined);
       if (options?.resume) {
         const demcr = await this.ap.readWord(DEMCR.address);

@@ -32,6 +32,11 @@ export class MemAp {
     this.cswBase = (v & 0xffffff00) >>> 0;
   }
 
+  /** True once CSW has been read: every access then builds its ops without waiting. */
+  get ready(): boolean {
+    return this.cswBase !== undefined;
+  }
+
   /** Forgets cached CSW (after a reset or an error). */
   invalidate(): void {
     this.csw = undefined;
@@ -70,13 +75,13 @@ export class MemAp {
   }
 
   async readWord(address: number, signal?: AbortSignal): Promise<number> {
-    await this.init(signal);
+    if (this.cswBase === undefined) await this.init(signal);
     const [v] = await this.guard(() => this.dp.dap.transfer(this.readWordOps(address), `Reading ${hex(address)}`, signal), signal);
     return v ?? 0;
   }
 
   async writeWord(address: number, value: number, signal?: AbortSignal): Promise<void> {
-    await this.init(signal);
+    if (this.cswBase === undefined) await this.init(signal);
     await this.guard(() => this.dp.dap.transfer(this.writeWordOps(address, value), `Writing ${hex(address)}`, signal), signal);
   }
 
@@ -97,7 +102,7 @@ export class MemAp {
    * carries as many words as a DAP_TransferBlock would, even across boundaries.
    */
   async readWords(address: number, count: number, options: MemApOptions = {}): Promise<Uint32Array> {
-    await this.init(options.signal);
+    if (this.cswBase === undefined) await this.init(options.signal);
     throwIfAborted(options.signal, 'memory read');
     const ops: TransferOp[] = [];
     for (let i = 0; i < count; i++) {
@@ -115,7 +120,7 @@ export class MemAp {
 
   /** Writes words to a word-aligned address, pipelined. */
   async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}): Promise<void> {
-    await this.init(options.signal);
+    if (this.cswBase === undefined) await this.init(options.signal);
     const { write: per } = this.dp.dap.blockWords;
     const jobs: Array<Promise<unknown>> = [];
     let done = 0;
@@ -139,7 +144,7 @@ export class MemAp {
 
   /** Reads any byte range (unaligned edges by byte/halfword accesses). */
   async read(address: number, length: number, options: MemApOptions = {}): Promise<Uint8Array> {
-    await this.init(options.signal);
+    if (this.cswBase === undefined) await this.init(options.signal);
     const out = new Uint8Array(length);
     const start = address >>> 0;
     const end = start + length;
@@ -148,22 +153,23 @@ export class MemAp {
     const edges: Array<[number, number]> = [];
     for (let a = start; a < alignedStart; a++) edges.push([a, 1]);
     for (let a = alignedEnd; a < end; a++) edges.push([a, 1]);
-    if (alignedEnd > alignedStart) {
-      const words = await this.readWords(alignedStart, (alignedEnd - alignedStart) / 4, options);
-      out.set(new Uint8Array(words.buffer, words.byteOffset, alignedEnd - alignedStart), alignedStart - start);
-    }
+    // Both sent before either answer is awaited (and in call order, like every access here).
+    const words = alignedEnd > alignedStart ? this.readWords(alignedStart, (alignedEnd - alignedStart) / 4, options) : Promise.resolve(new Uint32Array(0));
+    let bytes: Promise<number[]> = Promise.resolve([]);
     if (edges.length) {
       const ops: TransferOp[] = [];
       for (const [a] of edges) ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
-      const values = await this.guard(() => this.dp.dap.transfer(ops, `Reading bytes at ${hex(start)}`, options.signal), options.signal);
-      edges.forEach(([a], k) => { out[a - start] = ((values[k] ?? 0) >>> (8 * (a & 3))) & 0xff; });
+      bytes = this.guard(() => this.dp.dap.transfer(ops, `Reading bytes at ${hex(start)}`, options.signal), options.signal);
     }
+    const [w, values] = settleInOrder(await Promise.allSettled([words, bytes])) as [Uint32Array, number[]];
+    out.set(new Uint8Array(w.buffer, w.byteOffset, alignedEnd - alignedStart), alignedStart - start);
+    edges.forEach(([a], k) => { out[a - start] = ((values[k] ?? 0) >>> (8 * (a & 3))) & 0xff; });
     return out;
   }
 
   /** Writes any byte range (unaligned edges by byte accesses on their lanes). */
   async write(address: number, data: Uint8Array, options: MemApOptions = {}): Promise<void> {
-    await this.init(options.signal);
+    if (this.cswBase === undefined) await this.init(options.signal);
     const start = address >>> 0;
     const end = start + data.length;
     const alignedStart = Math.min(end, alignDown(start + 3));
@@ -172,11 +178,14 @@ export class MemAp {
     const edge = (a: number) => ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, ((data[a - start] ?? 0) << (8 * (a & 3))) >>> 0));
     for (let a = start; a < alignedStart; a++) edge(a);
     for (let a = alignedEnd; a < end; a++) edge(a);
-    if (ops.length) await this.guard(() => this.dp.dap.transfer(ops, `Writing bytes at ${hex(start)}`, options.signal), options.signal);
+    // Edges and words are sent back to back (ops built in call order, so a later call's ops follow them).
+    const jobs: Array<Promise<unknown>> = [];
+    if (ops.length) jobs.push(this.guard(() => this.dp.dap.transfer(ops, `Writing bytes at ${hex(start)}`, options.signal), options.signal));
     if (alignedEnd > alignedStart) {
       const middle = data.slice(alignedStart - start, alignedEnd - start);
-      await this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options);
+      jobs.push(this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options));
     }
+    settleInOrder(await Promise.allSettled(jobs));
   }
 }
 
