@@ -100,6 +100,16 @@ describe('simulated CMSIS-DAP probe', () => {
     expect([0, 1, 2, 3].map((i) => rd32(r, 4 + 4 * i))).toEqual(words);
   });
 
+  it('Cortex-M4\'s AHB-AP increments across 1 KiB and wraps at 4 KiB', async () => {
+    const { host, target } = setup('cortex-m4');
+    await host.attach();
+    await host.transfer([{ req: CSW_W, data: 0x23000012 }, { req: TAR_W, data: 0x200003fc }, { req: DRW_W, data: 1 }, { req: DRW_W, data: 2 }]);
+    expect(target.core.word(0x20000400)).toBe(2);
+    await host.transfer([{ req: TAR_W, data: 0x20000ffc }, { req: DRW_W, data: 3 }, { req: DRW_W, data: 4 }]);
+    expect(target.core.word(0x20000000)).toBe(4);
+    expect(target.core.word(0x20001000)).toBe(0);
+  });
+
   it('byte accesses use their byte lane', async () => {
     const { host, target } = setup();
     await host.attach();

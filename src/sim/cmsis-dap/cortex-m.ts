@@ -18,6 +18,9 @@ import type { AccessSize, MemoryBus } from './mem-ap.js';
 
 export type HaltCause = 'request' | 'bkpt' | 'step' | 'vcatch';
 
+/** Real time a DHCSR read waits for a bridged core to stop (see CoreControl.untilStopped). */
+const RUN_SETTLE_MS = 5;
+
 /** What the emulation needs from a core. Methods may complete later (a bridge). */
 export interface CoreControl {
   /** Current state as last known (a bridge learns a breakpoint stop asynchronously). */
@@ -33,6 +36,12 @@ export interface CoreControl {
   reset(halt: boolean): void | Promise<void>;
   /** Enabled FPB comparator addresses (instruction breakpoints). */
   setBreakpoints(addresses: number[]): void | Promise<void>;
+  /**
+   * A core whose execution takes real time (QEMU): waits up to `ms` for a running core to
+   * stop before DHCSR is read, so code that finishes quickly reads as finished at once and
+   * the modelled link time does not depend on this machine's speed.
+   */
+  untilStopped?(ms: number): Promise<void>;
 }
 
 export interface CortexProfile {
@@ -41,6 +50,8 @@ export interface CortexProfile {
   fpbRev: 0 | 1;
   fpbComparators: number;
   romTable: number;
+  /** The AHB-AP's TAR auto-increment block: 1 KiB (Cortex-M0) or 4 KiB (Cortex-M3/M4). */
+  tarBlock: number;
 }
 
 /** CoreSight ID words (PIDR4–7, PIDR0–3, CIDR0–3 at +0xFD0…+0xFFC); class 0x1 ROM table, 0xE generic IP. */
@@ -89,8 +100,15 @@ export class CortexDebug implements MemoryBus {
 
   read(address: number, size: AccessSize): number | Promise<number> {
     const word = (address & ~3) >>> 0;
+    if (word === SCS.DHCSR && !this.core.halted && this.core.untilStopped) {
+      return this.core.untilStopped(RUN_SETTLE_MS).then(() => this.lanes(this.readWord(word)!, address, size));
+    }
     const v = this.readWord(word);
     if (v === undefined) return this.memory.read(address, size);
+    return this.lanes(v, address, size);
+  }
+
+  private lanes(v: number, address: number, size: AccessSize): number {
     return size === 4 ? v : (v >>> (8 * (address & 3))) & (size === 1 ? 0xff : 0xffff);
   }
 

@@ -1,9 +1,10 @@
 /**
  * A MEM-AP (Arm ADIv5.2 IHI0031 C2.6): CSW (Size [2:0], AddrInc [5:4], DeviceEn [6],
  * TrInProg [7]), TAR, DRW, BD0–BD3, CFG, BASE, IDR. Byte and halfword accesses use the
- * byte lanes of their address (C2.2.6). Auto-increment changes TAR[9:0] only, so an
- * increment past a 1 KiB boundary wraps inside the block (C2.2.2 "Automatic increment of
- * TAR": the increment is only guaranteed inside 1 KiB; the strict reading is modelled).
+ * byte lanes of their address (C2.2.6). Auto-increment changes only the low bits of TAR,
+ * so an increment past the block boundary wraps inside the block (C2.2.2: the size is
+ * implementation defined, at least 1 KiB): 1 KiB on Cortex-M0's AHB-AP, 4 KiB on
+ * Cortex-M3/M4's (their TRMs; OpenOCD relies on the 4 KiB there).
  * Packed transfers (AddrInc 0b10) are offered only where the profile says so; elsewhere
  * the field reads back 0b00, which is how a host detects the missing feature.
  */
@@ -25,6 +26,8 @@ export interface MemApOptions {
   packed?: boolean;
   /** False while the system blocks debug access (a secured Kinetis): DRW/BD accesses fail. */
   deviceEnabled?: () => boolean;
+  /** TAR auto-increment block in bytes (default 1 KiB). */
+  autoIncrementBlock?: number;
 }
 
 const SIZES: Record<number, AccessSize | undefined> = { 0: 1, 1: 2, 2: 4 };
@@ -77,7 +80,8 @@ export class MemAp implements AccessPort {
   private get addrInc(): number { return (this.csw >> 4) & 3; }
 
   private increment(bytes: number): void {
-    this.tar = ((this.tar & ~0x3ff) | ((this.tar + bytes) & 0x3ff)) >>> 0;
+    const mask = (this.options.autoIncrementBlock ?? 0x400) - 1;
+    this.tar = ((this.tar & ~mask) | ((this.tar + bytes) & mask)) >>> 0;
   }
 
   private check(): AccessSize {

@@ -47,6 +47,8 @@ export class MemoryCore implements CoreControl, MemoryBus {
   }
 
   read(address: number, size: AccessSize): number {
+    // The rest of the System Control Space (NVIC, SCB, MPU, FPU ID registers): read as zero here.
+    if (address >= 0xe000e000 && address < 0xe000f000) return 0;
     const r = this.region(address, size);
     if (!r) throw new ApBusError(`no memory at 0x${address.toString(16)}`);
     const o = address - r.start;
@@ -56,6 +58,7 @@ export class MemoryCore implements CoreControl, MemoryBus {
   }
 
   write(address: number, size: AccessSize, value: number): void {
+    if (address >= 0xe000e000 && address < 0xe000f000) return; // System Control Space: writes ignored
     const r = this.region(address, size);
     if (!r || r.kind !== 'ram') throw new ApBusError(`${r ? r.kind : 'no memory'} at 0x${address.toString(16)} is not writable through the bus`);
     const o = address - r.start;
@@ -156,10 +159,10 @@ function region(name: string, start: number, size: number, kind: Region['kind'],
 
 const PROFILES: Record<MemoryChip, { profile: CortexProfile; dpidr: number; apIdr: number; packed: boolean; swj: boolean }> = {
   // Cortex-M0 r0p0 (CPUID 0x410CC200), SW-DP DPIDR 0x0BB11477, AHB-AP IDR 0x04770021, BPU = FPB rev 1 with 4 comparators.
-  'nrf51': { profile: { cpuid: 0x410cc200, fpbRev: 0, fpbComparators: 4, romTable: 0xf0000000 }, dpidr: 0x0bb11477, apIdr: 0x04770021, packed: false, swj: false },
+  'nrf51': { profile: { cpuid: 0x410cc200, fpbRev: 0, fpbComparators: 4, romTable: 0xf0000000, tarBlock: 0x400 }, dpidr: 0x0bb11477, apIdr: 0x04770021, packed: false, swj: false },
   // Cortex-M4 r0p1 (CPUID 0x410FC241), SWJ-DP DPIDR 0x2BA01477, AHB-AP IDR 0x24770011, FPB rev 1 with 6 code comparators.
-  'cortex-m4': { profile: { cpuid: 0x410fc241, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000 }, dpidr: 0x2ba01477, apIdr: 0x24770011, packed: true, swj: true },
-  'kinetis-k64': { profile: { cpuid: 0x410fc241, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000 }, dpidr: 0x2ba01477, apIdr: 0x24770011, packed: true, swj: true },
+  'cortex-m4': { profile: { cpuid: 0x410fc241, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000, tarBlock: 0x1000 }, dpidr: 0x2ba01477, apIdr: 0x24770011, packed: true, swj: true },
+  'kinetis-k64': { profile: { cpuid: 0x410fc241, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000, tarBlock: 0x1000 }, dpidr: 0x2ba01477, apIdr: 0x24770011, packed: true, swj: true },
 };
 
 export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {

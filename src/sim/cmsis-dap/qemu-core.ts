@@ -78,6 +78,12 @@ export class QemuCore implements CoreControl, MemoryBus {
     });
   }
 
+  untilStopped(ms: number): Promise<void> {
+    if (this.halted || !this.stopWaiter) return Promise.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([this.stopWaiter, new Promise<void>((r) => { timer = setTimeout(r, ms); })]).finally(() => clearTimeout(timer));
+  }
+
   /** Stops a running core and waits for its stop reply; a breakpoint reached first counts as its own halt. */
   private async stopNow(): Promise<void> {
     await this.client.connection.interrupt();

@@ -34,7 +34,7 @@ const CHIPS: Record<QemuChip, QemuChipProfile> = {
       // and the rest of the FICR page reads erased (nRF51 Series Reference Manual v3.0 §6.1, §8).
       readOverride: (a) => (a === 0x10000028 || (a >= 0x10000100 && a < 0x10000400) ? 0xffffffff : undefined),
     },
-    profile: { cpuid: 0x410cc200, fpbRev: 0, fpbComparators: 4, romTable: 0xf0000000 },
+    profile: { cpuid: 0x410cc200, fpbRev: 0, fpbComparators: 4, romTable: 0xf0000000, tarBlock: 0x400 },
     dpidr: 0x0bb11477, apIdr: 0x04770021, swj: false,
   },
   // Arm MPS2 AN385 (Cortex-M3): SSRAM1 at 0x0 (4 MiB), SSRAM2/3 at 0x20000000 (4 MiB), PSRAM at 0x21000000 (16 MiB).
@@ -44,7 +44,7 @@ const CHIPS: Record<QemuChip, QemuChipProfile> = {
       memory: [[0x00000000, 0x00400000], [0x20000000, 0x20400000], [0x21000000, 0x22000000]],
       scratch: 0x203ffffe,
     },
-    profile: { cpuid: 0x410fc231, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000 },
+    profile: { cpuid: 0x410fc231, fpbRev: 0, fpbComparators: 6, romTable: 0xe00ff000, tarBlock: 0x1000 },
     dpidr: 0x2ba01477, apIdr: 0x24770011, swj: true,
   },
 };

@@ -46,7 +46,7 @@ export interface TargetParts {
 
 export function assembleTarget(p: TargetParts): DapTarget {
   const debug = new CortexDebug(p.core, p.memory, p.profile);
-  const aps = new Map<number, AccessPort>([[0, new MemAp(debug, { idr: p.apIdr, romBase: p.profile.romTable, packed: p.packed, deviceEnabled: p.deviceEnabled })]]);
+  const aps = new Map<number, AccessPort>([[0, new MemAp(debug, { idr: p.apIdr, romBase: p.profile.romTable, packed: p.packed, deviceEnabled: p.deviceEnabled, autoIncrementBlock: p.profile.tarBlock })]]);
   for (const [n, ap] of p.extraAps ?? []) aps.set(n, ap);
   const dp = new DebugPort(aps, p.dp);
   const mode: WireMode = p.swj ? 'jtag' : 'swd';

@@ -5,9 +5,11 @@
  *   per frame in each direction;
  * - v2 bulk full speed: 64-byte packets, up to 19 per 1 ms frame each way;
  * - v2 bulk high speed: 512-byte packets, one per 125 µs micro-frame each way (8 per ms).
- * An interrupt (HID) packet written at time t goes in the next frame poll with room left;
- * a bulk packet goes at once if the current (micro-)frame has room, else at the start of
- * the next; either arrives after its bytes' time on the bus (12 or 480 Mbit/s). The probe handles one
+ * A packet the host submits at time t goes out in the next (micro-)frame with room left (the
+ * host controller runs a frame's schedule from its start); an interrupt IN report (HID) waits
+ * for the next frame's poll too, while a bulk IN packet goes as soon as the probe has it, in
+ * the same frame if there is room (the controller keeps issuing IN tokens through the frame).
+ * Either arrives after its bytes' time on the bus (12 or 480 Mbit/s). The probe handles one
  * command at a time: a fixed processing time plus its SWD/JTAG clock cycles at the
  * configured SWJ clock. At most `packetCount` commands are buffered: another packet
  * waits (NAKed) until a buffer frees.
@@ -22,14 +24,14 @@ export interface UsbLinkModel {
   packetsPerFrame: number;
   packetBytes: number;
   bitsPerSecond: number;
-  /** Interrupt endpoint: packets move only at frame polls (HID); bulk moves whenever the frame has room. */
-  polled: boolean;
+  /** Interrupt IN endpoint: responses move only at frame polls (HID); bulk IN moves whenever the frame has room. */
+  polledIn: boolean;
 }
 
 export const USB_LINK_MODELS: Record<UsbLinkName, UsbLinkModel> = {
-  'v1-hid-fs': { name: 'v1-hid-fs', frameUs: 1000, packetsPerFrame: 1, packetBytes: 64, bitsPerSecond: 12e6, polled: true },
-  'v2-bulk-fs': { name: 'v2-bulk-fs', frameUs: 1000, packetsPerFrame: 19, packetBytes: 64, bitsPerSecond: 12e6, polled: false },
-  'v2-bulk-hs': { name: 'v2-bulk-hs', frameUs: 125, packetsPerFrame: 1, packetBytes: 512, bitsPerSecond: 480e6, polled: false },
+  'v1-hid-fs': { name: 'v1-hid-fs', frameUs: 1000, packetsPerFrame: 1, packetBytes: 64, bitsPerSecond: 12e6, polledIn: true },
+  'v2-bulk-fs': { name: 'v2-bulk-fs', frameUs: 1000, packetsPerFrame: 19, packetBytes: 64, bitsPerSecond: 12e6, polledIn: false },
+  'v2-bulk-hs': { name: 'v2-bulk-hs', frameUs: 125, packetsPerFrame: 1, packetBytes: 512, bitsPerSecond: 480e6, polledIn: false },
 };
 
 /** One direction of the bus: frames with a packet budget each. */
@@ -38,18 +40,18 @@ class FrameScheduler {
   private used = 0;
   /** When the bus is free again in this direction. */
   private busFree = 0;
-  constructor(private readonly m: UsbLinkModel) {}
+  constructor(private readonly m: UsbLinkModel, private readonly aligned: boolean) {}
 
   /** When a packet of `bytes` handed over at `t` µs has crossed the bus. */
   schedule(t: number, bytes: number): number {
-    const at = Math.max(t, this.busFree);
-    let f = this.m.polled ? Math.ceil(at / this.m.frameUs - 1e-9) : Math.floor(at / this.m.frameUs + 1e-9);
+    // The frame is chosen by when the packet was handed over; within it, packets queue on the bus.
+    let f = this.aligned ? Math.ceil(t / this.m.frameUs - 1e-9) : Math.floor(Math.max(t, this.busFree) / this.m.frameUs + 1e-9);
     if (f < this.frame) f = this.frame;
     if (f === this.frame && this.used >= this.m.packetsPerFrame) f++;
     if (f !== this.frame) { this.frame = f; this.used = 0; }
     this.used++;
     const wire = (Math.max(bytes, 1) * 8 * 1e6) / this.m.bitsPerSecond;
-    const start = Math.max(at, f * this.m.frameUs);
+    const start = Math.max(t, this.busFree, f * this.m.frameUs);
     this.busFree = start + wire;
     return start + wire;
   }
@@ -85,8 +87,8 @@ export class UsbTimingModel {
 
   constructor(private readonly o: ProbeTimingOptions) {
     this.model = USB_LINK_MODELS[o.link];
-    this.out = new FrameScheduler(this.model);
-    this.inn = new FrameScheduler(this.model);
+    this.out = new FrameScheduler(this.model, true);
+    this.inn = new FrameScheduler(this.model, this.model.polledIn);
   }
 
   get nowMs(): number { return this.nowUs / 1000; }
