@@ -10,7 +10,7 @@ import { formatSize, hex } from '../core/format.js';
 import type { WriteOptions } from '../flash/engine.js';
 import type { EventSink } from '../flash/events.js';
 import { regionSectors } from '../target/geometry.js';
-import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import type { DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
 import { resolveTarget } from './commands/targets.js';
 import type { Io } from './output.js';
@@ -38,6 +38,27 @@ export interface DeviceSession {
   device: DeviceInfo;
   signal: AbortSignal;
   onEvent: EventSink;
+  /** Unlocks and protections the way in's flags ask for; only a write (or erase: unlocks) runs them. */
+  changes: DeviceChangeKind[];
+}
+
+/**
+ * What a command does with the device: 'write' runs unlocks and protections as plan
+ * operations, 'plan' shows them, 'erase' runs unlocks only; 'look' (info, read, verify)
+ * never runs any and changes nothing.
+ */
+export type DeviceUse = 'write' | 'plan' | 'erase' | 'look' | 'info';
+
+/** Refuses --protect where nothing is written; notes that unlock flags do nothing here. */
+function checkChanges(changes: readonly DeviceChangeKind[], use: DeviceUse, io: Io, json: boolean): DeviceChangeKind[] {
+  if (use !== 'write' && use !== 'plan' && changes.includes('read-protect')) {
+    throw new UsageError('--protect is only accepted by write (and plan, which shows it): nothing is written here to protect.', {
+      hint: 'Protect as part of the write that programs the chip: flashwright write IMAGE … --protect.',
+    });
+  }
+  if (use !== 'look' && use !== 'info') return [...changes];
+  if (changes.length && !json) io.err(`note: ${changes.join(', ')} run only as part of a write; this command changes nothing on the device.\n`);
+  return [];
 }
 
 /** Adds --via, --target, --target-file, --json and every way in's options. */
@@ -88,19 +109,24 @@ export function requireTargetOption(options: DeviceOptions): TargetDescription {
  * Opens the way in, connects, runs `fn`, and always closes. Ctrl-C aborts the signal so
  * the engine stops between operations and reports how far it got.
  */
-export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>, extra: { showIdentity?: boolean } = {}): Promise<T> {
+export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>, use: DeviceUse = 'look'): Promise<T> {
   if (!options.via) throw new UsageError('This command needs --via NAME to reach a device.', { hint: `Choose one of: ${allVias().map((v) => v.name).join(', ')}.` });
   const via = getVia(options.via);
+  const changes = checkChanges(via.changes?.(options) ?? [], use, io, Boolean(options.json));
   const target = resolveTarget(options);
   const controller = new AbortController();
   const release = abortOnSignals(controller, io.signals ?? process);
   let programmer: Programmer | undefined;
   try {
     programmer = await via.create(options, { io, target, signal: controller.signal });
-    const device = await programmer.connect({ signal: controller.signal });
+    const onEvent = createProgressSink(io, { json: options.json });
+    // `info --json` prints one JSON document on stdout: its connect logs go to stderr, phase events nowhere.
+    const toStderr = createProgressSink({ ...io, out: io.err }, { json: true });
+    const connectEvents: EventSink = use === 'info' && options.json ? (e) => { if (e.type === 'log') toStderr(e); } : onEvent;
+    const device = await programmer.connect({ signal: controller.signal, emit: connectEvents });
     // No --target: the device's own identity and size are used, and said.
-    if (!target && !options.json && extra.showIdentity !== false) io.err(`note: ${describeIdentity(device)}\n`);
-    return await fn({ programmer, device, signal: controller.signal, onEvent: createProgressSink(io, { json: options.json }) });
+    if (!target && !options.json && use !== 'info') io.err(`note: ${describeIdentity(device)}\n`);
+    return await fn({ programmer, device, signal: controller.signal, onEvent, changes });
   } finally {
     release();
     await programmer?.close();
@@ -166,5 +192,5 @@ export async function showDeviceInfo(options: DeviceOptions, io: Io): Promise<vo
       for (const [k, v] of details) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
     }
     io.out(lines.join('\n') + '\n');
-  }, { showIdentity: false });
+  }, 'info');
 }

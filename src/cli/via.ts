@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
-import type { Programmer } from '../programmer/types.js';
+import type { DeviceChangeKind, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
 import type { Io } from './output.js';
 
@@ -27,6 +27,8 @@ export interface ViaDefinition {
   name: string;
   description: string;
   options: ViaOption[];
+  /** The unlocks and protections the options ask for (a write runs them as plan operations). */
+  changes?(options: Record<string, unknown>): DeviceChangeKind[];
   /** Opens the way in from the parsed options; the caller connects and closes it. */
   create(options: Record<string, unknown>, context: ViaContext): Promise<Programmer>;
 }

@@ -33,6 +33,12 @@ export class FlashwrightError extends Error {
   }
 }
 
+/**
+ * A way in refused an operation before sending anything to the device (a read-protected
+ * STM32, a secure Kinetis): the failed call cannot have changed the chip.
+ */
+export class RefusedBeforeSendingError extends FlashwrightError {}
+
 /** The user asked for something that cannot be done as asked (bad option, bad value). */
 export class UsageError extends FlashwrightError {
   constructor(message: string, details: ErrorDetails = {}) {

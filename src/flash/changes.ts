@@ -7,6 +7,17 @@
 import { FlashwrightError } from '../core/errors.js';
 import type { DeviceChange, DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
 
+/** An unlock or protection that ran, as the summary and JSON report it. */
+export interface ChangeReport {
+  kind: DeviceChangeKind;
+  description: string;
+  destroys?: string;
+}
+
+export function changeReport(c: DeviceChange): ChangeReport {
+  return { kind: c.kind, description: c.description, ...(c.destroys ? { destroys: c.destroys } : {}) };
+}
+
 /** Unlocks first (in this order), protections last. */
 const ORDER: readonly DeviceChangeKind[] = ['backdoor-unlock', 'mass-erase-unsecure', 'read-unprotect', 'write-unprotect', 'read-protect'];
 

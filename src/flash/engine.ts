@@ -4,11 +4,12 @@
  * unlock → erase → program → RAM writes → verify → protect → run. Ways in only move bytes;
  * every decision is made in the planner, and the walk keeps a true resume record.
  */
-import { CancelledError, FlashwrightError, throwIfAborted } from '../core/errors.js';
+import { CancelledError, FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
-import type { DeviceChange, DeviceInfo, Programmer } from '../programmer/types.js';
+import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import { isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
+import { changeReport, type ChangeReport } from './changes.js';
 import type { CheckFinding } from './checks/index.js';
 import { FlashInterruptedError, PlanRefusedError, type Range, type WriteProgress } from './errors.js';
 import type { ChangeOperation, FlashPlan, ProgramOperation, RamOperation } from './plan.js';
@@ -22,12 +23,7 @@ export type { VerifyMethod } from './verify.js';
 export { planWrite, type EngineOptions, type WriteOptions, type PreparedWrite } from './prepare.js';
 export { readMemoryRange, eraseRange, type ReadOptions, type EraseOptions, type EraseSummary } from './erase-read.js';
 
-/** An unlock or protection that ran, as the summary and JSON report it. */
-export interface ChangeReport {
-  kind: DeviceChange['kind'];
-  description: string;
-  destroys?: string;
-}
+export type { ChangeReport } from './changes.js';
 
 export interface WriteSummary {
   target: string;
@@ -79,10 +75,6 @@ function chooseMethod(programmer: Programmer, device: DeviceInfo, asked: 'auto' 
     return 'none';
   }
   return 'readback';
-}
-
-export function changeReport(c: DeviceChange): ChangeReport {
-  return { kind: c.kind, description: c.description, ...(c.destroys ? { destroys: c.destroys } : {}) };
 }
 
 /** `ranges` less `[address, address+size)`. */
@@ -277,6 +269,11 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
   } catch (e) {
     reporter.fail(e);
     if (e instanceof FlashwrightError && e.code === 'VERIFY_MISMATCH') throw e;
+    if (e instanceof RefusedBeforeSendingError) {
+      // The failed call sent nothing: none of its memory can have changed.
+      walk.progress.maybeErased = undefined;
+      walk.progress.maybeProgrammed = undefined;
+    }
     // Nothing changed yet: the plain error (or CancelledError) says it all. Otherwise the
     // caller needs to know the device is half-written, whatever stopped it (Ctrl-C included).
     if (!walk.touched && (e instanceof CancelledError || ['unlock', 'erase'].includes(walk.progress.phase))) throw e;

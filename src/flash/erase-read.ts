@@ -1,7 +1,8 @@
 /** Reading a memory range and erasing sectors (or the whole chip) through any Programmer. */
 import { throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
-import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import type { DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
+import { changeReport, ChangeUnsupportedError, deviceAfterUnlocks, planChanges, type ChangeReport } from './changes.js';
 import type { TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
 import type { EventSink } from './events.js';
@@ -37,6 +38,8 @@ export interface EraseOptions {
   onEvent?: EventSink;
   /** Kinetis: leave an erased flash configuration field (FSEC = 0xFF, secure after reset). */
   allowSecure?: boolean;
+  /** Unlocks to run first (a read-protected chip refuses erases); protections are refused here. */
+  changes?: readonly DeviceChangeKind[];
 }
 
 /** What `readMemoryRange` reports in its 'done' event. */
@@ -56,6 +59,8 @@ export interface EraseSummary {
   keptReserved: number[];
   /** Kinetis: the address where the unsecure default flash configuration was written back after the erase. */
   unsecureFcfAt?: number;
+  /** Unlocks that ran first. */
+  changes: ChangeReport[];
   elapsedMs: number;
 }
 
@@ -120,10 +125,20 @@ export function sectorsForErase(target: TargetDescription, address: number, leng
 }
 
 /** Erases a sector-aligned range, or 'all' (a mass erase where possible, never a reserved area). */
-export async function eraseRange(programmer: Programmer, device: DeviceInfo, range: { address: number; length: number } | 'all', options: EraseOptions = {}): Promise<EraseSummary> {
+export async function eraseRange(programmer: Programmer, connected: DeviceInfo, range: { address: number; length: number } | 'all', options: EraseOptions = {}): Promise<EraseSummary> {
   const t0 = now();
-  const target = device.target;
+  const target = connected.target;
   const reporter = new PhaseReporter(options.onEvent);
+  const changes = planChanges(programmer, connected, options.changes ?? []);
+  if (changes.some((c) => c.stage !== 'unlock')) throw new ChangeUnsupportedError(changes.find((c) => c.stage !== 'unlock')!.kind, programmer);
+  for (const c of changes) {
+    reporter.start('unlock', (c.erases ?? []).reduce((n, e) => n + e.size, 0), c.description);
+    throwIfAborted(options.signal, 'erase');
+    await programmer.applyChange!(c, { signal: options.signal, emit: reporter.emit, onProgress: reporter.tracker() });
+    reporter.finish();
+  }
+  const ran = changes.map(changeReport);
+  const device = deviceAfterUnlocks(connected, changes);
   const wp = new Set(device.protection?.writeProtectedSectors ?? []);
   let sectors: FlashSector[];
   let keptReserved: number[] = [];
@@ -141,7 +156,7 @@ export async function eraseRange(programmer: Programmer, device: DeviceInfo, ran
       reporter.advance(bytes);
       reporter.finish();
       const unsecureFcfAt = await keepKinetisUnsecure(programmer, target, flash.map((r) => ({ address: r.start, size: r.size })), options, reporter);
-      const summary = { target: target.name, chip: true, sectors: all.length, bytes, keptReserved, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
+      const summary: EraseSummary = { target: target.name, chip: true, sectors: all.length, bytes, keptReserved, changes: ran, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
       reporter.emit({ type: 'done', summary });
       return summary;
     }
@@ -167,7 +182,7 @@ export async function eraseRange(programmer: Programmer, device: DeviceInfo, ran
   }
   reporter.finish();
   const unsecureFcfAt = await keepKinetisUnsecure(programmer, target, sectors, options, reporter);
-  const summary = { target: target.name, chip: false, sectors: sectors.length, bytes, keptReserved, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
+  const summary: EraseSummary = { target: target.name, chip: false, sectors: sectors.length, bytes, keptReserved, changes: ran, ...(unsecureFcfAt !== undefined ? { unsecureFcfAt } : {}), elapsedMs: now() - t0 };
   reporter.emit({ type: 'done', summary });
   return summary;
 }

@@ -1,5 +1,5 @@
 /** Typed errors of the flash engine: refusals before anything is touched, verify and interruption. */
-import { FlashwrightError, type ErrorDetails } from '../core/errors.js';
+import { FlashwrightError, RefusedBeforeSendingError, type ErrorDetails } from '../core/errors.js';
 import { hex, hexByte } from '../core/format.js';
 import type { Phase } from '../programmer/events.js';
 import type { DeviceChangeKind } from '../programmer/types.js';
@@ -122,9 +122,9 @@ function describeProgress(progress: WriteProgress, maybeErasedCounts: boolean): 
 export class FlashInterruptedError extends FlashwrightError {
   constructor(readonly progress: WriteProgress, cause: unknown) {
     const inner = cause instanceof Error ? cause.message : String(cause);
-    // A way in that refused before sending anything (a read-protected STM32) marks its error
-    // `nothingSent`: then the failed call cannot have erased anything.
-    const refusedUpFront = cause instanceof FlashwrightError && cause.context.nothingSent === true;
+    // A way in that refused before sending anything (a read-protected STM32) raises a
+    // RefusedBeforeSendingError: then the failed call cannot have erased anything.
+    const refusedUpFront = cause instanceof RefusedBeforeSendingError;
     const maybeCount = refusedUpFront ? 0 : progress.maybeErased?.length ?? 0;
     const maybe = maybeCount ? ` (and ${maybeCount} more possibly erased by the failed call)` : '';
     const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;

@@ -1,27 +1,24 @@
 /**
  * NXP MCUboot / KBOOT as a Programmer (UART or USB-HID): connect (ping, properties, packet
  * size), memory map from the device merged with the built-in target, security detected and
- * explained (unsecure only when told: backdoor key or FlashEraseAllUnsecure), i.MX RT
+ * explained (unlocks — backdoor key, FlashEraseAllUnsecure — are plan operations), i.MX RT
  * FlexSPI NOR configured from an option word before 0x60000000 is touched, erase by region,
  * WriteMemory in MaxPacketSize chunks, ReadMemory for verify, Reset to start the application.
  */
-import { FlashwrightError, throwIfAborted } from '../core/errors.js';
+import { FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
 import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
-import { regionAt, regionHolding } from '../target/geometry.js';
+import { regionAt } from '../target/geometry.js';
 import { checkMcubootIdentity } from './identity.js';
 import type { TargetDescription } from '../target/types.js';
-import type { LogContext } from './events.js';
-import type { DeviceInfo, OperationOptions, Programmer } from './types.js';
+import type { CallContext, DeviceChange, DeviceChangeKind, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
 
 export interface McubootProgrammerOptions {
   transport: McubootTransport;
   /** The built-in or user target (`--target`); merged with what the device reports. */
   target?: TargetDescription;
-  /** Mass-erase a secured Kinetis with FlashEraseAllUnsecure (`--unsecure`). */
-  unsecure?: boolean;
-  /** 8-byte backdoor key for FlashSecurityDisable (`--backdoor-key`). */
+  /** 8-byte backdoor key for FlashSecurityDisable (`--backdoor-key`), used by the 'backdoor-unlock' change. */
   backdoorKey?: Uint8Array;
   /** FlexSPI NOR option words (`--flexspi-option 0xC0000007`): configure memory 9 on connect. */
   flexspiOption?: number[];
@@ -33,15 +30,12 @@ export interface McubootProgrammerOptions {
   closeTransport?: boolean;
   /** How often PING is tried on connect (UART), default 3. */
   pingAttempts?: number;
-  /**
-   * Told when the programmer does something the user must know about outside a progress
-   * phase (the deferred --unsecure mass erase). The CLI turns it into a 'log' warn event.
-   */
-  onWarning?: (message: string, context?: LogContext) => void;
 }
 
-/** What the deferred --unsecure reports once FlashEraseAllUnsecure has run. */
-export const UNSECURE_WARNING = 'read protection removed: FlashEraseAllUnsecure mass-erased the whole flash';
+/** Kinetis flash configuration field: FSEC at flash start + 0x40C (K64 RM §29.3.1, "Flash Configuration Field Description"). */
+const FSEC_AT = 0x40c;
+/** FlashEraseAllUnsecure leaves FSEC = 0xFE: SEC = 10, unsecure (MCUBOOTRM "FlashEraseAllUnsecure"). */
+const FSEC_UNSECURE = 0xfe;
 
 /** FlashSecurityDisable failed: the key is wrong or the backdoor is disabled. */
 export class McubootBackdoorKeyError extends FlashwrightError {
@@ -53,13 +47,12 @@ export class McubootBackdoorKeyError extends FlashwrightError {
   }
 }
 
-/** The device is secure and the user asked neither --unsecure nor --backdoor-key. */
-export class McubootSecureError extends FlashwrightError {
+/** The device is secure and no unlock ran; raised before any command is sent. */
+export class McubootSecureError extends RefusedBeforeSendingError {
   constructor(operation: string) {
     super('MCUBOOT_SECURE', `The device is secure (FlashSecurityState = secure), so its bootloader refuses to ${operation}.`, {
-      hint: 'Pass --backdoor-key KEY if the flash configuration field enables the backdoor, or --unsecure to mass-erase the chip (FlashEraseAllUnsecure); this erases ALL flash.',
-      // Raised before any command is sent: the engine then knows nothing was erased.
-      context: { operation, nothingSent: true },
+      hint: 'Write with --backdoor-key KEY if the flash configuration field enables the backdoor, or with --unsecure to mass-erase the chip (FlashEraseAllUnsecure); this erases ALL flash.',
+      context: { operation },
     });
   }
 }
@@ -70,30 +63,29 @@ export class McubootProgrammer implements Programmer {
   /** Every data frame carries a CRC16 (UART) or travels in a CRC-checked USB report. */
   readonly checkedReads = true;
   readonly eraseChip?: (options?: OperationOptions) => Promise<void>;
+  /** FlashEraseAllUnsecure (0x0D) and FlashSecurityDisable (0x06), MCUBOOTRM. */
+  readonly changes: readonly DeviceChangeKind[];
   private properties?: DeviceProperties;
   private info?: DeviceInfo;
-  /** --unsecure was asked on a secure chip: the mass erase waits for the first erase/program. */
-  private unsecurePending = false;
 
   constructor(private readonly options: McubootProgrammerOptions) {
     this.session = new McubootSession(options.transport);
+    this.changes = options.backdoorKey ? ['mass-erase-unsecure', 'backdoor-unlock'] : ['mass-erase-unsecure'];
     this.eraseChip = async (opts) => {
       throwIfAborted(opts?.signal);
       if (!this.info?.target.regions.some((r) => r.kind === 'flash')) {
         throw new FlashwrightError('MCUBOOT_NO_INTERNAL_FLASH', 'This device has no internal flash to mass-erase.', { hint: 'Erase the external memory by sectors instead.' });
       }
-      // The deferred FlashEraseAllUnsecure is itself the mass erase.
-      if (this.unsecurePending) await this.unsecureNow(opts?.signal);
-      else {
-        this.guard('mass-erase flash', CommandTag.FlashEraseAll);
-        await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
-      }
+      this.guard('mass-erase flash', CommandTag.FlashEraseAll);
+      await this.session.flashEraseAll(MemoryId.Internal, { signal: opts?.signal, timeoutMs: 60_000 });
       opts?.onProgress?.(this.info.target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + r.size, 0));
     };
   }
 
-  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
+  async connect(options: CallContext = {}): Promise<DeviceInfo> {
     const { signal } = options;
+    const t0 = Date.now();
+    options.emit?.({ type: 'start', phase: 'connect', totalBytes: 0, message: 'Asking the MCUboot bootloader for its properties' });
     const log: string[] = [];
     let ping: string | undefined;
     if (this.options.transport instanceof UartTransport) {
@@ -118,23 +110,7 @@ export class McubootProgrammer implements Programmer {
     checkMcubootIdentity(this.options.target, props);
     const transportCap = this.options.transport instanceof HidTransport ? this.options.transport.maxPayload : Infinity;
     this.session.maxPacketSize = Math.max(32, Math.min(props.maxPacketSize ?? 32, this.options.maxPacketSize ?? Infinity, transportCap));
-    this.unsecurePending = false;
-    if (props.secure) {
-      if (this.options.backdoorKey) {
-        // Not destructive, so it may happen on connect (plan/read/verify need it too).
-        try {
-          await this.session.flashSecurityDisable(this.options.backdoorKey, { signal });
-        } catch (e) {
-          if (e instanceof McubootStatusError) throw new McubootBackdoorKeyError(e.status, e);
-          throw e;
-        }
-        log.push('Unlocked with the backdoor key (FlashSecurityDisable); the chip is secure again after reset.');
-        props = await readDeviceProperties(this.session, { signal });
-      } else if (this.options.unsecure) {
-        // Destructive: recorded only; the first erase or program (after the plan) runs it.
-        this.unsecurePending = true;
-      }
-    }
+    // Reads only: unlocks are plan operations (describeChange / applyChange).
     if (this.options.flexspiOption && props.flexspi?.configured !== true) {
       await this.configureFlexspi(this.options.flexspiOption, props, signal);
       log.push(`Configured FlexSPI NOR with option ${this.options.flexspiOption.map((w) => hex(w)).join(' ')}.`);
@@ -147,23 +123,16 @@ export class McubootProgrammer implements Programmer {
     const warnings: string[] = [];
     if (described && props.flashSize && described.size !== props.flashSize) {
       warnings.push(`The bootloader reports FlashSize ${formatSize(props.flashSize)}; ${this.options.target!.name} describes ${formatSize(described.size)} at ${hex(described.start)}: using ${formatSize(props.flashSize)}.`);
-      this.options.onWarning?.(warnings[0]!, { property: 'FlashSize', reported: props.flashSize, described: described.size });
+      options.emit?.({ type: 'log', level: 'warn', message: warnings[0]!, context: { property: 'FlashSize', reported: props.flashSize, described: described.size } });
     }
     const unconfigured = target.regions.filter((r) => r.needsConfiguration && !(r.kind === 'external-nor' && props.flexspi?.configured)).map((r) => r.name);
     this.info = {
       target,
       ids: { bootloader: props.version ?? 'unknown', ...(ping ? { protocol: ping } : {}), ...(props.sdid !== undefined ? { sdid: props.sdid } : {}) },
-      protection: this.unsecurePending
-        ? {
-          // Planning sees the flash as the mass erase will leave it (erased), so a write plans
-          // programming only; nothing is erased until the plan is carried out.
-          readProtected: false,
-          description: 'secure (FlashSecurityState = 1); --unsecure will mass-erase all flash (FlashEraseAllUnsecure) before the first erase or program, so the flash is planned as erased',
-        }
-        : {
-          readProtected: props.secure === true,
-          description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until unlocked with --backdoor-key or mass-erased with --unsecure' : 'unsecure',
-        },
+      protection: {
+        readProtected: props.secure === true,
+        description: props.secure === undefined ? 'unknown (FlashSecurityState not reported)' : props.secure ? 'secure (FlashSecurityState = 1): the bootloader refuses reads, writes and erases until a write unlocks it with --backdoor-key or mass-erases it with --unsecure' : 'unsecure',
+      },
       ...(unconfigured.length ? { unconfiguredRegions: unconfigured } : {}),
       details: {
         transport: this.options.transport.kind, maxPacketSize: this.session.maxPacketSize, ...props.formatted,
@@ -171,34 +140,62 @@ export class McubootProgrammer implements Programmer {
         ...(warnings.length ? { warnings } : {}),
       },
     };
+    options.emit?.({ type: 'finish', phase: 'connect', totalBytes: 0, elapsedMs: Date.now() - t0 });
     return this.info;
   }
 
-  /** True until the deferred --unsecure mass erase has run (a secure chip, --unsecure given). */
-  get unsecurePendingState(): boolean {
-    return this.unsecurePending;
+  /**
+   * What an unlock would do to this device. FlashEraseAllUnsecure erases all internal flash
+   * and then programs FSEC = 0xFE (MCUBOOTRM), so the sector holding the flash configuration
+   * field is not blank afterwards; the backdoor key unsecures until the next reset and
+   * erases nothing.
+   */
+  describeChange(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined {
+    if (!device.protection?.readProtected) return undefined;
+    const open: ProtectionState = { readProtected: false, description: 'unsecure' };
+    if (kind === 'backdoor-unlock' && this.options.backdoorKey) {
+      return { kind, stage: 'unlock', description: 'FlashSecurityDisable with the backdoor key (secure again after the next reset)', protectionAfter: { ...open, description: 'unsecure until reset (backdoor key)' } };
+    }
+    if (kind === 'mass-erase-unsecure') {
+      const flash = device.target.regions.filter((r) => r.kind === 'flash');
+      if (!flash.length) return undefined;
+      const size = flash.reduce((n, r) => n + r.size, 0);
+      const first = flash[0]!;
+      return {
+        kind, stage: 'unlock', description: 'FlashEraseAllUnsecure: unsecures the chip (FSEC = 0xFE)',
+        destroys: `mass erase: all ${formatSize(size)} of internal flash`,
+        erases: flash.map((r) => ({ start: r.start, size: r.size })),
+        ...(device.target.features?.kinetisFlashConfig ? { leaves: [{ address: first.start + FSEC_AT, data: Uint8Array.of(FSEC_UNSECURE) }] } : {}),
+        protectionAfter: { ...open, description: 'unsecure (mass-erased with FlashEraseAllUnsecure)' },
+      };
+    }
+    return undefined;
+  }
+
+  async applyChange(change: DeviceChange, options: OperationOptions = {}): Promise<void> {
+    const { signal } = options;
+    if (change.kind === 'backdoor-unlock') {
+      try {
+        await this.session.flashSecurityDisable(this.options.backdoorKey!, { signal });
+      } catch (e) {
+        if (e instanceof McubootStatusError) throw new McubootBackdoorKeyError(e.status, e);
+        throw e;
+      }
+    } else if (change.kind === 'mass-erase-unsecure') {
+      await this.session.flashEraseAllUnsecure({ signal, timeoutMs: 60_000 });
+      options.onProgress?.((change.erases ?? []).reduce((n, e) => n + e.size, 0));
+    } else {
+      throw new FlashwrightError('CHANGE_UNSUPPORTED', `The mcuboot way in cannot ${change.kind}.`, { context: { change: change.kind } });
+    }
+    this.properties = await readDeviceProperties(this.session, { signal });
   }
 
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
-    if (this.unsecurePending) {
-      // Internal flash reads as the pending mass erase will leave it; nothing else is readable yet.
-      const r = this.info && regionHolding(this.info.target, address, length, 'flash');
-      if (r) {
-        options.onProgress?.(length);
-        const out = new Uint8Array(length).fill(r.erasedValue ?? 0xff);
-        // FlashEraseAllUnsecure leaves FSEC (flash configuration field, flash start + 0x40C)
-        // programmed to 0xFE (MCUBOOTRM "FlashEraseAllUnsecure"), so that sector is not blank.
-        const fsecAt = r.start + 0x40c;
-        if (this.info?.target.features?.kinetisFlashConfig && fsecAt >= address && fsecAt < address + length) out[fsecAt - address] = 0xfe;
-        return out;
-      }
-    }
     this.guard('read memory', CommandTag.ReadMemory);
     return this.session.readMemory(address, length, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 2000 + length / 4 });
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
-    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('erase flash', CommandTag.FlashEraseRegion);
     let done = 0;
     for (const run of mergeRuns(sectors)) {
@@ -210,13 +207,11 @@ export class McubootProgrammer implements Programmer {
   }
 
   async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('program flash', CommandTag.WriteMemory);
     await this.session.writeMemory(address, data, this.memoryIdOf(address), { signal: options.signal, onProgress: options.onProgress, timeoutMs: 5000 });
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    if (this.unsecurePending) await this.unsecureNow(options.signal);
     this.guard('write memory', CommandTag.WriteMemory);
     await this.session.writeMemory(address, data, MemoryId.Internal, { signal: options.signal, onProgress: options.onProgress });
   }
@@ -228,19 +223,6 @@ export class McubootProgrammer implements Programmer {
 
   async close(): Promise<void> {
     if (this.options.closeTransport ?? true) await this.options.transport.close();
-  }
-
-  /** The deferred --unsecure: FlashEraseAllUnsecure, then the properties again; reported as a warning. */
-  private async unsecureNow(signal?: AbortSignal): Promise<void> {
-    await this.session.flashEraseAllUnsecure({ signal, timeoutMs: 60_000 });
-    this.unsecurePending = false;
-    this.properties = await readDeviceProperties(this.session, { signal });
-    if (this.info) {
-      this.info.protection = { readProtected: this.properties.secure === true, description: this.properties.secure ? 'secure (FlashSecurityState = 1)' : 'unsecure (mass-erased with FlashEraseAllUnsecure)' };
-      const details = (this.info.details ??= {});
-      details.actions = [...((details.actions as string[] | undefined) ?? []), 'Mass-erased the chip with FlashEraseAllUnsecure; FSEC is now 0xFE (unsecure).'];
-    }
-    this.options.onWarning?.(UNSECURE_WARNING, { command: 'FlashEraseAllUnsecure' });
   }
 
   private async configureFlexspi(words: number[], props: DeviceProperties, signal?: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
  * as the device digest where the bootloader has it, Go.
  */
 import { delay } from '../core/abort.js';
-import { FlashwrightError, throwIfAborted } from '../core/errors.js';
+import { FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { runLineSequence, type LineStep } from '../link/line-sequence.js';
 import type { ByteStream } from '../link/types.js';
@@ -20,7 +20,7 @@ import { regionAt, regionHolding, regionSectors, sectorAt } from '../target/geom
 import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { checkStm32Identity } from './identity.js';
-import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
+import type { CallContext, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
 
 export interface Stm32UartProgrammerOptions {
   stream: ByteStream;
@@ -30,8 +30,6 @@ export interface Stm32UartProgrammerOptions {
   /** Line steps before 0x7F / after the work (line-sequence.ts). */
   entry?: readonly LineStep[];
   exit?: readonly LineStep[];
-  /** Remove read protection when found (Readout Unprotect mass-erases the flash). */
-  unprotect?: boolean;
   /** Time to let the chip restart after it reset itself (protection changes). */
   resetWaitMs?: number;
   /**
@@ -41,19 +39,14 @@ export interface Stm32UartProgrammerOptions {
   readCheck?: 'auto' | 'crc' | 'double' | 'none';
   /** Close the stream on close() (default true). */
   closeStream?: boolean;
-  /** Remove write protection from every sector when some is found (Write Unprotect; the chip resets). */
-  writeUnprotect?: boolean;
-  /** Re-enable read protection (RDP level 1) on close, when every operation succeeded. */
-  protectOnClose?: boolean;
 }
 
-/** The device is read-protected and the user did not ask to remove it. */
-export class Stm32ReadProtectedError extends FlashwrightError {
+/** The device is read-protected and the user did not ask to remove it; raised before any byte goes out. */
+export class Stm32ReadProtectedError extends RefusedBeforeSendingError {
   constructor(pid: number) {
     super('STM32_READ_PROTECTED', `The chip (PID ${hex(pid, 3)}) has read protection (RDP level 1) on: its bootloader refuses to read, write, erase or run.`, {
-      hint: 'Pass --unprotect to remove it; that MASS-ERASES the whole flash (the only way ST allows back to level 0).',
-      // Thrown before any byte goes out, so a caller knows the failed call changed nothing.
-      context: { pid, nothingSent: true },
+      hint: 'Pass --unprotect to a write to remove it; that MASS-ERASES the whole flash (the only way ST allows back to level 0).',
+      context: { pid },
     });
   }
 }
@@ -64,8 +57,8 @@ export class Stm32ReadProtectedError extends FlashwrightError {
  */
 const RDP1_DESCRIPTION = 'RDP level 1: the bootloader refuses reads, writes, erases and Go until --unprotect removes it, which MASS-ERASES the whole flash';
 
-/** The action reported when --unprotect ran Readout Unprotect. */
-export const MASS_ERASE_ACTION = 'read protection removed: the whole flash was mass-erased';
+/** The protection state a chip has after Readout Protect. */
+const RDP1_STATE: ProtectionState = { readProtected: true, description: RDP1_DESCRIPTION };
 
 /** The main flash region; the bootloader numbers its pages by sector index (regionSectors). */
 function mainFlash(target: TargetDescription): MemoryRegion {
@@ -92,6 +85,8 @@ function familyOf(target: TargetDescription): Stm32Family | undefined {
 
 export class Stm32UartProgrammer implements Programmer {
   readonly kind = 'stm32-uart';
+  /** AN3155 Readout Unprotect (0x92), Write Unprotect (0x73), Readout Protect (0x82). */
+  readonly changes: readonly DeviceChangeKind[] = ['read-unprotect', 'write-unprotect', 'read-protect'];
   readonly session: Stm32UartSession;
   digest?: DeviceDigest;
 
@@ -105,9 +100,8 @@ export class Stm32UartProgrammer implements Programmer {
   private target?: TargetDescription;
   private signalHolder: { signal?: AbortSignal } = {};
   private readProtected = false;
-  /** Set when an erase/program/write failed, so close() does not lock a half-written chip. */
+  /** Set when an erase/program/write failed, so close() does not flush option bytes into a half-written chip. */
   private failed = false;
-  private connected = false;
   private pendingOptions?: { region: MemoryRegion; data: Uint8Array };
   private readonly optionErased = new Set<number>();
 
@@ -121,8 +115,10 @@ export class Stm32UartProgrammer implements Programmer {
     } as Stm32SessionOptions);
   }
 
-  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
+  async connect(options: CallContext = {}): Promise<DeviceInfo> {
     this.signalHolder.signal = options.signal;
+    options.emit?.({ type: 'start', phase: 'connect', totalBytes: 0, message: 'Synchronising with the STM32 bootloader' });
+    const t0 = Date.now();
     if (this.options.entry?.length) await runLineSequence(this.options.stream, this.options.entry, options.signal);
     await this.session.init();
     // Get already carries the version; Get Version would only add two turnarounds.
@@ -137,7 +133,7 @@ export class Stm32UartProgrammer implements Programmer {
       return describeStm32Device(row);
     })());
     // Parts of one product ID differ in flash size: the chip's flash size register wins over
-    // the description, and a disagreement is said (shown as a warning by the CLI).
+    // the description, and a disagreement is said (sent as a warning event).
     const warnings: string[] = [];
     const reported = await this.readFlashSizeRegister();
     const described = mainFlash(this.target).size;
@@ -148,22 +144,10 @@ export class Stm32UartProgrammer implements Programmer {
         : `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash, which does not fit the sector layout of ${this.target.name} (${formatSize(described)}); keeping the description.`);
       if (resized) this.target = resized;
     }
-    let protection = await this.probeProtection();
-    // What connect changed on the chip: the CLI prints these as warnings right away.
-    const actions: string[] = [];
-    if (protection.readProtected && this.options.unprotect) {
-      await this.removeReadProtection();
-      actions.push(MASS_ERASE_ACTION);
-      protection = await this.probeProtection();
-    }
-    if (!protection.readProtected && protection.writeProtectedSectors?.length && this.options.writeUnprotect) {
-      const count = protection.writeProtectedSectors.length;
-      await this.removeWriteProtection();
-      actions.push(`write protection removed from ${count} page(s) (Write Unprotect; the chip reset)`);
-      protection = await this.probeProtection();
-    }
+    for (const message of warnings) options.emit?.({ type: 'log', level: 'warn', message, context: { via: 'stm32-uart' } });
+    // Reads only: unlocks and protections are plan operations (describeChange / applyChange).
+    const protection = await this.probeProtection();
     this.readProtected = protection.readProtected;
-    this.connected = true;
     if (this.commands.includes(Cmd.GetChecksum)) {
       this.digest = {
         name: 'STM32 CRC-32 (Get Checksum)',
@@ -172,6 +156,7 @@ export class Stm32UartProgrammer implements Programmer {
         remote: async (address, length) => { await this.flushOptionBytes(); this.requireOpen(); return this.session.getChecksum(address, length); },
       };
     }
+    options.emit?.({ type: 'finish', phase: 'connect', totalBytes: 0, elapsedMs: Date.now() - t0 });
     return {
       target: this.target,
       ids: { pid: this.pid, bootloader: formatBootloaderVersion(get.version) },
@@ -182,7 +167,6 @@ export class Stm32UartProgrammer implements Programmer {
         eraseCommand: this.commands.includes(Cmd.ExtendedErase) ? 'Extended Erase (0x44)' : this.commands.includes(Cmd.Erase) ? 'Erase (0x43)' : 'none',
         checksum: Boolean(this.digest),
         alreadyInitialised: this.session.alreadyInitialised,
-        ...(actions.length ? { actions } : {}),
         ...(warnings.length ? { warnings } : {}),
         ...(reported ? { flashSizeRegister: `${formatSize(reported.size)} (${hex(reported.address)})` } : {}),
         memoryMapFrom: this.options.target ? 'user (--target)' : findTargetById('stm32Pid', this.pid) ? 'built-in target' : 'AN2606 device table',
@@ -231,6 +215,51 @@ export class Stm32UartProgrammer implements Programmer {
     }
   }
 
+  /**
+   * What a change would do to this chip (see Programmer.describeChange). Readout Unprotect
+   * mass-erases the flash and clears write protection with it (AN3155 §3.9: "the user Flash
+   * memory is erased", option bytes reset to their defaults), so afterwards the chip is open.
+   */
+  describeChange(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined {
+    const p = device.protection;
+    const region = mainFlash(device.target);
+    const open: ProtectionState = { readProtected: false, description: 'RDP level 0 (open)', writeProtectedSectors: [] };
+    if (kind === 'read-unprotect' && p?.readProtected) {
+      return {
+        kind, stage: 'unlock', description: 'Readout Unprotect: RDP level 1 → 0 (the chip resets)',
+        destroys: `mass erase: all ${formatSize(region.size)} of flash`,
+        erases: [{ start: region.start, size: region.size }], protectionAfter: open,
+      };
+    }
+    if (kind === 'write-unprotect' && !p?.readProtected && p?.writeProtectedSectors?.length) {
+      return {
+        kind, stage: 'unlock', description: `Write Unprotect: removes write protection from ${p.writeProtectedSectors.length} page(s) (option bytes rewritten; the chip resets)`,
+        protectionAfter: { ...p, description: 'RDP level 0 (open)', writeProtectedSectors: [] },
+      };
+    }
+    if (kind === 'read-protect' && !p?.readProtected) {
+      return {
+        kind, stage: 'protect', description: 'Readout Protect: RDP level 0 → 1 (the bootloader then refuses reads, writes and Go; the chip resets)',
+        protectionAfter: RDP1_STATE,
+      };
+    }
+    return undefined;
+  }
+
+  async applyChange(change: DeviceChange, options: OperationOptions = {}): Promise<void> {
+    this.signalHolder.signal = options.signal;
+    await this.tracked(async () => {
+      if (change.kind === 'read-unprotect') await this.removeReadProtection();
+      else if (change.kind === 'write-unprotect') await this.removeWriteProtection();
+      else if (change.kind === 'read-protect') {
+        await this.flushOptionBytes();
+        await this.enableReadProtection();
+      } else throw new FlashwrightError('CHANGE_UNSUPPORTED', `The stm32-uart way in cannot ${change.kind}.`, { context: { change: change.kind } });
+      if (change.kind !== 'read-protect') this.readProtected = (await this.probeProtection()).readProtected;
+      if (change.erases) options.onProgress?.(change.erases.reduce((n, e) => n + e.size, 0));
+    });
+  }
+
   /** Readout Unprotect: the chip mass-erases, clears RDP and resets; we sync again. */
   async removeReadProtection(): Promise<void> {
     await this.session.readoutUnprotect();
@@ -243,7 +272,11 @@ export class Stm32UartProgrammer implements Programmer {
     await this.session.readoutProtect();
     await this.resynchroniseAfterReset();
     this.readProtected = true;
+    this.protectedByUs = true;
   }
+
+  /** Readout Protect ran in this session (so Go is refused and needs no attempt). */
+  private protectedByUs = false;
 
   /** Removes write protection from every sector (the chip resets). */
   async removeWriteProtection(): Promise<void> {
@@ -432,13 +465,10 @@ export class Stm32UartProgrammer implements Programmer {
   /** Go to `address` (default: the flash start, where the vector table is). */
   async run(address?: number): Promise<void> {
     await this.tracked(() => this.flushOptionBytes());
+    // Under read protection (a write with --protect) the bootloader refuses Go: the reset that
+    // Readout Protect caused, plus any --exit sequence, starts the application.
+    if (this.readProtected && this.protectedByUs) return;
     this.requireOpen();
-    if (this.options.protectOnClose && !this.failed) {
-      // Under read protection the bootloader refuses Go, so protect now and let the reset
-      // that Readout Protect causes (plus any --exit sequence) start the application.
-      await this.enableReadProtection();
-      return;
-    }
     const region = mainFlash(this.requireTarget());
     await this.session.go(address ?? region.start);
   }
@@ -472,7 +502,6 @@ export class Stm32UartProgrammer implements Programmer {
   async close(): Promise<void> {
     try {
       if (!this.failed) await this.tracked(() => this.flushOptionBytes());
-      if (this.options.protectOnClose && this.connected && !this.failed && !this.readProtected) await this.enableReadProtection();
       if (this.options.exit?.length) await runLineSequence(this.options.stream, this.options.exit);
     } finally {
       if (this.options.closeStream ?? true) await this.options.stream.close();

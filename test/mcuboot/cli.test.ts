@@ -81,25 +81,31 @@ describe.skipIf(socat.skip)(socat.title('--via mcuboot through the CLI over a so
     expect(io.text()).toMatch(/0x00001000/);
   });
 
-  it('--unsecure: plan leaves a secure chip untouched; write says it mass-erased (text and JSON)', async () => {
+  it('--unsecure: plan, info, read and verify leave a secure chip byte-identical; write shows the unlock in its plan and says it mass-erased (text and JSON)', async () => {
     await start('MK64FN1M0');
     // Secure the chip: FSEC = 0xFF (SEC = 11), some old bytes elsewhere.
     target.memory.eraseSector(0);
     target.memory.program(0x400, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
     target.memory.program(0x8000, pattern(64, 4));
     target.reset();
-    const before = target.memory.read(0, 0x10000).slice();
+    const before = JSON.stringify(target.memory.snapshot());
     const via = ['--via', 'mcuboot', '--port', tty, '--target', 'MK64FN1M0', '--unsecure'];
+    const app = [join(dir, 'app.bin'), '--base', '0'];
     writeFileSync(join(dir, 'app.bin'), kinetisBin(5000));
     let io = capture();
-    expect(await runCli(['plan', join(dir, 'app.bin'), '--base', '0', ...via], io), io.text()).toBe(0);
-    expect(io.text()).not.toMatch(/read protection removed/);
-    expect(target.memory.read(0, 0x10000)).toEqual(before);
+    expect(await runCli(['plan', ...app, ...via], io), io.text()).toBe(0);
+    expect(io.text()).toMatch(/ unlock +FlashEraseAllUnsecure: unsecures the chip \(FSEC = 0xFE\) — mass erase: all 1 MiB of internal flash/);
+    expect(await runCli(['info', ...via], capture())).toBe(0);
+    expect(await runCli(['read', '0', '16', join(dir, 'r.bin'), ...via, '--backdoor-key', '0102030405060708'], capture())).toBe(1);
+    expect(await runCli(['verify', ...app, ...via], capture())).toBe(1);
+    expect(JSON.stringify(target.memory.snapshot())).toBe(before);
+    expect(target.secure).toBe(true);
     io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0', ...via], io), io.text()).toBe(0);
-    expect(io.text()).toMatch(/warning: read protection removed: FlashEraseAllUnsecure mass-erased the whole flash/);
-    // The plan was shown before the mass erase.
-    expect(io.text().indexOf('legend:')).toBeLessThan(io.text().indexOf('read protection removed'));
+    expect(await runCli(['write', ...app, ...via], io), io.text()).toBe(0);
+    expect(io.text()).toContain('done: FlashEraseAllUnsecure: unsecures the chip (FSEC = 0xFE) — mass erase: all 1 MiB of internal flash');
+    // The plan was shown before the mass erase ran.
+    expect(io.text().indexOf(' unlock ')).toBeLessThan(io.text().indexOf('unlock: '));
+    expect(io.text().indexOf('legend:')).toBeLessThan(io.text().indexOf('unlock: '));
     expect(target.memory.read(0x8000, 64).every((b) => b === 0xff)).toBe(true);
     expect(target.memory.read(0, 5000)).toEqual(kinetisBin(5000));
     // Secure again for the JSON run.
@@ -108,8 +114,9 @@ describe.skipIf(socat.skip)(socat.title('--via mcuboot through the CLI over a so
     target.reset();
     io = capture();
     expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0', ...via, '--json'], io), io.text()).toBe(0);
-    const events = io.text().trim().split('\n').map((l) => JSON.parse(l));
-    expect(events).toContainEqual(expect.objectContaining({ type: 'event', event: expect.objectContaining({ type: 'log', level: 'warn', message: 'read protection removed: FlashEraseAllUnsecure mass-erased the whole flash' }) }));
+    const lines = io.text().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.at(-1).changes).toEqual([{ kind: 'mass-erase-unsecure', description: 'FlashEraseAllUnsecure: unsecures the chip (FSEC = 0xFE)', destroys: 'mass erase: all 1 MiB of internal flash' }]);
+    expect(lines).toContainEqual(expect.objectContaining({ type: 'event', event: expect.objectContaining({ type: 'start', phase: 'unlock' }) }));
   });
 
   it('bad --backdoor-key and --flexspi-option are usage errors', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { eraseRange, planWrite, readMemoryRange, verifyImage, writeImage } from '../../src/flash/engine.js';
 import type { FlashEvent } from '../../src/flash/events.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
-import { McubootBackdoorKeyError, McubootProgrammer, McubootSecureError, UNSECURE_WARNING } from '../../src/programmer/mcuboot.js';
+import { McubootBackdoorKeyError, McubootProgrammer, McubootSecureError } from '../../src/programmer/mcuboot.js';
 import { requireTarget } from '../../src/target/lookup.js';
 import { hidRig, pattern, uartRig } from './helpers.js';
 
@@ -82,49 +82,43 @@ describe('McubootProgrammer driven by the flash engine', () => {
     expect(rig.target.memory.read(0xc000, 16).every((b) => b === 0xff)).toBe(true);
   });
 
-  it('a secure chip is explained; --unsecure mass-erases only when the write runs, and says so', async () => {
+  it('a secure chip is explained; --unsecure mass-erases only when the write runs, as its first plan operation, and says so', async () => {
     const rig = uartRig('MK64FN1M0', { blank: true });
-    const secure = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });
-    const info = await secure.connect();
-    expect(info.protection).toMatchObject({ readProtected: true });
-    const err = await secure.readMemory(0, 16).catch((e) => e);
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });
+    const device = await prog.connect();
+    expect(device.protection).toMatchObject({ readProtected: true });
+    const err = await prog.readMemory(0, 16).catch((e) => e);
     expect(err.code).toBe('MCUBOOT_SECURE');
     expect(err.hint).toMatch(/--unsecure.*erases ALL flash/);
-    const warnings: string[] = [];
-    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), unsecure: true, onWarning: (m) => warnings.push(m) });
-    const device = await prog.connect();
-    expect(device.details?.actions).toBeUndefined();
-    expect(warnings).toEqual([]);
     const events: FlashEvent[] = [];
-    await writeImage(prog, device, kinetisApp(4000), { onEvent: (e) => events.push(e) });
-    expect(warnings).toEqual([UNSECURE_WARNING]);
-    expect(device.details?.actions).toEqual([expect.stringMatching(/FlashEraseAllUnsecure/)]);
-    // The plan came before the mass erase.
-    expect(events.findIndex((e) => e.type === 'plan')).toBeGreaterThanOrEqual(0);
+    const s = await writeImage(prog, device, kinetisApp(4000), { onEvent: (e) => events.push(e), changes: ['mass-erase-unsecure'] });
+    expect(s.changes).toEqual([{ kind: 'mass-erase-unsecure', description: expect.stringMatching(/FlashEraseAllUnsecure/), destroys: 'mass erase: all 1 MiB of internal flash' }]);
+    // The plan came before the mass erase, and listed it first.
+    const plan = events.findIndex((e) => e.type === 'plan');
+    expect(plan).toBeGreaterThanOrEqual(0);
+    expect(events.findIndex((e) => e.type === 'start' && e.phase === 'unlock')).toBeGreaterThan(plan);
+    expect(s.plan.operations[0]).toMatchObject({ kind: 'unlock', change: { kind: 'mass-erase-unsecure' } });
     expect(rig.target.memory.read(0x40c, 1)[0]).toBe(0xfe);
+    expect(rig.target.memory.read(0, 4000)).toEqual(kinetisApp(4000).read(0, 4000));
   });
 
-  it('plan (planWrite) with --unsecure leaves a secure chip untouched', async () => {
+  it('plan (planWrite) with --unsecure leaves a secure chip untouched, and knows the unlock leaves FSEC = 0xFE', async () => {
     const rig = uartRig('MK64FN1M0');
     rig.target.memory.eraseSector(0);
     rig.target.memory.program(0x400, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
     rig.sim.powerCycle();
-    const before = rig.target.memory.read(0, 0x10000).slice();
-    const warnings: string[] = [];
-    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), unsecure: true, closeTransport: false, onWarning: (m) => warnings.push(m) });
+    const before = JSON.stringify(rig.target.memory.snapshot());
+    const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), closeTransport: false });
     const device = await prog.connect();
-    expect(device.protection?.description).toMatch(/--unsecure will mass-erase/);
-    const { plan } = await planWrite(prog, device, kinetisApp(4000), {});
-    expect(plan.operations.some((o) => o.kind === 'program')).toBe(true);
+    expect(device.protection?.readProtected).toBe(true);
+    const { plan } = await planWrite(prog, device, kinetisApp(4000), { changes: ['mass-erase-unsecure'] });
+    expect(plan.operations[0]).toMatchObject({ kind: 'unlock', change: { kind: 'mass-erase-unsecure', destroys: 'mass erase: all 1 MiB of internal flash' } });
     // The plan models the chip as the mass erase leaves it: blank, except FSEC = 0xFE at 0x40C,
     // so sector 0 is erased before programming (NOR cannot program 0x40C twice).
-    expect(await prog.readMemory(0x400, 16)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff));
     expect(plan.operations.some((o) => o.kind === 'erase' && o.address === 0)).toBe(true);
-    expect(warnings).toEqual([]);
-    expect(rig.target.memory.read(0, 0x10000)).toEqual(before);
-    // Still secure: a plain connection is refused reads.
-    const again = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0') });
-    expect((await again.connect()).protection?.readProtected).toBe(true);
+    expect(plan.operations.some((o) => o.kind === 'program')).toBe(true);
+    expect(JSON.stringify(rig.target.memory.snapshot())).toBe(before);
+    expect(rig.target.secure).toBe(true);
   });
 
   it('a secure chip without --unsecure / --backdoor-key: write and mass erase are refused with McubootSecureError, nothing changes', async () => {
@@ -134,13 +128,10 @@ describe('McubootProgrammer driven by the flash engine', () => {
     const full = MemoryImage.fromSegments([{ address: 0x10000, data: pattern(0x1000, 3), source: 'x.bin' }]);
     const before = rig.target.memory.read(0, 0x20000).slice();
     const w = await writeImage(prog, device, full, { preserve: false }).catch((e) => e);
-    // The engine reports the refused erase call; its hint says nothing changed and how to unlock.
-    expect(w.code).toBe('FLASH_INTERRUPTED');
-    const secureErr = w.cause;
-    expect(secureErr).toBeInstanceOf(McubootSecureError);
-    expect(secureErr.hint).toMatch(/--backdoor-key.*--unsecure/);
+    // The erase was refused before anything was sent: the write fails with that refusal, naming the unlocks.
+    expect(w).toBeInstanceOf(McubootSecureError);
+    expect(w.hint).toMatch(/--backdoor-key.*--unsecure/);
     expect(rig.target.memory.read(0, 0x20000)).toEqual(before);
-    expect(w.hint).toMatch(/^Nothing was erased or programmed: .*--backdoor-key.*--unsecure/);
     const c = await prog.eraseChip!().catch((e) => e);
     expect(c).toBeInstanceOf(McubootSecureError);
     expect(c.message).toMatch(/mass-erase/);
@@ -152,7 +143,10 @@ describe('McubootProgrammer driven by the flash engine', () => {
     rig.target.memory.program(0x400, Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0xff, 0xff, 0xff, 0xff, 0x80, 0xff, 0xff, 0xff));
     rig.sim.powerCycle();
     const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), backdoorKey: Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9) });
-    const err = await prog.connect().catch((e) => e);
+    const device = await prog.connect();
+    // A whole-sector image: a chip still secure while planning cannot have bytes preserved.
+    const app = MemoryImage.fromSegments([{ address: 0x10000, data: pattern(0x1000, 4), source: 'app.bin' }]);
+    const err = await writeImage(prog, device, app, { changes: ['backdoor-unlock'] }).catch((e) => e);
     expect(err).toBeInstanceOf(McubootBackdoorKeyError);
     expect(err.code).toBe('MCUBOOT_BACKDOOR_REJECTED');
     expect(err.hint).toMatch(/KEYEN/);
@@ -166,7 +160,13 @@ describe('McubootProgrammer driven by the flash engine', () => {
     rig.sim.powerCycle();
     const prog = new McubootProgrammer({ transport: rig.transport, target: requireTarget('MK64FN1M0'), backdoorKey: Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88) });
     const device = await prog.connect();
-    expect(device.protection?.readProtected).toBe(false);
+    // Connect only looks: still secure until a write runs the unlock.
+    expect(device.protection?.readProtected).toBe(true);
+    expect(rig.target.secure).toBe(true);
+    const app = MemoryImage.fromSegments([{ address: 0x10000, data: pattern(0x1000, 4), source: 'app.bin' }]);
+    const s = await writeImage(prog, device, app, { changes: ['backdoor-unlock'] });
+    expect(s.changes.map((c) => c.kind)).toEqual(['backdoor-unlock']);
+    expect(rig.target.memory.read(0x10000, 0x1000)).toEqual(app.read(0x10000, 0x1000));
     expect(await prog.readMemory(0x400, 8)).toEqual(Uint8Array.of(0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88));
   });
 

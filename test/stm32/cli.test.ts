@@ -95,31 +95,51 @@ describe.skipIf(socat.skip)(socat.title('--via stm32-uart through the CLI over a
     expect(sim.flash.read(FLASH + 0x800, 16)).toEqual(data.subarray(0x800, 0x810));
   });
 
-  it('says at once when --unprotect mass-erased the chip (warning, or a JSON log event with --json)', async () => {
+  it('runs unlocks and protections only in a write, as plan operations; plan, info, read and verify leave the chip byte-identical', async () => {
     const data = pattern(0x800, 6);
     writeFileSync(join(dir, 'app.bin'), data);
+    const app = [join(dir, 'app.bin'), '--base', '0x08000000'];
+    const writing = [...app, '--allow-unbootable'];
     let io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--protect', ...via()], io), io.text()).toBe(0);
+    expect(await runCli(['write', ...writing, '--protect', ...via()], io), io.text()).toBe(0);
     expect(sim.readProtected).toBe(true);
-    expect(io.text()).not.toMatch(/mass-erased/);
+    expect(io.text()).toMatch(/ protect +Readout Protect: RDP level 0 → 1/);
+    expect(io.text()).toContain('done: Readout Protect: RDP level 0 → 1');
 
+    // Every unlock/protect flag on the commands that only look: nothing changes on the chip.
+    const before = JSON.stringify(sim.memory.snapshot());
+    const flags = ['--unprotect', '--write-unprotect'];
     io = capture();
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--unprotect', ...via()], io), io.text()).toBe(0);
-    expect(io.text()).toContain('warning: read protection removed: the whole flash was mass-erased\n');
-    // Printed right after connect, before the engine's first phase line.
-    expect(io.text().indexOf('mass-erased')).toBeLessThan(io.text().search(/Erase|Program|Check/));
+    expect(await runCli(['plan', ...writing, ...flags, '--protect', ...via()], io), io.text()).toBe(0);
+    expect(io.text()).toMatch(/ unlock +Readout Unprotect: RDP level 1 → 0 \(the chip resets\) — mass erase: all 1 MiB of flash/);
+    expect(await runCli(['info', ...flags, ...via()], capture())).toBe(0);
+    io = capture();
+    expect(await runCli(['read', '0x08000000', '16', join(dir, 'r.bin'), ...flags, ...via()], io)).toBe(1);
+    expect(io.text()).toContain('note: read-unprotect, write-unprotect run only as part of a write; this command changes nothing on the device.');
+    expect(io.text()).toMatch(/read protection \(RDP level 1\)/);
+    expect(await runCli(['verify', ...app, ...flags, ...via()], capture())).toBe(1);
+    expect(JSON.stringify(sim.memory.snapshot())).toBe(before);
+    expect(sim.readProtected).toBe(true);
+    // --protect where nothing is written is a usage error, before the port is opened.
+    io = capture();
+    expect(await runCli(['read', '0x08000000', '16', join(dir, 'r.bin'), '--protect', ...via()], io)).toBe(2);
+    expect(io.text()).toContain('error: --protect is only accepted by write');
+
+    // The write runs the unlock after showing the plan, and says what it destroyed.
+    io = capture();
+    expect(await runCli(['write', ...writing, '--unprotect', ...via()], io), io.text()).toBe(0);
+    expect(io.text().indexOf(' unlock ')).toBeLessThan(io.text().indexOf('unlock: '));
+    expect(io.text()).toContain('done: Readout Unprotect: RDP level 1 → 0 (the chip resets) — mass erase: all 1 MiB of flash');
     expect(sim.readProtected).toBe(false);
     expect(sim.flash.read(FLASH, data.length)).toEqual(data);
 
-    // Protected again, then `info --json --unprotect`: stdout stays one JSON document that
-    // lists the action; stderr carries the warning as a JSON log event.
-    expect(await runCli(['write', join(dir, 'app.bin'), '--base', '0x08000000', '--allow-unbootable', '--protect', ...via()], capture())).toBe(0);
-    let out = '';
-    let err = '';
-    const split: Io = { out: (t) => { out += t; }, err: (t) => { err += t; }, isTty: false };
-    expect(await runCli(['info', '--json', '--unprotect', ...via()], split), out + err).toBe(0);
-    expect(JSON.parse(out).details.actions).toEqual(['read protection removed: the whole flash was mass-erased']);
-    expect(JSON.parse(err.trim())).toEqual({ type: 'event', event: { type: 'log', level: 'warn', message: 'read protection removed: the whole flash was mass-erased', context: { via: 'stm32-uart' } } });
+    // In JSON the result lists the changes that ran.
+    expect(await runCli(['write', ...writing, '--protect', ...via()], capture())).toBe(0);
+    io = capture();
+    expect(await runCli(['write', ...writing, '--unprotect', '--json', ...via()], io), io.text()).toBe(0);
+    const result = JSON.parse(io.text().trim().split('\n').at(-1)!);
+    expect(result.changes).toEqual([{ kind: 'read-unprotect', description: 'Readout Unprotect: RDP level 1 → 0 (the chip resets)', destroys: 'mass erase: all 1 MiB of flash' }]);
+    expect(result.plan.operations[0]).toMatchObject({ kind: 'unlock', change: 'read-unprotect', destroys: 'mass erase: all 1 MiB of flash' });
   });
 
   it('rejects a bad --parity and a missing --port as usage errors', async () => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { writeImage, verifyImage, readMemoryRange, eraseRange } from '../../src/flash/engine.js';
+import { planWrite, writeImage, verifyImage, readMemoryRange, eraseRange } from '../../src/flash/engine.js';
 import { FlashInterruptedError } from '../../src/flash/errors.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { findTargetById } from '../../src/target/lookup.js';
@@ -103,24 +103,29 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(first.code).toBe('PRESERVE_UNREADABLE');
     expect(first.message).toMatch(/--unprotect/);
     expect(first.hint).toMatch(/stm32-uart: --unprotect/);
-    // With --no-preserve the first device call (erase) is refused before a byte is sent: the
-    // engine reports an interrupted write, but one that says nothing was touched and why.
+    // With --no-preserve the first device call (erase) is refused before a byte is sent: nothing
+    // was touched, so the write fails with the refusal itself, naming the way out.
     const err = await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, preserve: false, skipUnchanged: false }).catch((e) => e);
-    expect(err.cause.code).toBe('STM32_READ_PROTECTED');
-    expect(err.message).toContain('after 0 sector(s) erased and 0 range(s) programmed: The chip (PID 0x410) has read protection');
-    expect(err.hint).toMatch(/^Nothing was erased or programmed: Pass --unprotect to remove it; that MASS-ERASES/);
+    expect(err.code).toBe('STM32_READ_PROTECTED');
+    expect(err.message).toContain('The chip (PID 0x410) has read protection');
+    expect(err.hint).toMatch(/^Pass --unprotect to a write to remove it; that MASS-ERASES/);
     expect(r.sim.readProtected).toBe(true);
     expect([...r.sim.flash.read(FLASH, 4)]).toEqual([1, 2, 3, 4]);
 
-    const p2 = programmer(r, { unprotect: true });
+    // Connect and plan never unprotect: the unlock is the plan's first operation, saying what it destroys.
+    const p2 = programmer(r);
     const dev2 = await p2.connect();
-    expect(dev2.protection?.readProtected).toBe(false);
-    expect(dev2.details?.actions).toEqual(['read protection removed: the whole flash was mass-erased']);
-    expect(r.sim.readProtected).toBe(false);
-    await writeImage(p2, dev2, image(pattern(1024)), { allowUnbootable: true });
-    expect(r.sim.flash.read(FLASH, 1024)).toEqual(pattern(1024));
-    await p2.enableReadProtection();
+    expect(dev2.protection?.readProtected).toBe(true);
+    const { plan } = await planWrite(p2, dev2, image(pattern(1000)), { allowUnbootable: true, changes: ['read-unprotect'] });
     expect(r.sim.readProtected).toBe(true);
+    expect(plan.operations[0]).toMatchObject({ kind: 'unlock', change: { kind: 'read-unprotect', destroys: 'mass erase: all 128 KiB of flash' } });
+    // The planner knows the flash is erased afterwards: programming only, nothing read.
+    expect(plan.operations.filter((o) => o.kind === 'erase')).toEqual([]);
+    const s = await writeImage(p2, dev2, image(pattern(1000)), { allowUnbootable: true, changes: ['read-unprotect'] });
+    expect(s.changes).toEqual([{ kind: 'read-unprotect', description: expect.stringMatching(/Readout Unprotect/), destroys: 'mass erase: all 128 KiB of flash' }]);
+    expect(r.sim.readProtected).toBe(false);
+    expect(r.sim.flash.read(FLASH, 1000)).toEqual(pattern(1000));
+    expect(r.sim.flash.isErased(FLASH + 1000, 24)).toBe(true);
   });
 
   it('refuses a read-protected chip with the STM32 explanation even where Get Checksum would be asked first', async () => {
@@ -251,9 +256,14 @@ describe('write protection read from the option bytes', () => {
     const err = await writeImage(programmer(r), dev, image(pattern(1024), 0x08001000), { allowUnbootable: true }).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(r.sim.flash.isErased(0x08001000, 1024)).toBe(true);
-    const dev2 = await programmer(r, { writeUnprotect: true }).connect();
-    expect(dev2.protection?.writeProtectedSectors).toEqual([]);
+    // Write Unprotect is a plan operation of the write: connect changes nothing.
+    const p2 = programmer(r);
+    const dev2 = await p2.connect();
+    expect(r.sim.flash.protectedSectors).not.toEqual([]);
+    const done = await writeImage(p2, dev2, image(pattern(1024), 0x08001000), { changes: ['write-unprotect'] });
+    expect(done.changes.map((c) => c.kind)).toEqual(['write-unprotect']);
     expect(r.sim.flash.protectedSectors).toEqual([]);
+    expect(r.sim.flash.read(0x08001000, 1024)).toEqual(pattern(1024));
   });
 
   it('reads F407 nWRP per sector', async () => {
@@ -309,21 +319,25 @@ describe('garbled read data', () => {
 });
 
 describe('--protect', () => {
-  it('re-protects after a successful write, before the close', async () => {
+  it('protects as the plan\'s last operation, after the verify, and reports it', async () => {
     const r = rig('stm32f103xb');
-    const p = programmer(r, { protectOnClose: true });
+    const p = programmer(r);
     const dev = await p.connect();
-    await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true });
+    const { plan } = await planWrite(p, dev, image(pattern(1024)), { allowUnbootable: true, changes: ['read-protect'] });
+    expect(plan.operations.at(-1)).toMatchObject({ kind: 'protect', change: { kind: 'read-protect' } });
     expect(r.sim.readProtected).toBe(false);
-    await p.close();
+    const s = await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, changes: ['read-protect'] });
+    expect(s.bytesVerified).toBe(1024);
+    expect(s.changes.map((c) => c.kind)).toEqual(['read-protect']);
     expect(r.sim.readProtected).toBe(true);
+    await p.close();
   });
 
   it('protects instead of Go when --run is asked too (the bootloader refuses Go under RDP)', async () => {
     const r = rig('stm32f103xb');
-    const p = programmer(r, { protectOnClose: true });
+    const p = programmer(r);
     const dev = await p.connect();
-    await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, run: true });
+    await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, run: true, changes: ['read-protect'] });
     expect(r.sim.readProtected).toBe(true);
     expect(r.sim.lastGo).toBeUndefined();
     await p.close();
@@ -331,10 +345,13 @@ describe('--protect', () => {
 
   it('does not protect a chip whose write failed', async () => {
     const r = rig('stm32f103xb');
-    const p = programmer(r, { protectOnClose: true });
-    await p.connect();
-    r.sim.flash.program(FLASH, new Uint8Array([0, 0, 0, 0]));
-    await expect(p.programFlash(FLASH, new Uint8Array(4).fill(0x55))).rejects.toMatchObject({ code: 'STM32_NACK' });
+    const p = programmer(r);
+    const dev = await p.connect();
+    r.sim.flash.program(FLASH + 0x800, new Uint8Array(0x400).fill(0));
+    const failing = p.programFlash.bind(p);
+    p.programFlash = async () => { throw new Error('link lost'); };
+    await expect(writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, changes: ['read-protect'], skipUnchanged: false })).rejects.toMatchObject({ code: 'FLASH_INTERRUPTED' });
+    p.programFlash = failing;
     await p.close();
     expect(r.sim.readProtected).toBe(false);
   });

@@ -6,9 +6,9 @@ import { uartRig } from '../mcuboot/helpers.js';
 import { programmer, rig } from '../stm32/helpers.js';
 
 describe('STM32: Get ID against --target', () => {
-  it('an F407 description on an F103 (PID 0x410) is refused, naming both, and --unprotect did not run', async () => {
+  it('an F407 description on an F103 (PID 0x410) is refused, naming both, and nothing changed (connect never unlocks)', async () => {
     const r = rig('stm32f103xb', { readProtected: true });
-    const p = programmer(r, { target: requireTarget('stm32f407xg'), unprotect: true });
+    const p = programmer(r, { target: requireTarget('stm32f407xg') });
     const err = await p.connect().catch((e) => e);
     expect(err.code).toBe('TARGET_MISMATCH');
     expect(err.message).toMatch(/--target STM32F407xG does not match the device: STM32F407xG has product ID 0x413 .*but the bootloader reports PID 0x410/);

@@ -23,14 +23,15 @@ export const eraseCommand: CommandModule = (program, io) => {
       if (address === undefined || length === undefined) throw new UsageError(`Cannot read '${address === undefined ? a : l}' as a number.`, { hint: 'Use 0x… hex, decimal, or K/M suffixes.' });
       range = { address, length };
     }
-    await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
-      const s = await eraseRange(programmer, device, range, { signal, onEvent, allowSecure: Boolean(opts.allowSecure) });
+    await withDevice(opts, io, async ({ programmer, device, signal, onEvent, changes }) => {
+      const s = await eraseRange(programmer, device, range, { signal, onEvent, changes, allowSecure: Boolean(opts.allowSecure) });
+      if (!opts.json) for (const c of s.changes) io.out(`done: ${c.description}${c.destroys ? ` — ${c.destroys}` : ''}\n`);
       if (opts.json) io.out(JSON.stringify({ type: 'result', command: 'erase', ...s }) + '\n');
       else {
         io.out(`erased ${s.chip ? 'all flash (mass erase)' : `${s.sectors} sector(s)`}, ${formatSize(s.bytes)} on ${s.target} (${Math.round(s.elapsedMs)} ms)\n`);
         if (s.unsecureFcfAt !== undefined) io.out(`wrote the unsecure default flash configuration (FSEC=0xFE) at ${hex(s.unsecureFcfAt)}, so the part stays unsecured\n`);
         if (s.keptReserved.length) io.out(`kept ${s.keptReserved.length} sector(s) holding reserved areas: ${s.keptReserved.map((x) => hex(x)).join(', ')}\n`);
       }
-    });
+    }, 'erase');
   });
 };

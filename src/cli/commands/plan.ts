@@ -8,7 +8,7 @@ import { formatSize, hex } from '../../core/format.js';
 import { runChecks } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
 import { isFlashLike, regionSectors } from '../../target/geometry.js';
-import { isChangeOperation, planFlash, type FlashPlan } from '../../flash/plan.js';
+import { isChangeOperation, planFlash, type ChangeOperation, type FlashPlan } from '../../flash/plan.js';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';
 import { addDeviceOptions, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
@@ -107,6 +107,16 @@ export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, opti
   if (plan.cost.chipErase) lines.push(...wrapItems('', ['(one mass erase clears every internal flash sector first)'], limit));
   if (legend) lines.push(...(Number.isFinite(limit) ? wrapItems('legend: ', LEGEND, limit) : [`legend: ${LEGEND.join('  ')}`]));
   return lines;
+}
+
+/** One unlock/protect row: what it does and what it destroys. */
+function changeRow(n: string, o: ChangeOperation): string {
+  return `${n}  ${o.kind.padEnd(10)}  ${o.change.description}${o.change.destroys ? ` — ${o.change.destroys}` : ''}`;
+}
+
+/** The plan's unlock and protect rows (a write prints them with the memory map, before running them). */
+export function renderChangeRows(plan: FlashPlan): string[] {
+  return plan.operations.flatMap((o, i) => (isChangeOperation(o) ? [changeRow(String(i + 1).padStart(3), o)] : []));
 }
 
 /** Consecutive operations of one kind in one region, each starting where the last ended. */
@@ -210,14 +220,14 @@ export const planCommand: CommandModule = (program, io, setExit) => {
     let plan: FlashPlan;
     let target: TargetDescription;
     if (opts.via) {
-      const r = await withDevice(opts, io, async ({ programmer, device, signal }) => ({
+      const r = await withDevice(opts, io, async ({ programmer, device, signal, changes }) => ({
         target: device.target,
-        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal }).catch((e: unknown) => {
+        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal, changes }).catch((e: unknown) => {
           // A refusal is what the plan shows: the checks below print it (exit 1).
           if (e instanceof FlashwrightError && e.code === 'CHECK_REFUSED') return undefined;
           throw e;
         }),
-      }));
+      }), 'plan');
       target = r.target;
       plan = r.prepared?.plan ?? planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: false, chipEraseAvailable: eraseMode === 'chip' });
     } else {

@@ -4,7 +4,7 @@ import { writeImage, type WriteSummary } from '../../flash/engine.js';
 import { addDeviceOptions, withDevice, writeOptionsFrom } from '../device.js';
 import type { Io } from '../output.js';
 import type { CommandModule } from './index.js';
-import { addImageOptions, eraseModeOption, loadImageOption, planJson, renderMemoryMap, type ImageOptions } from './plan.js';
+import { addImageOptions, eraseModeOption, loadImageOption, planJson, renderChangeRows, renderMemoryMap, type ImageOptions } from './plan.js';
 
 export function summaryJson(s: WriteSummary): Record<string, unknown> {
   const { plan, ...rest } = s;
@@ -14,6 +14,7 @@ export function summaryJson(s: WriteSummary): Record<string, unknown> {
 function printSummary(io: Io, s: WriteSummary): void {
   const lines = [
     `${s.target}: ${s.sectorsWritten} sector(s) written (${s.chipErase ? 'mass erase' : `${s.sectorsErased} erased`}), ${s.sectorsSkipped} skipped (identical), ${s.sectorsPreserved} with old bytes kept (${formatSize(s.bytesPreserved)}); image ${formatSize(s.imageBytes)}`,
+    ...s.changes.map((c) => `done: ${c.description}${c.destroys ? ` — ${c.destroys}` : ''}`),
     `sent ${formatSize(s.bytesWritten)}; verify: ${s.verify === 'none' ? 'skipped' : s.bytesVerified === 0 ? 'nothing written to verify' : `${s.verify} over ${formatSize(s.bytesVerified)}, OK`}; ${Math.round(s.elapsedMs)} ms, ${s.kibPerSecond.toFixed(1)} KiB/s${s.ran ? '; application started' : ''}`,
   ];
   io.out(lines.join('\n') + '\n');
@@ -34,12 +35,12 @@ export const writeCommand: CommandModule = (program, io) => {
     for (const w of warnings) io.err(`warning: ${w}\n`);
     const base = writeOptionsFrom(opts);
     const eraseMode = eraseModeOption(opts.erase);
-    await withDevice(opts, io, async ({ programmer, device, signal, onEvent }) => {
+    await withDevice(opts, io, async ({ programmer, device, signal, onEvent, changes }) => {
       const summary = await writeImage(programmer, device, image, {
-        ...base, eraseMode, skipUnchanged: opts.skip, run: opts.run ?? false, signal,
+        ...base, eraseMode, skipUnchanged: opts.skip, run: opts.run ?? false, signal, changes,
         onEvent: (e) => {
           onEvent(e);
-          if (e.type === 'plan' && !opts.json) io.err(renderMemoryMap(e.plan as WriteSummary['plan'], device.target, { columns: io.columns, legend: false }).join('\n') + '\n');
+          if (e.type === 'plan' && !opts.json) io.err([...renderChangeRows(e.plan), ...renderMemoryMap(e.plan, device.target, { columns: io.columns, legend: false })].join('\n') + '\n');
         },
       });
       if (opts.json) io.out(JSON.stringify(summaryJson(summary)) + '\n');
@@ -48,6 +49,6 @@ export const writeCommand: CommandModule = (program, io) => {
         // The image's own span: the plan lists no sectors when every one was skipped.
         io.out(`nothing to do: every sector from ${hex(image.start ?? 0)} to ${hex((image.end ?? 1) - 1)} already holds the image.\n`);
       }
-    });
+    }, 'write');
   });
 };

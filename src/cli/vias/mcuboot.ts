@@ -12,8 +12,7 @@ import { openSerialPort } from '../../link/node-serial.js';
 import { McubootProgrammer } from '../../programmer/mcuboot.js';
 import { FLASHLOADER_PID, FLASHLOADER_VID, HidTransport } from '../../protocol/mcuboot/hid.js';
 import { UartTransport } from '../../protocol/mcuboot/transport.js';
-import type { LogContext } from '../../programmer/events.js';
-import { createProgressSink } from '../progress.js';
+import type { DeviceChangeKind } from '../../programmer/types.js';
 import { defineVia, type ViaContext, type ViaOption } from '../via.js';
 
 /** `0102030405060708` (the bytes as they sit at 0x400–0x407) → 8 bytes. */
@@ -62,22 +61,19 @@ function parseMaxPacket(text: unknown): number | undefined {
 }
 
 const SHARED: ViaOption[] = [
-  { flags: '--unsecure', description: 'if the chip is secure, unsecure it with FlashEraseAllUnsecure — this MASS-ERASES all flash' },
-  { flags: '--backdoor-key <hex16>', description: 'unlock a secure Kinetis with its backdoor key (bytes as at 0x400–0x407)' },
+  { flags: '--unsecure', description: 'write: if the chip is secure, first unsecure it with FlashEraseAllUnsecure — this MASS-ERASES all flash (shown in the plan)' },
+  { flags: '--backdoor-key <hex16>', description: 'write: first unlock a secure Kinetis with its backdoor key (bytes as at 0x400–0x407)' },
   { flags: '--flexspi-option <words>', description: 'i.MX RT: configure FlexSPI NOR first (FillMemory + ConfigureMemory 9), e.g. 0xC0000007' },
   { flags: '--max-packet <bytes>', description: 'cap the data packet size below what the device reports' },
 ];
 
-/** The deferred --unsecure mass erase happens mid-write: shown as a 'log' warn event (text or JSON line). */
-function warnings(options: Record<string, unknown>, context: ViaContext) {
-  const sink = createProgressSink(context.io, { json: Boolean(options.json) });
-  return (message: string, ctx?: LogContext) => sink({ type: 'log', level: 'warn', message, ...(ctx ? { context: ctx } : {}) });
+/** --unsecure and --backdoor-key: unlocks a write runs as plan operations (never on connect). */
+function changes(options: Record<string, unknown>): DeviceChangeKind[] {
+  return [...(options.backdoorKey !== undefined ? ['backdoor-unlock' as const] : []), ...(options.unsecure ? ['mass-erase-unsecure' as const] : [])];
 }
 
 function common(options: Record<string, unknown>, context: ViaContext) {
   return {
-    onWarning: warnings(options, context),
-    unsecure: Boolean(options.unsecure),
     backdoorKey: parseBackdoorKey(options.backdoorKey),
     // Without --flexspi-option, the configuration block a target file names for the region.
     flexspiOption: parseFlexspiOptionArg(options.flexspiOption) ?? context.target?.regions.find((r) => r.configuration?.flexspiOption)?.configuration?.flexspiOption,
@@ -93,6 +89,7 @@ defineVia({
     { flags: '--baud <rate>', description: 'baud rate (default 115200 for STM32, 57600 for MCUboot)' },
     ...SHARED,
   ],
+  changes,
   async create(options, context) {
     const port = options.port as string | undefined;
     if (!port) throw new UsageError('--via mcuboot needs --port PATH.', { hint: 'Run `flashwright ports` to list serial ports, or use --via mcuboot-hid for USB.' });
@@ -113,6 +110,7 @@ defineVia({
     { flags: '--hid-path <path>', description: 'hidapi device path, when several match' },
     ...SHARED,
   ],
+  changes,
   async create(options, context) {
     const c = common(options, context);
     const device = await openHidDevice({ vid: parseId(options.vid, '--vid', FLASHLOADER_VID), pid: parseId(options.pid, '--pid', FLASHLOADER_PID), path: options.hidPath as string | undefined });

@@ -8,8 +8,6 @@ import { parseNumber } from '../../core/format.js';
 import { LINE_PRESETS, parseLineSequence } from '../../link/line-sequence.js';
 import { openSerialPort, type Parity } from '../../link/node-serial.js';
 import { Stm32UartProgrammer } from '../../programmer/stm32-uart.js';
-import type { Programmer } from '../../programmer/types.js';
-import type { Io } from '../output.js';
 import { defineVia } from '../via.js';
 
 const PARITIES: readonly Parity[] = ['even', 'none', 'odd'];
@@ -37,10 +35,16 @@ defineVia({
     { flags: '--parity <even|none|odd>', description: 'parity (default even = 8E1; none on a pseudo-terminal)' },
     { flags: '--entry <sequence>', description: `DTR/RTS/BREAK steps or preset before connecting (presets: ${Object.keys(LINE_PRESETS).join(', ')})` },
     { flags: '--exit <sequence>', description: 'DTR/RTS/BREAK steps or preset after the work (e.g. to reset into the application)' },
-    { flags: '--unprotect', description: 'remove read protection if set — this MASS-ERASES the whole flash' },
-    { flags: '--write-unprotect', description: 'remove write protection from all sectors if any is set (the chip resets)' },
+    { flags: '--unprotect', description: 'write: first remove read protection if set — this MASS-ERASES the whole flash (shown in the plan)' },
+    { flags: '--write-unprotect', description: 'write: first remove write protection from all sectors if any is set (the chip resets)' },
     { flags: '--read-check <mode>', description: 'check read data: auto (device CRC where available), crc, double (read twice) or none' },
-    { flags: '--protect', description: 'enable read protection (RDP level 1) after a successful operation' },
+    { flags: '--protect', description: 'write: enable read protection (RDP level 1) after the verify (write and plan only)' },
+  ],
+  // Unlocks and protections are plan operations the engine runs in a write, never on connect.
+  changes: (options) => [
+    ...(options.unprotect ? ['read-unprotect' as const] : []),
+    ...(options.writeUnprotect ? ['write-unprotect' as const] : []),
+    ...(options.protect ? ['read-protect' as const] : []),
   ],
   async create(options, context) {
     const port = options.port as string | undefined;
@@ -63,33 +67,9 @@ defineVia({
       target: context.target,
       entry,
       exit,
-      unprotect: Boolean(options.unprotect),
-      writeUnprotect: Boolean(options.writeUnprotect),
-      protectOnClose: Boolean(options.protect),
       readCheck: readCheck as 'auto' | 'crc' | 'double' | 'none',
       session: { port, baud, parity },
     });
-    reportConnectActions(programmer, context.io, Boolean(options.json));
     return programmer;
   },
 });
-
-/**
- * Prints what connect changed on the chip (a mass erase by --unprotect, Write Unprotect) the
- * moment it happened, as a warning, or as a JSON log event with --json: the library only
- * records these in DeviceInfo.details.actions, and the engine's events start later.
- */
-export function reportConnectActions(programmer: Programmer, io: Io, json: boolean): void {
-  const connect = programmer.connect.bind(programmer);
-  programmer.connect = async (options) => {
-    const device = await connect(options);
-    const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
-    // What connect changed, then what it found that contradicts the description (flash size).
-    for (const message of [...list(device.details?.actions), ...list(device.details?.warnings)]) {
-      // stderr in both modes: stdout may carry one JSON document (`info --json`).
-      if (json) io.err(JSON.stringify({ type: 'event', event: { type: 'log', level: 'warn', message, context: { via: 'stm32-uart' } } }) + '\n');
-      else io.err(`warning: ${message}\n`);
-    }
-    return device;
-  };
-}
