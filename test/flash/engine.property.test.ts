@@ -88,7 +88,8 @@ describe('writeImage property: the device ends up holding the image, and old byt
     }), { numRuns: RUNS });
     // Every run is checked: the content of the whole flash, or a refusal that changed nothing.
     expect(counts.checked + counts.refused).toBe(RUNS);
-    expect(counts.checked).toBeGreaterThanOrEqual(RUNS * 0.8);
+    // About 1 run in 6 is a refusal (chip erase asked, none offered): 0.8 failed ~1 run in 8 by chance alone.
+    expect(counts.checked).toBeGreaterThanOrEqual(RUNS * 0.65);
     expect(counts.erasedBytes, JSON.stringify(counts)).toBeGreaterThan(0);
     expect(counts.keptBytes, JSON.stringify(counts)).toBeGreaterThan(0);
   });
