@@ -47,7 +47,7 @@ export interface DeviceSession {
  * operations, 'plan' shows them, 'erase' runs unlocks only; 'look' (info, read, verify)
  * never runs any and changes nothing.
  */
-export type DeviceUse = 'write' | 'plan' | 'erase' | 'look' | 'info';
+export type DeviceUse = 'write' | 'plan' | 'erase' | 'look' | 'info' | 'reset';
 
 /** Refuses --protect where nothing is written; notes that unlock flags do nothing here. */
 function checkChanges(changes: readonly DeviceChangeKind[], use: DeviceUse, io: Io, json: boolean): DeviceChangeKind[] {
@@ -56,7 +56,7 @@ function checkChanges(changes: readonly DeviceChangeKind[], use: DeviceUse, io: 
       hint: 'Protect as part of the write that programs the chip: flashwright write IMAGE … --protect.',
     });
   }
-  if (use !== 'look' && use !== 'info') return [...changes];
+  if (use === 'write' || use === 'plan' || use === 'erase') return [...changes];
   if (changes.length && !json) io.err(`note: ${changes.join(', ')} run only as part of a write; this command changes nothing on the device.\n`);
   return [];
 }
@@ -125,7 +125,7 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
     const connectEvents: EventSink = use === 'info' && options.json ? (e) => { if (e.type === 'log') toStderr(e); } : onEvent;
     const device = await programmer.connect({ signal: controller.signal, emit: connectEvents });
     // No --target: the device's own identity and size are used, and said.
-    if (!target && !options.json && use !== 'info') io.err(`note: ${describeIdentity(device)}\n`);
+    if (!target && !options.json && use !== 'info' && use !== 'reset') io.err(`note: ${describeIdentity(device)}\n`);
     return await fn({ programmer, device, signal: controller.signal, onEvent, changes });
   } finally {
     release();

@@ -27,6 +27,6 @@ export const resetCommand: CommandModule = (program, io) => {
       else throw new UsageError(`--via ${opts.via} cannot ${opts.halt ? 'reset and halt the core' : 'reset the chip'}.`, { hint: opts.halt ? 'Use a debug-level way in (--via cmsis-dap).' : 'Reset the board by hand.' });
       if (opts.json) io.out(JSON.stringify({ type: 'result', command: 'reset', halted: Boolean(opts.halt) }) + '\n');
       else io.out(opts.halt ? 'reset; the core is halted at the reset vector\n' : 'reset; the chip is running\n');
-    }, { showIdentity: false });
+    }, 'reset');
   });
 };
