@@ -16,6 +16,7 @@ import { DebugPort } from '../protocol/adi/dp.js';
 import { KinetisSecuredError, mdmMassErase, readMdmState, type MdmState } from '../protocol/adi/kinetis-mdm.js';
 import { MemAp } from '../protocol/adi/mem-ap.js';
 import { walkRomTable } from '../protocol/adi/rom-table.js';
+import { decodeJtagIdcode } from '../protocol/adi/registers.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { isFlashLike } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
@@ -31,8 +32,10 @@ export interface CmsisDapProgrammerOptions {
   description: string;
   algorithm?: FlashAlgorithm;
   target?: TargetDescription;
-  /** SWD clock (default 4 MHz). */
+  /** SWD/JTAG clock (default 4 MHz). */
   clockHz?: number;
+  /** 'auto' (default: SWD when the probe has it, else JTAG), 'swd' or 'jtag'. */
+  transport?: 'auto' | 'swd' | 'jtag';
   /** Hold nRESET while connecting, then release with the reset vector caught. */
   connectUnderReset?: boolean;
   /** Reset by nRESET instead of SYSRESETREQ. */
@@ -74,13 +77,16 @@ export class CmsisDapProgrammer implements Programmer {
     this.session = session;
     const probe = await session.readInfo(signal);
     this.probe = probe;
-    if (!probe.capabilities.swd) {
-      throw new FlashwrightError('DAP_NO_SWD', `The probe ${o.description} does not offer SWD (its capabilities list JTAG only).`, { hint: 'flashwright talks to Cortex-M targets over SWD; use a probe firmware with SWD.' });
+    const transport = o.transport === 'swd' || o.transport === 'jtag' ? o.transport : probe.capabilities.swd ? 'swd' : 'jtag';
+    if (!probe.capabilities[transport]) {
+      throw new FlashwrightError('DAP_NO_TRANSPORT', `The probe ${o.description} does not offer ${transport.toUpperCase()} (its DAP_Info capabilities: ${['swd', 'jtag'].filter((k) => probe.capabilities[k as 'swd' | 'jtag']).join(', ') || 'neither SWD nor JTAG'}).`, {
+        hint: transport === 'swd' ? 'Use --transport jtag, or a probe firmware with SWD.' : 'Use --transport swd.',
+      });
     }
-    const dp = new DebugPort(session, o.clockHz !== undefined ? { clockHz: o.clockHz } : {});
+    const dp = new DebugPort(session, { transport, ...(o.clockHz !== undefined ? { clockHz: o.clockHz } : {}) });
     this.dp = dp;
     if (o.connectUnderReset) {
-      await session.connect(DapPort.Swd, signal);
+      await session.connect(transport === 'jtag' ? DapPort.Jtag : DapPort.Swd, signal);
       await dp.setReset(true, signal);
     }
     const dpidr = await dp.connect(signal);
@@ -89,7 +95,8 @@ export class CmsisDapProgrammer implements Programmer {
     const details: Record<string, DetailValue> = {
       probe: o.description, probeProduct: probe.product ?? '', probeSerial: probe.serial ?? '', probeFirmware: probe.firmwareVersion ?? '',
       protocolVersion: probe.protocolVersion ?? '', packetSize: probe.packetSize, packetCount: probe.packetCount, inFlight: session.window,
-      dpidr: hex(dpidr.raw), debugPort: dpidr.description, wakeUp: dp.wakeUp ?? '',
+      transport, dpidr: hex(dpidr.raw), debugPort: dpidr.description, wakeUp: dp.wakeUp ?? '',
+      ...(dp.jtagIdcode !== undefined ? { jtagIdcode: decodeJtagIdcode(dp.jtagIdcode) } : {}),
       accessPorts: aps.map((a) => `AP ${a.apsel}: ${a.idr.name} (IDR ${hex(a.idr.raw)})`),
     };
     const mdm = aps.find((a) => a.idr.name === 'Kinetis MDM-AP');

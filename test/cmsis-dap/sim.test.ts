@@ -36,6 +36,18 @@ describe('CMSIS-DAP host against the simulated probe', () => {
     });
   }
 
+  it('reaches the JTAG-DP through the probe\'s JTAG port (SWD-to-JTAG, IDCODE, DAP_Transfer over JTAG)', async () => {
+    const { p, target, sim } = setup('cortex-m4', {}, {}, { transport: 'jtag' });
+    const info = await p.connect();
+    expect(info.details).toMatchObject({ transport: 'jtag', wakeUp: 'swd-to-jtag', jtagIdcode: expect.stringMatching(/Arm JTAG-DP/) });
+    const data = Uint8Array.from({ length: 3000 }, (_, i) => i & 0xff);
+    await p.writeMemory(0x20000000, data);
+    expect(target.core.peek(0x20000000, data.length)).toEqual(data);
+    expect(await p.readMemory(0x20000000, data.length)).toEqual(data);
+    expect(sim.stats).toBeDefined();
+    await p.close();
+  });
+
   it('keeps one packet in flight when asked (bench comparison mode)', async () => {
     const { p, sim } = setup('cortex-m4', {}, {}, { maxInFlight: 1 });
     await p.connect();

@@ -30,6 +30,7 @@ defineVia({
   options: [
     { flags: '--probe <probe>', description: 'VID:PID[:SERIAL], SERIAL, or tcp:HOST[:PORT] (default port 4441); `flashwright probes` lists them' },
     { flags: '--speed <hz>', description: 'SWD clock, e.g. 4MHz (default), 1MHz, 500k' },
+    { flags: '--transport <swd|jtag>', description: 'debug transport (default: SWD when the probe has it, else JTAG)' },
     { flags: '--connect-under-reset', description: 'hold nRESET while connecting (firmware that disables SWD or sleeps)' },
     { flags: '--hardware-reset', description: 'reset through the nRESET pin instead of SYSRESETREQ' },
     { flags: '--in-flight <n>', description: 'CMSIS-DAP packets kept in flight (default: the probe\'s packet count; 1 = one at a time)' },
@@ -51,6 +52,8 @@ defineVia({
       open = () => probe.open();
       description = describeProbe(probe);
     }
+    const transport = options.transport === undefined ? 'auto' : String(options.transport).toLowerCase();
+    if (transport !== 'auto' && transport !== 'swd' && transport !== 'jtag') throw new UsageError(`--transport '${String(options.transport)}' is not swd or jtag.`, { hint: 'SWD is the usual choice for Cortex-M; JTAG for probes or boards without SWD.' });
     const stackSize = options.algoStack === undefined ? undefined : parseNumber(String(options.algoStack));
     return new CmsisDapProgrammer({
       open, description,
@@ -59,6 +62,7 @@ defineVia({
       ...(clockHz !== undefined ? { clockHz } : {}),
       ...(inFlight !== undefined ? { maxInFlight: inFlight } : {}),
       ...(stackSize !== undefined ? { stackSize } : {}),
+      transport: transport as 'auto' | 'swd' | 'jtag',
       connectUnderReset: Boolean(options.connectUnderReset),
       hardwareReset: Boolean(options.hardwareReset),
       doubleBuffer: options.doubleBuffer !== false,

@@ -7,16 +7,18 @@
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { DapPort, SwjPin, type TransferOp } from '../cmsis-dap/commands.js';
+import { DapCommand, DapPort, encodeJtagConfigure, encodeJtagIdcode, parseJtagIdcode, parseStatus, SwjPin, type TransferOp } from '../cmsis-dap/commands.js';
 import { DapAck, DapTransferError } from '../cmsis-dap/errors.js';
 import type { DapSession } from '../cmsis-dap/session.js';
-import { ABORT, ABORT_CLEAR_STICKY, CTRL, decodeApIdr, decodeDpidr, DP, MEM_AP, selectValue, stickyErrors, SWJ, type ApIdr, type DpIdr } from './registers.js';
+import { ABORT, ABORT_CLEAR_STICKY, CTRL, decodeApIdr, decodeDpidr, DP, JTAG_DP_IR_LENGTH, MEM_AP, selectValue, stickyErrors, SWJ, type ApIdr, type DpIdr } from './registers.js';
 
 export interface DebugPortOptions {
   /** SWD clock in Hz (default 4 MHz). */
   clockHz?: number;
   /** WAIT retries the probe makes per transfer (default 100). */
   waitRetry?: number;
+  /** 'swd' (default) or 'jtag': the JTAG-DP through the probe's JTAG port (one device in the chain). */
+  transport?: 'swd' | 'jtag';
   /** Retries of a value-match read, e.g. polling S_REGRDY (default 100). */
   matchRetry?: number;
   /** How long to wait for power-up acknowledges (ms, default 500). */
@@ -34,18 +36,48 @@ export class DebugPort {
   dpidr?: DpIdr;
   /** The SELECT value last written (undefined: unknown, write before the next banked access). */
   private select: number | undefined;
-  /** How the debug port was woken: 'jtag-to-swd' or 'dormant'. */
-  wakeUp?: 'jtag-to-swd' | 'dormant';
+  /** How the debug port was woken: 'jtag-to-swd', 'dormant', or 'swd-to-jtag' (JTAG-DP). */
+  wakeUp?: 'jtag-to-swd' | 'dormant' | 'swd-to-jtag';
+  /** The JTAG IDCODE, when connected through JTAG. */
+  jtagIdcode?: number;
 
   constructor(readonly dap: DapSession, readonly options: DebugPortOptions = {}) {}
 
   /** DAP_Connect(SWD), clock, transfer configuration, then the wake-up and DPIDR. */
   async connect(signal?: AbortSignal): Promise<DpIdr> {
+    if (this.options.transport === 'jtag') return this.connectJtag(signal);
     await this.dap.connect(DapPort.Swd, signal);
     await this.dap.swjClock(this.options.clockHz ?? 4_000_000, signal);
     await this.dap.transferConfigure(0, this.options.waitRetry ?? 100, this.options.matchRetry ?? 100, signal);
     await this.dap.swdConfigure(1, false, signal);
     return this.wake(signal);
+  }
+
+  /**
+   * JTAG-DP: DAP_Connect(JTAG), the SWD-to-JTAG switch (harmless on a JTAG-only DP), the TAP
+   * reset and left in Run-Test/Idle (where the probe's scans start), the chain configured as one 4-bit-IR device, its IDCODE read with
+   * DAP_JTAG_IDCODE; DP/AP accesses then go through DAP_Transfer as over SWD (the probe makes
+   * the DPACC/APACC scans).
+   */
+  async connectJtag(signal?: AbortSignal): Promise<DpIdr> {
+    await this.dap.connect(DapPort.Jtag, signal);
+    await this.dap.swjClock(this.options.clockHz ?? 4_000_000, signal);
+    await this.dap.transferConfigure(0, this.options.waitRetry ?? 100, this.options.matchRetry ?? 100, signal);
+    this.select = undefined;
+    await this.sequence([SWJ.LINE_RESET, SWJ.SWD_TO_JTAG, SWJ.TAP_RESET_TO_IDLE], signal);
+    parseStatus(DapCommand.JtagConfigure, await this.dap.request(encodeJtagConfigure([JTAG_DP_IR_LENGTH]), signal));
+    let idcode: number;
+    try {
+      idcode = parseJtagIdcode(await this.dap.request(encodeJtagIdcode(0), signal));
+    } catch (e) {
+      throw new DebugPortError('No JTAG-DP answered the IDCODE scan.', 'Check TCK/TMS/TDI/TDO wiring and target power; a part with only SW-DP needs SWD.', {}, e);
+    }
+    if (idcode === 0 || idcode === 0xffffffff) {
+      throw new DebugPortError(`The JTAG IDCODE scan read ${hex(idcode)}: no device is driving TDO.`, 'Check TDO and the target power; a part with only SW-DP needs SWD.', { idcode: hex(idcode) });
+    }
+    this.jtagIdcode = idcode;
+    this.wakeUp = 'swd-to-jtag';
+    return this.readDpidr(signal);
   }
 
   /** Line reset + JTAG-to-SWD; if no ACK follows, the dormant-state wake-up (SWJ-DP v2 parts). */
@@ -161,7 +193,7 @@ export class DebugPort {
       if (ctrl !== undefined) Object.assign(e.context, { ctrlStat: hex(ctrl), sticky: stickyErrors(ctrl) });
       return e;
     }
-    if (e.ack === DapAck.NO_ACK || e.flags.protocolError) {
+    if ((e.ack === DapAck.NO_ACK || e.flags.protocolError) && this.options.transport !== 'jtag') {
       // The line may be out of sync: a line reset and a DPIDR read bring SWD back to a known state.
       await this.sequence([SWJ.LINE_RESET, SWJ.IDLE], signal).catch(() => undefined);
       await this.dap.transfer([{ ap: false, read: true, register: DP.DPIDR }], 'Reading DPIDR', signal).catch(() => undefined);

@@ -57,7 +57,20 @@ export const SWJ = {
   SELECTION_ALERT_PRE: { bits: 8, data: Uint8Array.of(0xff) },
   SELECTION_ALERT: { bits: 128, data: Uint8Array.of(0x92, 0xf3, 0x09, 0x62, 0x95, 0x2d, 0x85, 0x86, 0xe9, 0xaf, 0xdd, 0xe3, 0xa2, 0x0e, 0xbc, 0x19) },
   ACTIVATION_SWD: { bits: 12, data: Uint8Array.of(0xa0, 0x01) }, // 4 clocks low, then 0x1A LSB first
+  /** SWD-to-JTAG: 0xE73C, 16 bits (B5.2.2), after a line reset. */
+  SWD_TO_JTAG: { bits: 16, data: Uint8Array.of(0x3c, 0xe7) },
+  /** TMS high 7 clocks (Test-Logic-Reset from any state), then low once: Run-Test/Idle, where the probe's scans start. */
+  TAP_RESET_TO_IDLE: { bits: 8, data: Uint8Array.of(0x7f) },
 } as const;
+
+/** The Arm JTAG-DP's instruction register is 4 bits (ADIv5.2 B3.3). */
+export const JTAG_DP_IR_LENGTH = 4;
+
+/** JTAG IDCODE fields (IEEE 1149.1): version [31:28], part [27:12], JEP106 designer [11:1]. */
+export function decodeJtagIdcode(v: number): string {
+  const designer = (v >>> 1) & 0x7ff;
+  return `JTAG IDCODE 0x${(v >>> 0).toString(16).padStart(8, '0')} (part 0x${((v >>> 12) & 0xffff).toString(16)}, version ${(v >>> 28) & 0xf}${designer === 0x23b ? ', Arm JTAG-DP' : `, designer 0x${designer.toString(16)}`})`;
+}
 
 /** DPIDR fields (B2.2.5). */
 export interface DpIdr {
