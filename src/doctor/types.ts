@@ -53,6 +53,8 @@ export interface Facts {
   decodedCodes?: Array<{ code: string; meaning: string }>;
   faults?: { cfsr?: number; hfsr?: number; dfsr?: number; bits: string[] };
   rdp?: { value: number; level: number; summary: string };
+  /** Option bytes as a tool listed them (STM32CubeProgrammer `-ob displ`): name → value. */
+  optionBytes?: Record<string, number>;
   fsec?: { value: number; summary: string };
   /** Sizes from `size` output in the log: name → total bytes (dec column). */
   imageSizes?: Array<{ file: string; text: number; data: number; bss: number; total: number }>;

@@ -65,6 +65,20 @@ describe('flashwright doctor', () => {
   });
 });
 
+describe('option bytes listed by STM32CubeProgrammer', () => {
+  it('become facts, and RDP among them is decoded', async () => {
+    writeFileSync(join(dir, 'ob.log'), [
+      '      STM32CubeProgrammer v2.15.0', 'Device name : STM32L4xx', 'OPTION BYTES BANK: 0', '', '   Read Out Protection:', '',
+      '     RDP          : 0xBB (Level 1, read protection active)', '', '   BOR Level:', '', '     BOR_LEV      : 0x0 (BOR Level 0, reset level threshold is around 1.7 V)',
+      '   User Configuration:', '     nBOOT0       : 0x1 (nBOOT0=1)', '     nSWBOOT0     : 0x1 (BOOT0 taken from PH3/BOOT0 pin)', 'Error: failed to download Segment[0]',
+    ].join('\n'));
+    const j = JSON.parse((await run(['doctor', join(dir, 'ob.log'), '--json'])).out);
+    expect(j.facts.optionBytes).toEqual({ RDP: 0xbb, BOR_LEV: 0, nBOOT0: 1, nSWBOOT0: 1 });
+    expect(j.facts.rdp).toMatchObject({ value: 0xbb, level: 1 });
+    expect(j.causes[0]).toMatchObject({ category: 'protection-security' });
+  });
+});
+
 describe('doctor --rules: knowledge added without code', () => {
   it('an extra YAML rule explains a log the bundled rules do not; a broken one is a usage error', async () => {
     writeFileSync(join(dir, 'x.log'), 'Info : Listening on port 3333\nError: frobnicator overheated at 0x20001000\n');

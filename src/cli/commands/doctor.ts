@@ -42,6 +42,7 @@ export function renderReport(r: DoctorReport): string {
   for (const c of f.decodedCodes ?? []) out.push(`  ${c.code}: ${c.meaning}`);
   if (f.faults) out.push(`  fault bits: ${f.faults.bits.join(', ')}`);
   if (f.rdp) out.push(`  ${f.rdp.summary}`);
+  if (f.optionBytes) out.push(`  option bytes: ${Object.entries(f.optionBytes).map(([k, v]) => `${k}=0x${v.toString(16).toUpperCase()}`).join(' ')}`);
   if (f.flashwright) out.push(`  flashwright error ${f.flashwright.code}${f.flashwright.target ? ` on ${f.flashwright.target}` : ''}${f.flashwright.via ? ` via ${f.flashwright.via}` : ''}`);
   if (!r.causes.length) {
     out.push('', 'no known cause: no rule matches this log. The facts above are what it shows; the error lines are:');

@@ -70,6 +70,7 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
   const apIdr: NonNullable<Facts['apIdr']> = [];
   const fault: { cfsr?: number; hfsr?: number; dfsr?: number; bits: string[] } = { bits: [] };
   const appAddresses: number[] = [];
+  let inOptionBytes = false;
 
   for (const { text } of lines) {
     if (f.chip === undefined) for (const re of CHIP) { const m = re.exec(text); if (m) { f.chip = m[1]!.trim(); break; } }
@@ -158,6 +159,13 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
     }
     if (FAULT_GATE.test(text)) for (const m of text.matchAll(/\b(DEBUGEVT|FORCED|VECTTBL|IACCVIOL|DACCVIOL|PRECISERR|IMPRECISERR|UNDEFINSTR|INVSTATE|INVPC|STKERR|UNSTKERR|IBUSERR)\b/g)) {
       if (!fault.bits.includes(m[1]!)) fault.bits.push(m[1]!);
+    }
+    // Option bytes: "OPTION BYTES BANK: 0" starts CubeProgrammer's list of "NAME : 0xVALUE (…)".
+    if (/^\s{0,8}(?:OPTION BYTES|Option Bytes)\b/.test(text)) inOptionBytes = true;
+    else if (inOptionBytes) {
+      const m = /^\s{0,12}([A-Za-z][A-Za-z0-9_]{1,24})\s{0,16}:\s{0,4}0x([0-9a-f]{1,8})\b/i.exec(text);
+      if (m) { const ob = f.optionBytes ?? (f.optionBytes = {}); if (Object.keys(ob).length < 64) ob[m[1]!] = h(m[2]!); }
+      else if (!/^\s{0,12}(?:[A-Za-z ]{1,40}:?\s{0,4}$|-{3,})/.test(text)) inOptionBytes = false;
     }
     // RDP.
     if (f.rdp === undefined) {
