@@ -119,18 +119,39 @@ function bad(source: string, offset: number, field: string, problem: string, exp
   return new ImageParseError('IMAGE_BAD_ELF', { source, offset, field }, problem, { expected, found });
 }
 
-/** Reads a NUL-terminated name from a string table section. */
-function readName(table: ElfSection | undefined, nameOffset: number, source: string, field: string, at: number): string {
-  if (!table) return '';
-  if (nameOffset >= table.data.length) {
-    if (nameOffset === 0) return '';
-    throw bad(source, at, field, `the name offset points past its string table (${table.data.length} bytes)`, `< ${table.data.length}`, String(nameOffset));
+/** Longest name read from a string table; a hostile table without NULs cannot cost more per name. */
+export const MAX_ELF_NAME = 4096;
+
+/**
+ * Names from one string table, each offset read once (many symbols may share an offset) and
+ * each at most MAX_ELF_NAME characters, so reading N names costs O(table + N × cap), never
+ * N × table size.
+ */
+class StringTable {
+  private readonly names = new Map<number, string>();
+  private warnedCut = false;
+  constructor(readonly table: ElfSection | undefined, private readonly warnings: string[], private readonly source: string) {}
+
+  name(nameOffset: number, field: string, at: number): string {
+    const table = this.table;
+    if (!table) return '';
+    const known = this.names.get(nameOffset);
+    if (known !== undefined) return known;
+    if (nameOffset >= table.data.length) {
+      if (nameOffset === 0) return '';
+      throw bad(this.source, at, field, `the name offset points past its string table (${table.data.length} bytes)`, `< ${table.data.length}`, String(nameOffset));
+    }
+    const limit = Math.min(table.data.length, nameOffset + MAX_ELF_NAME);
+    let end = nameOffset;
+    while (end < limit && table.data[end] !== 0) end++;
+    if (end - nameOffset === MAX_ELF_NAME && table.data[end] !== 0 && !this.warnedCut) {
+      this.warnedCut = true;
+      this.warnings.push(`${this.source}: a name at offset ${nameOffset} of string table ${table.name || table.index} runs over ${MAX_ELF_NAME} characters without a NUL; it (and any like it) was cut there.`);
+    }
+    const s = new TextDecoder('latin1').decode(table.data.subarray(nameOffset, end));
+    this.names.set(nameOffset, s);
+    return s;
   }
-  let end = nameOffset;
-  while (end < table.data.length && table.data[end] !== 0) end++;
-  let s = '';
-  for (let i = nameOffset; i < end; i++) s += String.fromCharCode(table.data[i]);
-  return s;
 }
 
 /** Parses an ELF32 file. `source` names it in errors and origins ("blinky.elf"). */
@@ -227,10 +248,11 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
     if (shstrndx !== 0 && shstrndx >= shnum) throw bad(source, 50, 'e_shstrndx', 'the section name table index is out of range', `< ${shnum}`, String(shstrndx));
     const names = shstrndx !== 0 ? sections[shstrndx] : undefined;
     if (names && names.type !== SHT_STRTAB) throw bad(source, 50, 'e_shstrndx', 'the section name table is not a string table', `type ${SHT_STRTAB}`, String(names.type));
-    for (const s of sections) s.name = readName(names, nameOffsets[s.index], source, `sh_name of section ${s.index}`, shoff + s.index * shentsize);
+    const table = new StringTable(names, warnings, source);
+    for (const s of sections) s.name = table.name(nameOffsets[s.index], `sh_name of section ${s.index}`, shoff + s.index * shentsize);
   }
 
-  const symbols = readSymbols(sections, links, r, source);
+  const symbols = readSymbols(sections, links, r, source, warnings);
   const byName = new Map<string, ElfSymbol>();
   for (const s of symbols) {
     const prev = byName.get(s.name);
@@ -243,7 +265,7 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
   };
 }
 
-function readSymbols(sections: ElfSection[], links: number[], r: Reader, source: string): ElfSymbol[] {
+function readSymbols(sections: ElfSection[], links: number[], r: Reader, source: string, warnings: string[]): ElfSymbol[] {
   const table = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
   if (!table) return [];
   const link = links[table.index];
@@ -252,11 +274,12 @@ function readSymbols(sections: ElfSection[], links: number[], r: Reader, source:
     throw bad(source, table.offset, `sh_link of section ${table.index}`, 'the symbol table names a section that is not a string table', 'a STRTAB section', String(link));
   }
   const out: ElfSymbol[] = [];
+  const names = new StringTable(strings, warnings, source);
   const base = table.offset;
   for (let o = 0; o + 16 <= table.size; o += 16) {
     const info = r.u8(base + o + 12, 'st_info');
     out.push({
-      name: readName(strings, r.u32(base + o, 'st_name'), source, 'st_name', base + o),
+      name: names.name(r.u32(base + o, 'st_name'), 'st_name', base + o),
       value: r.u32(base + o + 4, 'st_value'),
       size: r.u32(base + o + 8, 'st_size'),
       type: info & 0xf,
@@ -285,20 +308,41 @@ export function elfToImage(elf: ElfFile, source: string): MemoryImage {
   const hasSectionHeaders = elf.sections.some((s) => s.type !== 0 && (s.flags & SHF_ALLOC) !== 0);
   const loads = elf.programHeaders.filter((p) => p.type === PT_LOAD && p.filesz > 0);
   if (loads.length > 0) {
+    // A segment repeated exactly (same file bytes at the same load address) adds nothing.
+    const seen = new Set<string>();
+    const repeats = new Set<number>();
+    let mapped = 0;
     elf.programHeaders.forEach((ph, i) => {
       if (ph.type !== PT_LOAD || ph.filesz === 0) return;
+      const key = `${ph.offset}:${ph.filesz}:${ph.paddr}`;
+      if (seen.has(key)) { repeats.add(i); return; }
+      seen.add(key);
+      mapped += ph.filesz;
+    });
+    // Segments may share file bytes, but a file whose headers map its bytes over and over
+    // (hostile input) would cost memory and time far beyond its size.
+    const limit = 2 * elf.fileData.length + (1 << 20);
+    if (mapped > limit) {
+      throw bad(source, 0, 'program header table', `the PT_LOAD segments map ${mapped} file bytes, more than twice the file's ${elf.fileData.length} bytes`, `at most ${limit} bytes in distinct segments`, `${mapped} bytes`);
+    }
+    elf.programHeaders.forEach((ph, i) => {
+      if (ph.type !== PT_LOAD || ph.filesz === 0 || repeats.has(i)) return;
       const segEnd = ph.offset + ph.filesz;
       const put = (from: number, to: number, name: string) => {
-        if (to > from) b.add(ph.paddr + (from - ph.offset), elf.fileData.subarray(from, to), name);
+        // The file buffer outlives the image and is never changed: its bytes are taken as they are.
+        if (to > from) b.adopt(ph.paddr + (from - ph.offset), elf.fileData.subarray(from, to), name);
       };
       if (!hasSectionHeaders) {
         put(ph.offset, segEnd, `${source}:segment ${i}`);
         return;
       }
       let cursor = ph.offset;
-      for (const s of contents) {
+      // Sections sorted by offset: start at the first one inside the segment (binary search),
+      // stop after the last, so N segments × M sections costs what the segments hold.
+      for (let k = firstAtOrAfter(contents, ph.offset); k < contents.length && contents[k]!.offset < segEnd; k++) {
+        const s = contents[k]!;
         const sEnd = s.offset + s.size;
-        if (s.offset < ph.offset || sEnd > segEnd || sEnd <= cursor) continue;
+        if (sEnd > segEnd || sEnd <= cursor) continue;
         if (ph.offset === 0 && cursor === 0 && s.offset > 0) {
           // The segment starts at file offset 0: its leading bytes are the ELF header and
           // program headers that the linker mapped in, not firmware.
@@ -312,11 +356,23 @@ export function elfToImage(elf: ElfFile, source: string): MemoryImage {
     if (contents.length > 0) elf.warnings.push(`${source} has no loadable program headers; its sections are placed at their section addresses (no separate load addresses).`);
     for (const s of contents) {
       if (s.address + s.size > 0x1_0000_0000) throw bad(source, s.offset, `sh_addr of section ${s.index}`, `section ${s.name} at ${hex(s.address)} runs past the 32-bit address space`, 'end <= 0x100000000', `${s.size} bytes`);
-      b.add(s.address, s.data, `${source}:${s.name || `section ${s.index}`}`);
+      b.adopt(s.address, s.data, `${source}:${s.name || `section ${s.index}`}`);
     }
   }
   // An executable's e_entry is its entry point even when it is 0 (a vector table at address 0);
   // in other files 0 means "none".
   if (elf.entry !== 0 || elf.type === 2) b.entryPoint = elf.entry;
   return b.build();
+}
+
+/** Index of the first section (sorted by file offset) whose offset is at or after `offset`. */
+function firstAtOrAfter(sorted: readonly ElfSection[], offset: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]!.offset < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
