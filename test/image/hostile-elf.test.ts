@@ -33,7 +33,7 @@ describe('hostile ELF files', () => {
 
   it('60k program headers × 60k sections', () => {
     const n = 60_000;
-    const image = loadImage(manyHeaders(n), 'headers.elf').image;
+    const image = loadImage(manyHeaders(n), { source: 'headers.elf' }).image;
     expect(image.size).toBe(n);
     expect(image.byteAt(0x08000000 + 1234)).toBe(1234 & 0xff);
   }, TIMEOUT);
