@@ -23,10 +23,11 @@ function random(n: number, seed: number): Uint8Array {
   return out;
 }
 
+/** A vector table the pre-flight checks accept (initial SP inside every target's RAM), then noise. */
 function firmware(base: number, size: number, seed = 1): MemoryImage {
   const d = random(size, seed);
   const dv = new DataView(d.buffer);
-  dv.setUint32(0, 0x20010000, true);
+  dv.setUint32(0, 0x20004000, true);
   dv.setUint32(4, base + 0x41, true);
   return MemoryImage.fromSegments([{ address: base, data: d }]);
 }
