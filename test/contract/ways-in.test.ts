@@ -1,0 +1,142 @@
+/**
+ * One contract for every way in (issue 9 §9): the same tests against the simulated device,
+ * the STM32 ROM bootloader, MCUboot over UART and USB-HID, and a GDB server (in-process fake
+ * with vFlash): connect changes nothing; progress never goes backwards; a cancel midway
+ * leaves a true record and --skip resumes to a verified image; read after write equals the
+ * image; the plan is what the write does, call for call.
+ */
+import { describe, expect, it } from 'vitest';
+import { planWrite, readMemoryRange, verifyImage, writeImage } from '../../src/flash/engine.js';
+import { FlashInterruptedError } from '../../src/flash/errors.js';
+import type { FlashEvent } from '../../src/flash/events.js';
+import type { FlashPlan } from '../../src/flash/plan.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
+import type { Programmer } from '../../src/programmer/types.js';
+import { checkRecord } from './record.js';
+import { makeRig, RIG_NAMES, type Rig } from './rigs.js';
+
+function pattern(n: number, seed: number): Uint8Array {
+  let x = seed >>> 0 || 1;
+  return Uint8Array.from({ length: n }, () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x & 0xff; });
+}
+
+/** Every call the engine makes to the way in, in order (erase, program, RAM, unlock/protect). */
+export type Call = { op: 'erase'; addresses: number[] } | { op: 'erase-chip' } | { op: 'program'; address: number; data: Uint8Array } | { op: 'change'; kind: string };
+
+/** Records the changing calls made through `p`, without altering them. */
+export function recording(p: Programmer): { programmer: Programmer; calls: Call[] } {
+  const calls: Call[] = [];
+  const programmer = new Proxy(p, {
+    get(t, key) {
+      const v = Reflect.get(t, key, t) as unknown;
+      if (typeof v !== 'function') return v;
+      const f = v as (...args: unknown[]) => unknown;
+      if (key === 'eraseSectors') return (s: Array<{ address: number }>, o: unknown) => { calls.push({ op: 'erase', addresses: s.map((x) => x.address) }); return f.call(t, s, o); };
+      if (key === 'eraseChip') return (o: unknown) => { calls.push({ op: 'erase-chip' }); return f.call(t, o); };
+      if (key === 'programFlash') return (a: number, d: Uint8Array, o: unknown) => { calls.push({ op: 'program', address: a, data: d.slice() }); return f.call(t, a, d, o); };
+      if (key === 'applyChange') return (c: { kind: string }, o: unknown) => { calls.push({ op: 'change', kind: c.kind }); return f.call(t, c, o); };
+      return f.bind(t);
+    },
+  });
+  return { programmer, calls };
+}
+
+/** What the plan says the write will ask of the way in: sector erases, a mass erase, the bytes to program per address. */
+export function expectedCalls(plan: FlashPlan): { erased: number[]; chip: boolean; bytes: Map<number, number>; changes: string[] } {
+  const bytes = new Map<number, number>();
+  for (const o of plan.operations) if (o.kind === 'program') o.data.forEach((b, i) => bytes.set(o.address + i, b));
+  return {
+    erased: plan.operations.flatMap((o) => (o.kind === 'erase' && !o.chip ? [o.address] : [])),
+    chip: plan.operations.some((o) => o.kind === 'erase' && o.chip === true),
+    bytes,
+    changes: plan.operations.flatMap((o) => (o.kind === 'unlock' || o.kind === 'protect' ? [o.change.kind] : [])),
+  };
+}
+
+/** The call log reduced to the same shape. */
+export function actualCalls(calls: Call[]): ReturnType<typeof expectedCalls> {
+  const bytes = new Map<number, number>();
+  for (const c of calls) if (c.op === 'program') c.data.forEach((b, i) => bytes.set(c.address + i, b));
+  return {
+    erased: calls.flatMap((c) => (c.op === 'erase' ? c.addresses : [])),
+    chip: calls.some((c) => c.op === 'erase-chip'),
+    bytes,
+    changes: calls.flatMap((c) => (c.op === 'change' ? [c.kind] : [])),
+  };
+}
+
+function imageFor(rig: Rig, seed: number): MemoryImage {
+  const { start, sector } = rig.area;
+  // Two pieces: whole sectors, then a piece ending inside a sector (preserve matters there).
+  return MemoryImage.fromSegments([
+    { address: start, data: pattern(sector * 2, seed) },
+    { address: start + sector * 3 + 0x40, data: pattern(sector - 0x100, seed + 1) },
+  ]);
+}
+
+const OPTS = { allowUnbootable: true } as const;
+
+describe.each(RIG_NAMES)('way-in contract: %s', (name) => {
+  it('connect changes nothing on the device', async () => {
+    const rig = makeRig(name);
+    rig.load(rig.area.start + 0x10, pattern(0x20, 9));
+    const before = rig.state();
+    await rig.programmer.connect();
+    expect(rig.state()).toBe(before);
+    await rig.programmer.close();
+  });
+
+  it('plan equals write, call for call; read after write equals the image; progress never goes backwards', async () => {
+    const rig = makeRig(name);
+    rig.load(rig.area.start + rig.area.sector * 3, pattern(0x80, 3)); // old bytes the write keeps
+    const device = await rig.programmer.connect();
+    const image = imageFor(rig, 5);
+    const before = rig.state();
+    const { plan } = await planWrite(rig.programmer, device, image, OPTS);
+    expect(rig.state()).toBe(before);
+    const rec = recording(rig.programmer);
+    const events: FlashEvent[] = [];
+    const summary = await writeImage(rec.programmer, device, image, { ...OPTS, onEvent: (e) => events.push(e) });
+    expect(summary.plan.operations).toEqual(plan.operations);
+    expect(actualCalls(rec.calls)).toEqual(expectedCalls(plan));
+    for (const s of image.segments) expect(await readMemoryRange(rig.programmer, device, s.address, s.data.length)).toEqual(s.data);
+    // Old bytes outside the image in a partly covered sector were kept.
+    expect(rig.read(rig.area.start + rig.area.sector * 3, 0x40)).toEqual(pattern(0x80, 3).subarray(0, 0x40));
+    const last = new Map<string, number>();
+    for (const e of events) {
+      if (e.type === 'start') last.set(e.phase, 0);
+      if (e.type === 'progress') {
+        expect(e.bytesDone, `${e.phase} went backwards`).toBeGreaterThanOrEqual(last.get(e.phase) ?? 0);
+        expect(e.bytesDone).toBeLessThanOrEqual(e.totalBytes);
+        last.set(e.phase, e.bytesDone);
+      }
+    }
+    expect(events.map((e) => e.type)).toContain('plan');
+    await rig.programmer.close();
+  });
+
+  it('cancel midway leaves a true record, and --skip resumes to a verified image', async () => {
+    const rig = makeRig(name);
+    rig.load(rig.area.start, pattern(rig.area.sector * 4, 77)); // an older build: the write must erase
+    const device = await rig.programmer.connect();
+    const image = imageFor(rig, 11);
+    const before = rig.read(rig.area.start, rig.area.size);
+    const controller = new AbortController();
+    let plan: FlashPlan | undefined;
+    let seen = 0;
+    const err = await writeImage(rig.programmer, device, image, {
+      ...OPTS, signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'plan') plan = e.plan;
+        if (e.type === 'progress' && e.phase === 'program' && ++seen === 2) controller.abort(new Error('Ctrl-C'));
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FlashInterruptedError);
+    const progress = (err as FlashInterruptedError).progress;
+    checkRecord(plan!, device.target, progress, rig.area, before, rig.read(rig.area.start, rig.area.size));
+    const again = await writeImage(rig.programmer, device, image, { ...OPTS, skipUnchanged: true });
+    expect(again.bytesVerified).toBeGreaterThan(0);
+    await verifyImage(rig.programmer, device, image);
+    await rig.programmer.close();
+  });
+});
