@@ -128,3 +128,47 @@ describe('CLI --via cmsis-dap over TCP', () => {
     }
   });
 });
+
+describe('CLI --via cmsis-dap --unsecure on a secured Kinetis (scripted probe over TCP)', () => {
+  async function serve(probe: FakeProbe) {
+    const server = createServer((sock) => {
+      const dec = new DapTcpDecoder(1);
+      probe.onPacket((pk) => sock.write(encodeDapTcpFrame(pk, 2)));
+      sock.on('data', (c) => { for (const f of dec.push(new Uint8Array(c))) void probe.write(f); });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { server, probe: `tcp:127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+  const cap = () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (t: string) => { out.push(t); }, err: (t: string) => { err.push(t); }, isTty: false }, text: () => out.join('') + err.join('') };
+  };
+
+  it('info and plan leave it secured; write --unsecure mass-erases through the MDM-AP, as the plan says', async () => {
+    const fake = new FakeProbe({ kinetis: { secured: true } });
+    const { server, probe } = await serve(fake);
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'fw-dap-'));
+    const bin = join(dir, 'ram.bin');
+    writeFileSync(bin, Uint8Array.from({ length: 256 }, (_, i) => i));
+    try {
+      const i = cap();
+      expect(await runCli(['info', '--via', 'cmsis-dap', '--probe', probe, '--unsecure'], i.io), i.text()).toBe(0);
+      expect(i.text()).toMatch(/secured/i);
+      expect(fake.massErases).toBe(0);
+      const plain = cap();
+      expect(await runCli(['write', bin, '--base', '0x20000000', '--via', 'cmsis-dap', '--probe', probe], plain.io)).not.toBe(0);
+      expect(fake.massErases).toBe(0);
+      const w = cap();
+      expect(await runCli(['write', bin, '--base', '0x20000000', '--via', 'cmsis-dap', '--probe', probe, '--unsecure'], w.io), w.text()).toBe(0);
+      expect(w.text()).toMatch(/mass erase through MDM-AP: all flash lost/);
+      expect(fake.massErases).toBe(1);
+      expect(fake.memory.get(0x200000ff)).toBe(0xff);
+    } finally {
+      server.close();
+    }
+  });
+});

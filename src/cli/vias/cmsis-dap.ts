@@ -33,8 +33,11 @@ defineVia({
     { flags: '--transport <swd|jtag>', description: 'debug transport (default: SWD when the probe has it, else JTAG)' },
     { flags: '--connect-under-reset', description: 'hold nRESET while connecting (firmware that disables SWD or sleeps)' },
     { flags: '--hardware-reset', description: 'reset through the nRESET pin instead of SYSRESETREQ' },
+    { flags: '--unsecure', description: 'write/erase: a secured Kinetis is first mass-erased through its MDM-AP (all flash lost; shown in the plan)' },
     { flags: '--in-flight <n>', description: 'CMSIS-DAP packets kept in flight (default: the probe\'s packet count; 1 = one at a time)' },
   ],
+  // A plan operation: the engine runs it after the plan is shown, never connect/info/read/verify.
+  changes: (options) => (options.unsecure ? ['mass-erase-unsecure'] : []),
   async create(options, context) {
     const spec = options.probe === undefined ? undefined : parseProbeSpec(String(options.probe));
     const clockHz = options.speed === undefined ? undefined : parseSpeed(String(options.speed));
