@@ -32,6 +32,8 @@ export interface DapTcpServer {
   readonly probe: SimDapProbe;
   /** Clients that connected so far; protocol errors seen (bad magic, type, oversize). */
   readonly stats: { clients: number; refused: number; badFrames: number };
+  /** True while a host is connected. */
+  readonly attached: boolean;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,9 @@ export function serveDapTcp(probe: SimDapProbe, options: { port?: number; host?:
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    if (current) { stats.refused++; socket.destroy(); return; }
+    // A host that is going away (its end seen) no longer holds the probe.
+    if (current && !current.destroyed && !current.readableEnded) { stats.refused++; socket.destroy(); return; }
+    if (current) { owedToGone += owedToCurrent; owedToCurrent = 0; }
     stats.clients++;
     current = socket;
     socket.setNoDelay(true);
@@ -93,6 +97,7 @@ export function serveDapTcp(probe: SimDapProbe, options: { port?: number; host?:
       const port = (server.address() as { port: number }).port;
       resolve({
         port, host, probe, stats,
+        get attached() { return current !== undefined; },
         close: () => new Promise<void>((done) => { for (const s of sockets) s.destroy(); server.close(() => done()); }),
       });
     });
