@@ -129,7 +129,8 @@ export function explainToken(input: string): Explanation[] {
   }
   const n = num(token);
   if (n !== undefined) {
-    if (STATUS_TABLE.some((s) => s.code === n) && /^\d{1,6}$/.test(token)) out.push(mcuboot(n, token));
+    // Decimal as blhost prints it, or its hex form ("0x27db") for codes above one byte.
+    if (STATUS_TABLE.some((s) => s.code === n) && (/^\d{1,6}$/.test(token) || (/^0x[0-9a-f]{3,4}$/i.test(token) && n > 0xff))) out.push(mcuboot(n, token));
     if (n >>> 28 === 0xc && /^0x/i.test(token)) { const e = flexspi(n, token); if (e) out.push(e); }
     if (out.length) return out;
   }

@@ -55,6 +55,7 @@ describe('flashwright explain TOKEN', () => {
   it('MCUboot status by number and by name', () => {
     expect(one('10203')).toMatchObject({ kind: 'mcuboot-status', title: expect.stringContaining('MemoryCumulativeWrite') });
     expect(one('kStatusMemoryCumulativeWrite').title).toContain('10203');
+    expect(one('0x27db').title).toContain('MemoryCumulativeWrite');
     expect(one('kStatus_SecurityViolation').title).toContain('10001');
     expect(one('kStatus_FlexSPINOR_Flash_NotFound').title).toContain('20109');
   });
