@@ -124,7 +124,7 @@ export function extractFacts(lines: readonly LogLine[]): Facts {
     if (text.includes('Status')) for (const m of text.matchAll(/\bkStatus_?([A-Za-z0-9_]{2,60})/g)) {
       const name = m[1]!.replace(/^_/, '');
       const code = KSTATUS_NAMES.get(name.toLowerCase()) ?? KSTATUS_NAMES.get(name.replace(/_/g, '').toLowerCase());
-      f.errorCodes = push(f.errorCodes, `kStatus${m[1]!.startsWith('_') ? '' : ''}${name}`);
+      f.errorCodes = push(f.errorCodes, m[0]);
       if (code !== undefined) f.decodedCodes = pushCode(f.decodedCodes, String(code), `${statusInfo(code).name}: ${statusInfo(code).meaning}`);
     }
     {
