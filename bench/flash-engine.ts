@@ -96,13 +96,13 @@ async function main(): Promise<void> {
 
   const img = firmware(0x08000000, 0x60000);
   const changedData = img.read(0x08000000, 0x60000);
-  changedData[0x50010] ^= 0x01;
+  changedData[0x50010]! ^= 0x01;
   await engineVsNaive(f407, 'stm32f4', img, MemoryImage.fromSegments([{ address: 0x08000000, data: changedData }]));
 
   const f103 = requireTarget('stm32f103xb');
   const small = firmware(0x08000000, 0x10000);
   const sd = small.read(0x08000000, 0x10000);
-  sd[0x8000] ^= 0x01;
+  sd[0x8000]! ^= 0x01;
   await engineVsNaive(f103, 'stm32f1', small, MemoryImage.fromSegments([{ address: 0x08000000, data: sd }]));
   console.log('\n(the naive strategy is coded by this bench, not a real tool; no target is judged here — bench/stm32-uart.ts compares with stm32flash)');
 }

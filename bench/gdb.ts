@@ -105,9 +105,10 @@ async function main(): Promise<void> {
       }
       for (const k of ['double', 'single']) {
         const r = best[k];
+        if (!r) throw new Error(`no ${k}-buffer run was measured`);
         console.log(`  ${name.padEnd(12)} ${k} buffer: program ${kibs(FLASH_BYTES, r.programMs).toFixed(0).padStart(5)} KiB/s (${r.programMs.toFixed(0)} ms), erase ${kibs(FLASH_BYTES, r.eraseMs).toFixed(0)} KiB/s`);
       }
-      console.log(`  ${name.padEnd(12)} double / single: ${(best.single.programMs / best.double.programMs).toFixed(2)}×`);
+      console.log(`  ${name.padEnd(12)} double / single: ${(best.single!.programMs / best.double!.programMs).toFixed(2)}×`);
     }
     console.log('  (GDB all-stop mode forbids memory access while the core runs, so over GDB both buffers are loaded');
     console.log('   while halted and one resume runs two ProgramPage calls through a trampoline: half the halts per page.)');
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     {
       const { core } = await session(q.port);
       const runner = new FlashAlgoRunner(core, ours, { ram: RAM });
-      const seg = app.segments[0];
+      const seg = app.segments[0]!;
       const padded = new Uint8Array(Math.ceil(seg.data.length / 1024) * 1024).fill(0xff);
       padded.set(seg.data);
       for (let a = 0; a < padded.length; a += 1024) await runner.eraseSector(a);

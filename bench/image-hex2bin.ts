@@ -38,7 +38,7 @@ function generate(bytes: number): Uint8Array {
   return out;
 }
 
-interface Result { name: string; seconds: number; maxRssMiB?: number; output: string }
+interface Result { name: string; seconds: number; maxRssMiB?: number | undefined; output: string }
 
 /**
  * Peak memory of every row comes from one place: the child's own rusage (ru_maxrss, from
@@ -114,7 +114,7 @@ try {
   const objcopy = runTool('arm-none-eabi-objcopy', 'arm-none-eabi-objcopy', ['-I', 'ihex', '-O', 'binary', hexPath, join(dir, 'objcopy.bin')], join(dir, 'objcopy.bin'));
   if (objcopy) results.push(objcopy);
 
-  const reference = readFileSync(srec?.output ?? results[0].output);
+  const reference = readFileSync(srec?.output ?? results[0]!.output);
   console.log('');
   console.log('tool                          time (s)   peak RSS (MiB)   RSS / image   same output as srec_cat');
   for (const r of results) {

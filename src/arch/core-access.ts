@@ -21,8 +21,8 @@ export type CoreRegister =
   | 'sp' | 'lr' | 'pc' | 'xpsr';
 
 export interface CoreOptions {
-  signal?: AbortSignal;
-  onProgress?: (bytesDone: number) => void;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((bytesDone: number) => void) | undefined;
 }
 
 export interface RegisterWriteOptions extends CoreOptions {
@@ -38,7 +38,7 @@ export interface HaltState {
   /** 'breakpoint' / 'step' for a debug halt, 'interrupted' after halt(), 'signal' otherwise. */
   reason: 'breakpoint' | 'interrupted' | 'signal';
   /** Program counter at the halt, when the implementation learnt it cheaply. */
-  pc?: number;
+  pc?: number | undefined;
   /** Implementation detail (GDB stop reply, DHCSR value…). */
   detail?: string;
 }

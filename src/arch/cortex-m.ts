@@ -72,9 +72,9 @@ export interface FaultStatus {
   hfsr: number;
   dfsr: number;
   /** MemManage fault address, when CFSR.MMARVALID says it is valid. */
-  mmfar?: number;
+  mmfar?: number | undefined;
   /** Bus fault address, when CFSR.BFARVALID says it is valid. */
-  bfar?: number;
+  bfar?: number | undefined;
   decoded: { cfsr: string[]; hfsr: string[]; dfsr: string[] };
 }
 

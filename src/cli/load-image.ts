@@ -13,8 +13,8 @@ import { SrecParser } from '../image/srec.js';
 const CHUNK = 4 * 1024 * 1024;
 
 export interface LoadImageFileOptions {
-  format?: ImageFormat;
-  base?: number;
+  format?: ImageFormat | undefined;
+  base?: number | undefined;
   defaultBase?: LoadOptions['defaultBase'];
   requireBase?: boolean;
 }

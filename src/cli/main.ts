@@ -79,11 +79,11 @@ function commanderUsageError(e: CommanderError, program: Command, argv: string[]
   const [first, ...rest] = e.message.replace(/^error:\s*/, '').split('\n').map((l) => l.trim()).filter(Boolean);
   // One sentence: "too many arguments for 'show'. Expected 1 …" → "…for 'show': expected 1 …".
   const text = (first ?? 'the command line is not valid').replace(/\.\s+([A-Z])/g, (_m, c: string) => `: ${c.toLowerCase()}`);
-  const message = text[0].toUpperCase() + text.slice(1) + (/[.?!]$/.test(text) ? '' : '.');
+  const message = text.charAt(0).toUpperCase() + text.slice(1) + (/[.?!]$/.test(text) ? '' : '.');
   const suggestion = rest.map((l) => l.replace(/^\((.*)\)$/, '$1')).join(' ');
   const help = `see \`${commandPath(program, argv)} --help\``;
   return new UsageError(message, {
-    hint: suggestion ? `${suggestion} Otherwise ${help}.` : `${help[0].toUpperCase()}${help.slice(1)}.`,
+    hint: suggestion ? `${suggestion} Otherwise ${help}.` : `${help.charAt(0).toUpperCase()}${help.slice(1)}.`,
     context: { commanderCode: e.code },
   });
 }

@@ -8,9 +8,9 @@ export interface Io {
   err: (text: string) => void;
   isTty: boolean;
   /** Terminal width (stderr), when it is a terminal: bars and the memory map fit it. */
-  readonly columns?: number;
+  readonly columns?: number | undefined;
   /** Where SIGINT/SIGTERM/SIGHUP come from (default: the process); tests pass an emitter. */
-  signals?: { on(event: string, listener: () => void): unknown; removeListener(event: string, listener: () => void): unknown };
+  signals?: { on(event: string,listener: () => void): unknown; removeListener(event: string,listener: () => void): unknown } | undefined;
 }
 
 /**

@@ -12,7 +12,7 @@ const LABELS: Record<Phase, string> = {
 const BAR = 30;
 
 export interface ProgressOptions {
-  json?: boolean;
+  json?: boolean | undefined;
   /** Suppress the plain/TTY display (events still go to JSON). */
   quiet?: boolean;
 }

@@ -16,7 +16,7 @@ export function loadSimState(path: string | undefined): SimMemorySnapshot | unde
  * then closes the pty and saves the state file (written beside it and renamed, so a crash
  * never leaves half a file).
  */
-export async function serveUntilStopped(pty: PtyExposure, state?: { path?: string; snapshot: () => SimMemorySnapshot }): Promise<void> {
+export async function serveUntilStopped(pty: PtyExposure, state?: { path?: string | undefined; snapshot: () => SimMemorySnapshot }): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -26,7 +26,7 @@ function owner(lock: string): number | undefined {
 }
 
 /** Takes `${path}.lock`, waiting up to `waitMs` for another holder; returns the release function. */
-export async function lockStateFile(path: string, options: { signal?: AbortSignal; waitMs?: number } = {}): Promise<() => void> {
+export async function lockStateFile(path: string, options: { signal?: AbortSignal | undefined; waitMs?: number } = {}): Promise<() => void> {
   const lock = `${path}.lock`;
   const waitMs = options.waitMs ?? (Number(process.env.FLASHWRIGHT_SIM_LOCK_WAIT_MS) || 30_000);
   const until = Date.now() + waitMs;

@@ -15,8 +15,8 @@ export interface ViaOption {
 export interface ViaContext {
   io: Io;
   /** The target the user named (--target / --target-file), if any. */
-  target?: TargetDescription;
-  signal?: AbortSignal;
+  target?: TargetDescription | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ const CRC32_TABLE = (() => {
  */
 export function crc32(data: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC32_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < data.length; i++) c = CRC32_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -33,7 +33,7 @@ const CRC16_XMODEM_TABLE = (() => {
 /** CRC16-XMODEM: poly 0x1021, init 0, no reflection (MCUboot framing). "123456789" → 0x31C3. */
 export function crc16Xmodem(data: Uint8Array, crc = 0): number {
   let c = crc & 0xffff;
-  for (let i = 0; i < data.length; i++) c = ((c << 8) & 0xffff) ^ CRC16_XMODEM_TABLE[((c >>> 8) ^ data[i]) & 0xff];
+  for (let i = 0; i < data.length; i++) c = ((c << 8) & 0xffff) ^ CRC16_XMODEM_TABLE[((c >>> 8) ^ data[i]!) & 0xff]!;
   return c;
 }
 
@@ -55,11 +55,11 @@ const CRC32_MSB_TABLE = (() => {
 export function crc32Msb(data: Uint8Array, crc = 0xffffffff, order: 'bytes' | 'le-words' = 'bytes'): number {
   let c = crc >>> 0;
   if (order === 'bytes') {
-    for (let i = 0; i < data.length; i++) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i]) & 0xff]) >>> 0;
+    for (let i = 0; i < data.length; i++) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i]!) & 0xff]!) >>> 0;
     return c;
   }
   for (let i = 0; i < data.length; i += 4) {
-    for (let j = 3; j >= 0; j--) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i + j]) & 0xff]) >>> 0;
+    for (let j = 3; j >= 0; j--) c = ((c << 8) ^ CRC32_MSB_TABLE[((c >>> 24) ^ data[i + j]!) & 0xff]!) >>> 0;
   }
   return c;
 }

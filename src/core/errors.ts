@@ -6,7 +6,7 @@
  */
 export interface ErrorDetails {
   /** What the user can do about it, one sentence. */
-  hint?: string;
+  hint?: string | undefined;
   /** Evidence: addresses, expected/actual values, command names, status codes. */
   context?: Record<string, unknown>;
   cause?: unknown;
@@ -14,7 +14,7 @@ export interface ErrorDetails {
 
 export class FlashwrightError extends Error {
   readonly code: string;
-  readonly hint?: string;
+  readonly hint?: string | undefined;
   readonly context: Record<string, unknown>;
 
   constructor(code: string, message: string, details: ErrorDetails = {}) {

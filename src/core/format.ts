@@ -13,7 +13,7 @@ export function hexByte(value: number): string {
 /** Bytes as spaced lower-case hex: `5a a4 0c 00`. */
 export function hexBytes(data: Uint8Array, max = 64): string {
   const parts: string[] = [];
-  for (let i = 0; i < Math.min(data.length, max); i++) parts.push(data[i].toString(16).padStart(2, '0'));
+  for (let i = 0; i < Math.min(data.length, max); i++) parts.push(data[i]!.toString(16).padStart(2, '0'));
   return parts.join(' ') + (data.length > max ? ` … (${data.length} bytes)` : '');
 }
 
@@ -31,7 +31,7 @@ export function formatSize(bytes: number): string {
 export function parseNumber(text: string): number | undefined {
   const m = /^\s*(0x[0-9a-f_]+|0b[01_]+|\d[\d_]*)\s*(k|kib|kb|m|mib|mb)?\s*$/i.exec(text);
   if (!m) return undefined;
-  const digits = m[1].replace(/_/g, '');
+  const digits = m[1]!.replace(/_/g, '');
   let v = digits.toLowerCase().startsWith('0b') ? parseInt(digits.slice(2), 2) : Number(digits);
   const unit = (m[2] ?? '').toLowerCase();
   if (unit.startsWith('k')) v *= 1024;

@@ -22,7 +22,7 @@ export class CheckRefusedError extends FlashwrightError {
 /** What the device holds differs from what was written. */
 export class VerifyError extends FlashwrightError {
   constructor(readonly address: number, readonly expected: number | undefined, readonly actual: number | undefined, details: {
-    sector?: { address: number; size: number };
+    sector?: { address: number; size: number } | undefined;
     method: 'readback' | 'digest';
     digest?: { name: string; expected: number; actual: number; address: number; length: number };
     hint?: string;
@@ -58,13 +58,13 @@ export interface WriteProgress {
   /** Byte ranges the way in reported programmed (or written, for RAM). */
   programmed: Range[];
   /** The rest of the program call that failed: some of these bytes may be programmed. */
-  maybeProgrammed?: Range[];
+  maybeProgrammed?: Range[] | undefined;
   /** Ranges verified. */
   verified: Range[];
   /** Ranges the plan still had to program (maybeProgrammed included). */
   pending: Range[];
   /** Memory of the erase (or unlock) call that failed: any of it may now be erased, wholly or partly. */
-  maybeErased?: Range[];
+  maybeErased?: Range[] | undefined;
 }
 
 /** At most this many ranges are listed per kind in the hint; the context has them all. */
@@ -95,13 +95,13 @@ export function formatSectorStarts(starts: readonly number[]): string {
   const runs: number[][] = [];
   for (const a of sorted) {
     const run = runs[runs.length - 1];
-    if (run && (run.length === 1 || a - run[run.length - 1] === run[1] - run[0])) run.push(a);
+    if (run && (run.length === 1 || a - run[run.length - 1]! === run[1]! - run[0]!)) run.push(a);
     else runs.push([a]);
   }
   // A two-element run whose step does not continue reads better as two plain addresses.
   return capped(runs.flatMap((r) => (r.length < 3
     ? r.map((a) => hex(a))
-    : [`${hex(r[0])} … ${hex(r[r.length - 1])} (${r.length} sectors, every ${hex(r[1] - r[0], 1)})`])));
+    : [`${hex(r[0]!)} … ${hex(r[r.length - 1]!)} (${r.length} sectors, every ${hex(r[1]! - r[0]!, 1)})`])));
 }
 
 /** The resume record as the hint prints it: what is erased, programmed, verified, still to do. */

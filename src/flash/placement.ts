@@ -10,7 +10,7 @@ import { describeRegion, isFlashLike, nearestRegions, regionAt, regionSectors } 
 
 export interface PlacementOptions {
   /** Names of regions that need configuration and are not configured on the device. */
-  unconfigured?: ReadonlySet<string>;
+  unconfigured?: ReadonlySet<string> | undefined;
 }
 
 /** One piece of the image inside one region. */
@@ -36,7 +36,7 @@ export function placeImage(image: MemoryImage, target: TargetDescription, option
       if (!region) throw outside(image, target, at, end, at === seg.address ? undefined : regionAt(target, at - 1));
       if (region.kind === 'rom') {
         throw new PlanRefusedError('PLAN_READ_ONLY', `Image data at ${hex(at)}${sources(image, at, end)} lands in read-only ${describeRegion(region)} of ${target.name}.`,
-          { hint: region.note ? `${region.note[0].toUpperCase()}${region.note.slice(1)}.` : 'ROM cannot be written: relink the image for flash or RAM.', context: { address: at, region: region.name, target: target.name } });
+          { hint: region.note ? `${region.note.charAt(0).toUpperCase()}${region.note.slice(1)}.` : 'ROM cannot be written: relink the image for flash or RAM.', context: { address: at, region: region.name, target: target.name } });
       }
       if (region.needsConfiguration && options.unconfigured?.has(region.name)) {
         throw new PlanRefusedError('PLAN_NOT_CONFIGURED', `No flash is configured at ${hex(at)}: ${describeRegion(region)} of ${target.name} needs configuring before it can be written.`,

@@ -27,16 +27,16 @@ export interface PlanInput {
   image: MemoryImage;
   target: TargetDescription;
   /** Keep bytes of partly covered sectors that lie outside the image (default true). */
-  preserve?: boolean;
+  preserve?: boolean | undefined;
   /** Skip sectors that already hold the right bytes (default true). */
   skipUnchanged?: boolean;
-  eraseMode?: EraseMode;
+  eraseMode?: EraseMode | undefined;
   /** The way in can mass-erase (default false: 'auto' then never picks a chip erase). */
   chipEraseAvailable?: boolean;
   knowledge?: ReadonlyMap<number, SectorKnowledge>;
-  unconfigured?: ReadonlySet<string>;
+  unconfigured?: ReadonlySet<string> | undefined;
   /** Sector start addresses the device reports write-protected (after the unlocks). */
-  writeProtectedSectors?: readonly number[];
+  writeProtectedSectors?: readonly number[] | undefined;
   /**
    * Unlocks and protections the plan makes, in order. An unlock that mass-erases makes the
    * sectors it covers known: erased (plus the bytes it leaves), whatever was read before.
@@ -80,7 +80,7 @@ export interface VerifyRange {
   address: number;
   expected: Uint8Array;
   /** The sector this range belongs to, for error messages. */
-  sector?: { address: number; size: number };
+  sector?: { address: number; size: number } | undefined;
 }
 
 export type SectorAction = 'skip' | 'erase-program' | 'program';
@@ -152,9 +152,9 @@ interface Decision {
   partial: boolean;
   action: SectorAction | 'none';
   preserveRanges: Array<{ address: number; size: number }>;
-  expected?: Uint8Array;
+  expected?: Uint8Array | undefined;
   /** What to program where it is not `expected` (a sector shared with a reserved area: the image's pages only). */
-  program?: Uint8Array;
+  program?: Uint8Array | undefined;
 }
 
 /** Plans a write. Throws PlanRefusedError for misplaced data before planning anything. */

@@ -25,24 +25,24 @@ export interface EngineOptions {
 
 export interface WriteOptions extends EngineOptions {
   /** Keep bytes of partly covered sectors that lie outside the image (default true). */
-  preserve?: boolean;
-  verify?: 'auto' | VerifyMethod | 'none';
+  preserve?: boolean | undefined;
+  verify?: ('auto' | VerifyMethod | 'none') | undefined;
   /**
    * Skip sectors that already hold the right bytes. Default: when the device can checksum its
    * memory or reads are cheap (see Programmer.cheapReads); otherwise learning costs a full read.
    */
-  skipUnchanged?: boolean;
+  skipUnchanged?: boolean | undefined;
   eraseMode?: EraseMode;
-  allowPermanentLock?: boolean;
-  allowSecure?: boolean;
+  allowPermanentLock?: boolean | undefined;
+  allowSecure?: boolean | undefined;
   /** Write an image covering the boot address that the chip would not boot (vector table, boot header). */
-  allowUnbootable?: boolean;
+  allowUnbootable?: boolean | undefined;
   /** Start the application afterwards (when the way in can). */
   run?: boolean;
   /** Regions (by name) that need configuration and are not configured; default: what the device reported. */
-  unconfigured?: ReadonlySet<string>;
+  unconfigured?: ReadonlySet<string> | undefined;
   /** Unlocks and protections to make (the way in must offer them); each is a plan operation. */
-  changes?: readonly DeviceChangeKind[];
+  changes?: readonly DeviceChangeKind[] | undefined;
 }
 
 export interface PreparedWrite {

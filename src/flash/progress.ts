@@ -6,7 +6,7 @@ export function now(): number {
 }
 
 export class PhaseReporter {
-  private phase?: Phase;
+  private phase?: Phase | undefined;
   private total = 0;
   private done = 0;
   private started = 0;
@@ -21,7 +21,7 @@ export class PhaseReporter {
     this.total = totalBytes;
     this.done = 0;
     this.started = now();
-    this.emit({ type: 'start', phase, totalBytes, message });
+    this.emit(message === undefined ? { type: 'start', phase, totalBytes } : { type: 'start', phase, totalBytes, message });
   }
 
   /** Adds `bytes` to the current phase. */

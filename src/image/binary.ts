@@ -38,7 +38,7 @@ export interface BinaryWriteOptions {
   /** Gap fill value; default 0xFF (erased flash). */
   fill?: number;
   /** Write even when the gaps add up to more than {@link MAX_BINARY_GAP}. */
-  force?: boolean;
+  force?: boolean | undefined;
 }
 
 /** Throws {@link BinaryGapError} when the gaps are too big (and not forced); returns the file size. */
@@ -50,10 +50,10 @@ export function checkBinaryGaps(image: MemoryImage, options: BinaryWriteOptions 
   if (gap > MAX_BINARY_GAP && !options.force) {
     let worst = 1;
     for (let i = 1; i < segs.length; i++) {
-      if (segs[i].address - (segs[i - 1].address + segs[i - 1].data.length) > segs[worst].address - (segs[worst - 1].address + segs[worst - 1].data.length)) worst = i;
+      if (segs[i]!.address - (segs[i - 1]!.address + segs[i - 1]!.data.length) > segs[worst]!.address - (segs[worst - 1]!.address + segs[worst - 1]!.data.length)) worst = i;
     }
     const describe = (s: { address: number; data: Uint8Array }) => ({ start: s.address, end: s.address + s.data.length, sources: image.sourcesIn(s.address, s.address + s.data.length).slice(0, 3) });
-    throw new BinaryGapError(gap, total, describe(segs[worst - 1]), describe(segs[worst]));
+    throw new BinaryGapError(gap, total, describe(segs[worst - 1]!), describe(segs[worst]!));
   }
   return total;
 }
@@ -83,7 +83,7 @@ export function* binaryChunks(image: MemoryImage, options: BinaryWriteOptions = 
 /** The whole binary file in memory (a view of the data when the image is one segment). */
 export function writeBinary(image: MemoryImage, options: BinaryWriteOptions = {}): Uint8Array {
   const total = checkBinaryGaps(image, options);
-  if (image.segments.length === 1) return image.segments[0].data;
+  if (image.segments.length === 1) return image.segments[0]!.data;
   const out = new Uint8Array(total);
   let o = 0;
   for (const chunk of binaryChunks(image, options)) { out.set(chunk, o); o += chunk.length; }

@@ -101,7 +101,7 @@ class Reader {
 
   u8(offset: number, field: string): number {
     this.need(offset, 1, field);
-    return this.data[offset];
+    return this.data[offset]!;
   }
 
   u16(offset: number, field: string): number {
@@ -249,7 +249,7 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
     const names = shstrndx !== 0 ? sections[shstrndx] : undefined;
     if (names && names.type !== SHT_STRTAB) throw bad(source, 50, 'e_shstrndx', 'the section name table is not a string table', `type ${SHT_STRTAB}`, String(names.type));
     const table = new StringTable(names, warnings, source);
-    for (const s of sections) s.name = table.name(nameOffsets[s.index], `sh_name of section ${s.index}`, shoff + s.index * shentsize);
+    for (const s of sections) s.name = table.name(nameOffsets[s.index]!, `sh_name of section ${s.index}`, shoff + s.index * shentsize);
   }
 
   const symbols = readSymbols(sections, links, r, source, warnings);
@@ -268,7 +268,7 @@ export function parseElf(data: Uint8Array, source: string): ElfFile {
 function readSymbols(sections: ElfSection[], links: number[], r: Reader, source: string, warnings: string[]): ElfSymbol[] {
   const table = sections.find((s) => s.type === SHT_SYMTAB) ?? sections.find((s) => s.type === SHT_DYNSYM);
   if (!table) return [];
-  const link = links[table.index];
+  const link = links[table.index]!;
   const strings = sections[link];
   if (!strings || strings.type !== SHT_STRTAB) {
     throw bad(source, table.offset, `sh_link of section ${table.index}`, 'the symbol table names a section that is not a string table', 'a STRTAB section', String(link));

@@ -37,11 +37,11 @@ export function describeLocation(loc: ParseLocation): string {
  */
 export class ImageParseError extends FlashwrightError {
   readonly location: ParseLocation;
-  readonly expected?: string;
-  readonly found?: string;
+  readonly expected?: string | undefined;
+  readonly found?: string | undefined;
 
   constructor(code: ImageParseCode, location: ParseLocation, problem: string,
-    details: { expected?: string; found?: string; hint?: string; cause?: unknown } = {}) {
+    details: { expected?: string | undefined; found?: string | undefined; hint?: string; cause?: unknown } = {}) {
     const where = describeLocation(location);
     const field = location.field ? ` (${location.field})` : '';
     const ef = details.expected !== undefined || details.found !== undefined

@@ -25,7 +25,7 @@ const EXTENSIONS: Record<string, ImageFormat> = {
 /** The format a file name's extension suggests, if any. */
 export function formatFromName(name: string): ImageFormat | undefined {
   const m = /\.([A-Za-z0-9]+)$/.exec(name);
-  return m ? EXTENSIONS[m[1].toLowerCase()] : undefined;
+  return m ? EXTENSIONS[m[1]!.toLowerCase()] : undefined;
 }
 
 /** Parses a user-given format name ("ihex", "s19", "binary" are accepted too). */
@@ -47,11 +47,11 @@ export function detectFormat(data: Uint8Array): ImageFormat | undefined {
   if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) i = 3; // UTF-8 byte order mark
   while (i < data.length && (data[i] === 0x20 || data[i] === 0x09 || data[i] === 0x0d || data[i] === 0x0a)) i++;
   const hexRun = (from: number, n: number) => {
-    for (let k = from; k < from + n; k++) if (k >= data.length || HEX_VALUE[data[k]] < 0) return false;
+    for (let k = from; k < from + n; k++) if (k >= data.length || HEX_VALUE[data[k]!]! < 0) return false;
     return true;
   };
   if (data[i] === 0x3a && hexRun(i + 1, 10)) return 'hex';
-  if ((data[i] === 0x53 || data[i] === 0x73) && data[i + 1] >= 0x30 && data[i + 1] <= 0x39 && hexRun(i + 2, 6)) return 'srec';
+  if ((data[i] === 0x53 || data[i] === 0x73) && data[i + 1]! >= 0x30 && data[i + 1]! <= 0x39 && hexRun(i + 2, 6)) return 'srec';
   return undefined;
 }
 
@@ -60,7 +60,7 @@ function looksLikeText(data: Uint8Array): boolean {
   const n = Math.min(data.length, 512);
   if (n === 0) return false;
   for (let i = 0; i < n; i++) {
-    const c = data[i];
+    const c = data[i]!;
     if (c < 0x09 || (c > 0x0d && c < 0x20) || c > 0x7e) return false;
   }
   return true;
@@ -70,16 +70,16 @@ export interface LoadOptions {
   /** File name, used in messages and origins. */
   source: string;
   /** Format, when known; otherwise detected from content (then from the name). */
-  format?: ImageFormat;
+  format?: ImageFormat | undefined;
   /** Where a raw binary goes (--base). Only for raw binaries. */
-  base?: number;
+  base?: number | undefined;
   /**
    * Where a raw binary goes when `base` is not given: the target's boot flash. Without either
    * a binary is placed at 0x00000000 with a warning, or refused when `requireBase` is set.
    */
-  defaultBase?: { address: number; what: string };
+  defaultBase?: { address: number; what: string } | undefined;
   /** A raw binary with neither `base` nor `defaultBase` is an error (device operations). */
-  requireBase?: boolean;
+  requireBase?: boolean | undefined;
 }
 
 export interface LoadedImage {
@@ -89,9 +89,9 @@ export interface LoadedImage {
   /** The parsed ELF, for ELF inputs (sections, symbols). */
   elf?: ElfFile;
   /** S-record S0 header text, when present. */
-  header?: string;
+  header?: string | undefined;
   /** A HEX/S-record file without its end record (see ParsedImage.incomplete). */
-  incomplete?: { line: number; message: string };
+  incomplete?: { line: number; message: string } | undefined;
   /** Where a raw binary was placed and why, for the plan's first line. */
   placement?: { address: number; by: 'base' | 'boot' | 'zero'; text: string };
 }
@@ -205,10 +205,10 @@ export function estimateDataBytes(head: Uint8Array, fileSize: number, format: 'h
   for (let i = 0; i < limit; i++) {
     if (head[i] !== 0x0a) continue;
     const c0 = head[lineStart];
-    const count = (HEX_VALUE[head[lineStart + (format === 'hex' ? 1 : 2)]] << 4) | HEX_VALUE[head[lineStart + (format === 'hex' ? 2 : 3)]];
+    const count = (HEX_VALUE[head[lineStart + (format === 'hex' ? 1 : 2)]!]! << 4) | HEX_VALUE[head[lineStart + (format === 'hex' ? 2 : 3)]!]!;
     if (count > 0) {
       if (format === 'hex' && c0 === 0x3a && head[lineStart + 7] === 0x30 && head[lineStart + 8] === 0x30) data += count;
-      else if (format === 'srec' && c0 === 0x53 && head[lineStart + 1] >= 0x31 && head[lineStart + 1] <= 0x33) data += count - (head[lineStart + 1] - 0x30 + 1) - 1;
+      else if (format === 'srec' && c0 === 0x53 && head[lineStart + 1]! >= 0x31 && head[lineStart + 1]! <= 0x33) data += count - (head[lineStart + 1]! - 0x30 + 1) - 1;
     }
     lineStart = i + 1;
     lastEnd = i + 1;

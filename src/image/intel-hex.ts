@@ -75,24 +75,24 @@ export class IntelHexParser extends RecordFileParser {
     const n = count + 4;
     if (at + 11 + 2 * count > end) this.badDigit(buf, this.firstBadDigit(buf, at + 3, end), end, at, count);
     for (let k = 0; k < n; k++, p += 2) {
-      const v = HEX_PAIR_VALUE[(buf[p] << 8) | buf[p + 1]];
-      if (v < 0) this.badDigit(buf, HEX_VALUE[buf[p]] < 0 ? p : p + 1, end, at, count);
+      const v = HEX_PAIR_VALUE[(buf[p]! << 8) | buf[p + 1]!]!;
+      if (v < 0) this.badDigit(buf, HEX_VALUE[buf[p]!]! < 0 ? p : p + 1, end, at, count);
       scratch[k] = v;
       sum += v;
     }
-    if (textEnd < end && !isLineSpace(buf[textEnd])) {
+    if (textEnd < end && !isLineSpace(buf[textEnd]!)) {
       let extra = textEnd;
-      while (extra < end && !isLineSpace(buf[extra])) extra++;
+      while (extra < end && !isLineSpace(buf[extra]!)) extra++;
       throw this.error('IMAGE_LENGTH_MISMATCH', 'byte count', `the record is longer than its byte count ${count} says`,
         `${11 + 2 * count} characters`, `${extra - at} characters`);
     }
     if ((sum & 0xff) !== 0) {
-      const found = scratch[n - 1];
+      const found = scratch[n - 1]!;
       const computed = (found - sum) & 0xff;
       throw this.error('IMAGE_BAD_CHECKSUM', 'checksum', 'the record checksum does not match its contents', hex(computed, 2), hex(found, 2));
     }
-    const offset = (scratch[0] << 8) | scratch[1];
-    const type = scratch[2];
+    const offset = (scratch[0]! << 8) | scratch[1]!;
+    const type = scratch[2]!;
     if (type > 5) {
       throw this.error('IMAGE_UNKNOWN_RECORD', 'record type', 'unknown record type', '00–05', hex(type, 2));
     }
@@ -102,10 +102,10 @@ export class IntelHexParser extends RecordFileParser {
     switch (type) {
       case 0: this.data(offset, count); break;
       case 1: this.ended = true; break;
-      case 2: this.base = ((scratch[3] << 8) | scratch[4]) << 4; this.segmentMode = true; break;
-      case 3: this.builder.entryPoint = (((scratch[3] << 8) | scratch[4]) << 4) + ((scratch[5] << 8) | scratch[6]); break;
-      case 4: this.base = (((scratch[3] << 8) | scratch[4]) << 16) >>> 0; this.segmentMode = false; break;
-      case 5: this.builder.entryPoint = ((scratch[3] << 24) | (scratch[4] << 16) | (scratch[5] << 8) | scratch[6]) >>> 0; break;
+      case 2: this.base = ((scratch[3]! << 8) | scratch[4]!) << 4; this.segmentMode = true; break;
+      case 3: this.builder.entryPoint = (((scratch[3]! << 8) | scratch[4]!) << 4) + ((scratch[5]! << 8) | scratch[6]!); break;
+      case 4: this.base = (((scratch[3]! << 8) | scratch[4]!) << 16) >>> 0; this.segmentMode = false; break;
+      case 5: this.builder.entryPoint = ((scratch[3]! << 24) | (scratch[4]! << 16) | (scratch[5]! << 8) | scratch[6]!) >>> 0; break;
     }
     return textEnd;
   }
@@ -132,8 +132,8 @@ export class IntelHexParser extends RecordFileParser {
   }
 
   private byteAt(buf: Uint8Array, p: number, end: number, field: string): number {
-    const hi = p < end ? HEX_VALUE[buf[p]] : -1;
-    const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
+    const hi = p < end ? HEX_VALUE[buf[p]!]! : -1;
+    const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]!]! : -1;
     if ((hi | lo) < 0) {
       const bad = hi < 0 ? p : p + 1;
       const c = bad < end ? buf[bad] : undefined;
@@ -145,7 +145,7 @@ export class IntelHexParser extends RecordFileParser {
 
   /** Position of the first non-hex character from `p` (or `end`). */
   private firstBadDigit(buf: Uint8Array, p: number, end: number): number {
-    while (p < end && HEX_VALUE[buf[p]] >= 0) p++;
+    while (p < end && HEX_VALUE[buf[p]!]! >= 0) p++;
     return p;
   }
 
@@ -205,7 +205,7 @@ export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions 
       let sum = n + (lo >> 8) + (lo & 0xff);
       out.char(COLON); out.byte(n); out.byte(lo >> 8); out.byte(lo & 0xff); out.byte(0);
       for (let k = 0; k < n; k++) {
-        const v = data[i + k];
+        const v = data[i + k]!;
         sum += v;
         out.byte(v);
       }
@@ -221,7 +221,7 @@ export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions 
     const b = [e >>> 24, (e >>> 16) & 0xff, (e >>> 8) & 0xff, e & 0xff];
     out.char(COLON); out.byte(4); out.byte(0); out.byte(0); out.byte(5);
     for (const v of b) out.byte(v);
-    out.byte((-(4 + 5 + b[0] + b[1] + b[2] + b[3])) & 0xff);
+    out.byte((-(4 + 5 + b[0]! + b[1]! + b[2]! + b[3]!)) & 0xff);
     newline();
   }
   out.text(':00000001FF');

@@ -42,7 +42,7 @@ const MAX_ADDRESS = 0x1_0000_0000;
  */
 export class MemoryImage {
   /** Entry point (ELF e_entry, HEX/SREC start address), when the file gave one. */
-  readonly entryPoint?: number;
+  readonly entryPoint?: number | undefined;
   /** Running maximum of the origins' ends (origins are sorted by start), built on first use. */
   private originMaxEnd?: Float64Array;
 
@@ -103,18 +103,18 @@ export class MemoryImage {
     const maxEnd = this.originMaxEnd ??= (() => {
       const m = new Float64Array(os.length);
       let e = 0;
-      for (let i = 0; i < os.length; i++) m[i] = e = Math.max(e, os[i].end);
+      for (let i = 0; i < os.length; i++) m[i] = e = Math.max(e, os[i]!.end);
       return m;
     })();
     let lo = 0;
     let hi = os.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (maxEnd[mid] <= start) lo = mid + 1;
+      if (maxEnd[mid]! <= start) lo = mid + 1;
       else hi = mid;
     }
     const out: Origin[] = [];
-    for (let i = lo; i < os.length && os[i].start < end; i++) if (os[i].end > start) out.push(os[i]);
+    for (let i = lo; i < os.length && os[i]!.start < end; i++) if (os[i]!.end > start) out.push(os[i]!);
     return out;
   }
 
@@ -122,7 +122,7 @@ export class MemoryImage {
   covers(address: number, length: number): boolean {
     const i = this.indexAt(address);
     if (i < 0) return false;
-    const s = this.segments[i];
+    const s = this.segments[i]!;
     return address + length <= s.address + s.data.length;
   }
 
@@ -135,14 +135,14 @@ export class MemoryImage {
   /** The byte at `address`, or undefined in a gap. */
   byteAt(address: number): number | undefined {
     const i = this.indexAt(address);
-    return i < 0 ? undefined : this.segments[i].data[address - this.segments[i].address];
+    return i < 0 ? undefined : this.segments[i]!.data[address - this.segments[i]!.address];
   }
 
   /** The part of the image inside [start, end), sharing bytes with this image. */
   slice(start: number, end: number): MemoryImage {
     const segs: Segment[] = [];
     for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
-      const s = this.segments[i];
+      const s = this.segments[i]!;
       const sEnd = s.address + s.data.length;
       if (s.address >= end) break;
       const a = Math.max(start, s.address);
@@ -161,7 +161,7 @@ export class MemoryImage {
     const end = start + length;
     let filled = start; // everything below this is written
     for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
-      const s = this.segments[i];
+      const s = this.segments[i]!;
       const sEnd = s.address + s.data.length;
       if (s.address >= end) break;
       const a = Math.max(start, s.address);
@@ -232,7 +232,7 @@ export class MemoryImage {
     let hi = this.segments.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const s = this.segments[mid];
+      const s = this.segments[mid]!;
       if (s.address + s.data.length <= address) lo = mid + 1;
       else hi = mid;
     }
@@ -245,7 +245,7 @@ export class MemoryImage {
     let hi = this.segments.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const s = this.segments[mid];
+      const s = this.segments[mid]!;
       if (address < s.address) hi = mid - 1;
       else if (address >= s.address + s.data.length) lo = mid + 1;
       else return mid;
@@ -335,11 +335,11 @@ export class MemoryImageBuilder {
     const segments: Segment[] = [];
     for (let i = 0; i < runs.length;) {
       // A group: runs that overlap or touch, so their union is one contiguous segment.
-      const first = runs[i];
+      const first = runs[i]!;
       let end = first.address + first.length;
       let j = i + 1;
-      while (j < runs.length && runs[j].address <= end) {
-        end = Math.max(end, runs[j].address + runs[j].length);
+      while (j < runs.length && runs[j]!.address <= end) {
+        end = Math.max(end, runs[j]!.address + runs[j]!.length);
         j++;
       }
       segments.push({ address: first.address, data: j === i + 1 ? tight(first) : this.mergeGroup(runs, i, j, end) });
@@ -351,7 +351,7 @@ export class MemoryImageBuilder {
 
   /** The bytes of runs[from..to) (sorted by address, together covering [runs[from].address, end)). */
   private mergeGroup(runs: Run[], from: number, to: number, end: number): Uint8Array {
-    const base = runs[from].address;
+    const base = runs[from]!.address;
     const data = new Uint8Array(end - base);
     if (this.allowReplace) {
       // Lay runs in insertion order so that later data wins.
@@ -360,7 +360,7 @@ export class MemoryImageBuilder {
     }
     let filled = base; // every byte of [base, filled) is laid down
     for (let k = from; k < to; k++) {
-      const r = runs[k];
+      const r = runs[k]!;
       const rEnd = r.address + r.length;
       const overlapEnd = Math.min(rEnd, filled);
       for (let addr = r.address; addr < overlapEnd; addr++) {
@@ -376,10 +376,10 @@ export class MemoryImageBuilder {
 
   /** Throws the overlap error for runs[k] differing at `addr` from an earlier run of its group. */
   private overlapError(runs: Run[], from: number, k: number, addr: number): never {
-    const r = runs[k];
-    let e = runs[from];
+    const r = runs[k]!;
+    let e = runs[from]!;
     for (let m = from; m < k; m++) {
-      const x = runs[m];
+      const x = runs[m]!;
       if (x.address <= addr && addr < x.address + x.length && x.buf[addr - x.address] !== r.buf[addr - r.address]) { e = x; break; }
     }
     const b = Math.min(e.address + e.length, r.address + r.length);
@@ -387,7 +387,7 @@ export class MemoryImageBuilder {
     while (last + 1 < b && e.buf[last + 1 - e.address] !== r.buf[last + 1 - r.address]) last++;
     const [first, second] = e.seq < r.seq ? [e, r] : [r, e];
     throw new ImageOverlapError(addr, last + 1, this.sourceAt(first.seq, addr), this.sourceAt(second.seq, addr),
-      first.buf[addr - first.address], second.buf[addr - second.address]);
+      first.buf[addr - first.address]!, second.buf[addr - second.address]!);
   }
 
   /**

@@ -25,7 +25,7 @@ const ADDRESS_BYTES = [2, 2, 3, 4, -1, 2, 3, 4, 3, 2];
 
 export interface ParsedSrec extends ParsedImage {
   /** The S0 header's text, when there was one. */
-  header?: string;
+  header?: string | undefined;
 }
 
 export class SrecParser extends RecordFileParser {
@@ -70,13 +70,13 @@ export class SrecParser extends RecordFileParser {
   }
 
   private record(buf: Uint8Array, at: number, end: number): number {
-    const t = at + 1 < end ? buf[at + 1] - 0x30 : -1;
+    const t = at + 1 < end ? buf[at + 1]! - 0x30 : -1;
     if (t < 0 || t > 9) {
       const c = at + 1 < end ? buf[at + 1] : undefined;
       if (c === undefined || c === LF || c === CR) throw this.error('IMAGE_LENGTH_MISMATCH', 'record type', 'the record ends early', 'a digit 0–9', describeChar(c));
       throw this.error('IMAGE_UNKNOWN_RECORD', 'record type', 'unknown record type', 'S0–S9', `S${String.fromCharCode(c)}`);
     }
-    const addrBytes = ADDRESS_BYTES[t];
+    const addrBytes = ADDRESS_BYTES[t]!;
     if (addrBytes < 0) throw this.error('IMAGE_UNKNOWN_RECORD', 'record type', 'S4 is a reserved record type', 'S0–S3, S5–S9', 'S4');
     // Count, then `count` bytes (address, data, checksum).
     const count = this.hexByte(buf, at + 2, end, at, -1, 'byte count');
@@ -89,32 +89,32 @@ export class SrecParser extends RecordFileParser {
     const fieldOf = (k: number) => k < addrBytes ? 'address' : k === count - 1 ? 'checksum' : `data byte ${k - addrBytes}`;
     if (at + 4 + 2 * count > end) {
       let q = p;
-      while (q < end && HEX_VALUE[buf[q]] >= 0) q++;
+      while (q < end && HEX_VALUE[buf[q]!]! >= 0) q++;
       const k = (q - p) >> 1;
       this.hexByte(buf, p + 2 * k, end, at, count, fieldOf(k));
     }
     for (let k = 0; k < count; k++, p += 2) {
-      const v = HEX_PAIR_VALUE[(buf[p] << 8) | buf[p + 1]];
+      const v = HEX_PAIR_VALUE[(buf[p]! << 8) | buf[p + 1]!]!;
       if (v < 0) this.hexByte(buf, p, end, at, count, fieldOf(k));
       scratch[k] = v;
       sum += v;
     }
-    if (p < end && !isLineSpace(buf[p])) {
+    if (p < end && !isLineSpace(buf[p]!)) {
       let extra = p;
-      while (extra < end && !isLineSpace(buf[extra])) extra++;
+      while (extra < end && !isLineSpace(buf[extra]!)) extra++;
       throw this.error('IMAGE_LENGTH_MISMATCH', 'byte count', `the record is longer than its byte count ${count} says`, `${4 + 2 * count} characters`, `${extra - at} characters`);
     }
-    const found = scratch[count - 1];
+    const found = scratch[count - 1]!;
     sum -= found;
     const computed = ~sum & 0xff;
     if (computed !== found) throw this.error('IMAGE_BAD_CHECKSUM', 'checksum', 'the record checksum does not match its contents', hex(computed, 2), hex(found, 2));
     let address = 0;
-    for (let k = 0; k < addrBytes; k++) address = address * 256 + scratch[k];
+    for (let k = 0; k < addrBytes; k++) address = address * 256 + scratch[k]!;
     const dataLen = count - addrBytes - 1;
     switch (t) {
       case 0: {
         let s = '';
-        for (let k = 0; k < dataLen; k++) s += String.fromCharCode(scratch[addrBytes + k]);
+        for (let k = 0; k < dataLen; k++) s += String.fromCharCode(scratch[addrBytes + k]!);
         this.header = s.replace(/\0+$/, '');
         break;
       }
@@ -144,8 +144,8 @@ export class SrecParser extends RecordFileParser {
 
   /** Decodes a hex byte or throws the right error for what stands there. */
   private hexByte(buf: Uint8Array, p: number, end: number, at: number, count: number, field: string): number {
-    const hi = p < end ? HEX_VALUE[buf[p]] : -1;
-    const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]] : -1;
+    const hi = p < end ? HEX_VALUE[buf[p]!]! : -1;
+    const lo = p + 1 < end ? HEX_VALUE[buf[p + 1]!]! : -1;
     if ((hi | lo) >= 0) return (hi << 4) | lo;
     const bad = hi < 0 ? p : p + 1;
     const c = bad < end ? buf[bad] : undefined;
@@ -201,7 +201,7 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
       out.byte(v);
     }
     for (let k = 0; k < n; k++) {
-      const v = data![k];
+      const v = data![k]!;
       sum += v;
       out.byte(v);
     }

@@ -60,7 +60,7 @@ export interface ParsedImage {
  * a line terminator, or at the end of the input in `finish`).
  */
 export abstract class ChunkedLineParser {
-  private carry?: Uint8Array;
+  private carry?: Uint8Array | undefined;
 
   protected abstract parseRange(buf: Uint8Array, start: number, end: number): void;
 
@@ -170,8 +170,8 @@ export class AsciiOut {
 
   /** Appends one byte as two upper-case hex digits (caller ensured room). */
   byte(v: number): void {
-    this.buf[this.pos++] = HEX_DIGIT[v >> 4];
-    this.buf[this.pos++] = HEX_DIGIT[v & 15];
+    this.buf[this.pos++] = HEX_DIGIT[v >> 4]!;
+    this.buf[this.pos++] = HEX_DIGIT[v & 15]!;
   }
 
   char(c: number): void {
@@ -196,7 +196,7 @@ export class AsciiOut {
  * one origin) per record. A run is named after the file line where it began.
  */
 export class RunCollector {
-  private buf?: Uint8Array;
+  private buf?: Uint8Array | undefined;
   /** The run's bytes are buf[head, head + len), at addresses [start, start + len). */
   private head = 0;
   private len = 0;
@@ -221,7 +221,7 @@ export class RunCollector {
         buf = this.regrow(Math.max(this.len + n, target), 0);
       }
       const at = this.head + this.len;
-      for (let k = 0; k < n; k++) buf[at + k] = src[from + k];
+      for (let k = 0; k < n; k++) buf[at + k] = src[from + k]!;
       this.len += n;
       return;
     }
@@ -231,7 +231,7 @@ export class RunCollector {
         buf = this.regrow(size, size - this.len);
       }
       const at = this.head - n;
-      for (let k = 0; k < n; k++) buf[at + k] = src[from + k];
+      for (let k = 0; k < n; k++) buf[at + k] = src[from + k]!;
       this.head = at;
       this.start = address;
       this.len += n;
@@ -247,7 +247,7 @@ export class RunCollector {
     // Start exactly as big as the record: files whose records come in scattered order make
     // one run per record, and a roomy first buffer would cost its size for each.
     buf = this.buf = new Uint8Array(n);
-    for (let k = 0; k < n; k++) buf[k] = src[from + k];
+    for (let k = 0; k < n; k++) buf[k] = src[from + k]!;
     this.head = 0;
     this.len = n;
     this.start = address;

@@ -37,7 +37,7 @@ export const IMXRT_BOOT_LAYOUTS: Record<string, ImxrtBootLayout> = Object.fromEn
 /** `rt1021`, `RT1021`, `MIMXRT1021`, `mimxrt1021dag5a` → the layout. */
 export function findBootLayout(name: string): ImxrtBootLayout | undefined {
   const m = /^(?:mimx)?(rt1\d{3})/i.exec(name.trim());
-  return m ? IMXRT_BOOT_LAYOUTS[m[1].toLowerCase()] : undefined;
+  return m ? IMXRT_BOOT_LAYOUTS[m[1]!.toLowerCase()] : undefined;
 }
 
 export class BootImageError extends FlashwrightError {

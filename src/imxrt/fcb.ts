@@ -21,7 +21,7 @@ export const LutOp = {
 } as const;
 
 /** Pads field of a LUT instruction: 0 = 1 pad, 1 = 2, 2 = 4, 3 = 8. */
-const PADS: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+const PADS: Readonly<Record<1 | 2 | 4 | 8, number>> = { 1: 0, 2: 1, 4: 2, 8: 3 };
 
 export function lutInstruction(opcode: number, pads: 1 | 2 | 4 | 8, operand: number): number {
   return ((opcode & 0x3f) << 10) | (PADS[pads] << 8) | (operand & 0xff);
@@ -111,9 +111,10 @@ export interface FcbSummary {
 }
 
 export function parseFcb(fcb: Uint8Array): FcbSummary {
+  // DataView.getUint32 at 0x1d0 below throws a RangeError on a short block, so the byte reads at 0x44–0x46 are in range.
   const v = new DataView(fcb.buffer, fcb.byteOffset, fcb.byteLength);
   return {
-    tag: v.getUint32(0, true), version: v.getUint32(4, true), deviceType: fcb[0x44], padType: fcb[0x45], serialClkFreq: fcb[0x46],
+    tag: v.getUint32(0, true), version: v.getUint32(4, true), deviceType: v.getUint8(0x44), padType: v.getUint8(0x45), serialClkFreq: v.getUint8(0x46),
     size: v.getUint32(0x50, true), pageSize: v.getUint32(0x1c0, true), sectorSize: v.getUint32(0x1c4, true), blockSize: v.getUint32(0x1d0, true),
     readCommand: v.getUint16(0x80, true) & 0xff,
   };

@@ -32,10 +32,10 @@ export const FREQUENCY_MHZ: Record<number, number> = { 1: 30, 2: 50, 3: 60, 4: 7
 export interface FlexspiOptionFields {
   detection: DeviceDetectionName;
   /** Pads used for the SFDP query; default 1. */
-  queryPads?: PadCount;
+  queryPads?: PadCount | undefined;
   /** Pads used for commands; default 1. */
-  commandPads?: PadCount;
-  quadEnable?: QuadEnableName;
+  commandPads?: PadCount | undefined;
+  quadEnable?: QuadEnableName | undefined;
   /** Maximum clock in MHz; must be one of the table's values. */
   frequencyMhz: number;
   /** Extra option words (option1…); the size field counts them. */

@@ -12,9 +12,9 @@ export class LinkClosedError extends FlashwrightError {
 
 export interface ReadOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** What is being waited for, for the timeout message ("ACK to Write Memory"). */
-  what?: string;
+  what?: string | undefined;
 }
 
 interface Waiter {
@@ -30,8 +30,8 @@ interface Waiter {
 export class ByteReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
-  private waiter?: Waiter;
-  private closed?: Error;
+  private waiter?: Waiter | undefined;
+  private closed?: Error | undefined;
 
   constructor(private readonly stream: ByteStream) {
     stream.onData((chunk) => this.push(chunk));
@@ -85,7 +85,7 @@ export class ByteReader {
 
   /** Reads one byte. */
   async readByte(options: ReadOptions): Promise<number> {
-    return (await this.readExact(1, options))[0];
+    return (await this.readExact(1, options))[0]!;
   }
 
   private push(chunk: Uint8Array): void {
@@ -100,7 +100,7 @@ export class ByteReader {
     const out = new Uint8Array(n);
     let o = 0;
     while (o < n) {
-      const c = this.chunks[0];
+      const c = this.chunks[0]!;
       const k = Math.min(c.length, n - o);
       out.set(c.subarray(0, k), o);
       o += k;

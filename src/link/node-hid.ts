@@ -12,7 +12,7 @@ export interface NodeHidOptions {
   vid: number;
   pid: number;
   /** A specific hidapi path when several matching devices are attached. */
-  path?: string;
+  path?: string | undefined;
   /** Largest report, report ID included, when the descriptor cannot be read; default 4 + 1024. */
   maxReportSize?: number;
 }
@@ -35,9 +35,9 @@ export function hidOutputReportLengths(descriptor: Uint8Array): Map<number, numb
   let reportCount = 0;
   let reportId = 0;
   for (let i = 0; i < descriptor.length;) {
-    const prefix = descriptor[i];
+    const prefix = descriptor[i]!;
     if (prefix === 0xfe) { i += 3 + (descriptor[i + 1] ?? 0); continue; } // long item: skipped
-    const size = [0, 1, 2, 4][prefix & 3];
+    const size = [0, 1, 2, 4][prefix & 3]!;
     let value = 0;
     for (let b = 0; b < size; b++) value |= (descriptor[i + 1 + b] ?? 0) << (8 * b);
     value >>>= 0;
@@ -95,7 +95,7 @@ export async function openHidDevice(options: NodeHidOptions): Promise<HidPacketD
     if (found.length === 0) {
       throw new HidOpenError(`No USB HID device ${hex(options.vid, 4)}:${hex(options.pid, 4)} is attached.`, { vid: options.vid, pid: options.pid });
     }
-    path = found[0].path;
+    path = found[0]!.path;
   }
   let dev: HIDAsync;
   try {

@@ -165,10 +165,10 @@ export async function openSerialPort(options: NodeSerialOptions): Promise<ByteSt
 /** One serial port as `flashwright ports` shows it. */
 export interface SerialPortListing {
   path: string;
-  manufacturer?: string;
-  serialNumber?: string;
-  vendorId?: string;
-  productId?: string;
+  manufacturer?: string | undefined;
+  serialNumber?: string | undefined;
+  vendorId?: string | undefined;
+  productId?: string | undefined;
 }
 
 /** Lists ports through serialport (udev on Linux); throws when enumeration is unavailable. */

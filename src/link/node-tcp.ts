@@ -13,7 +13,7 @@ export interface TcpOptions {
   port: number;
   /** Time allowed for the connection to open (ms); 5000 when omitted. */
   timeoutMs?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** The TCP connection could not be opened. */

@@ -60,8 +60,8 @@ type Dir = 'toDevice' | 'toHost';
 /** Shared by both ends: the counters, the last direction, and the optional time model. */
 interface LinkState {
   counters: LinkCounters;
-  last?: Dir;
-  model?: LinkModel & { clock: LinkClock };
+  last?: Dir | undefined;
+  model?: (LinkModel & { clock: LinkClock }) | undefined;
 }
 
 class PipeEnd implements ByteStream {

@@ -22,15 +22,15 @@ import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptio
 
 export interface AlgorithmProgrammerOptions {
   /** The built-in or user target; its flash region takes the algorithm's geometry. */
-  target?: TargetDescription;
+  target?: TargetDescription | undefined;
   /** RAM for the algorithm when neither the algorithm nor the target says. */
-  ram?: { start: number; size: number };
-  doubleBuffer?: boolean;
-  stackSize?: number;
+  ram?: { start: number; size: number } | undefined;
+  doubleBuffer?: boolean | undefined;
+  stackSize?: number | undefined;
   /** Offer the on-target CRC-32 as the device digest (default true). */
-  targetCrc?: boolean;
+  targetCrc?: boolean | undefined;
   /** Reset and halt on connect (default true; a core that cannot reset is only halted). */
-  resetOnConnect?: boolean;
+  resetOnConnect?: boolean | undefined;
   /** Close the core on close() (default true). */
   closeCore?: boolean;
 }

@@ -31,7 +31,7 @@ export interface CmsisDapProgrammerOptions {
   /** "0D28:0204 serial …", "tcp:localhost:4441", for messages. */
   description: string;
   algorithm?: FlashAlgorithm;
-  target?: TargetDescription;
+  target?: TargetDescription | undefined;
   /** SWD/JTAG clock (default 4 MHz). */
   clockHz?: number;
   /** 'auto' (default: SWD when the probe has it, else JTAG), 'swd' or 'jtag'. */

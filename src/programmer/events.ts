@@ -23,6 +23,6 @@ export type DeviceEventSink = (event: DeviceEvent) => void;
 
 /** What every Programmer call takes: cancellation and a place to report what happens. */
 export interface CallContext {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   emit?: DeviceEventSink;
 }

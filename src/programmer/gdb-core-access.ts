@@ -14,9 +14,9 @@ const SIGTRAP = 5;
 
 export interface GdbCoreAccessOptions {
   /** Monitor commands tried in order to reset and halt; the first accepted one is kept. */
-  resetHaltCommands?: string[];
+  resetHaltCommands?: string[] | undefined;
   /** Monitor commands tried in order to reset and run. */
-  resetRunCommands?: string[];
+  resetRunCommands?: string[] | undefined;
 }
 
 const UNKNOWN_COMMAND = /unknown command|invalid command|not supported|unrecognized|command not found/i;

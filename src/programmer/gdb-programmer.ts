@@ -30,21 +30,21 @@ export interface GdbProgrammerOptions extends GdbCoreAccessOptions {
   open: (signal?: AbortSignal) => Promise<ByteStream>;
   /** "localhost:3333", for messages. */
   description: string;
-  algorithm?: FlashAlgorithm;
-  target?: TargetDescription;
+  algorithm?: FlashAlgorithm | undefined;
+  target?: TargetDescription | undefined;
   /** RAM for the algorithm when neither the algorithm nor the target says. */
-  ram?: { start: number; size: number };
+  ram?: { start: number; size: number } | undefined;
   /** Force a way ('auto' by default: algorithm if given, else vFlash if the server has a flash map, else RAM). */
-  strategy?: GdbStrategy | 'auto';
-  doubleBuffer?: boolean;
-  stackSize?: number;
+  strategy?: (GdbStrategy | 'auto') | undefined;
+  doubleBuffer?: boolean | undefined;
+  stackSize?: number | undefined;
   /** Offer the on-target CRC-32 as the device digest with a flash algorithm (default true). */
-  targetCrc?: boolean;
+  targetCrc?: boolean | undefined;
   /** Reset and halt before running the algorithm (default true; falls back to a plain halt). */
-  resetOnConnect?: boolean;
-  timeoutMs?: number;
-  onWire?: (entry: WireLogEntry) => void;
-  onConsole?: (text: string) => void;
+  resetOnConnect?: boolean | undefined;
+  timeoutMs?: number | undefined;
+  onWire?: ((entry: WireLogEntry) => void) | undefined;
+  onConsole?: ((text: string) => void) | undefined;
 }
 
 export class GdbProgrammer implements Programmer {
@@ -52,14 +52,14 @@ export class GdbProgrammer implements Programmer {
   /** A debug probe reads memory far faster than flash erases and programs, and RSP packets carry checksums. */
   readonly cheapReads = true;
   readonly checkedReads = true;
-  client?: GdbClient;
-  core?: GdbCoreAccess;
+  client?: GdbClient | undefined;
+  core?: GdbCoreAccess | undefined;
   /** The flash-algorithm way in over this server's core, in 'algorithm' mode. */
-  algorithmProgrammer?: AlgorithmProgrammer;
-  strategy?: GdbStrategy;
-  private map?: MemoryMapRegion[];
+  algorithmProgrammer?: AlgorithmProgrammer | undefined;
+  strategy?: GdbStrategy | undefined;
+  private map?: MemoryMapRegion[] | undefined;
   private ran = false;
-  private target?: TargetDescription;
+  private target?: TargetDescription | undefined;
 
   constructor(readonly options: GdbProgrammerOptions) {}
 

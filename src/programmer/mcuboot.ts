@@ -17,15 +17,15 @@ import type { CallContext, DeviceChange, DeviceChangeKind, DeviceInfo, Operation
 export interface McubootProgrammerOptions {
   transport: McubootTransport;
   /** The built-in or user target (`--target`); merged with what the device reports. */
-  target?: TargetDescription;
+  target?: TargetDescription | undefined;
   /** 8-byte backdoor key for FlashSecurityDisable (`--backdoor-key`), used by the 'backdoor-unlock' change. */
-  backdoorKey?: Uint8Array;
+  backdoorKey?: Uint8Array | undefined;
   /** FlexSPI NOR option words (`--flexspi-option 0xC0000007`): configure memory 9 on connect. */
-  flexspiOption?: number[];
+  flexspiOption?: number[] | undefined;
   /** RAM address for the option block (default 0x2000 when RAM is there, as NXP's examples). */
   flexspiConfigAddress?: number;
   /** Upper bound for the data packet size (default: what the device allows). */
-  maxPacketSize?: number;
+  maxPacketSize?: number | undefined;
   /** Close the transport on close() (default true). */
   closeTransport?: boolean;
   /** How often PING is tried on connect (UART), default 3. */
@@ -227,7 +227,7 @@ export class McubootProgrammer implements Programmer {
 
   private async configureFlexspi(words: number[], props: DeviceProperties, signal?: AbortSignal): Promise<void> {
     const at = this.options.flexspiConfigAddress ?? scratchAddress(props, this.options.target);
-    if (words.length === 1) await this.session.fillMemory(at, 4, words[0], { signal });
+    if (words.length === 1) await this.session.fillMemory(at, 4, words[0]!, { signal });
     else {
       const block = new Uint8Array(words.length * 4);
       words.forEach((w, i) => new DataView(block.buffer).setUint32(i * 4, w, true));

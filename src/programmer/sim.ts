@@ -24,7 +24,7 @@ export type SimCall =
   | { op: 'read' | 'program' | 'write' | 'digest'; address: number; length: number }
   | { op: 'erase'; sectors: number[] }
   | { op: 'erase-chip' }
-  | { op: 'run'; address?: number };
+  | { op: 'run'; address?: number | undefined };
 
 /** Bytes the simulated way in programs per step (as a bootloader's write command would). */
 const SIM_PROGRAM_BLOCK = 256;
@@ -39,7 +39,7 @@ export class SimProgrammer implements Programmer {
   /** Every device operation, in order. */
   readonly calls: SimCall[] = [];
   /** Set by `run`. */
-  lastRun?: { address?: number };
+  lastRun?: { address?: number | undefined };
   private closed = false;
 
   constructor(readonly memory: SimMemory, private readonly options: SimProgrammerOptions = {}) {

@@ -26,7 +26,7 @@ export interface Stm32UartProgrammerOptions {
   stream: ByteStream;
   session?: Omit<Stm32SessionOptions, 'signal'>;
   /** The user's memory map (`--target`); wins over the built-in one. */
-  target?: TargetDescription;
+  target?: TargetDescription | undefined;
   /** Line steps before 0x7F / after the work (line-sequence.ts). */
   entry?: readonly LineStep[];
   exit?: readonly LineStep[];
@@ -80,7 +80,7 @@ function withBootloaderWriteUnit(t: TargetDescription): TargetDescription {
 
 function familyOf(target: TargetDescription): Stm32Family | undefined {
   const m = /^STM32([A-Z]\d|W[BL])/i.exec(target.family);
-  return m ? (m[1].toUpperCase() as Stm32Family) : undefined;
+  return m ? (m[1]!.toUpperCase() as Stm32Family) : undefined;
 }
 
 export class Stm32UartProgrammer implements Programmer {
@@ -88,7 +88,7 @@ export class Stm32UartProgrammer implements Programmer {
   /** AN3155 Readout Unprotect (0x92), Write Unprotect (0x73), Readout Protect (0x82). */
   readonly changes: readonly DeviceChangeKind[] = ['read-unprotect', 'write-unprotect', 'read-protect'];
   readonly session: Stm32UartSession;
-  digest?: DeviceDigest;
+  digest?: DeviceDigest | undefined;
 
   /** Read Memory answers carry no checksum: they count as checked only when this class checks them (CRC or double read). */
   get checkedReads(): boolean {
@@ -97,12 +97,12 @@ export class Stm32UartProgrammer implements Programmer {
   }
   private commands: number[] = [];
   private pid = 0;
-  private target?: TargetDescription;
-  private signalHolder: { signal?: AbortSignal } = {};
+  private target?: TargetDescription | undefined;
+  private signalHolder: { signal?: AbortSignal | undefined } = {};
   private readProtected = false;
   /** Set when an erase/program/write failed, so close() does not flush option bytes into a half-written chip. */
   private failed = false;
-  private pendingOptions?: { region: MemoryRegion; data: Uint8Array };
+  private pendingOptions?: { region: MemoryRegion; data: Uint8Array } | undefined;
   private readonly optionErased = new Set<number>();
 
   constructor(private readonly options: Stm32UartProgrammerOptions) {
@@ -408,7 +408,7 @@ export class Stm32UartProgrammer implements Programmer {
       const batch = pages.slice(i, i + perCommand);
       if (extended) await this.session.extendedErase(batch);
       else await this.session.erase(batch);
-      for (let k = i; k < i + batch.length; k++) done += sectors[k].size;
+      for (let k = i; k < i + batch.length; k++) done += sectors[k]!.size;
       options.onProgress?.(done);
     }
   }

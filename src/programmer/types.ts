@@ -6,7 +6,7 @@ export type { CallContext } from './events.js';
 /** Options every device operation takes: the call context plus progress within the call. */
 export interface OperationOptions extends CallContext {
   /** Bytes finished so far within this call (monotonic). */
-  onProgress?: (bytesDone: number) => void;
+  onProgress?: ((bytesDone: number) => void) | undefined;
 }
 
 /**
@@ -105,29 +105,29 @@ export interface Programmer {
   /** Erases whole sectors; each entry is one sector (address and size from the plan). */
   eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options?: OperationOptions): Promise<void>;
   /** Mass erase, where the device has one. */
-  eraseChip?(options?: OperationOptions): Promise<void>;
+  eraseChip?: ((options?: OperationOptions) => Promise<void>) | undefined;
   /** Programs erased flash; `data.length` is a multiple of the page size. */
   programFlash(address: number, data: Uint8Array, options?: OperationOptions): Promise<void>;
   /** Plain memory write (RAM). */
   writeMemory(address: number, data: Uint8Array, options?: OperationOptions): Promise<void>;
   /** Device-side checksum, when the way in has one. */
-  readonly digest?: DeviceDigest;
+  readonly digest?: DeviceDigest | undefined;
   /**
    * Reading back is fast next to erasing and programming (a debug probe, a simulator), so by
    * default the engine reads touched sectors first and skips those already holding the image.
    * Over a slow UART bootloader with no checksum that read costs as much as the write.
    */
-  readonly cheapReads?: boolean;
+  readonly cheapReads?: boolean | undefined;
   /**
    * Read data arrives integrity-checked (packet checksums or a device CRC), so one read of the
    * bytes to preserve is enough; otherwise the engine reads them twice and compares, because
    * a byte garbled on the way would be written back as "preserved" data.
    */
-  readonly checkedReads?: boolean;
+  readonly checkedReads?: boolean | undefined;
   /** Starts the application (or resets the chip). `address` where the way in needs one. */
   run?(address?: number, context?: CallContext): Promise<void>;
   /** The unlocks and protections this way in can make. */
-  readonly changes?: readonly DeviceChangeKind[];
+  readonly changes?: readonly DeviceChangeKind[] | undefined;
   /**
    * What `kind` would do to the connected device, or undefined when there is nothing to do
    * (unprotect on an open chip). Reads nothing; `device` is what connect returned.

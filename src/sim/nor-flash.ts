@@ -20,7 +20,7 @@ export interface NorTiming {
   /** Erase time of one sector; a function of the sector size for non-uniform maps. */
   sectorEraseMs: number | ((sectorSize: number) => number);
   /** Mass erase; defaults to the sum of the sector erase times. */
-  chipEraseMs?: number;
+  chipEraseMs?: number | undefined;
   /** Time to program one program unit (`unitBytes`). */
   programMs: number;
   /** Bytes programmed per `programMs` (half-word on STM32F1, 256-byte page on serial NOR). */
@@ -31,7 +31,7 @@ export interface NorTiming {
  * Typical timings from datasheets, for benches and realistic simulators. Values are the
  * "typical" column of each table.
  */
-export const NOR_TIMING_PRESETS: Record<string, NorTiming & { source: string }> = {
+export const NOR_TIMING_PRESETS = {
   // DS5319 (STM32F103x8/xB) Table "Flash memory characteristics": tprog 16-bit 52.5 µs typ,
   // tERASE page (1 KiB) 20–40 ms, tME mass erase 20–40 ms.
   'stm32f1': { sectorEraseMs: 20, chipEraseMs: 20, programMs: 0.0525, unitBytes: 2, source: 'DS5319 §5.3.9' },
@@ -44,7 +44,7 @@ export const NOR_TIMING_PRESETS: Record<string, NorTiming & { source: string }> 
   // IS25LP064A datasheet, AC characteristics: tPP page program 0.2 ms typ (256 B), tSE 4 KiB
   // sector erase 70 ms typ, tCE chip erase 15 s typ.
   'is25lp064a': { sectorEraseMs: 70, chipEraseMs: 15000, programMs: 0.2, unitBytes: 256, source: 'ISSI IS25LP064A datasheet, AC characteristics' },
-};
+} satisfies Record<string, NorTiming & { source: string }>;
 
 /** A counter of modelled milliseconds; shared by all parts of a simulated board. */
 export class VirtualClock {
@@ -60,11 +60,11 @@ export class VirtualClock {
 /** Faults to inject; counters are 1-based and count calls made after the fault was set. */
 export interface NorFaults {
   /** The Nth program call fails with NorFaultError before changing anything. */
-  failProgramCall?: number;
+  failProgramCall?: number | undefined;
   /** The Nth erase (sector or chip) fails with NorFaultError before changing anything. */
-  failEraseCall?: number;
+  failEraseCall?: number | undefined;
   /** After this many more bytes are programmed, the device "resets": the write stops part-way with NorResetError. */
-  resetAfterBytes?: number;
+  resetAfterBytes?: number | undefined;
 }
 
 export interface NorSector {
@@ -74,13 +74,13 @@ export interface NorSector {
 }
 
 export interface NorFlashOptions {
-  overwrite?: OverwriteMode;
-  timing?: NorTiming;
+  overwrite?: OverwriteMode | undefined;
+  timing?: NorTiming | undefined;
   clock?: VirtualClock;
   /** Program calls must start and end on this many bytes (e.g. 2 for STM32F1 half-words); default 1. */
-  writeAlignment?: number;
+  writeAlignment?: number | undefined;
   /** The controller's rule for programming over non-erased memory (program-rules.ts); overrides `overwrite`. */
-  rule?: ProgramRule;
+  rule?: ProgramRule | undefined;
 }
 
 /** A serialisable copy of the contents: only non-erased runs are stored. */
@@ -164,9 +164,9 @@ export class NorFlash {
   readonly sectors: readonly NorSector[];
   readonly overwrite: OverwriteMode;
   readonly clock: VirtualClock;
-  readonly timing?: NorTiming;
+  readonly timing?: NorTiming | undefined;
   readonly writeAlignment: number;
-  readonly rule?: ProgramRule;
+  readonly rule?: ProgramRule | undefined;
   /** Faults to inject; assign freely. */
   faults: NorFaults = {};
   /** Counters for tests and benches. */
@@ -206,7 +206,7 @@ export class NorFlash {
     let hi = this.sectors.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const s = this.sectors[mid];
+      const s = this.sectors[mid]!;
       if (address < s.address) hi = mid - 1;
       else if (address >= s.address + s.size) lo = mid + 1;
       else return s;
@@ -259,7 +259,7 @@ export class NorFlash {
     this.countErase(address);
     this.cells.fill(this.erasedValue, s.address - this.start, s.address - this.start + s.size);
     this.clearWritten(s.address - this.start, s.size);
-    this.eraseCounts[s.index]++;
+    this.eraseCounts[s.index]!++;
     this.stats.sectorErases++;
     if (this.timing) this.clock.advance(this.sectorEraseMs(s.size));
   }
@@ -271,7 +271,7 @@ export class NorFlash {
     this.countErase(this.start);
     this.cells.fill(this.erasedValue);
     this.written?.fill(0);
-    for (let i = 0; i < this.eraseCounts.length; i++) this.eraseCounts[i]++;
+    for (let i = 0; i < this.eraseCounts.length; i++) this.eraseCounts[i]!++;
     this.stats.chipErases++;
     if (this.timing) this.clock.advance(this.timing.chipEraseMs ?? this.sectors.reduce((t, s) => t + this.sectorEraseMs(s.size), 0));
   }
@@ -293,8 +293,8 @@ export class NorFlash {
     if (this.rule && this.rule.kind !== 'bit-clear') this.checkRule(this.rule, address, data);
     else if (this.overwrite === 'error') {
       for (let i = 0; i < data.length; i++) {
-        const old = this.cells[o + i];
-        const nu = data[i];
+        const old = this.cells[o + i]!;
+        const nu = data[i]!;
         // Bits may only move away from the erased state: a byte needing any bit back is refused.
         // Writing the erased value programs nothing (page padding), so it is always accepted.
         if (nu !== erased && (erased === 0xff ? (nu & ~old & 0xff) !== 0 : (old & ~nu & 0xff) !== 0)) {
@@ -317,8 +317,8 @@ export class NorFlash {
       } else this.faults.resetAfterBytes -= n;
     }
     for (let i = 0; i < n; i++) {
-      const old = this.cells[o + i];
-      this.cells[o + i] = erased === 0xff ? old & data[i] : old | data[i];
+      const old = this.cells[o + i]!;
+      this.cells[o + i] = erased === 0xff ? old & data[i]! : old | data[i]!;
     }
     if (this.written) {
       const u = this.rule!.unitBytes ?? 1;
@@ -374,10 +374,10 @@ export class NorFlash {
     if (rule.kind === 'and') return;
     const o = address - this.start;
     const erased = this.erasedValue;
-    const refuse = (i: number, why: string) => new NorProgramError(address + i, this.cells[o + i], data[i], this.name, { error: rule.error, why, source: rule.source });
+    const refuse = (i: number, why: string) => new NorProgramError(address + i, this.cells[o + i]!, data[i]!, this.name, { error: rule.error, why, source: rule.source });
     if (rule.kind === 'erased-only') {
       for (let i = 0; i < data.length; i++) {
-        if (this.cells[o + i] !== erased) throw refuse(i, `${hex(address + i)} holds ${hexByte(this.cells[o + i])}, and the destination must be erased before it is programmed`);
+        if (this.cells[o + i] !== erased) throw refuse(i, `${hex(address + i)} holds ${hexByte(this.cells[o + i]!)}, and the destination must be erased before it is programmed`);
       }
       return;
     }

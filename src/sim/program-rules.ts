@@ -20,11 +20,11 @@ export type ProgramRuleKind = 'bit-clear' | 'and' | 'erased-only' | 'unit-erased
 export interface ProgramRule {
   kind: ProgramRuleKind;
   /** Program unit for `unit-erased` (2 = half-word, 8 = double-word, 32 = H7 flash word). */
-  unitBytes?: number;
+  unitBytes?: number | undefined;
   /** An all-zero unit may be programmed over a non-erased one (F1 0x0000, L4/G0/G4 0x0000 0000). */
-  zeroOverwrite?: boolean;
+  zeroOverwrite?: boolean | undefined;
   /** The unit carries ECC bits: once programmed (even with the erased value) it counts as written. */
-  ecc?: boolean;
+  ecc?: boolean | undefined;
   /** The flag or status the device raises: PGERR, PROGERR, NOTZEROERR, kStatusMemoryCumulativeWrite. */
   error: string;
   source: string;
@@ -81,7 +81,7 @@ export type ProgramRuleName = keyof typeof PROGRAM_RULES;
 export function programRuleFor(target: { family: string; vendor?: string }, kind: 'flash' | 'external-nor' | 'option-bytes' = 'flash'): ProgramRule {
   if (kind === 'external-nor') return PROGRAM_RULES.serialNor;
   const m = /^stm32([a-z]\d)/i.exec(target.family);
-  const key = m ? (`stm32${m[1].toLowerCase()}` as ProgramRuleName) : undefined;
+  const key = m ? (`stm32${m[1]!.toLowerCase()}` as ProgramRuleName) : undefined;
   if (kind === 'flash' && key && key in PROGRAM_RULES) return PROGRAM_RULES[key];
   if (kind === 'flash' && /kinetis/i.test(target.family)) return PROGRAM_RULES.mcuboot;
   return PROGRAM_RULES.stm32f4;

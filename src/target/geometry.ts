@@ -54,7 +54,7 @@ export function sectorAt(region: MemoryRegion, address: number): FlashSector | u
   let hi = list.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const s = list[mid];
+    const s = list[mid]!;
     if (address < s.address) hi = mid - 1;
     else if (address >= s.address + s.size) lo = mid + 1;
     else return s;

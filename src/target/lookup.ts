@@ -25,7 +25,7 @@ function matches(pattern: string, given: string): boolean {
   const p = pattern.toLowerCase();
   const g = given.toLowerCase();
   if (g.length < p.length) return false;
-  for (let i = 0; i < p.length; i++) if (p[i] !== g[i] && !(p[i] === 'x' && /[a-z0-9]/.test(g[i]))) return false;
+  for (let i = 0; i < p.length; i++) if (p[i] !== g[i] && !(p[i] === 'x' && /[a-z0-9]/.test(g.charAt(i)))) return false;
   return true;
 }
 
@@ -51,10 +51,10 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
-  return prev[b.length];
+  return prev[b.length]!;
 }
 
 export class UnknownTargetError extends FlashwrightError {

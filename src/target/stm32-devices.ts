@@ -37,9 +37,9 @@ export interface Stm32DeviceRow {
   bootloaderRam: number;
   systemMemory: { start: number; size: number };
   /** Option-byte block as the bootloader exposes it; absent where option bytes are registers only. */
-  optionBytes?: { start: number; size: number; rdpOffset: number };
+  optionBytes?: { start: number; size: number; rdpOffset: number } | undefined;
   /** Bank 2 starts at this page number on dual-bank parts (Extended Erase 0xFFFD). */
-  bank2FirstPage?: number;
+  bank2FirstPage?: number | undefined;
 }
 
 /** How to enter the bootloader and where it listens, per family (AN2606 "bootloader configuration" tables). */

@@ -19,27 +19,27 @@ export interface MemoryRegion {
   start: number;
   size: number;
   /** Erase granularity; required for flash-like kinds. Runs cover the region exactly. */
-  sectors?: SectorRun[];
+  sectors?: SectorRun[] | undefined;
   /** Minimum program unit in bytes (page or double-word); writes are padded to it. */
-  pageSize?: number;
+  pageSize?: number | undefined;
   /** Value of an erased byte (0xFF for almost all NOR; 0x00 on a few parts). */
-  erasedValue?: number;
+  erasedValue?: number | undefined;
   /** Not configured until the host sets it up (e.g. i.MX RT FlexSPI NOR needs ConfigureMemory). */
-  needsConfiguration?: boolean;
+  needsConfiguration?: boolean | undefined;
   /**
    * How the host configures a region that needs it, when the user gives nothing on the
    * command line: FlexSPI NOR option words (as `--flexspi-option` takes them, i.MX RT
    * flashloader ConfigureMemory 9). A target file names the board's block here.
    */
-  configuration?: { flexspiOption?: number[] };
+  configuration?: { flexspiOption?: number[] } | undefined;
   /** Free text: the external part, bank, alias. */
-  note?: string;
+  note?: string | undefined;
   /**
    * The chip boots from this region (its start holds the vector table or the boot header),
    * and a raw binary without --base goes there. At most one region per target; when none is
    * marked, the first internal flash region is taken.
    */
-  boot?: boolean;
+  boot?: boolean | undefined;
 }
 
 /** Memory the bootloader or ROM owns; the plan refuses to write there. */
@@ -81,7 +81,7 @@ export interface TargetDescription {
   source: string;
   regions: MemoryRegion[];
   reserved?: ReservedArea[];
-  features?: TargetFeatures;
+  features?: TargetFeatures | undefined;
   /** IDs by which a way in recognises the chip: STM32 PID, Kinetis SDID… */
   ids?: Record<string, number>;
 }

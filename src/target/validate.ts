@@ -65,8 +65,8 @@ export function validateTarget(t: TargetDescription): TargetDescription {
   if (boots[0] && boots[0].kind === 'ram') throw new TargetDescriptionError(name, `region '${boots[0].name}' is RAM and cannot be the boot region (a raw binary would be lost at reset).`);
   const sorted = [...t.regions].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) {
-    const a = sorted[i - 1];
-    const b = sorted[i];
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
     if (b.start < a.start + a.size) throw new TargetDescriptionError(name, `regions '${a.name}' and '${b.name}' overlap at ${hex(b.start)}.`);
   }
   const rdp = t.features?.stm32OptionBytes?.rdpLevel0;

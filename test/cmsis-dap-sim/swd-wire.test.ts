@@ -37,7 +37,7 @@ function rig(opts: { waitsPerApAccess?: number } = {}) {
     listen(trn);
     const ack = listen(3).join('');
     listen(trn);
-    if (ack === '100') { const b = bitsOf(v); if (opts.badParity) b[32] = (b[32] ^ 1) as Bit; drive(b); }
+    if (ack === '100') { const b = bitsOf(v); if (opts.badParity) b[32] = (b[32]! ^ 1) as Bit; drive(b); }
     return ack;
   };
   return { t, w, drive, listen, reset, header, read, write, bitsOf };

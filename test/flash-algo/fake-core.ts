@@ -16,12 +16,15 @@ export interface CallRecord {
 }
 
 /** What a simulated function does: return a result, run for a while, hang, halt somewhere, or fault at `fault.pc`. */
-export type Handler = (args: number[], core: FakeCore) => { result?: number; runMs?: number; hang?: boolean; haltAt?: number; fault?: { pc: number } };
+export type Outcome = { result?: number; runMs?: number; hang?: boolean; haltAt?: number; fault?: { pc: number } };
+export type Handler = (args: [r0: number, r1: number, r2: number, r3: number], core: FakeCore) => Outcome;
 
 export class FakeCore implements CoreAccess {
   readonly description = 'fake core';
   readonly memory = new Map<number, number>();
-  readonly regs: Record<string, number> = { xpsr: 0x01000000 };
+  readonly regs: Record<CoreRegister, number> & { hangPc?: number | undefined } = {
+    r0: 0, r1: 0, r2: 0, r3: 0, r4: 0, r5: 0, r6: 0, r7: 0, r8: 0, r9: 0, r10: 0, r11: 0, r12: 0, sp: 0, lr: 0, pc: 0, xpsr: 0x01000000,
+  };
   readonly breakpoints = new Set<number>();
   readonly calls: CallRecord[] = [];
   /** Memory writes made while a function was running (double buffering evidence). */
@@ -52,7 +55,7 @@ export class FakeCore implements CoreAccess {
 
   async readRegister(name: CoreRegister): Promise<number> {
     if (this.running) throw new Error('register read while running');
-    return this.regs[name] ?? 0;
+    return this.regs[name];
   }
 
   async writeRegisters(values: Partial<Record<CoreRegister, number>>): Promise<void> {
@@ -80,10 +83,10 @@ export class FakeCore implements CoreAccess {
   private execute(): void {
     const pc = this.regs.pc;
     const handler = this.handlers.get(pc);
-    const args = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3];
+    const args: Parameters<Handler>[0] = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3];
     this.calls.push({ pc, args, r9: this.regs.r9, sp: this.regs.sp });
-    const returnTo = (this.regs.lr ?? 0) & ~1;
-    const outcome = handler ? handler(args, this) : { haltAt: pc };
+    const returnTo = this.regs.lr & ~1;
+    const outcome: Outcome = handler ? handler(args, this) : { haltAt: pc };
     if (outcome.hang) { this.regs.hangPc = pc + 8; return; }
     this.timer = setTimeout(() => {
       if (outcome.haltAt !== undefined) { this.running = false; this.regs.pc = outcome.haltAt; this.release?.({ reason: 'signal' }); return; }

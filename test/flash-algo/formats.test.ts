@@ -58,7 +58,7 @@ describe.skipIf(gcc.skip)(gcc.title('FLM built from our C source'), () => {
     const sym = tc!.symbols(flm.path);
     expect(a.entries).toEqual({ init: sym.Init, uninit: sym.UnInit, eraseChip: sym.EraseChip, eraseSector: sym.EraseSector, programPage: sym.ProgramPage, verify: sym.Verify });
     expect(a.staticBaseOffset).toBe(sym.state_storage);
-    expect(a.instructions.length).toBe(sym.state_storage + 8);
+    expect(a.instructions.length).toBe(sym.state_storage! + 8);
     expect(a.flash).toMatchObject({ name: 'nRF51xxx 256 KiB NVMC (flashwright test)', start: 0, size: 0x40000, pageSize: 1024, erasedValue: 0xff, programTimeoutMs: 100, eraseTimeoutMs: 3000 });
     expect(detectAlgorithmFile(flm.data)).toBe('flm');
   });

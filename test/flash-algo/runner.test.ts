@@ -51,9 +51,9 @@ describe('flash algorithm runner', () => {
     const names = core.calls.map((c) => c.pc - layout.loadAddress);
     expect(names).toEqual([0x10, 0x30, 0x20, 0x10, 0x40]); // Init(1) EraseSector UnInit(1) Init(2) ProgramPage
     expect(core.trampolineRuns).toBe(0); // one page: no chaining
-    expect(core.calls[0].args.slice(0, 3)).toEqual([0, 0, 1]);
-    expect(core.calls[2].args[0]).toBe(1);
-    expect(core.calls[3].args[2]).toBe(2);
+    expect(core.calls[0]!.args.slice(0, 3)).toEqual([0, 0, 1]);
+    expect(core.calls[2]!.args[0]).toBe(1);
+    expect(core.calls[3]!.args[2]).toBe(2);
     for (const c of core.calls) { expect(c.r9).toBe(layout.staticBase); expect(c.sp).toBe(layout.stackTop); }
     expect(layout.loadAddress).toBe(RAM.start + 0x50);
     await runner.unload();
@@ -112,7 +112,7 @@ describe('flash algorithm runner', () => {
     const e = await runner.program(0x800, pattern(0x400)).catch((x) => x);
     expect(e).toBeInstanceOf(AlgorithmFailedError);
     expect(e.context).toMatchObject({ function: 'ProgramPage', result: 5, entry: layout.loadAddress + 0x40 });
-    expect(e.message).toContain(`ProgramPage(0x00000800, 0x00000400, 0x${layout.pageBuffers[0].toString(16).toUpperCase()})`);
+    expect(e.message).toContain(`ProgramPage(0x00000800, 0x00000400, 0x${layout.pageBuffers[0]!.toString(16).toUpperCase()})`);
   });
 
   it('halts a function that never returns and decodes the fault registers (HFSR DEBUGEVT)', async () => {

@@ -50,7 +50,7 @@ export class Toolchain {
     const out: Record<string, number> = {};
     for (const line of execFileSync('arm-none-eabi-nm', [path], { encoding: 'utf8' }).split('\n')) {
       const m = /^([0-9a-f]+) \w (\S+)$/.exec(line.trim());
-      if (m) out[m[2]] = parseInt(m[1], 16);
+      if (m) out[m[2]!] = parseInt(m[1]!, 16);
     }
     return out;
   }

@@ -27,7 +27,7 @@ describe('vector table', () => {
     expect(ids(runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103))).toEqual(['error:vector-table.reset-not-thumb']);
     new DataView(d.buffer).setUint32(4, 0x08010001, true);
     const f = runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103);
-    expect(f[0].message).toBe('The reset vector 0x08010001 at 0x08000004 points at 0x08010000, which the image does not program: the chip would not boot it.');
+    expect(f[0]!.message).toBe('The reset vector 0x08010001 at 0x08000004 points at 0x08010000, which the image does not program: the chip would not boot it.');
     // --allow-unbootable insists: the finding stays, as a warning.
     expect(ids(runChecks(MemoryImage.fromSegments([{ address: 0x08000000, data: d }]), f103, { allowUnbootable: true }))).toEqual(['warning:vector-table.reset-outside-image.allowed']);
   });
@@ -56,8 +56,8 @@ describe('Kinetis flash configuration field (seed 002)', () => {
   it('refuses a secure FSEC with the seed 002 explanation unless --allow-secure', () => {
     const f = runChecks(kinetisImage(0x7b), k64);
     expect(ids(f)).toEqual(['error:kinetis.fsec-secure']);
-    expect(f[0].message).toBe('The image sets FSEC=0x7B (SEC=11 secure, MEEN=11 mass erase enabled, KEYEN=01 backdoor disabled) at 0x0000040C: after reset the part refuses debug access and flash reads until a mass erase, and a programmer that quietly unsecures it writes 0x7A instead, so verify then fails with "Expected 7B read 7A at 0x40C".');
-    expect(f[0].hint).toContain('FSEC to 0xFE');
+    expect(f[0]!.message).toBe('The image sets FSEC=0x7B (SEC=11 secure, MEEN=11 mass erase enabled, KEYEN=01 backdoor disabled) at 0x0000040C: after reset the part refuses debug access and flash reads until a mass erase, and a programmer that quietly unsecures it writes 0x7A instead, so verify then fails with "Expected 7B read 7A at 0x40C".');
+    expect(f[0]!.hint).toContain('FSEC to 0xFE');
     expect(() => assertChecksPass(f)).toThrow(CheckRefusedError);
     expect(ids(runChecks(kinetisImage(0x7b), k64, { allowSecure: true }))).toEqual(['warning:kinetis.fsec-secure.allowed']);
     expect(ids(runChecks(kinetisImage(0x7b), k64, { allowPermanentLock: true }))).toEqual(['error:kinetis.fsec-secure']);
@@ -70,7 +70,7 @@ describe('Kinetis flash configuration field (seed 002)', () => {
   it('warns when the image leaves the field unwritten, and about FPROT', () => {
     const f = runChecks(kinetisImage(undefined), k64);
     expect(ids(f)).toEqual(['warning:kinetis.fcf-unwritten']);
-    expect(f[0].message).toContain('erased 0xFF there means FSEC=0xFF, a secured part after reset');
+    expect(f[0]!.message).toContain('erased 0xFF there means FSEC=0xFF, a secured part after reset');
     expect(ids(runChecks(kinetisImage(0xfe, [0xff, 0xff, 0xff, 0xfe]), k64))).toEqual(['warning:kinetis.fprot']);
     expect(runChecks(firmware(0x8000, 0x100, 0x20000000), k64)).toEqual([]);
   });
@@ -93,7 +93,7 @@ describe('i.MX RT FlexSPI boot header', () => {
   it('refuses an image for the boot header area without FCB or IVT (the ROM would not boot it) unless --allow-unbootable', () => {
     expect(ids(runChecks(header(false, false), rt1021))).toEqual(['error:imxrt.fcb-missing', 'error:imxrt.ivt-missing']);
     expect(ids(runChecks(header(false, false), rt1021, { allowUnbootable: true }))).toEqual(['warning:imxrt.fcb-missing.allowed', 'warning:imxrt.ivt-missing.allowed']);
-    expect(runChecks(header(false, true), rt1021)[0].message).toBe('The image for 0x60000000 has no FlexSPI configuration block tag "FCFB" at 0x60000000 (found 0x00000000): the boot ROM will not boot it.');
+    expect(runChecks(header(false, true), rt1021)[0]!.message).toBe('The image for 0x60000000 has no FlexSPI configuration block tag "FCFB" at 0x60000000 (found 0x00000000): the boot ROM will not boot it.');
   });
   it('notes that an image above the header keeps the device\'s boot header', () => {
     expect(ids(runChecks(firmware(0x60010000, 0x100, 0x20010000), rt1021))).toEqual(['info:imxrt.boot-header-kept']);
@@ -105,13 +105,13 @@ describe('STM32 option bytes', () => {
   it('refuses RDP level 2 (0xCC) unless --allow-permanent-lock', () => {
     const f = runChecks(ob(0xcc), f407);
     expect(ids(f)).toEqual(['error:stm32.rdp-level2']);
-    expect(f[0].message).toBe('The image writes RDP = 0xCC at 0x1FFFC001: read protection level 2 disables debug and the system bootloader on TEST-F407 permanently.');
+    expect(f[0]!.message).toBe('The image writes RDP = 0xCC at 0x1FFFC001: read protection level 2 disables debug and the system bootloader on TEST-F407 permanently.');
     expect(ids(runChecks(ob(0xcc), f407, { allowPermanentLock: true }))).toEqual(['warning:stm32.rdp-level2.allowed']);
   });
   it('warns on level 1 and passes level 0', () => {
     expect(ids(runChecks(ob(0x00), f407))).toEqual(['warning:stm32.rdp-level1']);
     expect(runChecks(ob(0xaa), f407)).toEqual([]);
-    expect(runChecks(ob(0x00), f407)[0].hint).toBe('Use 0xAA for level 0 on TEST-F407 if read-back is needed.');
+    expect(runChecks(ob(0x00), f407)[0]!.hint).toBe('Use 0xAA for level 0 on TEST-F407 if read-back is needed.');
   });
 });
 
@@ -129,13 +129,13 @@ describe('STM32F1 option bytes: level 0 is RDP = 0xA5, and there is no level 2 (
   it('warns that 0xAA protects an F1, and says to use 0xA5', () => {
     const f = runChecks(f1(0xaa), stm32f103);
     expect(ids(f)).toEqual(['warning:stm32.rdp-level1']);
-    expect(f[0].message).toBe('The image writes RDP = 0xAA at 0x1FFFF800: read protection level 1 on STM32F103xB (level 0 is 0xA5), so flash can no longer be read back and removing it mass-erases the chip.');
-    expect(f[0].hint).toBe('Use 0xA5 for level 0 on STM32F103xB if read-back is needed.');
+    expect(f[0]!.message).toBe('The image writes RDP = 0xAA at 0x1FFFF800: read protection level 1 on STM32F103xB (level 0 is 0xA5), so flash can no longer be read back and removing it mass-erases the chip.');
+    expect(f[0]!.hint).toBe('Use 0xA5 for level 0 on STM32F103xB if read-back is needed.');
   });
   it('treats 0xCC on an F1 as level 1, not level 2', () => {
     const f = runChecks(f1(0xcc), stm32f103);
     expect(ids(f)).toEqual(['warning:stm32.rdp-level1']);
-    expect(f[0].message).not.toContain('level 2');
+    expect(f[0]!.message).not.toContain('level 2');
   });
   it('a description without rdpLevel0 follows its family', () => {
     // The shared fixture has no rdpLevel0; family STM32F1 means 0xA5.

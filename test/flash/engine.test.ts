@@ -108,7 +108,7 @@ describe('writeImage on the sim', () => {
     // A flash that silently drops one bit at 0x08000404 (the seed 002 shape: expected X read Y).
     memory.program = (address: number, data: Uint8Array) => {
       const copy = data.slice();
-      if (address <= 0x08000404 && 0x08000404 < address + copy.length) copy[0x08000404 - address] &= 0xfe;
+      if (address <= 0x08000404 && 0x08000404 < address + copy.length) copy[0x08000404 - address]! &= 0xfe;
       realProgram(address, copy);
     };
     const err = await writeImage(programmer, device, image, {}).catch((e) => e);

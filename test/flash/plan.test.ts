@@ -86,7 +86,7 @@ describe('planFlash layouts', () => {
   it('refuses write-protected sectors it would have to change', () => {
     expect(() => planFlash({ image: img(0x08000400, 4), target: f103, writeProtectedSectors: [0x08000400] })).toThrow(/Sector 0x08000400 of flash is write-protected/);
     const known = new Map<number, SectorKnowledge>([[0x08000400, { matches: true }]]);
-    expect(planFlash({ image: img(0x08000400, 4), target: f103, writeProtectedSectors: [0x08000400], knowledge: known }).operations[0].kind).toBe('skip');
+    expect(planFlash({ image: img(0x08000400, 4), target: f103, writeProtectedSectors: [0x08000400], knowledge: known }).operations[0]!.kind).toBe('skip');
   });
 
   it('lists touched sectors across regions', () => {

@@ -24,7 +24,7 @@ function slowLink(garble: (address: number, call: number) => boolean) {
     async readMemory(address: number, length: number, o?: OperationOptions) {
       const data = await inner.readMemory(address, length, o);
       readLog.push(address);
-      if (garble(address, ++reads)) data[3] ^= 0x10;
+      if (garble(address, ++reads)) data[3]! ^= 0x10;
       return data;
     },
     eraseSectors: (s, o) => inner.eraseSectors(s, o),

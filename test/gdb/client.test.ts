@@ -57,7 +57,7 @@ describe('GdbClient against a fake server', () => {
 
   it('writes binary data with escaping through X, split to the packet size', async () => {
     const { server, client } = await setup({});
-    const data = Uint8Array.from({ length: 700 }, (_, i) => [0x7d, 0x23, 0x24, 0x2a][i % 4] ^ (i % 8 < 4 ? 0 : 0x10));
+    const data = Uint8Array.from({ length: 700 }, (_, i) => [0x7d, 0x23, 0x24, 0x2a][i % 4]! ^ (i % 8 < 4 ? 0 : 0x10));
     await client.writeMemory(0x1000, data);
     expect(client.memoryWritePacket).toBe('X');
     expect(server.received.filter((p) => p.startsWith('X')).length).toBeGreaterThan(3);

@@ -51,10 +51,10 @@ describe('RSP command parsing', () => {
 
 describe('target description and memory map XML', () => {
   it('finds includes and numbers registers like GDB (regnum attribute wins)', () => {
-    expect(includedFiles(QEMU_LIKE_XML['target.xml'])).toEqual(['arm-m-profile.xml']);
-    const { registers } = parseRegisters(QEMU_LIKE_XML['arm-m-profile.xml']);
+    expect(includedFiles(QEMU_LIKE_XML['target.xml']!)).toEqual(['arm-m-profile.xml']);
+    const { registers } = parseRegisters(QEMU_LIKE_XML['arm-m-profile.xml']!);
     expect(registers.map((r) => `${r.name}:${r.regnum}`).slice(12)).toEqual(['r12:12', 'sp:13', 'lr:14', 'pc:15', 'xpsr:25']);
-    expect(registers[0].feature).toBe('org.gnu.gdb.arm.m-profile');
+    expect(registers[0]!.feature).toBe('org.gnu.gdb.arm.m-profile');
     const more = parseRegisters('<feature name="x"><reg name="msp" bitsize="32"/><!-- <reg name="ghost"/> --></feature>', 26);
     expect(more.registers).toEqual([{ name: 'msp', regnum: 26, bitsize: 32, feature: 'x' }]);
     expect(DEFAULT_ARM_REGISTERS.find((r) => r.name === 'xpsr')?.regnum).toBe(25);

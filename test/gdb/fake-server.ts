@@ -104,32 +104,32 @@ export class FakeGdbServer {
     if (text === '?') return reply('T05thread:01;');
     const xfer = /^qXfer:(features|memory-map):read:([^:]*):([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (xfer) {
-      const doc = xfer[1] === 'memory-map' ? o.memoryMap : o.targetXml?.[xfer[2]];
+      const doc = xfer[1] === 'memory-map' ? o.memoryMap : o.targetXml?.[xfer[2]!];
       if (doc === undefined) return reply(xfer[1] === 'memory-map' ? '' : 'E00');
-      const off = parseInt(xfer[3], 16);
-      const len = parseInt(xfer[4], 16);
+      const off = parseInt(xfer[3]!, 16);
+      const len = parseInt(xfer[4]!, 16);
       const piece = doc.slice(off, off + len);
       return reply((off + len >= doc.length ? 'l' : 'm') + piece.replace(/[}#$*]/g, (c) => '}' + String.fromCharCode(c.charCodeAt(0) ^ 0x20)));
     }
     const m = /^m([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (m) {
-      const a = parseInt(m[1], 16);
-      const n = parseInt(m[2], 16);
+      const a = parseInt(m[1]!, 16);
+      const n = parseInt(m[2]!, 16);
       if (o.faultAbove !== undefined && a + n > o.faultAbove) return reply('E14');
       const hex = toHex(Uint8Array.from({ length: n }, (_, i) => this.readMem(a + i)));
       return reply(o.rle ? runLengthEncode(hex) : hex);
     }
     const M = /^M([0-9a-f]+),([0-9a-f]+):([0-9a-f]*)$/.exec(text);
     if (M) {
-      const a = parseInt(M[1], 16);
-      if (o.faultAbove !== undefined && a + parseInt(M[2], 16) > o.faultAbove) return reply('E14');
-      for (let i = 0; i < M[3].length / 2; i++) this.memory.set(a + i, parseInt(M[3].substr(i * 2, 2), 16));
+      const a = parseInt(M[1]!, 16);
+      if (o.faultAbove !== undefined && a + parseInt(M[2]!, 16) > o.faultAbove) return reply('E14');
+      for (let i = 0; i < M[3]!.length / 2; i++) this.memory.set(a + i, parseInt(M[3]!.substr(i * 2, 2), 16));
       return reply('OK');
     }
     if (text.startsWith('X')) {
       if (o.binaryWrite === false) return reply('');
       const colon = payload.indexOf(0x3a);
-      const [addr, len] = text.slice(1, colon).split(',').map((v) => parseInt(v, 16));
+      const [addr = NaN, len = NaN] = text.slice(1, colon).split(',').map((v) => parseInt(v, 16));
       if (o.faultAbove !== undefined && addr + len > o.faultAbove) return reply('E14');
       const data = unescapeBinary(payload.subarray(colon + 1));
       if (data.length !== len) return reply('E01');
@@ -137,22 +137,22 @@ export class FakeGdbServer {
       return reply('OK');
     }
     const p = /^p([0-9a-f]+)$/.exec(text);
-    if (p) return reply(toHex(le(this.registers[parseInt(p[1], 16)] ?? 0)));
+    if (p) return reply(toHex(le(this.registers[parseInt(p[1]!, 16)] ?? 0)));
     const P = /^P([0-9a-f]+)=([0-9a-f]{8})$/.exec(text);
-    if (P) { this.registers[parseInt(P[1], 16)] = fromLe(P[2]); return reply('OK'); }
-    if (text === 'g') return reply([...this.registers.slice(0, 16), this.registers[25]].map((r) => toHex(le(r))).join(''));
+    if (P) { this.registers[parseInt(P[1]!, 16)] = fromLe(P[2]!); return reply('OK'); }
+    if (text === 'g') return reply([...this.registers.slice(0, 16), this.registers[25] ?? 0].map((r) => toHex(le(r))).join(''));
     if (text.startsWith('G')) {
       const body = text.slice(1);
       for (let i = 0; i < 17; i++) this.registers[i === 16 ? 25 : i] = fromLe(body.substr(i * 8, 8));
       return reply('OK');
     }
     const z = /^([Zz])([01]),([0-9a-f]+),([0-9a-f]+)$/.exec(text);
-    if (z) { if (z[1] === 'Z') this.breakpoints.add(z[3]); else this.breakpoints.delete(z[3]); return reply('OK'); }
+    if (z) { if (z[1] === 'Z') this.breakpoints.add(z[3]!); else this.breakpoints.delete(z[3]!); return reply('OK'); }
     const crc = /^qCRC:([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (crc) {
       if (!o.qcrc) return reply('');
-      const a = parseInt(crc[1], 16);
-      return reply('C' + gdbCrc32(Uint8Array.from({ length: parseInt(crc[2], 16) }, (_, i) => this.readMem(a + i))).toString(16));
+      const a = parseInt(crc[1]!, 16);
+      return reply('C' + gdbCrc32(Uint8Array.from({ length: parseInt(crc[2]!, 16) }, (_, i) => this.readMem(a + i))).toString(16));
     }
     if (text === 'vCont?') return reply(o.features?.includes('vContSupported+') ? 'vCont;c;C;s;S' : '');
     if (text === 'c' || text === 's' || text === 'vCont;c' || text === 'vCont;s') {
@@ -169,8 +169,8 @@ export class FakeGdbServer {
     }
     const fe = /^vFlashErase:([0-9a-f]+),([0-9a-f]+)$/.exec(text);
     if (fe && o.memoryMap) {
-      const a = parseInt(fe[1], 16);
-      const n = parseInt(fe[2], 16);
+      const a = parseInt(fe[1]!, 16);
+      const n = parseInt(fe[2]!, 16);
       for (let i = 0; i < n; i++) this.memory.set(a + i, 0xff);
       this.flashOps.push(`erase ${fe[1]},${fe[2]}`);
       return reply('OK');

@@ -80,7 +80,7 @@ describe('RSP framing', () => {
   it('encodes and decodes any payload through a frame', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (d) => {
       const frame = encodeBinaryPacket('X0,0:', d);
-      const [e] = new PacketDecoder().push(frame);
+      const e = new PacketDecoder().push(frame)[0]!;
       expect(e.type).toBe('packet');
       const payload = (e as { payload: Uint8Array }).payload;
       expect([...unescapeBinary(payload.subarray(5))]).toEqual([...d]);

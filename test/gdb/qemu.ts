@@ -14,7 +14,7 @@ export interface QemuInstance {
   /** TCP port of the GDB stub (0 when it is on a pseudo-terminal). */
   port: number;
   /** Pseudo-terminal of the GDB stub, with `gdbOn: 'pty'` (a Black Magic Probe looks like this). */
-  gdbPty?: string;
+  gdbPty?: string | undefined;
   serialPath: string;
   process: ChildProcess;
   serial(): string;

@@ -58,7 +58,7 @@ describe('flashwright convert', () => {
     const hexPath = join(dir, 'app.hex');
     expect((await run('convert', elfPath, hexPath, '--record-size', '32')).code).toBe(0);
     const hex = readFileSync(hexPath, 'utf8');
-    expect(hex.split('\n')[1].slice(0, 3)).toBe(':20');
+    expect(hex.split('\n')[1]!.slice(0, 3)).toBe(':20');
     const srecOut = join(dir, 'app.out');
     expect((await run('convert', hexPath, srecOut, '--format', 'srec')).code).toBe(0);
     expect(readFileSync(srecOut, 'utf8').startsWith('S0')).toBe(true);
@@ -139,8 +139,8 @@ describe('loadImageFile on files larger than one read chunk', () => {
       expect(l.format).toBe(format);
       expect(l.warnings).toEqual([]);
       expect(l.image.segments.length).toBe(2);
-      expect(Buffer.compare(l.image.segments[0].data, data)).toBe(0);
-      expect(Array.from(l.image.segments[1].data)).toEqual([1, 2, 3]);
+      expect(Buffer.compare(l.image.segments[0]!.data, data)).toBe(0);
+      expect(Array.from(l.image.segments[1]!.data)).toEqual([1, 2, 3]);
     }
   });
 });

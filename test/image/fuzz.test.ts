@@ -220,7 +220,7 @@ describe('fuzz: large record files (duplicated, reversed, shuffled, overlapping 
         records.push({ address, data: Array.from({ length: cut }, (_, k) => truth(address + k)) });
         if (cut < p.length) records.push({ address: address + cut, data: Array.from({ length: p.length - cut }, (_, k) => truth(address + cut + k)) });
       }
-      const end = records[records.length - 1].address + records[records.length - 1].data.length;
+      const end = records[records.length - 1]!.address + records[records.length - 1]!.data.length;
       if (p.twice) records = records.flatMap((r) => [r, r]);
       if (p.order === 'reverse') records.reverse();
       else if (p.order === 'block-reverse') {
@@ -230,15 +230,15 @@ describe('fuzz: large record files (duplicated, reversed, shuffled, overlapping 
       } else if (p.order === 'shuffle') {
         for (let i = records.length - 1; i > 0; i--) {
           const j = Math.floor(rand() * (i + 1));
-          [records[i], records[j]] = [records[j], records[i]];
+          [records[i], records[j]] = [records[j]!, records[i]!];
         }
       }
       let conflictAt: number | undefined;
       if (p.conflict) {
-        const victim = records[Math.floor(rand() * records.length)];
+        const victim = records[Math.floor(rand() * records.length)]!;
         const k = Math.floor(rand() * victim.data.length);
         const bad = { address: victim.address, data: victim.data.slice() };
-        bad.data[k] ^= 0x5a;
+        bad.data[k]! ^= 0x5a;
         conflictAt = victim.address + k;
         records.splice(Math.floor(rand() * (records.length + 1)), 0, bad);
       }
@@ -273,7 +273,7 @@ describe('fuzz: large record files (duplicated, reversed, shuffled, overlapping 
       expect(img.segments.length).toBe(expected.length);
       expect(img.size).toBe(expected.reduce((n, s) => n + s.data.length, 0));
       expect(img.crc32()).toBe(MemoryImage.fromSegments(expected.map((s) => ({ address: s.address, data: Uint8Array.from(s.data) }))).crc32());
-      expect(img.segments[0].address).toBe(BASE);
+      expect(img.segments[0]!.address).toBe(BASE);
     }), { numRuns: 8 });
   }, 120_000);
 });

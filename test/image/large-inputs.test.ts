@@ -29,7 +29,7 @@ function hexBlocks(file: string): { head: string; records: string[] }[] {
   const blocks: { head: string; records: string[] }[] = [];
   for (const l of lines) {
     if (l.slice(7, 9) === '04') blocks.push({ head: l, records: [] });
-    else if (l.slice(7, 9) === '00') blocks[blocks.length - 1].records.push(l);
+    else if (l.slice(7, 9) === '00') blocks[blocks.length - 1]!.records.push(l);
   }
   return blocks;
 }
@@ -58,13 +58,13 @@ describe('MemoryImageBuilder with many overlapping runs', () => {
       b.add(BASE + i * 16, rec, `b line ${i}`);
     }
     const bad = data.slice(0, 16);
-    bad[3] ^= 0xff;
-    bad[4] ^= 0xff;
+    bad[3]! ^= 0xff;
+    bad[4]! ^= 0xff;
     b.add(BASE, bad, 'late.hex line 1');
     const err = errorOf(() => b.build());
     expect(err).toBeInstanceOf(ImageOverlapError);
     expect((err as ImageOverlapError).message).toBe(
-      `late.hex line 1 overlaps a line 0 at 0x08000003–0x08000004 with different bytes (0x${data[3].toString(16).toUpperCase().padStart(2, '0')} vs 0x${bad[3].toString(16).toUpperCase().padStart(2, '0')} at 0x08000003).`);
+      `late.hex line 1 overlaps a line 0 at 0x08000003–0x08000004 with different bytes (0x${data[3]!.toString(16).toUpperCase().padStart(2, '0')} vs 0x${bad[3]!.toString(16).toUpperCase().padStart(2, '0')} at 0x08000003).`);
   }, TIMEOUT);
 
   it('lets later data win over 200k overlapping runs when replacing is allowed', () => {

@@ -28,8 +28,8 @@ import { MemoryImage } from '../../src/image/memory-image.js';
 import { buildBootImage, findBootLayout } from '../../src/imxrt/boot-image.js';
 import { needs } from '../helpers/peers.js';
 
-const u32 = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const u16 = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8);
+const u32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+const u16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
 const hex = (n: number) => `0x${n.toString(16).toUpperCase()}`;
 
 const OP = { STOP: 0x00, CMD_SDR: 0x01, RADDR_SDR: 0x02, WRITE_SDR: 0x08, READ_SDR: 0x09, DUMMY_SDR: 0x0c } as const;
@@ -62,19 +62,19 @@ function readBootImage(flat: Uint8Array, base: number, fcbOffset: number): BootR
   need(fcb[7] === 0x56 && fcb[6] === 1, `FCB version ${hex(u32(fcb, 4))} is not V1.x`);
   need(fcb[0x44] === 1, `FCB deviceType ${fcb[0x44]} is not 1 (serial NOR)`);
   need(fcb[0x45] === 4, `FCB sflashPadType ${fcb[0x45]} is not 4 (quad)`);
-  need(fcb[0x46] >= 1 && fcb[0x46] <= 8, `FCB serialClkFreq ${fcb[0x46]} is not a defined code`);
-  need([0, 1, 3].includes(fcb[0x0c]), `FCB readSampleClkSrc ${fcb[0x0c]} is undefined`);
+  need(fcb[0x46]! >= 1 && fcb[0x46]! <= 8, `FCB serialClkFreq ${fcb[0x46]} is not a defined code`);
+  need([0, 1, 3].includes(fcb[0x0c]!), `FCB readSampleClkSrc ${fcb[0x0c]} is undefined`);
   const size = u32(fcb, 0x50);
   need(size === 8 << 20, `FCB sflashA1Size ${hex(size)} is not the IS25LP064A's 8 MiB`);
   need(u32(fcb, 0x1c0) === 256 && u32(fcb, 0x1c4) === 4096 && u32(fcb, 0x1d0) === 0x10000, 'FCB page/sector/block sizes are not 256 B / 4 KiB / 64 KiB');
   const read = lutSequence(fcb, 0);
   const m = /^CMD_SDR\/1\/0xEB RADDR_SDR\/4\/0x18 DUMMY_SDR\/4\/0x([0-9A-F]+) READ_SDR\/4\/0x[0-9A-F]+$/.exec(read);
-  need(m !== null && parseInt(m[1], 16) > 0, `LUT 0 (read) is "${read}", not a quad I/O fast read 0xEB`);
+  need(m !== null && parseInt(m[1]!, 16) > 0, `LUT 0 (read) is "${read}", not a quad I/O fast read 0xEB`);
   need(lutSequence(fcb, 1).startsWith('CMD_SDR/1/0x5 READ_SDR/1/'), `LUT 1 (read status) is "${lutSequence(fcb, 1)}"`);
   need(lutSequence(fcb, 3) === 'CMD_SDR/1/0x6', `LUT 3 (write enable) is "${lutSequence(fcb, 3)}"`);
   if (fcb[0x10] === 1) {
     // Device mode configuration: run LUT seqId (seqNum sequences) with deviceModeArg: the QE bit.
-    const seqId = fcb[0x15];
+    const seqId = fcb[0x15]!;
     need(fcb[0x14] === 1, `deviceModeSeq seqNum ${fcb[0x14]} is not 1`);
     need(lutSequence(fcb, seqId) === 'CMD_SDR/1/0x1 WRITE_SDR/1/0x1', `LUT ${seqId} (device mode) is "${lutSequence(fcb, seqId)}", not write status`);
     need(u32(fcb, 0x18) === 0x40, `deviceModeArg ${hex(u32(fcb, 0x18))} does not set QE (SR bit 6)`);
@@ -82,9 +82,9 @@ function readBootImage(flat: Uint8Array, base: number, fcbOffset: number): BootR
 
   const ivtAt = 0x1000;
   const ivt = flat.subarray(ivtAt, ivtAt + 32);
-  need(ivt[0] === 0xd1, `IVT tag ${hex(ivt[0])} is not 0xD1`);
-  need(((ivt[1] << 8) | ivt[2]) === 0x20, `IVT length ${(ivt[1] << 8) | ivt[2]} (big endian) is not 32`);
-  need(ivt[3] === 0x40 || ivt[3] === 0x41, `IVT version ${hex(ivt[3])} is not 0x40/0x41`);
+  need(ivt[0] === 0xd1, `IVT tag ${hex(ivt[0]!)} is not 0xD1`);
+  need(((ivt[1]! << 8) | ivt[2]!) === 0x20, `IVT length ${(ivt[1]! << 8) | ivt[2]!} (big endian) is not 32`);
+  need(ivt[3] === 0x40 || ivt[3] === 0x41, `IVT version ${hex(ivt[3]!)} is not 0x40/0x41`);
   const entry = u32(ivt, 4);
   const dcd = u32(ivt, 12);
   const bootDataAt = u32(ivt, 16);
@@ -108,7 +108,7 @@ function readBootImage(flat: Uint8Array, base: number, fcbOffset: number): BootR
   need(vt > ivtAt + 32 && vt + 8 <= flat.length, `IVT entry ${hex(entry)} does not point into the application`);
   const resetHandler = vt + 8 <= flat.length ? u32(flat, vt + 4) : 0;
   need((resetHandler & 1) === 1 && resetHandler - 1 >= entry && resetHandler - 1 < base + flat.length, `reset vector ${hex(resetHandler)} is not Thumb code inside the image`);
-  return { problems, entry, resetHandler, length, fcb: { read, clk: fcb[0x46], sampleClk: fcb[0x0c] } };
+  return { problems, entry, resetHandler, length, fcb: { read, clk: fcb[0x46] ?? NaN, sampleClk: fcb[0x0c] ?? NaN } };
 }
 
 /** A plain XIP application: vector table (SP, reset handler) and code bytes. */
@@ -183,6 +183,6 @@ describe('i.MX RT boot image read by an independent reader (reference-manual tab
     expect(r.entry).toBe(0x60002000);
     // The reset handler the reader found is the one the linker placed (nm), not just any Thumb address.
     const nm = execFileSync('arm-none-eabi-nm', [join(dir, 'app.elf')], { encoding: 'utf8' });
-    expect(r.resetHandler).toBe((parseInt(/^([0-9a-f]+) T Reset_Handler$/m.exec(nm)![1], 16) | 1) >>> 0);
+    expect(r.resetHandler).toBe((parseInt(/^([0-9a-f]+) T Reset_Handler$/m.exec(nm)![1]!, 16) | 1) >>> 0);
   });
 });

@@ -23,7 +23,7 @@ describe('FlexSPI option words from named fields', () => {
     const [w, x] = buildFlexspiOption({ detection: 'hyperflash-3v', queryPads: 8, commandPads: 8, quadEnable: 'sr2-bit1', frequencyMhz: 166, extraWords: [0x12345678] });
     expect(w).toBe(0xc1333208);
     expect(x).toBe(0x12345678);
-    expect(parseFlexspiOption(w)).toEqual({ detection: 'hyperflash-3v', queryPads: 8, commandPads: 8, quadEnable: 'sr2-bit1', frequencyMhz: 166, optionSize: 1 });
+    expect(parseFlexspiOption(w!)).toEqual({ detection: 'hyperflash-3v', queryPads: 8, commandPads: 8, quadEnable: 'sr2-bit1', frequencyMhz: 166, optionSize: 1 });
   });
 
   it('refuses a wrong tag, an undefined field and an unknown frequency', () => {
@@ -101,7 +101,7 @@ describe('boot image for rt1021', () => {
     const wrapped = buildBootImage(app(), layout).image;
     expect(() => buildBootImage(wrapped, layout)).toThrow(/already has a FlexSPI boot header/);
     const bad = app();
-    new DataView(bad.segments[0].data.buffer).setUint32(4, 0x00000400, true);
+    new DataView(bad.segments[0]!.data.buffer).setUint32(4, 0x00000400, true);
     expect(() => buildBootImage(bad, layout)).toThrow(/reset vector 0x00000400/);
   });
 

@@ -179,7 +179,7 @@ describe.skipIf(socat.skip)(socat.title('flashwright sim mcuboot as a process ov
         const timer = setInterval(() => { if (out.includes('"ready"')) { clearInterval(timer); resolve(); } }, 50);
         child.once('exit', (code) => { clearInterval(timer); reject(new Error(`sim exited early (${code}): ${out}`)); });
       });
-      expect(JSON.parse(out.split('\n')[0])).toMatchObject({ type: 'ready', chip: 'MK64FN1M0', maxPacketSize: 32 });
+      expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({ type: 'ready', chip: 'MK64FN1M0', maxPacketSize: 32 });
       const io = capture();
       await showDeviceInfo({ via: 'mcuboot', port: tty, json: true }, io);
       expect(JSON.parse(io.text())).toMatchObject({ type: 'device', ids: { bootloader: 'K3.0.0' } });

@@ -73,8 +73,8 @@ describe('--via mcuboot-hid transport', () => {
     await t.sendCommand(Uint8Array.of(0x07, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00));
     expect(hid.writes).toHaveLength(1);
     expect(hid.writes[0]).toHaveLength(35);
-    expect(hid.writes[0].slice(0, 4)).toEqual([1, 0, 8, 0]);
-    expect(hid.writes[0].slice(12).every((b) => b === 0)).toBe(true);
+    expect(hid.writes[0]!.slice(0, 4)).toEqual([1, 0, 8, 0]);
+    expect(hid.writes[0]!.slice(12).every((b) => b === 0)).toBe(true);
   });
 
   it('without a readable descriptor it sends reports at their natural length', async () => {

@@ -175,7 +175,7 @@ describe('McubootProgrammer driven by the flash engine', () => {
     const prog = new McubootProgrammer({ transport: rig.transport });
     const device = await prog.connect();
     expect(device.target.regions.map((r) => [r.name, r.start, r.size])).toEqual([['flash', 0, 0x100000], ['ram', 0x1fff0000, 0x40000]]);
-    expect(device.target.regions[0].sectors).toEqual([{ size: 4096, count: 256 }]);
+    expect(device.target.regions[0]!.sectors).toEqual([{ size: 4096, count: 256 }]);
     expect(device.target.features?.kinetisFlashConfig).toBe(true);
   });
 

@@ -20,13 +20,13 @@ describe('MCUboot framing (PROTOCOL-FACTS worked examples)', () => {
   });
 
   it('decodes the GetProperty response: status 0, version K3.0.0', () => {
-    const [frame] = new FrameDecoder().push(bytes('5a a4 0c 00 65 1c a7 00 00 02 00 00 00 00 00 00 03 4b'));
+    const frame = new FrameDecoder().push(bytes('5a a4 0c 00 65 1c a7 00 00 02 00 00 00 00 00 00 03 4b'))[0]!;
     expect(frame.type).toBe(FrameType.Command);
     if (frame.type !== FrameType.Command) throw new Error('unreachable');
     expect(frame.crcOk).toBe(true);
     const r = parseResponse(frame.payload);
     expect(r).toEqual({ tag: 0xa7, status: 0, values: [0x4b030000] });
-    expect(formatVersion(r.values[0])).toBe('K3.0.0');
+    expect(formatVersion(r.values[0]!)).toBe('K3.0.0');
   });
 
   it('ping response example round-trips', () => {
@@ -35,14 +35,14 @@ describe('MCUboot framing (PROTOCOL-FACTS worked examples)', () => {
     expect(p).toEqual({ name: 'P', major: 1, minor: 2, bugfix: 0, options: 0 });
     expect([...encodePingResponse(p)]).toEqual([...example]);
     const bad = example.slice();
-    bad[9] ^= 1;
+    bad[9]! ^= 1;
     expect(() => parsePingResponse(bad)).toThrow(/CRC/);
   });
 
   it('decoder flags a corrupted frame, skips noise, and handles split input', () => {
     const good = encodeFrame(FrameType.Data, Uint8Array.of(1, 2, 3, 4));
     const bad = good.slice();
-    bad[7] ^= 0x10;
+    bad[7]! ^= 0x10;
     const d = new FrameDecoder();
     const all = new Uint8Array([0x00, 0x13, ...bad, 0x5a, 0xa1, ...good]);
     const frames = [...d.push(all.subarray(0, 5)), ...d.push(all.subarray(5, 13)), ...d.push(all.subarray(13))];
@@ -54,13 +54,13 @@ describe('MCUboot framing (PROTOCOL-FACTS worked examples)', () => {
   it('any payload survives encode → decode, and any single bit flip is caught', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(), (payload, flip) => {
       const frame = encodeFrame(FrameType.Data, payload);
-      const [f] = new FrameDecoder().push(frame);
+      const f = new FrameDecoder().push(frame)[0]!;
       expect(f.type === FrameType.Data && f.crcOk && [...f.payload]).toEqual([...payload]);
       if (payload.length === 0) return;
       const bit = flip % (payload.length * 8);
       const c = frame.slice();
-      c[6 + (bit >> 3)] ^= 1 << (bit & 7);
-      const [g] = new FrameDecoder().push(c);
+      c[6 + (bit >> 3)]! ^= 1 << (bit & 7);
+      const g = new FrameDecoder().push(c)[0]!;
       expect(g.type === FrameType.Data && g.crcOk).toBe(false);
     }), { numRuns: 200 });
   });

@@ -8,7 +8,7 @@ describe('MCUboot session against the simulated MK64FN1M0 over UART', () => {
   it('pings, reads properties and the memory map', async () => {
     const { session } = uartRig();
     expect(await session.ping()).toMatchObject({ name: 'P', major: 1 });
-    expect(formatVersion((await session.getProperty(PropertyTag.CurrentVersion))[0])).toBe('K3.0.0');
+    expect(formatVersion((await session.getProperty(PropertyTag.CurrentVersion))[0]!)).toBe('K3.0.0');
     expect(await session.getProperty(PropertyTag.FlashSize)).toEqual([0x100000]);
     expect(await session.getProperty(PropertyTag.FlashSectorSize)).toEqual([4096]);
     expect(await session.getProperty(PropertyTag.RamStartAddress)).toEqual([0x1fff0000]);

@@ -45,7 +45,7 @@ describe.skipIf(peers.skip)(peers.title('image formats against objcopy and sreco
     // section covers, which objcopy and srec_cat leave out (so must we).
     const text = elf.section('.text')!;
     expect(elf.section('.rodata')!.address).toBeGreaterThan(text.address + text.size);
-    expect(elf.programHeaders.filter((p) => p.type === 1 && p.paddr === 0x08000000)[0].filesz).toBeGreaterThan(elf.section('.rodata')!.address - 0x08000000);
+    expect(elf.programHeaders.filter((p) => p.type === 1 && p.paddr === 0x08000000)[0]!.filesz).toBeGreaterThan(elf.section('.rodata')!.address - 0x08000000);
     expect(ours.segments.map((s) => s.address)).toEqual([0x08000000, 0x08000100, 0x60000000, 0x90000000]);
   });
 
@@ -64,7 +64,7 @@ describe.skipIf(peers.skip)(peers.title('image formats against objcopy and sreco
     expect(srecCmp(path('ours.srec'), '-motorola', path('ref.srec'), '-motorola').same).toBe(true);
     // srec_cmp must be able to fail, or the comparisons above prove nothing.
     const flipped = ours.segments.map((seg) => ({ address: seg.address, data: seg.data.slice() }));
-    flipped[1].data[5] ^= 0x01;
+    flipped[1]!.data[5]! ^= 0x01;
     const tampered = MemoryImage.fromSegments(flipped, ours.entryPoint);
     writeFileSync(path('tampered.hex'), encodeImage(tampered, 'hex'));
     expect(srecCmp(path('tampered.hex'), '-intel', path('ref.hex'), '-intel').same).toBe(false);
@@ -105,11 +105,11 @@ describe.skipIf(peers.skip)(peers.title('image formats against objcopy and sreco
     }
     const small = ours.slice(0x08000000, 0x08010000).shift(-0x08000000 + 0x1000); // S1 range
     writeFileSync(path('small.srec'), encodeImage(small, 'srec'));
-    expect(readFileSync(path('small.srec'), 'latin1').split('\n')[1].slice(0, 2)).toBe('S1');
+    expect(readFileSync(path('small.srec'), 'latin1').split('\n')[1]!.slice(0, 2)).toBe('S1');
     check('small.srec', ['-motorola'], small);
     const mid = ours.slice(0x08000000, 0x08010000).shift(-0x08000000 + 0x00100000); // S2 range
     writeFileSync(path('mid.srec'), encodeImage(mid, 'srec'));
-    expect(readFileSync(path('mid.srec'), 'latin1').split('\n')[1].slice(0, 2)).toBe('S2');
+    expect(readFileSync(path('mid.srec'), 'latin1').split('\n')[1]!.slice(0, 2)).toBe('S2');
     check('mid.srec', ['-motorola'], mid);
     writeFileSync(path('flash.bin'), encodeImage(ours.slice(0x08000000, 0x08020000), 'bin'));
     check('flash.bin', ['-binary', '-offset', '0x08000000'], ours.slice(0x08000000, 0x08020000).filled(0xff));
@@ -136,17 +136,17 @@ describe.skipIf(peers.skip)(peers.title('image formats against objcopy and sreco
     const flash = ours.slice(0x08000000, 0x08010000);
     const cases: [string, MemoryImage, string][] = [
       ['s7.srec', flash, 'S7'],
-      ['s8.srec', MemoryImage.fromSegments([{ address: 0x00100000, data: flash.segments[0].data }], 0x00100101), 'S8'],
-      ['s9.srec', MemoryImage.fromSegments([{ address: 0x1000, data: flash.segments[0].data.subarray(0, 64) }], 0x1041), 'S9'],
+      ['s8.srec', MemoryImage.fromSegments([{ address: 0x00100000, data: flash.segments[0]!.data }], 0x00100101), 'S8'],
+      ['s9.srec', MemoryImage.fromSegments([{ address: 0x1000, data: flash.segments[0]!.data.subarray(0, 64) }], 0x1041), 'S9'],
     ];
     for (const [name, img, type] of cases) {
       writeFileSync(path(name), encodeImage(img, 'srec'));
       const lines = readFileSync(path(name), 'latin1').trimEnd().split('\n');
-      expect(lines[lines.length - 1].slice(0, 2), name).toBe(type);
+      expect(lines[lines.length - 1]!.slice(0, 2), name).toBe(type);
       const info = execFileSync('srec_info', [path(name), '-motorola'], { encoding: 'utf8' });
       expect(info, name).toContain(`Execution Start Address: ${img.entryPoint!.toString(16).toUpperCase().padStart(8, '0')}`);
     }
-    const none = MemoryImage.fromSegments([{ address: 0x08000000, data: flash.segments[0].data }]);
+    const none = MemoryImage.fromSegments([{ address: 0x08000000, data: flash.segments[0]!.data }]);
     writeFileSync(path('none.srec'), encodeImage(none, 'srec'));
     const info = spawnSync('srec_info', [path('none.srec'), '-motorola'], { encoding: 'utf8' });
     expect(info.stdout).not.toContain('Execution Start Address');

@@ -28,7 +28,7 @@ describe('STM32 device table (AN2606)', () => {
       const row = findStm32Device(pid)!;
       const flash = builtin.regions.find((r) => r.kind === 'flash')!;
       expect(flash.size).toBe(row.flashSize);
-      expect(builtin.reserved?.[0].size).toBe(row.bootloaderRam);
+      expect(builtin.reserved?.[0]?.size).toBe(row.bootloaderRam);
     }
   });
 

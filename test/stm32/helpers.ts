@@ -1,6 +1,6 @@
 import { createPipe, type Pipe } from '../../src/link/pipe.js';
 import { Stm32BootloaderSim, type Stm32SimOptions } from '../../src/sim/stm32/bootloader.js';
-import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { findStm32SimProfile } from '../../src/sim/stm32/profiles.js';
 import { DEFAULT_TIMEOUTS, Stm32UartSession } from '../../src/protocol/stm32-uart/session.js';
 import { Stm32UartProgrammer, type Stm32UartProgrammerOptions } from '../../src/programmer/stm32-uart.js';
 
@@ -19,7 +19,7 @@ export interface Rig {
 
 export function rig(chip: string, options: Partial<Stm32SimOptions> = {}): Rig {
   const pipe = createPipe();
-  const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES[chip], ...options });
+  const sim = new Stm32BootloaderSim(pipe.device, { profile: findStm32SimProfile(chip)!, ...options });
   return { pipe, sim };
 }
 

@@ -44,7 +44,8 @@ describe('line sequences (--entry / --exit)', () => {
 
   it('refuses on a link without modem lines', async () => {
     const pipe = createPipe();
-    const noLines = { ...pipe.host, setSignals: undefined, write: pipe.host.write.bind(pipe.host) };
+    const { setSignals: _lines, ...rest } = pipe.host;
+    const noLines = { ...rest, write: pipe.host.write.bind(pipe.host) };
     await expect(runLineSequence(noLines, parseLineSequence('rts=1'))).rejects.toMatchObject({ code: 'USAGE' });
   });
 });

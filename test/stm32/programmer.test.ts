@@ -67,7 +67,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     expect(first.sectorsErased).toBe(0); // the checksum says the pages are blank
     const writes = r.sim.commandCounts.get(Cmd.WriteMemory);
     const changed = data.slice();
-    changed[0x2345] ^= 0xff;
+    changed[0x2345]! ^= 0xff;
     const second = await writeImage(p, dev, image(changed), { allowUnbootable: true });
     expect(second.sectorsErased).toBe(1);
     expect(second.sectorsSkipped).toBe(31);

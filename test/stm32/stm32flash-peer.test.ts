@@ -11,7 +11,7 @@ import { createPipe } from '../../src/link/pipe.js';
 import { openSerialPort } from '../../src/link/node-serial.js';
 import { exposeOnPty, type PtyExposure } from '../../src/sim/node-pty.js';
 import { Stm32BootloaderSim } from '../../src/sim/stm32/bootloader.js';
-import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { findStm32SimProfile } from '../../src/sim/stm32/profiles.js';
 import { Stm32UartProgrammer } from '../../src/programmer/stm32-uart.js';
 import { writeImage, readMemoryRange } from '../../src/flash/engine.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
@@ -40,7 +40,7 @@ describe.skipIf(peers.skip)(peers.title('stm32flash against the simulated bootlo
 
   async function start(chip: string, readProtected = false): Promise<void> {
     const pipe = createPipe();
-    sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES[chip], readProtected });
+    sim = new Stm32BootloaderSim(pipe.device, { profile: findStm32SimProfile(chip)!, readProtected });
     pty = await exposeOnPty(pipe.host, tty);
   }
 

@@ -51,7 +51,7 @@ export function describeAlgorithm(a: FlashAlgorithm, kind: string) {
       start: a.flash.start, size: a.flash.size, pageSize: a.flash.pageSize, erasedValue: a.flash.erasedValue,
       programTimeoutMs: a.flash.programTimeoutMs, eraseTimeoutMs: a.flash.eraseTimeoutMs,
     },
-    sectors: sectorRuns(a.flash).map((r, i) => ({ start: a.flash.start + a.flash.sectors[i].offset, size: r.size, count: r.count })),
+    sectors: sectorRuns(a.flash).map((r, i) => ({ start: a.flash.start + a.flash.sectors[i]!.offset, size: r.size, count: r.count })),
     entries: Object.fromEntries(Object.entries(a.entries).map(([k, v]) => [FUNCTION_NAMES[k as AlgorithmFunction], base === undefined ? v : base + (v as number)])),
     entriesRelativeTo: base === undefined ? 'start of code' : 'absolute (fixed load address)',
     staticBase: base === undefined ? a.staticBaseOffset : base + a.staticBaseOffset,

@@ -89,6 +89,6 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
         detection: opts.detection as DeviceDetectionName, queryPads: pads(opts.queryPads, '--query-pads'), commandPads: pads(opts.commandPads, '--command-pads'),
         quadEnable: opts.quadEnable as QuadEnableName | undefined, frequencyMhz: frequencyOption(opts.frequency ?? '133')!,
       });
-      io.out(opts.json ? JSON.stringify({ words: words.map((w) => hex(w)), meaning: describeFlexspiOption(words[0]) }) + '\n' : `${words.map((w) => hex(w)).join(',')}  (${describeFlexspiOption(words[0])})\n`);
+      io.out(opts.json ? JSON.stringify({ words: words.map((w) => hex(w)), meaning: describeFlexspiOption(words[0]!) }) + '\n' : `${words.map((w) => hex(w)).join(',')}  (${describeFlexspiOption(words[0]!)})\n`);
     });
 };

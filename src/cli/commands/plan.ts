@@ -71,7 +71,7 @@ function wrapItems(prefix: string, items: string[], width: number): string[] {
  * = skipped (already right), . untouched. With `columns` (a terminal), every line fits in
  * columns − 1 characters, so nothing wraps.
  */
-export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, options: { columns?: number; legend?: boolean } = {}): string[] {
+export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, options: { columns?: number | undefined; legend?: boolean | undefined } = {}): string[] {
   const { columns, legend = true } = options;
   const bySector = new Map(plan.sectors.map((s) => [s.address, s]));
   const preserved = new Set<number>();
@@ -148,7 +148,7 @@ const UNIT: Record<string, [string, string]> = {
  * The plan as a table: one row per run of identical operations ("erase 0x08000000–0x0801FFFF,
  * 32 sectors"), or one row per operation with `verbose`.
  */
-export function renderPlanTable(plan: FlashPlan, options: { verbose?: boolean } = {}): string[] {
+export function renderPlanTable(plan: FlashPlan, options: { verbose?: boolean | undefined } = {}): string[] {
   const lines: string[] = [];
   if (options.verbose) {
     lines.push('  #  operation   address     size        region');
@@ -197,7 +197,7 @@ export function planJson(plan: FlashPlan): Record<string, unknown> {
   };
 }
 
-export function printPlan(io: Io, plan: FlashPlan, target: TargetDescription, options: { verbose?: boolean } = {}): void {
+export function printPlan(io: Io, plan: FlashPlan, target: TargetDescription, options: { verbose?: boolean | undefined } = {}): void {
   io.out([...renderPlanTable(plan, options), '', ...renderMemoryMap(plan, target, { columns: io.columns })].join('\n') + '\n');
 }
 

@@ -9,7 +9,7 @@ import { hex } from '../../core/format.js';
 import { createPipe, modeledSeconds } from '../../link/pipe.js';
 import { exposeOnPty } from '../../sim/node-pty.js';
 import { Stm32BootloaderSim } from '../../sim/stm32/bootloader.js';
-import { STM32_SIM_PROFILES, profileTarget } from '../../sim/stm32/profiles.js';
+import { STM32_SIM_PROFILES, findStm32SimProfile, profileTarget } from '../../sim/stm32/profiles.js';
 import type { Io } from '../output.js';
 import { loadSimState, serveUntilStopped } from '../sim-host.js';
 import { commandGroup } from './groups.js';
@@ -33,7 +33,7 @@ export const simStm32Command: CommandModule = (program: Command, io: Io) => {
     .option('--read-protected', 'start with read protection (RDP level 1) on')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimStm32Options) => {
-      const profile = STM32_SIM_PROFILES[opts.chip.toLowerCase()];
+      const profile = findStm32SimProfile(opts.chip);
       if (!profile) throw new UsageError(`No simulated chip '${opts.chip}'.`, { hint: `Choose one of: ${Object.keys(STM32_SIM_PROFILES).join(', ')}.` });
       const target = profileTarget(profile);
       const pipe = createPipe();

@@ -86,7 +86,7 @@ export function describeFsec(d: FsecDecoded): string {
   return `FSEC=${hexByte(d.value)} (SEC=${bits(d.sec)} ${d.secure ? 'secure' : 'unsecure'}, MEEN=${bits(d.meen)} mass erase ${d.massEraseDisabled ? 'DISABLED' : 'enabled'}, KEYEN=${bits(d.keyen)} backdoor ${d.backdoorEnabled ? 'enabled' : 'disabled'})`;
 }
 
-export function checkKinetisFlashConfig(image: MemoryImage, target: TargetDescription, options: { preserve?: boolean } = {}): CheckFinding[] {
+export function checkKinetisFlashConfig(image: MemoryImage, target: TargetDescription, options: { preserve?: boolean | undefined } = {}): CheckFinding[] {
   if (!target.features?.kinetisFlashConfig) return [];
   const flash = target.regions.find((r) => r.kind === 'flash');
   if (!flash) return [];

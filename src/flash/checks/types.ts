@@ -9,19 +9,19 @@ export interface CheckFinding {
   severity: 'error' | 'warning' | 'info';
   /** One sentence, hex addresses. */
   message: string;
-  hint?: string;
+  hint?: string | undefined;
   context?: Record<string, unknown>;
   /** Set on refusals that an explicit option may override. */
   override?: CheckOverride;
 }
 
 export interface CheckOptions {
-  allowPermanentLock?: boolean;
-  allowSecure?: boolean;
+  allowPermanentLock?: boolean | undefined;
+  allowSecure?: boolean | undefined;
   /** Write an image that covers the boot address although the chip would not boot it. */
-  allowUnbootable?: boolean;
+  allowUnbootable?: boolean | undefined;
   /** The write keeps bytes of partly covered sectors (default true); some checks depend on it. */
-  preserve?: boolean;
+  preserve?: boolean | undefined;
 }
 
 /** Little-endian u32 from the image, or undefined when any byte is missing. */

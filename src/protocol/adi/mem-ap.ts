@@ -13,8 +13,8 @@ import type { DebugPort } from './dp.js';
 import { CSW, MEM_AP, TAR_WRAP } from './registers.js';
 
 export interface MemApOptions {
-  signal?: AbortSignal;
-  onProgress?: (bytesDone: number) => void;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((bytesDone: number) => void) | undefined;
 }
 
 export class MemAp {

@@ -27,7 +27,7 @@ export interface FlashAlgorithm {
   name: string;
   /** Where it came from (file name), for messages. */
   source: string;
-  description?: string;
+  description?: string | undefined;
   /** Bytes copied to RAM: code, initialised data and zeroed .bss, contiguous. */
   instructions: Uint8Array;
   /** Entry points as offsets into `instructions` (Thumb bit cleared). */
@@ -38,19 +38,19 @@ export interface FlashAlgorithm {
    * Fixed placement (pyOCD dicts are linked for one address). When absent the runner picks
    * the placement in the target's RAM.
    */
-  loadAddress?: number;
+  loadAddress?: number | undefined;
   /** Initial SP; with a fixed placement only. */
-  stackTop?: number;
+  stackTop?: number | undefined;
   /** Page buffer addresses (one, or two for double buffering); with a fixed placement only. */
-  pageBuffers?: number[];
+  pageBuffers?: number[] | undefined;
   /** Offset into `instructions` of a BKPT the functions return to (pyOCD's header has one at 0). */
-  breakpointOffset?: number;
+  breakpointOffset?: number | undefined;
   /** Stack size wanted (bytes). */
-  stackSize?: number;
+  stackSize?: number | undefined;
   /** Target RAM the algorithm was made for, when its source says (pyOCD RamRegion). */
-  ram?: { start: number; size: number };
+  ram?: { start: number; size: number } | undefined;
   /** Other RAM regions the source declares, where a fixed-placement algorithm may keep page buffers. */
-  otherRam?: Array<{ start: number; size: number }>;
+  otherRam?: Array<{ start: number; size: number }> | undefined;
   flash: FlashProperties;
 }
 
@@ -103,7 +103,7 @@ function num(value: unknown, field: string, source: string, required = false): n
 }
 
 /** Reads a JSON or YAML descriptor. */
-export function parseAlgorithmDescriptor(text: string, source: string, options: { name?: string } = {}): FlashAlgorithm {
+export function parseAlgorithmDescriptor(text: string, source: string, options: { name?: string | undefined } = {}): FlashAlgorithm {
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -193,7 +193,9 @@ function pickAlgorithm(d: Record<string, unknown>, source: string, name: string 
     throw new AlgorithmFormatError(source, `the file holds ${entries.length} flash algorithms (${names.map((n) => `'${n}'`).join(', ')}), so which one to run is ambiguous.`, { names },
       `Pass --algo-name NAME, e.g. --algo-name ${names[0]}.`);
   }
-  return entries[0];
+  const only = entries[0];
+  if (!only) throw new AlgorithmFormatError(source, 'the file holds no flash algorithm.', {});
+  return only;
 }
 
 /** The descriptor object for an algorithm (numbers as hex strings, for people to read). */

@@ -32,7 +32,7 @@ export interface CoreSnapshot {
   lr?: number;
   sp?: number;
   xpsr?: number;
-  faults?: FaultStatus;
+  faults?: FaultStatus | undefined;
 }
 
 function describeSnapshot(s: CoreSnapshot): string {

@@ -58,7 +58,7 @@ export function parseFlashDevice(data: Uint8Array, source: string): FlashPropert
     start: v.getUint32(132, true),
     size: v.getUint32(136, true),
     pageSize: v.getUint32(140, true),
-    erasedValue: data[148],
+    erasedValue: v.getUint8(148),
     programTimeoutMs: v.getUint32(152, true),
     eraseTimeoutMs: v.getUint32(156, true),
     sectors,
@@ -73,12 +73,12 @@ export function validateFlashProperties(p: FlashProperties, source: string): voi
   if (p.size <= 0) throw new AlgorithmFormatError(source, `the flash size is ${p.size}.`);
   if (p.pageSize <= 0) throw new AlgorithmFormatError(source, `the page size is ${p.pageSize}.`);
   if (p.sectors.length === 0) throw new AlgorithmFormatError(source, 'the sector list is empty.');
-  if (p.sectors[0].offset !== 0) throw new AlgorithmFormatError(source, `the first sector starts at offset 0x${p.sectors[0].offset.toString(16)}, not 0.`);
+  if (p.sectors[0]!.offset !== 0) throw new AlgorithmFormatError(source, `the first sector starts at offset 0x${p.sectors[0]!.offset.toString(16)}, not 0.`);
   for (let i = 0; i < p.sectors.length; i++) {
-    const s = p.sectors[i];
+    const s = p.sectors[i]!;
     if (s.size <= 0) throw new AlgorithmFormatError(source, `sector run ${i} has size 0.`);
     if (s.offset >= p.size) throw new AlgorithmFormatError(source, `sector run ${i} starts at offset 0x${s.offset.toString(16)}, past the flash size 0x${p.size.toString(16)}.`);
-    if (i > 0 && s.offset <= p.sectors[i - 1].offset) throw new AlgorithmFormatError(source, `sector runs are not in ascending order at run ${i}.`);
+    if (i > 0 && s.offset <= p.sectors[i - 1]!.offset) throw new AlgorithmFormatError(source, `sector runs are not in ascending order at run ${i}.`);
   }
 }
 
@@ -86,9 +86,9 @@ export function validateFlashProperties(p: FlashProperties, source: string): voi
 export function sectorRuns(p: FlashProperties): SectorRun[] {
   const runs: SectorRun[] = [];
   for (let i = 0; i < p.sectors.length; i++) {
-    const end = i + 1 < p.sectors.length ? p.sectors[i + 1].offset : p.size;
-    const count = Math.floor((end - p.sectors[i].offset) / p.sectors[i].size);
-    if (count > 0) runs.push({ size: p.sectors[i].size, count });
+    const end = i + 1 < p.sectors.length ? p.sectors[i + 1]!.offset : p.size;
+    const count = Math.floor((end - p.sectors[i]!.offset) / p.sectors[i]!.size);
+    if (count > 0) runs.push({ size: p.sectors[i]!.size, count });
   }
   return runs;
 }

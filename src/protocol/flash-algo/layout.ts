@@ -34,7 +34,8 @@ export interface AlgoLayout {
   stackTop: number;
   /** Lowest stack address; the guard word sits here. */
   stackLimit: number;
-  pageBuffers: number[];
+  /** One or two (pyOCD descriptors: more) page buffers; never empty. */
+  pageBuffers: readonly [number, ...number[]];
   /** RAM the algorithm occupies in its own RAM region (for messages and overlap checks). */
   used: { start: number; end: number };
   /** Page buffers the module places in other RAM regions (e.g. LPC1768's AHB SRAM). */
@@ -44,9 +45,9 @@ export interface AlgoLayout {
 export interface LayoutOptions {
   ram: { start: number; size: number };
   /** Stack size for relocatable algorithms (default: the algorithm's, else 1 KiB). */
-  stackSize?: number;
+  stackSize?: number | undefined;
   /** Use two page buffers when they fit (default true). */
-  doubleBuffer?: boolean;
+  doubleBuffer?: boolean | undefined;
   /** Further RAM regions a fixed-placement algorithm may put page buffers in. */
   otherRam?: Array<{ start: number; size: number }>;
 }
@@ -114,7 +115,7 @@ function planRelocatable(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   const page = align(algo.flash.pageSize, 8);
   const wanted = o.doubleBuffer === false ? 1 : 2;
   for (let n = wanted; n >= 1; n--) {
-    const buffers = Array.from({ length: n }, (_, i) => codeEnd + i * page);
+    const buffers: [number, ...number[]] = [codeEnd, ...Array.from({ length: n - 1 }, (_, i) => codeEnd + (i + 1) * page)];
     const stackLimit = codeEnd + n * page;
     const stackTop = stackLimit + 8 + stackSize;
     if (stackTop <= ramEnd) {
@@ -174,7 +175,7 @@ function planFixed(algo: FlashAlgorithm, o: LayoutOptions): AlgoLayout {
   const main = fits.filter((b) => inMain(b, page));
   const used = { start: Math.min(loadAddress, stackLimit, helpers, ...main), end: Math.max(stackTop, helpersEnd, dataEnd, ...main.map((b) => b + page)) };
   const elsewhere = fits.filter((b) => !inMain(b, page)).map((b) => ({ start: b, end: b + page }));
-  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, crcRoutine: trampoline + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits, used, elsewhere };
+  return { loadAddress, breakpoint, ownBreakpoint, trampoline, faultTrap: trampoline + TRAP_OFFSET, crcRoutine: trampoline + CRC_OFFSET, staticBase, stackTop, stackLimit, pageBuffers: fits as [number, ...number[]] /* non-empty: checked above */, used, elsewhere };
 }
 
 /** Total RAM the layout occupies: its span in the algorithm's RAM plus page buffers in other RAM regions. */

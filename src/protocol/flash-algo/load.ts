@@ -18,7 +18,7 @@ export function detectAlgorithmFile(data: Uint8Array): AlgorithmFileKind {
 }
 
 /** `name` picks one entry of a file with several algorithms (a probe-rs target file's flash_algorithms). */
-export function loadAlgorithm(data: Uint8Array, source: string, options: { name?: string } = {}): FlashAlgorithm {
+export function loadAlgorithm(data: Uint8Array, source: string, options: { name?: string | undefined } = {}): FlashAlgorithm {
   switch (detectAlgorithmFile(data)) {
     case 'flm': return loadFlm(data, source);
     case 'pyocd': return importPyocdAlgorithm(new TextDecoder().decode(data), source).algorithm;

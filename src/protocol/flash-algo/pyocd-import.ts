@@ -8,7 +8,7 @@
  */
 import { hex } from '../../core/format.js';
 import { regionHolds } from '../../target/geometry.js';
-import type { FlashAlgorithm } from './algorithm.js';
+import type { AlgorithmFunction, FlashAlgorithm } from './algorithm.js';
 import { validateAlgorithm } from './algorithm.js';
 import { AlgorithmFormatError } from './errors.js';
 import type { SectorStart } from './flash-device.js';
@@ -32,12 +32,12 @@ function int(v: PyValue | undefined, field: string, source: string): number | un
   return Number(v);
 }
 
-function kw(call: PyValue, name: string): PyValue | undefined {
+function kw(call: PyValue | undefined, name: string): PyValue | undefined {
   return call && typeof call === 'object' && !Array.isArray(call) && call.kind === 'call' ? call.kwargs[name] : undefined;
 }
 
 /** Reads `FLASH_ALGO` (or `dictName`) from pyOCD target module source text. */
-export function importPyocdAlgorithm(text: string, source: string, options: { dictName?: string; name?: string } = {}): PyocdImport {
+export function importPyocdAlgorithm(text: string, source: string, options: { dictName?: string | undefined; name?: string | undefined } = {}): PyocdImport {
   const dictName = options.dictName ?? 'FLASH_ALGO';
   let parser: PythonLiteralParser;
   let algo: PyValue;
@@ -45,7 +45,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
     parser = PythonLiteralParser.fromSource(text);
     const at = parser.assignments(dictName);
     if (at.length === 0) throw new AlgorithmFormatError(source, `no ${dictName} = {…} assignment found.`, {}, 'Pass a pyOCD target module (pyocd/target/target_<part>.py) that contains a FLASH_ALGO dict.');
-    algo = parser.parseAt(at[0]);
+    algo = parser.parseAt(at[0]!);
   } catch (e) {
     if (e instanceof PythonLiteralError) throw new AlgorithmFormatError(source, `cannot read ${dictName}: ${e.message}.`, { line: e.line });
     throw e;
@@ -113,7 +113,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
   const otherRam = ramRegions.filter((r) => r !== ram);
   const beginStack = int(get('begin_stack'), 'begin_stack', source);
   let pageSize = int(get('page_size'), 'page_size', source) ?? int(kw(region, 'page_size'), 'FlashRegion page_size', source);
-  const sector = sectors[0].size;
+  const sector = sectors[0]!.size;
   if (pageSize === undefined) { pageSize = sector; notes.push(`page size not given: using the sector size ${hex(pageSize)}`); }
   // A page that does not fit at the first page buffer (before begin_stack or the end of its RAM) is
   // programmed in min_program_length pieces, as the module's own Python code does (LPC11xx).
@@ -139,11 +139,7 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
     source,
     description: `Imported from pyOCD ${source.split('/').pop()}`,
     instructions,
-    entries: {
-      programPage, eraseSector,
-      init: entry('pc_init'), uninit: entry('pc_unInit', 'pc_uninit'), eraseChip: entry('pc_eraseAll', 'pc_erase_all'),
-      verify: entry('pc_verify'), blankCheck: entry('pc_blank_check'),
-    },
+    entries: { programPage, eraseSector },
     staticBaseOffset: staticBase - loadAddress,
     loadAddress,
     stackTop: beginStack,
@@ -154,10 +150,11 @@ export function importPyocdAlgorithm(text: string, source: string, options: { di
       programTimeoutMs: DEFAULT_PROGRAM_TIMEOUT_MS, eraseTimeoutMs: DEFAULT_ERASE_TIMEOUT_MS, sectors,
     },
   };
-  for (const k of Object.keys(algorithm.entries) as Array<keyof FlashAlgorithm['entries']>) if (algorithm.entries[k] === undefined) delete algorithm.entries[k];
+  const optional: Array<[AlgorithmFunction, string[]]> = [['init', ['pc_init']], ['uninit', ['pc_unInit', 'pc_uninit']], ['eraseChip', ['pc_eraseAll', 'pc_erase_all']], ['verify', ['pc_verify']], ['blankCheck', ['pc_blank_check']]];
+  for (const [fn, keys] of optional) { const at = entry(...keys); if (at !== undefined) algorithm.entries[fn] = at; }
   if (!hasBkptHeader) notes.push('no BKPT header at load_address: the runner adds its own return breakpoint');
   if (ram) algorithm.ram = ram;
   if (otherRam.length) algorithm.otherRam = otherRam;
   validateAlgorithm(algorithm);
-  return { algorithm, ram, notes };
+  return ram ? { algorithm, ram, notes } : { algorithm, notes };
 }

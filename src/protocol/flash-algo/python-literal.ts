@@ -29,18 +29,18 @@ export function tokenizePython(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const c = src[i];
+    const c = src.charAt(i);
     if (c === '#') { while (i < src.length && src[i] !== '\n') i++; continue; }
     if (/\s|\\/.test(c)) { i++; continue; }
     const float = /^(\d[\d_]*\.[\d_]*(?:[eE][-+]?\d+)?|\.\d[\d_]*(?:[eE][-+]?\d+)?|\d[\d_]*[eE][-+]?\d+)(?![\w.])/.exec(src.slice(i, i + 80));
     if (float && /[\d.]/.test(c)) {
-      out.push({ t: 'float', v: Number(float[1].replace(/_/g, '')), pos: i });
+      out.push({ t: 'float', v: Number(float[1]!.replace(/_/g, '')), pos: i });
       i += float[0].length;
       continue;
     }
     const num = /^(0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|\d[\d_]*)(?:[lL])?(?![\w.])/.exec(src.slice(i, i + 80));
     if (num && /\d/.test(c)) {
-      const text = num[1].replace(/_/g, '');
+      const text = num[1]!.replace(/_/g, '');
       const lower = text.toLowerCase();
       const v = lower.startsWith('0o') ? BigInt('0o' + lower.slice(2)) : BigInt(lower.startsWith('0x') || lower.startsWith('0b') ? lower : lower.replace(/^0+(?=\d)/, ''));
       out.push({ t: 'num', v, pos: i });
@@ -49,8 +49,8 @@ export function tokenizePython(src: string): Token[] {
     }
     const strStart = /^([rRbBuUfF]{0,2})('''|"""|'|")/.exec(src.slice(i, i + 5));
     if (strStart && (strStart[1] === '' || /[a-zA-Z]/.test(c))) {
-      const raw = /r/i.test(strStart[1]);
-      const quote = strStart[2];
+      const raw = /r/i.test(strStart[1]!);
+      const quote = strStart[2]!;
       let j = i + strStart[0].length;
       let s = '';
       for (;;) {
@@ -59,7 +59,7 @@ export function tokenizePython(src: string): Token[] {
         const ch = src[j];
         if (ch === '\n' && quote.length === 1) throw new PythonLiteralError('unterminated string', lineOf(src, i));
         if (ch === '\\' && !raw) {
-          const e = src[j + 1];
+          const e = src.charAt(j + 1);
           const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"', '\n': '' };
           if (e === 'x') { s += String.fromCharCode(parseInt(src.slice(j + 2, j + 4), 16)); j += 4; continue; }
           s += map[e] ?? '\\' + e;
@@ -109,10 +109,10 @@ export class PythonLiteralParser {
     const out: number[] = [];
     let depth = 0;
     for (let k = 0; k < this.tokens.length; k++) {
-      const t = this.tokens[k];
+      const t = this.tokens[k]!;
       if (t.t === 'op' && '([{'.includes(t.v)) depth++;
       else if (t.t === 'op' && ')]}'.includes(t.v)) depth--;
-      else if (depth === 0 && t.t === 'name' && t.v === name && this.tokens[k + 1]?.t === 'op' && this.tokens[k + 1].v === '=') out.push(k + 2);
+      else if (depth === 0 && t.t === 'name' && t.v === name && this.tokens[k + 1]?.t === 'op' && this.tokens[k + 1]!.v === '=') out.push(k + 2);
     }
     return out;
   }
@@ -121,8 +121,8 @@ export class PythonLiteralParser {
   calls(callee: string): number[] {
     const out: number[] = [];
     for (let k = 0; k + 1 < this.tokens.length; k++) {
-      const t = this.tokens[k];
-      const n = this.tokens[k + 1];
+      const t = this.tokens[k]!;
+      const n = this.tokens[k + 1]!;
       if (t.t === 'name' && t.v === callee && n.t === 'op' && n.v === '(') out.push(k);
     }
     return out;

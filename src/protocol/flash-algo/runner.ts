@@ -57,7 +57,7 @@ interface Started {
 export class FlashAlgoRunner {
   readonly layout: AlgoLayout;
   private loaded = false;
-  private initFor?: number;
+  private initFor?: number | undefined;
   /** Function calls made, for benchmarks and tests. */
   calls = 0;
 
@@ -88,7 +88,7 @@ export class FlashAlgoRunner {
   }
 
   /** VTOR as it was before the trap was installed (undefined: not installed). */
-  private savedVtor?: number;
+  private savedVtor?: number | undefined;
 
   private async installFaultTrap(table: number, signal?: AbortSignal): Promise<void> {
     const l = this.layout;
@@ -197,7 +197,10 @@ export class FlashAlgoRunner {
   /** Registers and fault status after a misbehaving call (best effort: reads that fail are left out). */
   async snapshot(): Promise<CoreSnapshot> {
     const s: CoreSnapshot = {};
-    for (const r of ['pc', 'lr', 'sp', 'xpsr'] as const) s[r] = await this.core.readRegister(r).catch(() => undefined);
+    for (const r of ['pc', 'lr', 'sp', 'xpsr'] as const) {
+      const v = await this.core.readRegister(r).catch(() => undefined);
+      if (v !== undefined) s[r] = v;
+    }
     s.faults = await readFaultStatus(this.core).catch(() => undefined);
     return s;
   }
@@ -261,7 +264,7 @@ export class FlashAlgoRunner {
    *  - it cannot (GDB all-stop): both buffers are loaded while halted and one resume runs
    *    two ProgramPage calls, chained by a trampoline, halving the halts per page.
    */
-  async program(address: number, data: Uint8Array, options: { signal?: AbortSignal; onProgress?: (done: number) => void } = {}): Promise<void> {
+  async program(address: number, data: Uint8Array, options: { signal?: AbortSignal | undefined; onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
     const { signal } = options;
     this.checkRange(address, data.length);
     await this.init(FNC_PROGRAM, signal);
@@ -285,21 +288,21 @@ export class FlashAlgoRunner {
     let done = 0;
     const report = (n: number) => { done = Math.min(data.length, done + n); options.onProgress?.(done); };
     if (buffers.length > 1 && this.core.memoryAccessWhileRunning) {
-      await this.core.writeMemory(buffers[0], pages[0].data, { signal });
+      await this.core.writeMemory(buffers[0], pages[0]!.data, { signal });
       for (let i = 0; i < pages.length; i++) {
-        const buf = buffers[i % 2];
-        const args = [pages[i].address, pages[i].data.length, buf];
+        const buf = buffers[i % 2]!; // two buffers here
+        const args = [pages[i]!.address, pages[i]!.data.length, buf];
         const started = await this.start('programPage', args, timeout, signal);
         // While this page programs, load the next one into the other buffer.
-        if (i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % 2], pages[i + 1].data, { signal });
+        if (i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % 2]!, pages[i + 1]!.data, { signal });
         const r = await this.finish(started, signal);
         if (r !== 0) throw new AlgorithmFailedError('ProgramPage', started.entry, r, args);
-        report(pages[i].data.length);
+        report(pages[i]!.data.length);
       }
       return;
     }
     for (let i = 0; i < pages.length; ) {
-      const first = pages[i];
+      const first = pages[i]!;
       const second = buffers.length > 1 ? pages[i + 1] : undefined;
       if (second) {
         await this.writeBuffers(first.data, second.data, signal);
@@ -319,7 +322,9 @@ export class FlashAlgoRunner {
 
   /** Loads both page buffers, in one transfer when they are adjacent. */
   private async writeBuffers(a: Uint8Array, b: Uint8Array, signal?: AbortSignal): Promise<void> {
-    const [b0, b1] = this.layout.pageBuffers;
+    // Called only when the layout has two page buffers.
+    const b0 = this.layout.pageBuffers[0];
+    const b1 = this.layout.pageBuffers[1]!;
     if (b1 === b0 + a.length) {
       const both = new Uint8Array(a.length + b.length);
       both.set(a);
@@ -336,9 +341,9 @@ export class FlashAlgoRunner {
     const l = this.layout;
     const entry = this.entry('programPage');
     const args1 = [first.address, first.data.length, l.pageBuffers[0]];
-    const args2 = [second.address, second.data.length, l.pageBuffers[1]];
+    const args2 = [second.address, second.data.length, l.pageBuffers[1]!]; // programPair runs only with two buffers
     const started = await this.start('programPage', args1, 2 * timeout, signal, {
-      r4: args2[0], r5: args2[1], r6: args2[2], r7: entry | 1, r8: l.breakpoint | 1, lr: l.trampoline | 1,
+      r4: second.address, r5: second.data.length, r6: l.pageBuffers[1]!, r7: entry | 1, r8: l.breakpoint | 1, lr: l.trampoline | 1,
     });
     const r = await this.finish(started, signal);
     if (r !== 0) {

@@ -18,23 +18,23 @@ import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters, t
 
 export interface GdbClientOptions {
   /** Time allowed for each reply (ms). */
-  timeoutMs?: number;
-  onWire?: (entry: WireLogEntry) => void;
+  timeoutMs?: number | undefined;
+  onWire?: ((entry: WireLogEntry) => void) | undefined;
   /** Console output the target or server sends while running or in monitor commands. */
-  onConsole?: (text: string) => void;
+  onConsole?: ((text: string) => void) | undefined;
   /** Ask for no-ack mode when offered (default true). */
   noAck?: boolean;
 }
 
 export interface CallOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   timeoutMs?: number;
 }
 
 /** What a stop reply said, reduced to what callers need. */
 export interface StopInfo {
   signal: number;
-  reason?: string;
+  reason?: string | undefined;
   /** Register values the T reply carried, by regnum. */
   registers: Map<number, number>;
   raw: string;
@@ -206,7 +206,7 @@ export class GdbClient {
   }
 
   /** Reads target memory with m packets sized to the server's PacketSize. */
-  readMemory(address: number, length: number, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<Uint8Array> {
+  readMemory(address: number, length: number, opts: CallOptions & { onProgress?: ((done: number) => void) | undefined } = {}): Promise<Uint8Array> {
     return this.exclusive(async () => {
       const out = new Uint8Array(length);
       const chunk = Math.max(16, Math.floor((this.packetSize - HEADER_ROOM) / 2));
@@ -230,7 +230,7 @@ export class GdbClient {
   }
 
   /** Writes target memory: binary X packets, or hex M packets when the server lacks X. */
-  writeMemory(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<void> {
+  writeMemory(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
     return this.exclusive(async () => {
       for (let done = 0; done < data.length; ) {
         const a = (address + done) >>> 0;
@@ -464,7 +464,7 @@ export class GdbClient {
   }
 
   /** vFlashWrite of `data` at `address`, split to the packet size. */
-  async flashWrite(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: (done: number) => void } = {}): Promise<void> {
+  async flashWrite(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
     for (let done = 0; done < data.length; ) {
       const a = (address + done) >>> 0;
       const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);

@@ -33,7 +33,7 @@ export function classifyReply(text: string): SimpleReply {
   if (text === 'OK') return { kind: 'ok' };
   if (text === '') return { kind: 'empty' };
   const e = /^E([0-9a-fA-F]{2})$/.exec(text);
-  if (e) return { kind: 'error', errno: parseInt(e[1], 16) };
+  if (e) return { kind: 'error', errno: parseInt(e[1]!, 16) };
   // "E.message" textual errors (GDB 9+ stubs that negotiated error-message+).
   if (text.startsWith('E.')) return { kind: 'error', errno: 0, message: text.slice(2) };
   return { kind: 'data', text };
@@ -49,7 +49,7 @@ export function expectNoError(command: string, text: string): SimpleReply {
 /** qSupported reply: `PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;…`. */
 export interface ServerFeatures {
   /** Largest packet the server accepts (bytes of payload including the command). */
-  packetSize?: number;
+  packetSize?: number | undefined;
   /** Feature name → true (`+`), false (`-`), or the value after `=`. */
   flags: Map<string, boolean | string>;
 }
@@ -81,7 +81,7 @@ export function offeredFeatures(f: ServerFeatures): string[] {
 
 /** Why the target stopped (stop reply packets). */
 export type StopReply =
-  | { kind: 'signal'; signal: number; pairs: Record<string, string>; thread?: string; reason?: string }
+  | { kind: 'signal'; signal: number; pairs: Record<string, string>; thread?: string | undefined; reason?: string | undefined }
   | { kind: 'exited'; status: number }
   | { kind: 'terminated'; signal: number }
   | { kind: 'output'; text: string };
@@ -118,7 +118,7 @@ export function parseRegisterHex(text: string): number | undefined {
   const b = fromHex(text);
   if (!b || b.length === 0 || b.length > 4) return undefined;
   let v = 0;
-  for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i];
+  for (let i = b.length - 1; i >= 0; i--) v = v * 256 + b[i]!;
   return v;
 }
 
@@ -139,5 +139,5 @@ export const encodeCrc = (address: number, length: number): string => `qCRC:${h(
 /** Parses a qCRC reply (`Cxxxxxxxx`); undefined for anything else. */
 export function parseCrcReply(text: string): number | undefined {
   const m = /^C([0-9a-fA-F]{1,8})$/.exec(text);
-  return m ? parseInt(m[1], 16) >>> 0 : undefined;
+  return m ? parseInt(m[1]!, 16) >>> 0 : undefined;
 }

@@ -19,7 +19,7 @@ export interface ConnectionOptions {
   /** Retransmissions after a NAK or a missing ACK before giving up. */
   retries?: number;
   /** Called with each frame sent/received (payloads shortened to 200 chars). */
-  onWire?: (entry: WireLogEntry) => void;
+  onWire?: ((entry: WireLogEntry) => void) | undefined;
 }
 
 interface Waiter {
@@ -30,18 +30,18 @@ interface Waiter {
 
 export interface WaitOptions {
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   what: string;
 }
 
 export class RspConnection {
   private readonly decoder = new PacketDecoder();
   private readonly queue: RspEvent[] = [];
-  private waiter?: Waiter;
-  private closedError?: Error;
+  private waiter?: Waiter | undefined;
+  private closedError?: Error | undefined;
   private pendingAcks = 0;
   private acksReceived = 0;
-  private ackTimer?: ReturnType<typeof setTimeout>;
+  private ackTimer?: ReturnType<typeof setTimeout> | undefined;
   /** True once QStartNoAckMode was accepted: no more + / - on the wire. */
   noAck = false;
   private readonly retries: number;
@@ -133,7 +133,7 @@ export class RspConnection {
   /** Waits for the next event that `accept` takes (queued packets first). */
   private next(accept: (e: RspEvent) => boolean, opts: WaitOptions): Promise<RspEvent> {
     const idx = this.queue.findIndex(accept);
-    if (idx >= 0) return Promise.resolve(this.queue.splice(idx, 1)[0]);
+    if (idx >= 0) return Promise.resolve(this.queue.splice(idx, 1)[0]!);
     if (this.closedError) return Promise.reject(this.closedError);
     if (opts.signal?.aborted) return Promise.reject(new CancelledError(undefined, opts.signal.reason));
     return new Promise<RspEvent>((resolve, reject) => {
@@ -162,7 +162,7 @@ export class RspConnection {
     const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
       // Acks left over from earlier exchanges must not acknowledge this packet.
-      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
+      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.type !== 'packet') this.queue.splice(i, 1);
       this.log('send', text);
       this.counters.packetsSent++;
       await this.rawWrite(frame);
@@ -192,7 +192,7 @@ export class RspConnection {
     // Only a wire logger needs the payload as text (a 4 KiB write is worth not decoding).
     const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
-      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].type !== 'packet') this.queue.splice(i, 1);
+      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.type !== 'packet') this.queue.splice(i, 1);
       const acksBefore = this.acksReceived;
       this.log('send', text);
       this.counters.packetsSent++;

@@ -35,7 +35,7 @@ export function bytesToAscii(data: Uint8Array): string {
 /** Modulo-256 sum of `data`, the RSP checksum. */
 export function rspChecksum(data: Uint8Array): number {
   let sum = 0;
-  for (let i = 0; i < data.length; i++) sum = (sum + data[i]) & 0xff;
+  for (let i = 0; i < data.length; i++) sum = (sum + data[i]!) & 0xff;
   return sum;
 }
 
@@ -46,12 +46,12 @@ function needsEscape(b: number): boolean {
 /** Escapes binary data for X / vFlashWrite payloads. */
 export function escapeBinary(data: Uint8Array): Uint8Array {
   let extra = 0;
-  for (let i = 0; i < data.length; i++) if (needsEscape(data[i])) extra++;
+  for (let i = 0; i < data.length; i++) if (needsEscape(data[i]!)) extra++;
   if (extra === 0) return data;
   const out = new Uint8Array(data.length + extra);
   let o = 0;
   for (let i = 0; i < data.length; i++) {
-    const b = data[i];
+    const b = data[i]!;
     if (needsEscape(b)) { out[o++] = ESCAPE; out[o++] = b ^ 0x20; } else out[o++] = b;
   }
   return out;
@@ -60,7 +60,7 @@ export function escapeBinary(data: Uint8Array): Uint8Array {
 /** Length `data` would have once escaped, without building it. */
 export function escapedLength(data: Uint8Array, start = 0, end = data.length): number {
   let n = end - start;
-  for (let i = start; i < end; i++) if (needsEscape(data[i])) n++;
+  for (let i = start; i < end; i++) if (needsEscape(data[i]!)) n++;
   return n;
 }
 
@@ -69,7 +69,7 @@ export function binaryChunkLength(data: Uint8Array, start: number, room: number)
   let n = 0;
   let used = 0;
   while (start + n < data.length) {
-    const cost = needsEscape(data[start + n]) ? 2 : 1;
+    const cost = needsEscape(data[start + n]!) ? 2 : 1;
     if (used + cost > room) break;
     used += cost;
     n++;
@@ -82,8 +82,8 @@ export function unescapeBinary(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length);
   let o = 0;
   for (let i = 0; i < data.length; i++) {
-    if (data[i] === ESCAPE && i + 1 < data.length) out[o++] = data[++i] ^ 0x20;
-    else out[o++] = data[i];
+    if (data[i] === ESCAPE && i + 1 < data.length) out[o++] = data[++i]! ^ 0x20;
+    else out[o++] = data[i]!;
   }
   return out.subarray(0, o);
 }
@@ -96,10 +96,10 @@ export function expandRunLength(data: Uint8Array): Uint8Array {
   if (!data.includes(STAR)) return data;
   const out: number[] = [];
   for (let i = 0; i < data.length; i++) {
-    const b = data[i];
+    const b = data[i]!;
     if (b === STAR && out.length > 0 && i + 1 < data.length) {
-      const repeat = data[++i] - 29;
-      const last = out[out.length - 1];
+      const repeat = data[++i]! - 29;
+      const last = out[out.length - 1]!;
       for (let k = 0; k < repeat; k++) out.push(last);
     } else out.push(b);
   }
@@ -117,8 +117,8 @@ export function encodePacket(payload: Uint8Array | string, leadingAcks = 0): Uin
   const end = leadingAcks + body.length + 1;
   const sum = rspChecksum(body);
   out[end] = HASH;
-  out[end + 1] = HEX_DIGITS[sum >> 4];
-  out[end + 2] = HEX_DIGITS[sum & 15];
+  out[end + 1] = HEX_DIGITS[sum >> 4]!;
+  out[end + 2] = HEX_DIGITS[sum & 15]!;
   return out;
 }
 
@@ -157,7 +157,7 @@ export class PacketDecoder {
   push(chunk: Uint8Array): RspEvent[] {
     const events: RspEvent[] = [];
     for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i];
+      const b = chunk[i]!;
       switch (this.state) {
         case 'idle':
           if (b === PLUS) events.push({ type: 'ack' });
@@ -202,8 +202,8 @@ const NIBBLE = (() => {
 /** Writes `data` as lower-case hex digits into `out` at `offset` (2 bytes per byte). */
 export function hexEncodeInto(data: Uint8Array, out: Uint8Array, offset: number): void {
   for (let i = 0, o = offset; i < data.length; i++, o += 2) {
-    out[o] = HEX_DIGITS[data[i] >> 4];
-    out[o + 1] = HEX_DIGITS[data[i] & 15];
+    out[o] = HEX_DIGITS[data[i]! >> 4]!;
+    out[o + 1] = HEX_DIGITS[data[i]! & 15]!;
   }
 }
 
@@ -212,8 +212,8 @@ export function hexDecodeBytes(text: Uint8Array, start = 0, end = text.length): 
   if ((end - start) % 2 !== 0) return undefined;
   const out = new Uint8Array((end - start) / 2);
   for (let i = 0, p = start; i < out.length; i++, p += 2) {
-    const hi = NIBBLE[text[p]];
-    const lo = NIBBLE[text[p + 1]];
+    const hi = NIBBLE[text[p]!]!;
+    const lo = NIBBLE[text[p + 1]!]!;
     if (hi === 255 || lo === 255) return undefined;
     out[i] = (hi << 4) | lo;
   }
@@ -223,7 +223,7 @@ export function hexDecodeBytes(text: Uint8Array, start = 0, end = text.length): 
 /** Lower-case hex of bytes, as m replies and M / qRcmd payloads carry them. */
 export function toHex(data: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < data.length; i++) s += (data[i] < 16 ? '0' : '') + data[i].toString(16);
+  for (let i = 0; i < data.length; i++) s += (data[i]! < 16 ? '0' : '') + data[i]!.toString(16);
   return s;
 }
 

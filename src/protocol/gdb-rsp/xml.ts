@@ -10,13 +10,13 @@ export interface XmlTag {
   name: string;
   attributes: Record<string, string>;
   /** Text up to the matching close tag, for elements like <property>. */
-  text?: string;
+  text?: string | undefined;
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function decodeEntities(s: string): string {
-  return s.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ENTITIES[e]);
+  return s.replace(/&(lt|gt|amp|quot|apos);/g, (m, e: string) => ENTITIES[e] ?? m);
 }
 
 /** Every start tag named `name` (with attributes) in document order; comments skipped. */
@@ -29,7 +29,7 @@ export function findTags(xml: string, name: string): XmlTag[] {
     const attributes: Record<string, string> = {};
     const attrRe = /([\w:.-]+)\s*=\s*("([^"]*)"|'([^']*)')/g;
     let a: RegExpExecArray | null;
-    while ((a = attrRe.exec(m[1] ?? ''))) attributes[a[1]] = decodeEntities(a[3] ?? a[4] ?? '');
+    while ((a = attrRe.exec(m[1] ?? ''))) attributes[a[1]!] = decodeEntities(a[3] ?? a[4] ?? '');
     let text: string | undefined;
     if (m[2] !== '/') {
       const close = clean.indexOf(`</${name}>`, re.lastIndex);
@@ -45,7 +45,7 @@ export interface RegisterInfo {
   name: string;
   regnum: number;
   bitsize: number;
-  feature?: string;
+  feature?: string | undefined;
 }
 
 /** Files a target description includes (`<xi:include href="…"/>`). */
@@ -64,7 +64,7 @@ export function parseRegisters(xml: string, nextRegnum = 0): { registers: Regist
   const re = /<(feature|reg)(\s[^>]*?)?\/?>/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(clean))) {
-    const attrs = findTags(`<x${m[2] ?? ''}/>`, 'x')[0].attributes;
+    const attrs = findTags(`<x${m[2] ?? ''}/>`, 'x')[0]!.attributes;
     if (m[1] === 'feature') { feature = attrs.name; continue; }
     const regnum = attrs.regnum !== undefined ? Number(attrs.regnum) : nextRegnum;
     const bitsize = Number(attrs.bitsize ?? 32);
@@ -111,7 +111,7 @@ export function parseMemoryMap(xml: string): MemoryMapRegion[] {
   const re = /<memory(\s[^>]*?)(\/>|>([\s\S]*?)<\/memory>)/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(clean))) {
-    const attrs = findTags(`<x${m[1]}/>`, 'x')[0].attributes;
+    const attrs = findTags(`<x${m[1]}/>`, 'x')[0]!.attributes;
     const type = attrs.type as MemoryMapRegion['type'];
     const start = num(attrs.start);
     const length = num(attrs.length);

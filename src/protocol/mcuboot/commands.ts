@@ -90,14 +90,14 @@ export function encodePacket(tag: number, params: readonly number[], flags = 0):
 /** Decodes a command or response packet; throws McubootPacketError when malformed. */
 export function parsePacket(payload: Uint8Array): Packet {
   if (payload.length < 4) throw new McubootPacketError(`A ${payload.length}-byte packet is shorter than the 4-byte header.`, { received: hexBytes(payload) });
-  const count = payload[3];
+  const count = payload[3]!;
   if (payload.length < 4 + 4 * count) {
     throw new McubootPacketError(`The packet announces ${count} parameters but carries ${payload.length - 4} bytes of them.`, { received: hexBytes(payload) });
   }
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const params: number[] = [];
   for (let i = 0; i < count; i++) params.push(view.getUint32(4 + 4 * i, true));
-  return { tag: payload[0], flags: payload[1], params };
+  return { tag: payload[0]!, flags: payload[1]!, params };
 }
 
 /** What a command needs on the wire: the packet and, when it has one, the data-phase direction. */
@@ -159,7 +159,8 @@ export function parseResponse(payload: Uint8Array): Response {
   const p = parsePacket(payload);
   if ((p.tag & 0xa0) !== 0xa0) throw new McubootPacketError(`Expected a response packet (tag 0xA0–0xBF), got tag 0x${p.tag.toString(16)}.`, { received: hexBytes(payload) });
   if (p.params.length < 1) throw new McubootPacketError('The response carries no status word.', { received: hexBytes(payload) });
-  return { tag: p.tag, status: p.params[0], values: p.params.slice(1) };
+  const [status, ...values] = p.params as [number, ...number[]];
+  return { tag: p.tag, status, values };
 }
 
 /** Encodes a response (for the simulator): tag, then status and values. */

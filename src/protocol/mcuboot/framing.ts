@@ -81,12 +81,12 @@ export function parsePingResponse(bytes: Uint8Array): PingResponse {
   if (bytes.length !== 10 || bytes[0] !== START_BYTE || bytes[1] !== FrameType.PingResponse) {
     throw new McubootFramingError(`Expected a ping response (5a a7 …), got ${hexBytes(bytes)}.`, { received: hexBytes(bytes) });
   }
-  const crc = bytes[8] | (bytes[9] << 8);
+  const crc = bytes[8]! | (bytes[9]! << 8);
   const want = crc16Xmodem(bytes.subarray(0, 8));
   if (crc !== want) {
     throw new McubootFramingError(`Ping response CRC is ${hex(crc, 4)}, expected ${hex(want, 4)}.`, { received: hexBytes(bytes), crc, expected: want });
   }
-  return { bugfix: bytes[2], minor: bytes[3], major: bytes[4], name: String.fromCharCode(bytes[5]), options: bytes[6] | (bytes[7] << 8) };
+  return { bugfix: bytes[2]!, minor: bytes[3]!, major: bytes[4]!, name: String.fromCharCode(bytes[5]!), options: bytes[6]! | (bytes[7]! << 8) };
 }
 
 /** One decoded frame. `crcOk` is false for a framed packet whose CRC did not match. */
@@ -135,9 +135,9 @@ export class FrameDecoder {
       }
       if (type === FrameType.Command || type === FrameType.Data) {
         if (this.buf.length < 6) break;
-        const len = this.buf[2] | (this.buf[3] << 8);
+        const len = this.buf[2]! | (this.buf[3]! << 8);
         if (this.buf.length < 6 + len) break;
-        const crc = this.buf[4] | (this.buf[5] << 8);
+        const crc = this.buf[4]! | (this.buf[5]! << 8);
         const payload = this.buf.slice(6, 6 + len);
         this.buf = this.buf.subarray(6 + len);
         frames.push({ type, payload, crcOk: crc === frameCrc(type, payload) });

@@ -33,21 +33,21 @@ export interface HidReport {
 /** Parses a report (padding after the announced length is ignored). */
 export function parseHidReport(report: Uint8Array): HidReport {
   if (report.length < HID_HEADER_SIZE) throw new McubootPacketError(`A ${report.length}-byte HID report is shorter than its 4-byte header.`, { received: hexBytes(report) });
-  const len = report[2] | (report[3] << 8);
+  const len = report[2]! | (report[3]! << 8);
   if (HID_HEADER_SIZE + len > report.length) {
     throw new McubootPacketError(`The HID report announces ${len} bytes but carries ${report.length - HID_HEADER_SIZE}.`, { received: hexBytes(report) });
   }
-  return { reportId: report[0], packet: report.slice(HID_HEADER_SIZE, HID_HEADER_SIZE + len) };
+  return { reportId: report[0]!, packet: report.slice(HID_HEADER_SIZE, HID_HEADER_SIZE + len) };
 }
 
 /** MCUboot packets as HID reports over a PacketDevice. */
 export class HidTransport implements McubootTransport {
   readonly kind = 'hid' as const;
   private queue: Uint8Array[] = [];
-  private waiter?: { resolve: (r: Uint8Array) => void; reject: (e: Error) => void };
-  private closedError?: Error;
+  private waiter?: { resolve: (r: Uint8Array) => void; reject: (e: Error) => void } | undefined;
+  private closedError?: Error | undefined;
   private readonly timeoutMs: number;
-  private readonly padTo?: number;
+  private readonly padTo?: number | undefined;
 
   /** `padReports`: send every report at the device's full report size (some HID stacks need it). */
   constructor(private readonly device: PacketDevice, options: { timeoutMs?: number; padReports?: boolean } = {}) {

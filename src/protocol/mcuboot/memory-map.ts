@@ -12,20 +12,20 @@ import type { McubootSession } from './session.js';
 import { McubootStatusError } from './status.js';
 
 export interface DeviceProperties {
-  version?: string;
-  flashStart?: number;
-  flashSize?: number;
-  flashSectorSize?: number;
-  flashPageSize?: number;
-  ramStart?: number;
-  ramSize?: number;
-  maxPacketSize?: number;
-  availableCommands?: number;
+  version?: string | undefined;
+  flashStart?: number | undefined;
+  flashSize?: number | undefined;
+  flashSectorSize?: number | undefined;
+  flashPageSize?: number | undefined;
+  ramStart?: number | undefined;
+  ramSize?: number | undefined;
+  maxPacketSize?: number | undefined;
+  availableCommands?: number | undefined;
   reserved: ReservedRegion[];
-  secure?: boolean;
-  sdid?: number;
+  secure?: boolean | undefined;
+  sdid?: number | undefined;
   /** FlexSPI NOR (memory 9): whether configured, and its attributes once it is. */
-  flexspi?: { configured: boolean; start?: number; size?: number; pageSize?: number; sectorSize?: number };
+  flexspi?: { configured: boolean; start?: number | undefined; size?: number | undefined; pageSize?: number | undefined; sectorSize?: number | undefined } | undefined;
   /** Every property read, as text (for `info`); unsupported ones say so. */
   formatted: Record<string, string>;
 }
@@ -38,7 +38,7 @@ const READ_ORDER = [
 ];
 
 /** Reads every property `info` shows; a property the device does not support is noted, not fatal. */
-export async function readDeviceProperties(session: McubootSession, options: { signal?: AbortSignal } = {}): Promise<DeviceProperties> {
+export async function readDeviceProperties(session: McubootSession, options: { signal?: AbortSignal | undefined } = {}): Promise<DeviceProperties> {
   const values = new Map<number, number[]>();
   const formatted: Record<string, string> = {};
   const get = async (tag: number, memoryId = 0): Promise<number[] | undefined> => {
@@ -89,7 +89,7 @@ export function buildDeviceTarget(p: DeviceProperties, known?: TargetDescription
       pageSize: p.flashPageSize ?? regions.find((r) => r.kind === 'flash')?.pageSize ?? 8, erasedValue: 0xff,
     };
     const i = regions.findIndex((r) => r.kind === 'flash' && r.start === p.flashStart);
-    if (i >= 0) regions[i] = { ...regions[i], ...fromDevice, name: regions[i].name };
+    if (i >= 0) regions[i] = { ...regions[i], ...fromDevice, name: regions[i]!.name };
     else regions.push(fromDevice);
   }
   if (!known && p.ramStart !== undefined && p.ramSize) regions.push({ name: 'ram', kind: 'ram', start: p.ramStart, size: p.ramSize });
@@ -100,7 +100,7 @@ export function buildDeviceTarget(p: DeviceProperties, known?: TargetDescription
       pageSize: f.pageSize ?? 256, erasedValue: 0xff, needsConfiguration: true, note: 'FlexSPI NOR, attributes reported by the flashloader',
     };
     const i = regions.findIndex((r) => r.kind === 'external-nor');
-    if (i >= 0) regions[i] = { ...regions[i], ...nor, name: regions[i].name };
+    if (i >= 0) regions[i] = { ...regions[i], ...nor, name: regions[i]!.name };
     else regions.push(nor);
   }
   const reserved: ReservedArea[] = [

@@ -78,8 +78,8 @@ export interface ReservedRegion {
 export function decodeReservedRegions(values: readonly number[]): ReservedRegion[] {
   const out: ReservedRegion[] = [];
   for (let i = 0; i + 1 < values.length; i += 2) {
-    const start = values[i] >>> 0;
-    const end = values[i + 1] >>> 0;
+    const start = values[i]! >>> 0;
+    const end = values[i + 1]! >>> 0;
     if (start === 0 && end === 0) continue;
     out.push({ start, end });
   }
@@ -93,49 +93,51 @@ export function isSecure(state: number): boolean {
 
 /** ExternalMemoryAttributes values: flags, start, size in KiB, page, sector, block size. */
 export interface ExternalMemoryAttributes {
-  startAddress?: number;
+  startAddress?: number | undefined;
   sizeBytes?: number;
-  pageSize?: number;
-  sectorSize?: number;
-  blockSize?: number;
+  pageSize?: number | undefined;
+  sectorSize?: number | undefined;
+  blockSize?: number | undefined;
 }
 
 export function decodeExternalMemoryAttributes(values: readonly number[]): ExternalMemoryAttributes {
   const [flags = 0, start, sizeKiB, page, sector, block] = values;
   const out: ExternalMemoryAttributes = {};
   if (flags & 1) out.startAddress = start;
-  if (flags & 2) out.sizeBytes = sizeKiB * 1024;
+  if (flags & 2 && sizeKiB !== undefined) out.sizeBytes = sizeKiB * 1024;
   if (flags & 4) out.pageSize = page;
   if (flags & 8) out.sectorSize = sector;
   if (flags & 16) out.blockSize = block;
   return out;
 }
 
-export function encodeExternalMemoryAttributes(a: Required<ExternalMemoryAttributes>): number[] {
+export function encodeExternalMemoryAttributes(a: Record<keyof ExternalMemoryAttributes, number>): number[] {
   return [0x1f, a.startAddress, a.sizeBytes / 1024, a.pageSize, a.sectorSize, a.blockSize];
 }
 
 /** A property value as text for `info`. */
 export function formatProperty(tag: number, values: readonly number[]): string {
+  const first = values[0];
+  if (first === undefined) return 'no value';
   switch (tag) {
     case PropertyTag.CurrentVersion:
     case PropertyTag.TargetVersion:
-      return formatVersion(values[0]);
+      return formatVersion(first);
     case PropertyTag.AvailablePeripherals:
-      return decodePeripherals(values[0]).join(', ');
+      return decodePeripherals(first).join(', ');
     case PropertyTag.AvailableCommands:
-      return decodeAvailableCommands(values[0]).join(', ');
+      return decodeAvailableCommands(first).join(', ');
     case PropertyTag.ReservedRegions:
       return decodeReservedRegions(values).map((r) => `${hex(r.start)}–${hex(r.end)}`).join(', ') || 'none';
     case PropertyTag.FlashSecurityState:
-      return isSecure(values[0]) ? 'secure' : 'unsecure';
+      return isSecure(first) ? 'secure' : 'unsecure';
     case PropertyTag.FlashSize:
     case PropertyTag.FlashSectorSize:
     case PropertyTag.RamSize:
     case PropertyTag.MaxPacketSize:
     case PropertyTag.FlashPageSize:
     case PropertyTag.FlashBlockCount:
-      return String(values[0]);
+      return String(first);
     default:
       return values.map((v) => hex(v)).join(' ');
   }

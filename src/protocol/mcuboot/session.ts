@@ -11,12 +11,12 @@ import { McubootStatusError, STATUS_SUCCESS } from './status.js';
 import { McubootLinkError, UartTransport, type McubootTransport, type TransferOptions } from './transport.js';
 
 export interface CommandOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Wait for the response this long (erases of big regions need more). */
-  timeoutMs?: number;
-  onProgress?: (bytesDone: number) => void;
+  timeoutMs?: number | undefined;
+  onProgress?: ((bytesDone: number) => void) | undefined;
   /** Extra context for error messages (e.g. the target address). */
-  context?: Record<string, unknown>;
+  context?: Record<string,unknown> | undefined;
 }
 
 /** The default packet size when the device does not say (MCUBOOTRM). */
@@ -70,6 +70,7 @@ export class McubootSession {
   /** Reads MaxPacketSize from the device and uses it (never below the protocol default). */
   async negotiatePacketSize(cap?: number, options?: CommandOptions): Promise<number> {
     const [size] = await this.getProperty(PropertyTag.MaxPacketSize, 0, options);
+    if (size === undefined) throw new McubootPacketError('The MaxPacketSize property came back without a value.', {});
     this.maxPacketSize = Math.max(DEFAULT_MAX_PACKET_SIZE, Math.min(size, cap ?? size));
     return this.maxPacketSize;
   }
@@ -202,7 +203,7 @@ export class McubootSession {
   private checkFinal(spec: CommandSpec, r: Response, context?: Record<string, unknown>): void {
     if (r.status !== STATUS_SUCCESS) throw new McubootStatusError(r.status, spec.tag, context);
     if (r.tag === ResponseTag.Generic && r.values[0] !== spec.tag) {
-      throw new McubootPacketError(`The response names ${commandName(r.values[0])}, not ${commandName(spec.tag)}.`, { ...context });
+      throw new McubootPacketError(`The response names ${r.values[0] === undefined ? 'no command' : commandName(r.values[0])}, not ${commandName(spec.tag)}.`, { ...context });
     }
   }
 

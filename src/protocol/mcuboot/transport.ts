@@ -9,10 +9,10 @@ import type { ByteStream } from '../../link/types.js';
 import { encodeControl, encodeFrame, FrameType, McubootFramingError, parsePingResponse, START_BYTE, type PingResponse } from './framing.js';
 
 export interface TransferOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
   /** For messages: "ACK to WriteMemory data packet 12". */
-  what?: string;
+  what?: string | undefined;
 }
 
 /** What arrived from the device: a response (command packet) or a data packet. */
@@ -103,7 +103,7 @@ export class UartTransport implements McubootTransport {
         throw new McubootFramingError(`Expected a command or data frame, got ${hexBytes(header)}.`, { received: hexBytes(header), what: options.what });
       }
       const lenCrc = await this.reader.readExact(4, this.readOpts(options));
-      const len = lenCrc[0] | (lenCrc[1] << 8);
+      const len = lenCrc[0]! | (lenCrc[1]! << 8);
       const payload = await this.reader.readExact(len, this.readOpts(options));
       const frame = new Uint8Array(6 + len);
       frame.set(header);

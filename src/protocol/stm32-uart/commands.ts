@@ -72,7 +72,7 @@ export class Stm32ArgumentError extends FlashwrightError {
 /** XOR of all bytes. */
 export function xorBytes(data: ArrayLike<number>, start = 0): number {
   let x = start;
-  for (let i = 0; i < data.length; i++) x ^= data[i];
+  for (let i = 0; i < data.length; i++) x ^= data[i]!;
   return x & 0xff;
 }
 
@@ -192,10 +192,10 @@ export interface GetResponse {
 
 /** Parses the bytes of a Get answer between the two ACKs (`N, version, codes…`). */
 export function parseGetResponse(body: Uint8Array): GetResponse {
-  if (body.length < 2 || body[0] + 2 !== body.length) {
+  if (body.length < 2 || body[0]! + 2 !== body.length) {
     throw new Stm32FrameError(`The Get answer is malformed (${hexBytes(body)}).`, { body: hexBytes(body) });
   }
-  return { version: body[1], commands: [...body.subarray(2)] };
+  return { version: body[1]!, commands: [...body.subarray(2)] };
 }
 
 /** Get Version (0x01) answer: version, option byte 1, option byte 2. */
@@ -207,12 +207,12 @@ export interface VersionResponse {
 
 export function parseVersionResponse(body: Uint8Array): VersionResponse {
   if (body.length !== 3) throw new Stm32FrameError(`The Get Version answer has ${body.length} bytes, not 3.`, { body: hexBytes(body) });
-  return { version: body[0], option1: body[1], option2: body[2] };
+  return { version: body[0]!, option1: body[1]!, option2: body[2]! };
 }
 
 /** Get ID (0x02) answer: `N (= number of bytes - 1), PID…`; returns the product ID. */
 export function parseIdResponse(body: Uint8Array): number {
-  if (body.length < 2 || body[0] + 2 !== body.length) {
+  if (body.length < 2 || body[0]! + 2 !== body.length) {
     throw new Stm32FrameError(`The Get ID answer is malformed (${hexBytes(body)}).`, { body: hexBytes(body) });
   }
   let pid = 0;

@@ -57,7 +57,7 @@ export class Stm32UnexpectedByteError extends FlashwrightError {
 
 /** Nothing answered 0x7F: the most common first-time failure, so the hint is a checklist. */
 export class Stm32NoAnswerError extends FlashwrightError {
-  constructor(context: { port?: string; baud?: number; parity?: string; family?: Stm32Family; attempts: number }) {
+  constructor(context: { port?: string | undefined; baud?: number | undefined; parity?: string | undefined; family?: Stm32Family | undefined; attempts: number }) {
     super('STM32_NO_ANSWER', `The STM32 bootloader did not answer the 0x7F synchronisation byte${context.port ? ` on ${context.port}` : ''} (${context.attempts} attempts).`, {
       hint: noAnswerChecklist(context.family, context.baud, context.parity),
       context: { ...context },

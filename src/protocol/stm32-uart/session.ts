@@ -105,7 +105,7 @@ export class Stm32UartSession {
     return this.repeatable(Cmd.Get, async () => {
       await this.command(Cmd.Get);
       const n = await this.readBytes(1, 'Get length');
-      const rest = await this.readBytes(n[0] + 1, 'Get answer');
+      const rest = await this.readBytes(n[0]! + 1, 'Get answer');
       await this.ack(Cmd.Get, 'result', this.timeouts.ackMs);
       return parseGetResponse(concat(n, rest));
     });
@@ -126,7 +126,7 @@ export class Stm32UartSession {
     return this.repeatable(Cmd.GetId, async () => {
       await this.command(Cmd.GetId);
       const n = await this.readBytes(1, 'Get ID length');
-      const rest = await this.readBytes(n[0] + 1, 'Get ID answer');
+      const rest = await this.readBytes(n[0]! + 1, 'Get ID answer');
       await this.ack(Cmd.GetId, 'result', this.timeouts.ackMs);
       return parseIdResponse(concat(n, rest));
     });

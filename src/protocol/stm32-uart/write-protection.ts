@@ -22,8 +22,8 @@ export function wrpLayoutFor(family: string, flashSize: number): WrpLayout | und
 }
 
 function mask(layout: WrpLayout, block: Uint8Array): { bits: number; count: number } {
-  if (layout.kind === 'f1') return { bits: (block[8] | (block[10] << 8) | (block[12] << 16) | (block[14] << 24)) >>> 0, count: 32 };
-  return { bits: (block[8] | (block[9] << 8)) & 0x0fff, count: 12 };
+  if (layout.kind === 'f1') return { bits: (block[8]! | (block[10]! << 8) | (block[12]! << 16) | (block[14]! << 24)) >>> 0, count: 32 };
+  return { bits: (block[8]! | (block[9]! << 8)) & 0x0fff, count: 12 };
 }
 
 /** Page (sector) numbers one Write Protect code covers. */
@@ -53,9 +53,9 @@ export function withWrpBits(layout: WrpLayout, block: Uint8Array, protect: boole
   for (const c of list) {
     const o = offsets[c >> 3];
     if (o === undefined) continue;
-    if (protect) out[o] &= ~(1 << (c & 7)) & 0xff;
-    else out[o] |= 1 << (c & 7);
-    if (layout.kind === 'f1') out[o + 1] = ~out[o] & 0xff; // F1 stores each byte with its complement
+    if (protect) out[o]! &= ~(1 << (c & 7)) & 0xff;
+    else out[o]! |= 1 << (c & 7);
+    if (layout.kind === 'f1') out[o + 1] = ~out[o]! & 0xff; // F1 stores each byte with its complement
   }
   return out;
 }

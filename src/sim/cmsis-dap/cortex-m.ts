@@ -27,7 +27,7 @@ export interface CoreControl {
   readonly halted: boolean;
   readonly lockup: boolean;
   /** Why the core halted most recently (sets DFSR bits). */
-  readonly haltCause?: HaltCause;
+  readonly haltCause?: HaltCause | undefined;
   halt(): void | Promise<void>;
   resume(step: boolean): void | Promise<void>;
   readRegister(regsel: number): number | Promise<number>;
@@ -72,7 +72,7 @@ export class CortexDebug implements MemoryBus {
   private readonly fpComp: number[];
   /** Component base → CoreSight ID words, for the ROM table walk. */
   private readonly components: Map<number, number[]>;
-  private lastCause?: HaltCause;
+  private lastCause?: HaltCause | undefined;
   private wasRunning = false;
 
   constructor(readonly core: CoreControl, readonly memory: MemoryBus, readonly profile: CortexProfile) {

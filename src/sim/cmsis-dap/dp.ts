@@ -38,7 +38,7 @@ export interface DpOptions {
   /** SWD transactions after a power-up request before it is acknowledged (default 2: the first CTRL/STAT read after the request shows no ACK). */
   powerUpReads?: number;
   /** Fault injection: answer WAIT this many times before each AP access is accepted. */
-  waitsPerApAccess?: number;
+  waitsPerApAccess?: number | undefined;
 }
 
 export interface DpStats {
@@ -57,7 +57,7 @@ export class DebugPort implements SwdResponder {
   private dpidrRead = false;
   private readBuffer = 0;
   private lastRead = 0;
-  private pending?: Promise<void>;
+  private pending?: Promise<void> | undefined;
   private powerUpCountdown = 0;
   private waitBudget = 0;
   readonly stats: DpStats = { apReads: 0, apWrites: 0, waits: 0, faults: 0, noResponse: 0 };

@@ -25,7 +25,7 @@ export interface MemApOptions {
   romBase?: number;
   packed?: boolean;
   /** False while the system blocks debug access (a secured Kinetis): DRW/BD accesses fail. */
-  deviceEnabled?: () => boolean;
+  deviceEnabled?: (() => boolean) | undefined;
   /** TAR auto-increment block in bytes (default 1 KiB). */
   autoIncrementBlock?: number;
 }

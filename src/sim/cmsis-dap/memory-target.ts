@@ -31,11 +31,11 @@ export type ResumeHandler = (core: MemoryCore, step: boolean) => { halt?: HaltCa
 export class MemoryCore implements CoreControl, MemoryBus {
   halted = false;
   lockup = false;
-  haltCause?: HaltCause;
+  haltCause?: HaltCause | undefined;
   readonly regs: Registers = new Map();
   breakpoints: number[] = [];
   /** Set by a test: what running does; without one the core runs until halted. */
-  onResume?: ResumeHandler;
+  onResume?: ResumeHandler | undefined;
   /** Held in reset by nRESET or the MDM-AP. */
   inReset = false;
   readonly counters = { resets: 0, resumes: 0, steps: 0 };
@@ -135,7 +135,7 @@ export const MEMORY_CHIPS: readonly MemoryChip[] = ['nrf51', 'cortex-m4', 'kinet
 export interface MemoryTargetOptions {
   chip: MemoryChip;
   /** Kinetis: start secured (FSEC 0xFF, as a blank part). */
-  secured?: boolean;
+  secured?: boolean | undefined;
   /** Kinetis: FSEC MEEN = 10 (mass erase disabled): a secured part cannot be recovered. */
   massEraseDisabled?: boolean;
   /** DP fault injection: WAITs before each AP access is accepted. */

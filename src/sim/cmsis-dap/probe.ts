@@ -28,13 +28,13 @@ export interface SimDapProbeOptions {
   target: DapTarget;
   /** 'v1' HID-style (padded responses) or 'v2' bulk; default from the link, else v1. */
   version?: 'v1' | 'v2';
-  packetSize?: number;
+  packetSize?: number | undefined;
   packetCount?: number;
   link?: UsbLinkName;
   processingUs?: number;
   identity?: Partial<ProbeIdentity>;
   jtag?: boolean;
-  faults?: ProbeFaults;
+  faults?: ProbeFaults | undefined;
 }
 
 export interface ProbeStats extends ProcessorStats {
@@ -68,7 +68,7 @@ export class SimDapProbe {
   private closeListener?: (error?: Error) => void;
   private queue: Promise<void> = Promise.resolve();
   /** Responses ready, delivered one per event-loop turn so a host can react between them. */
-  private readonly outbox: Array<{ bytes: Uint8Array; at?: number }> = [];
+  private readonly outbox: Array<{ bytes: Uint8Array; at?: number | undefined }> = [];
   private delivering = false;
   private readonly held: Uint8Array[] = [];
   private index = 0;

@@ -24,7 +24,7 @@ export interface ProcessorOptions {
   packetSize: number;
   packetCount: number;
   /** Offer JTAG (capability bit 1); default true. */
-  jtag?: boolean;
+  jtag?: boolean | undefined;
 }
 
 export interface ProcessorStats {

@@ -45,10 +45,10 @@ function inRanges(ranges: Array<[number, number]>, a: number, n: number): boolea
 export class QemuCore implements CoreControl, MemoryBus {
   halted = true;
   lockup = false;
-  haltCause?: HaltCause = 'request';
+  haltCause?: HaltCause | undefined = 'request';
   private chain: Promise<unknown> = Promise.resolve();
-  private stopWaiter?: Promise<void>;
-  private pendingWrite?: { address: number; bytes: number[] };
+  private stopWaiter?: Promise<void> | undefined;
+  private pendingWrite?: { address: number; bytes: number[] } | undefined;
   private readonly cache = new Map<number, Uint8Array>();
   /** Bytes the host wrote to RAM while halted, for finding its BKPT instructions. */
   private readonly written = new Map<number, number>();

@@ -42,8 +42,8 @@ type Phase =
   | { kind: 'idle' }
   | { kind: 'request'; bits: number; n: number }
   | { kind: 'trn'; left: number; then: Phase }
-  | { kind: 'ack'; ack?: number; n: number; req: SwdRequest; data?: number }
-  | { kind: 'rdata'; data?: number; n: number; req: SwdRequest; drive: boolean }
+  | { kind: 'ack'; ack?: number | undefined; n: number; req: SwdRequest; data?: number | undefined }
+  | { kind: 'rdata'; data?: number | undefined; n: number; req: SwdRequest; drive: boolean }
   | { kind: 'wdata'; bits: number; n: number; req: SwdRequest; ignore: boolean }
   | { kind: 'lockout' };
 
@@ -67,10 +67,10 @@ export class SwdTargetWire {
   /** Consecutive host-driven high cycles (line reset detection). */
   private highRun = 0;
   /** After ≥ 50 highs, the next 16 host bits are checked against the select sequences. */
-  private select?: { bits: number; n: number };
+  private select?: { bits: number; n: number } | undefined;
   readonly stats: WireStats = { lineResets: 0, protocolErrors: 0, contention: 0, requests: 0 };
   /** Called when a select sequence switches the protocol (so the JTAG TAP can take over). */
-  onModeChange?: (mode: WireMode) => void;
+  onModeChange?: ((mode: WireMode) => void) | undefined;
 
   constructor(private readonly dp: SwdResponder, public mode: WireMode = 'swd') {}
 

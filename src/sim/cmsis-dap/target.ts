@@ -33,7 +33,7 @@ export interface TargetParts {
   core: CoreControl;
   memory: MemoryBus;
   /** More APs by number (a Kinetis MDM-AP is AP 1). */
-  extraAps?: Map<number, AccessPort>;
+  extraAps?: Map<number, AccessPort> | undefined;
   deviceEnabled?: () => boolean;
   /** SWJ-DP (starts in JTAG, switched by 0xE79E) or SW-DP only. */
   swj?: boolean;

@@ -72,7 +72,7 @@ export async function dapTransfer(ctx: TransferContext, input: In): Promise<Out>
   let done = 0;
   let ack: number = ACK.OK;
   // SWD: an AP read is on the wire whose data has not been fetched yet.
-  let posted: { timestamp?: number } | undefined;
+  let posted: { timestamp?: number | undefined } | undefined;
   let checkWrite = false;
   const swd = ctx.protocol === 'swd';
 

@@ -60,7 +60,7 @@ class FrameScheduler {
 export interface ProbeTimingOptions {
   link: UsbLinkName;
   /** Fixed time the probe firmware spends per command packet (µs); default 20. */
-  processingUs?: number;
+  processingUs?: number | undefined;
   packetCount: number;
 }
 

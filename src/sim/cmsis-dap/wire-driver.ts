@@ -11,7 +11,7 @@ import type { DapTarget } from './target.js';
 export interface WireResult {
   /** 1 OK, 2 WAIT, 4 FAULT, 7 no response, 8 parity error in read data. */
   ack: number;
-  data?: number;
+  data?: number | undefined;
 }
 
 export class WireDriver {

@@ -23,6 +23,17 @@ export interface SimOutgoing {
 }
 
 /** The device stopped mid-command as if power-cycled (fault injection). */
+/**
+ * Parameters each command carries at the least (MCUBOOTRM, the parameter table of each
+ * command); a packet with fewer is refused with kStatus_InvalidArgument, as the ROM does.
+ */
+const MIN_PARAMS: Readonly<Partial<Record<number, number>>> = {
+  [CommandTag.GetProperty]: 1, [CommandTag.SetProperty]: 2, [CommandTag.ReadMemory]: 2, [CommandTag.WriteMemory]: 2,
+  [CommandTag.ReceiveSBFile]: 1, [CommandTag.FillMemory]: 3, [CommandTag.FlashEraseRegion]: 2, [CommandTag.FlashSecurityDisable]: 2,
+  [CommandTag.ConfigureMemory]: 2, [CommandTag.FlashProgramOnce]: 3, [CommandTag.FlashReadOnce]: 2, [CommandTag.FlashReadResource]: 3,
+  [CommandTag.Execute]: 3, [CommandTag.Call]: 2,
+};
+
 export class SimDeviceReset extends Error {}
 
 const S = {
@@ -48,14 +59,14 @@ interface OutPhase {
 
 export interface SimTargetOptions {
   /** Overrides the profile's MaxPacketSize (what the device reports). */
-  maxPacketSize?: number;
+  maxPacketSize?: number | undefined;
   /**
    * Kinetis: start with fully erased flash (FSEC = 0xFF, i.e. secure). By default the flash
    * configuration field holds FSEC = 0xFE (unsecure), as on a part that was programmed once.
    */
-  blank?: boolean;
+  blank?: boolean | undefined;
   /** Model a flash-resident bootloader occupying this many bytes at the start of flash (reported and protected). */
-  flashResidentBytes?: number;
+  flashResidentBytes?: number | undefined;
 }
 
 export class McubootSimTarget {
@@ -66,16 +77,16 @@ export class McubootSimTarget {
   /** Every Call/Execute the device was asked to do (it cannot run code). */
   readonly jumps: Array<{ command: 'Call' | 'Execute'; address: number; argument: number; stackPointer?: number }> = [];
   /** Set when the device left the bootloader (Reset, Execute, injected reset); the front end goes quiet. */
-  leftBootloader?: 'reset' | 'execute';
+  leftBootloader?: 'reset'|'execute' | undefined;
   resets = 0;
   /** Seed 003 fault: erase leaves the bootloader's view of flash stale until reset (`staleCache.enabled = true`). */
   readonly staleCache = new StaleFlashCache();
-  private phase?: OutPhase;
+  private phase?: OutPhase | undefined;
   private unlocked = false;
   private backdoorBlocked = false;
   private lastError = 0;
   private verifyWrites = 1;
-  private readonly programOnce?: ProgramOnceArea;
+  private readonly programOnce?: ProgramOnceArea | undefined;
 
   constructor(readonly chip: McubootChipProfile, options: SimTargetOptions = {}) {
     // The MCUboot flash and FlexSPI NOR memory interfaces both refuse to program memory
@@ -109,7 +120,7 @@ export class McubootSimTarget {
     return fsec !== undefined && (fsec & 3) !== 2 && !this.unlocked;
   }
 
-  private latchedFsec?: number;
+  private latchedFsec?: number | undefined;
 
   private latchFsec(): void {
     const f = this.flashRegion;
@@ -144,34 +155,36 @@ export class McubootSimTarget {
     if (!this.chip.commands.includes(p.tag)) return [this.generic(S.UnknownCommand, p.tag)];
     if (this.secure && !ALLOWED_WHEN_SECURE.has(p.tag)) return [this.generic(S.Security, p.tag)];
     const a = p.params;
+    // Every a[i]! below is inside MIN_PARAMS[p.tag], checked here.
+    if (a.length < (MIN_PARAMS[p.tag] ?? 0)) return [this.generic(S.InvalidArgument, p.tag)];
     switch (p.tag) {
-      case CommandTag.GetProperty: return [this.getProperty(a[0], a[1] ?? 0)];
-      case CommandTag.SetProperty: return [this.generic(this.setProperty(a[0], a[1]), p.tag)];
-      case CommandTag.ReadMemory: return this.readMemory(a[0], a[1], a[2] ?? 0);
-      case CommandTag.WriteMemory: return [this.startWrite(p.tag, a[0], a[1], a[2] ?? 0)];
-      case CommandTag.ReceiveSBFile: return [this.startSb(a[0])];
-      case CommandTag.FillMemory: return [this.generic(this.fill(a[0], a[1], a[2]), p.tag)];
+      case CommandTag.GetProperty: return [this.getProperty(a[0]!, a[1] ?? 0)];
+      case CommandTag.SetProperty: return [this.generic(this.setProperty(a[0]!, a[1]!), p.tag)];
+      case CommandTag.ReadMemory: return this.readMemory(a[0]!, a[1]!, a[2] ?? 0);
+      case CommandTag.WriteMemory: return [this.startWrite(p.tag, a[0]!, a[1]!, a[2] ?? 0)];
+      case CommandTag.ReceiveSBFile: return [this.startSb(a[0]!)];
+      case CommandTag.FillMemory: return [this.generic(this.fill(a[0]!, a[1]!, a[2]!), p.tag)];
       case CommandTag.FlashEraseAll: return [this.generic(this.eraseAll(a[0] ?? 0), p.tag)];
-      case CommandTag.FlashEraseRegion: return [this.generic(this.eraseRegion(a[0], a[1]), p.tag)];
+      case CommandTag.FlashEraseRegion: return [this.generic(this.eraseRegion(a[0]!, a[1]!), p.tag)];
       case CommandTag.FlashEraseAllUnsecure: return [this.generic(this.eraseAllUnsecure(), p.tag)];
-      case CommandTag.FlashSecurityDisable: return [this.generic(this.securityDisable(a[0], a[1]), p.tag)];
-      case CommandTag.ConfigureMemory: return [this.generic(this.configure(a[0], a[1]), p.tag)];
-      case CommandTag.FlashProgramOnce: return [this.generic(this.programOnce?.program(a[0], a[1], a.slice(2)) ?? S.InvalidArgument, p.tag)];
+      case CommandTag.FlashSecurityDisable: return [this.generic(this.securityDisable(a[0]!, a[1]!), p.tag)];
+      case CommandTag.ConfigureMemory: return [this.generic(this.configure(a[0]!, a[1]!), p.tag)];
+      case CommandTag.FlashProgramOnce: return [this.generic(this.programOnce?.program(a[0]!, a[1]!, a.slice(2)) ?? S.InvalidArgument, p.tag)];
       case CommandTag.FlashReadOnce: {
-        const r = this.programOnce?.read(a[0], a[1]) ?? { status: S.InvalidArgument, words: [] };
-        return [{ kind: 'command', payload: encodeResponse(ResponseTag.FlashReadOnce, r.status, r.status ? [0] : [a[1], ...r.words]) }];
+        const r = this.programOnce?.read(a[0]!, a[1]!) ?? { status: S.InvalidArgument, words: [] };
+        return [{ kind: 'command', payload: encodeResponse(ResponseTag.FlashReadOnce, r.status, r.status ? [0] : [a[1]!, ...r.words]) }];
       }
-      case CommandTag.FlashReadResource: return this.readResource(a[0], a[1], a[2]);
+      case CommandTag.FlashReadResource: return this.readResource(a[0]!, a[1]!, a[2]!);
       case CommandTag.Reset:
         this.leftBootloader = 'reset';
         return [this.generic(S.Success, p.tag)];
       case CommandTag.Execute:
-        this.jumps.push({ command: 'Execute', address: a[0], argument: a[1], stackPointer: a[2] });
+        this.jumps.push({ command: 'Execute', address: a[0]!, argument: a[1]!, stackPointer: a[2]! });
         this.leftBootloader = 'execute';
         return [this.generic(S.Success, p.tag)];
       case CommandTag.Call:
-        this.jumps.push({ command: 'Call', address: a[0], argument: a[1] });
-        return [this.generic(this.mapped(a[0], 2) ? S.Success : S.RangeInvalid, p.tag)];
+        this.jumps.push({ command: 'Call', address: a[0]!, argument: a[1]! });
+        return [this.generic(this.mapped(a[0]!, 2) ? S.Success : S.RangeInvalid, p.tag)];
       default: return [this.generic(S.UnknownCommand, p.tag)];
     }
   }
@@ -227,7 +240,7 @@ export class McubootSimTarget {
       case PropertyTag.AvailablePeripherals: return reply([this.chip.peripherals]);
       case PropertyTag.FlashStartAddress: return f ? reply([f.start]) : reply(S.UnknownProperty);
       case PropertyTag.FlashSize: return f ? reply([f.size]) : reply(S.UnknownProperty);
-      case PropertyTag.FlashSectorSize: return f?.sectors ? reply([f.sectors[0].size]) : reply(S.UnknownProperty);
+      case PropertyTag.FlashSectorSize: return f?.sectors?.[0] ? reply([f.sectors[0].size]) : reply(S.UnknownProperty);
       case PropertyTag.FlashBlockCount: return f ? reply([1]) : reply(S.UnknownProperty);
       case PropertyTag.FlashPageSize: return f ? reply([f.pageSize ?? 1]) : reply(S.UnknownProperty);
       case PropertyTag.AvailableCommands: return reply([encodeAvailableCommands(this.chip.commands)]);
@@ -245,7 +258,7 @@ export class McubootSimTarget {
         const r = this.memory.regions.find((x) => x.region.kind === 'external-nor');
         if (!r) return reply(S.InvalidArgument);
         if (!r.configured) return reply(S.NotConfigured);
-        const sector = r.region.sectors?.[0].size ?? r.region.size;
+        const sector = r.region.sectors?.[0]?.size ?? r.region.size;
         return reply(encodeExternalMemoryAttributes({ startAddress: r.region.start, sizeBytes: r.region.size, pageSize: r.region.pageSize ?? 256, sectorSize: sector, blockSize: 64 * 1024 }));
       }
       default: return reply(S.UnknownProperty);
@@ -400,7 +413,7 @@ export class McubootSimTarget {
     if (!r.nor) return S.RangeInvalid;
     const sectors = r.nor.sectorsIn(address, length);
     const first = sectors[0];
-    const last = sectors[sectors.length - 1];
+    const last = sectors[sectors.length - 1]!;
     if (!first || first.address !== address || last.address + last.size !== address + length) {
       return r.region.kind === 'flash' ? S.FlashAlignment : S.Alignment;
     }

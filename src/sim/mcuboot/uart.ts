@@ -11,13 +11,13 @@ import { SimDeviceReset, type McubootSimTarget, type SimOutgoing } from './targe
 /** Faults to inject; indexes are 1-based and count from when the faults were set. */
 export interface McubootUartFaults {
   /** Host→device framed packets (commands and data) that arrive with a flipped bit. */
-  corruptIncoming?: number[];
+  corruptIncoming?: number[] | undefined;
   /** Device→host framed packets sent with a flipped bit (the resend after NAK is clean). */
-  corruptOutgoing?: number[];
+  corruptOutgoing?: number[] | undefined;
   /** ACKs from the device that get lost on the wire. */
-  dropAcks?: number[];
+  dropAcks?: number[] | undefined;
   /** After this many more bytes of WriteMemory data, the device resets (power glitch, watchdog). */
-  resetAfterDataBytes?: number;
+  resetAfterDataBytes?: number | undefined;
 }
 
 export class McubootUartSim {
@@ -37,7 +37,7 @@ export class McubootUartSim {
   readonly counters = { framesIn: 0, framesOut: 0, acksSent: 0, acksDropped: 0, naksSent: 0, naksReceived: 0, resendsSent: 0, resets: 0 };
   private readonly decoder = new FrameDecoder();
   private queue: SimOutgoing[] = [];
-  private inFlight?: { frame: Uint8Array; item: SimOutgoing };
+  private inFlight?: { frame: Uint8Array; item: SimOutgoing } | undefined;
   private currentTag = 0;
   /** 'ping' = after reset, waiting for autobaud; 'app' = running the application. */
   private mode: 'bootloader' | 'ping' | 'app' = 'bootloader';
@@ -164,7 +164,7 @@ export class McubootUartSim {
     const index = ++this.counters.framesOut;
     if (this.hit(this.faults.corruptOutgoing, index - this.base.framesOut)) {
       const bad = frame.slice();
-      bad[bad.length - 1] ^= 0x01;
+      bad[bad.length - 1]! ^= 0x01;
       this.write(bad);
     } else this.write(frame);
     if (this.queue.length === 0 && this.target.leftBootloader) {

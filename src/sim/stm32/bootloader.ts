@@ -36,7 +36,7 @@ export interface Stm32SimOptions {
   target?: TargetDescription;
   clock?: VirtualClock;
   /** Start with RDP level 1. */
-  readProtected?: boolean;
+  readProtected?: boolean | undefined;
   /** Answer 0x7F after init with NACK at once (true, default) or take it as a command byte. */
   nackInitWhenReady?: boolean;
   wiring?: Stm32SimWiring;
@@ -73,16 +73,16 @@ export class Stm32BootloaderSim {
   readonly commandCounts = new Map<number, number>();
   state: State = 'autobaud';
   /** Address of the last Go. */
-  lastGo?: number;
+  lastGo?: number | undefined;
   resets = 0;
   private queue: number[] = [];
-  private waiter?: { resolve: (b: number) => void; reject: (e: unknown) => void };
+  private waiter?: { resolve: (b: number) => void; reject: (e: unknown) => void } | undefined;
   private generation = 0;
   private loopGeneration = 0;
   private closed = false;
   private boot0High = true;
   /** Where the option bytes keep write protection, on the lines that model it. */
-  private readonly wrp?: WrpLayout;
+  private readonly wrp?: WrpLayout | undefined;
 
   constructor(stream: ByteStream, private readonly options: Stm32SimOptions) {
     this.profile = options.profile;
@@ -253,7 +253,9 @@ export class Stm32BootloaderSim {
     if (address === undefined) return;
     if (!this.mapped(address, 1, ['flash', 'ram', 'rom', 'option-bytes'])) return this.send(NACK);
     await this.send(ACK);
-    const [n, c] = await this.bytes(2);
+    const head = await this.bytes(2);
+    const n = head[0]!;
+    const c = head[1]!;
     if ((n ^ c) !== 0xff || !this.mapped(address, n + 1, ['flash', 'ram', 'rom', 'option-bytes'])) return this.send(NACK);
     await this.send(ACK, this.memory.read(address, n + 1));
   }
@@ -303,10 +305,10 @@ export class Stm32BootloaderSim {
   /** Erases sectors by page number, all checked before any is erased. */
   private async erasePages(pages: number[]): Promise<void> {
     const sectors = this.flash.sectors;
-    const ok = pages.every((p) => p < sectors.length && !this.flash.isProtected(sectors[p].address));
+    const ok = pages.every((p) => p < sectors.length && !this.flash.isProtected(sectors[p]!.address));
     if (!ok) return this.send(NACK);
     const t0 = this.memory.clock.nowMs;
-    for (const p of pages) this.memory.eraseSector(sectors[p].address);
+    for (const p of pages) this.memory.eraseSector(sectors[p]!.address);
     await this.finishLong(t0);
   }
 
@@ -341,10 +343,10 @@ export class Stm32BootloaderSim {
   private async extendedErase(): Promise<void> {
     await this.send(ACK);
     const head = await this.bytes(2);
-    const n = (head[0] << 8) | head[1];
+    const n = (head[0]! << 8) | head[1]!;
     if (n >= 0xfff0) {
       const sum = await this.next();
-      if (sum !== (head[0] ^ head[1])) return this.send(NACK);
+      if (sum !== (head[0]! ^ head[1]!)) return this.send(NACK);
       const total = this.flash.sectors.length;
       const bank2 = this.profile.bank2FirstPage;
       if (n === 0xffff) return this.massErase(0, total);
@@ -356,9 +358,9 @@ export class Stm32BootloaderSim {
     if (n + 1 > 512) return this.send(NACK);
     const body = await this.bytes((n + 1) * 2);
     const sum = await this.next();
-    if (xorBytes(body, head[0] ^ head[1]) !== sum) return this.send(NACK);
+    if (xorBytes(body, head[0]! ^ head[1]!) !== sum) return this.send(NACK);
     const pages: number[] = [];
-    for (let i = 0; i < body.length; i += 2) pages.push((body[i] << 8) | body[i + 1]);
+    for (let i = 0; i < body.length; i += 2) pages.push((body[i]! << 8) | body[i + 1]!);
     return this.erasePages(pages);
   }
 
@@ -385,7 +387,7 @@ export class Stm32BootloaderSim {
     const sum = await this.next();
     const pagesOf = (c: number) => (this.wrp ? pagesOfCode(this.wrp, c, this.flash.sectors.length) : c < this.flash.sectors.length ? [c] : []);
     if (xorBytes(codes, n) !== sum || [...codes].some((c) => pagesOf(c).length === 0)) return this.send(NACK);
-    for (const c of codes) for (const p of pagesOf(c)) this.flash.setProtected(this.flash.sectors[p].address, true);
+    for (const c of codes) for (const p of pagesOf(c)) this.flash.setProtected(this.flash.sectors[p]!.address, true);
     if (this.wrp) this.writeOptionBlock(withWrpBits(this.wrp, this.readOptionBlock(), true, [...codes]));
     await this.send(ACK);
     this.reset('write protection set');
@@ -410,7 +412,7 @@ export class Stm32BootloaderSim {
 
   private rdpByte(): number {
     const r = this.optionBlock();
-    return r.nor!.read(r.region.start + this.rdpOffset(), 1)[0];
+    return r.nor!.read(r.region.start + this.rdpOffset(), 1)[0]!;
   }
 
   /** Rewrites the option block with the given RDP byte (and its complement on F1). */

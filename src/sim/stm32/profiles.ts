@@ -33,7 +33,7 @@ export interface Stm32SimProfile {
 const BASE = [Cmd.Get, Cmd.GetVersion, Cmd.GetId, Cmd.ReadMemory, Cmd.Go, Cmd.WriteMemory];
 const PROTECT = [Cmd.WriteProtect, Cmd.WriteUnprotect, Cmd.ReadoutProtect, Cmd.ReadoutUnprotect];
 
-export const STM32_SIM_PROFILES: Record<string, Stm32SimProfile> = {
+export const STM32_SIM_PROFILES = {
   stm32f103xb: {
     chip: 'stm32f103xb', pid: 0x410, version: 0x22, commands: [...BASE, Cmd.Erase, ...PROTECT],
     rdpLevel0: 0xa5, timing: NOR_TIMING_PRESETS.stm32f1, writeAlignment: 2,
@@ -52,7 +52,13 @@ export const STM32_SIM_PROFILES: Record<string, Stm32SimProfile> = {
     rdpLevel0: 0xaa, busyEveryMs: 500, timing: { sectorEraseMs: 22, chipEraseMs: 22, programMs: 0.0817, unitBytes: 8 }, writeAlignment: 8,
     bank2FirstPage: 256,
   },
-};
+} satisfies Record<string, Stm32SimProfile>;
+
+/** The profile named `chip` (case-insensitive), or undefined. */
+export function findStm32SimProfile(chip: string): Stm32SimProfile | undefined {
+  const all: Readonly<Record<string, Stm32SimProfile>> = STM32_SIM_PROFILES;
+  return all[chip.toLowerCase()];
+}
 
 /** The built-in target description behind a profile. */
 export function profileTarget(profile: Stm32SimProfile): TargetDescription {

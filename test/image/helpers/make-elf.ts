@@ -29,7 +29,7 @@ export function buildElf(spec: ElfSpec): Uint8Array {
   };
   const headers: { name: string; type: number; flags: number; addr: number; offset: number; size: number; link: number; entsize: number }[] = [];
   for (const s of spec.sections) {
-    const offset = s.segment !== undefined ? segOffsets[s.segment] : s.nobits ? cursor : place(s.data ?? new Uint8Array(0));
+    const offset = s.segment !== undefined ? segOffsets[s.segment]! : s.nobits ? cursor : place(s.data ?? new Uint8Array(0));
     headers.push({ name: s.name, type: s.nobits ? 8 : 1, flags: s.flags, addr: s.address, offset, size: s.nobits ? s.size ?? 0 : (s.data ?? new Uint8Array(0)).length, link: 0, entsize: 0 });
   }
   if (spec.symbols) {
@@ -38,7 +38,7 @@ export function buildElf(spec: ElfSpec): Uint8Array {
     const dv = new DataView(sym.buffer);
     spec.symbols.forEach((s, i) => {
       const o = 16 * (i + 1);
-      dv.setUint32(o, names.offs[i], le); dv.setUint32(o + 4, s.value, le); dv.setUint32(o + 8, s.size, le);
+      dv.setUint32(o, names.offs[i]!, le); dv.setUint32(o + 4, s.value, le); dv.setUint32(o + 8, s.size, le);
       sym[o + 12] = (s.bind << 4) | s.type; dv.setUint16(o + 14, s.section, le);
     });
     const symIndex = spec.sections.length + 1;
@@ -60,13 +60,13 @@ export function buildElf(spec: ElfSpec): Uint8Array {
   dv.setUint16(48, headers.length + 1, le); dv.setUint16(50, headers.length, le);
   spec.segments.forEach((s, i) => {
     const o = 52 + 32 * i;
-    dv.setUint32(o, 1, le); dv.setUint32(o + 4, segOffsets[i], le); dv.setUint32(o + 8, s.vaddr, le); dv.setUint32(o + 12, s.paddr, le);
+    dv.setUint32(o, 1, le); dv.setUint32(o + 4, segOffsets[i]!, le); dv.setUint32(o + 8, s.vaddr, le); dv.setUint32(o + 12, s.paddr, le);
     dv.setUint32(o + 16, s.data.length, le); dv.setUint32(o + 20, s.memsz, le); dv.setUint32(o + 24, 5, le); dv.setUint32(o + 28, 4, le);
   });
   for (const c of chunks) out.set(c.data, c.offset);
   headers.forEach((h, i) => {
     const o = shoff + 40 * (i + 1);
-    dv.setUint32(o, shnames.offs[i], le); dv.setUint32(o + 4, h.type, le); dv.setUint32(o + 8, h.flags, le); dv.setUint32(o + 12, h.addr, le);
+    dv.setUint32(o, shnames.offs[i]!, le); dv.setUint32(o + 4, h.type, le); dv.setUint32(o + 8, h.flags, le); dv.setUint32(o + 12, h.addr, le);
     dv.setUint32(o + 16, h.offset, le); dv.setUint32(o + 20, h.size, le); dv.setUint32(o + 24, h.link, le); dv.setUint32(o + 36, h.entsize, le);
   });
   return out;
