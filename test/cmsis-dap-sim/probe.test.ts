@@ -284,6 +284,56 @@ describe('simulated CMSIS-DAP probe', () => {
     expect(r.words[2]).toBe(0xcafef00d);
   });
 
+  it('SWD_Sequence clocks a DPIDR read bit by bit: request 0xA5 out, turnaround + ACK + data + parity in', async () => {
+    const { host } = setup();
+    await host.send([0x02, 0x01]);
+    await host.swdSwitch();
+    // Out 8 bits (0xA5); in 1 turnaround + 3 ACK + 32 data + 1 parity = 37 bits; in 1 turnaround; out 8 idle bits.
+    const r = await host.send([0x1d, 4, 8, 0xa5, 0x80 | 37, 0x80 | 1, 8, 0x00]);
+    expect(Array.from(r.subarray(0, 2))).toEqual([0x1d, 0]);
+    let bits = 0n;
+    for (let i = 0; i < 5; i++) bits |= BigInt(r[2 + i]!) << BigInt(8 * i);
+    expect(Number((bits >> 1n) & 7n)).toBe(1); // ACK OK
+    expect(Number((bits >> 4n) & 0xffffffffn) >>> 0).toBe(0x0bb11477);
+    expect(Number((bits >> 36n) & 1n)).toBe(1); // even parity: 0x0BB11477 has 15 ones
+    expect((await host.transfer([{ req: CTRL_R }])).ack).toBe(1); // the wire is still in step
+  });
+
+  it('SWD_Configure sets the probe\'s turnaround: matching the target\'s DLCR works, a mismatch loses the ACK', async () => {
+    const { host } = setup();
+    await host.attach();
+    await host.transfer([{ req: SELECT_W, data: 1 }, { req: 0x04, data: 0x100 }]); // DLCR.TURNROUND = 2 cycles
+    expect((await host.transfer([{ req: DPIDR_R }])).ack).not.toBe(1);
+    await host.send([0x13, 0x01]); // SWD_Configure: turnaround 2
+    await host.swdSwitch();
+    expect((await host.transfer([{ req: DPIDR_R }])).words[0]).toBe(0x0bb11477);
+  });
+
+  it('SWJ_Pins drives nRESET: releasing it resets the core, halting it at the reset vector when vector catch is set', async () => {
+    const { host, target } = setup();
+    target.core.poke(0, Uint8Array.from([...le32(0x20004000), ...le32(0x00000101)]));
+    await host.attach();
+    await host.writeWord(0xe000edf0, 0xa05f0001);
+    await host.writeWord(0xe000edfc, 0x00000001);
+    const low = await host.send([0x10, 0x00, 0x80, ...le32(0)]);
+    expect(low[1]! & 0x80).toBe(0);
+    expect(target.core.inReset).toBe(true);
+    const high = await host.send([0x10, 0x80, 0x80, ...le32(0)]);
+    expect(high[1]! & 0x80).toBe(0x80);
+    expect(target.core.inReset).toBe(false);
+    expect(target.core.halted).toBe(true);
+    expect(target.core.regs.get(15)).toBe(0x100);
+    expect(target.core.counters.resets).toBeGreaterThan(1);
+  });
+
+  it('DAP_Delay adds its time to the modelled clock', async () => {
+    const { host, probe } = setup();
+    await host.send([0x00, 0xfe]);
+    const t0 = probe.clock.nowMs;
+    await host.send([0x09, ...le16(50_000)]);
+    expect(probe.clock.nowMs - t0).toBeGreaterThanOrEqual(50);
+  });
+
   it('DAP_TransferAbort has no response and the probe carries on', async () => {
     const { host } = setup();
     await host.attach();
