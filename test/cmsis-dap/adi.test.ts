@@ -59,7 +59,7 @@ describe('ADIv5 debug port', () => {
 
 describe('MEM-AP', () => {
   it('moves 5000 unaligned bytes across 1 KiB boundaries intact (TAR rewritten at each boundary)', async () => {
-    const { ap, probe } = await connect();
+    const { ap, probe } = await connect({ cpuid: 0x410cc200 }); // Cortex-M0: 1 KiB auto-increment
     const data = Uint8Array.from({ length: 5000 }, (_, i) => (i * 7 + 3) & 0xff);
     await ap.write(0x20000003, data);
     expect(await ap.read(0x20000003, 5000)).toEqual(data);
@@ -69,8 +69,20 @@ describe('MEM-AP', () => {
     // stream with TAR writes inside, 15 DRW reads per packet (a full 63-byte response).
     const blocks = probe.sent.filter((p) => p[0] === 0x06);
     expect(Math.max(...blocks.map((p) => p[2]! | (p[3]! << 8)))).toBe(14);
+    // No packet carries a TAR write alone: each TAR write travels with DRW writes.
+    expect(probe.sent.filter((p) => p[0] === 0x05 && p[2] === 1 && p[3] === 0x05)).toHaveLength(0);
     const reads = probe.sent.filter((p) => p[0] === 0x05 && p.length > 20);
     expect(Math.max(...reads.map((p) => Array.from(p.subarray(3)).filter((b) => b === 0x0f).length))).toBe(15);
+  });
+
+  it('on a Cortex-M4 (4 KiB auto-increment) writes 16 KiB in near-ideal packets', async () => {
+    const { ap, probe } = await connect();
+    ap.tarWrap = 0x1000;
+    const data = Uint8Array.from({ length: 16384 }, (_, i) => (i * 5) & 0xff);
+    const before = probe.sent.length;
+    await ap.write(0x20000000, data);
+    expect(probe.sent.length - before).toBeLessThanOrEqual(Math.ceil(16384 / 56) + 4);
+    expect(await ap.read(0x20000000, 16384)).toEqual(data);
   });
 
   it('a bus error is a DAP FAULT with STICKYERR decoded, cleared by ABORT so the next access works', async () => {

@@ -17,6 +17,8 @@ export interface FakeProbeOptions {
   /** Addresses from here up give a bus error. */
   faultFrom?: number;
   fpbRev?: 1 | 2;
+  /** CPUID (default Cortex-M4 r0p1); TAR auto-increment wraps at 4 KiB for M3/M4, else 1 KiB. */
+  cpuid?: number;
   /** A Kinetis MDM-AP at AP 1; `secured` makes AP 0 answer FAULT until a mass erase. */
   kinetis?: { secured: boolean; massEraseEnabled?: boolean };
 }
@@ -156,8 +158,10 @@ export class FakeProbe implements PacketDevice {
         else this.store(addr, size, value);
         if ((this.csw & 0x30) === 0x10) {
           const step = 1 << size;
-          // Auto-increment wraps inside the 1 KiB block: a host that forgets TAR at the boundary reads the wrong bytes.
-          this.tar = ((addr & ~0x3ff) | ((addr + step) & 0x3ff)) >>> 0;
+          // Auto-increment wraps inside its block: a host that forgets TAR at the boundary reads the wrong bytes.
+          const part = ((this.options.cpuid ?? 0x410fc241) >>> 4) & 0xfff;
+          const m = part === 0xc23 || part === 0xc24 ? 0xfff : 0x3ff;
+          this.tar = ((addr & ~m) | ((addr + step) & m)) >>> 0;
         }
         return [1, result];
       }
@@ -185,7 +189,7 @@ export class FakeProbe implements PacketDevice {
       case 0xe000edf0: return (this.debugEn ? 1 : 0) | (this.halted ? 0x30002 : 0) | 0x10000;
       case 0xe000edf8: return this.dcrdr;
       case 0xe000edfc: return this.demcr;
-      case 0xe000ed00: return 0x410fc241;
+      case 0xe000ed00: return this.options.cpuid ?? 0x410fc241;
       case 0xe0002000: return this.fpCtrl;
       default: {
         if (addr >= 0xe0002008 && addr < 0xe0002020) return this.fpComp[(addr - 0xe0002008) / 4]!;

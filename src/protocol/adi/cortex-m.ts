@@ -53,6 +53,9 @@ export class CortexM implements CoreAccess {
     const dhcsr = await this.ap.readWord(DHCSR.address, signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | (dhcsr & DHCSR.C_HALT), signal);
     this.cpuid = decodeCpuId(await this.ap.readWord(CPUID, signal));
+    // The Cortex-M3 and M4 AHB-AP auto-increments TAR across 4 KiB (Cortex-M3 TRM DDI0337 and
+    // Cortex-M4 TRM DDI0439, "AHB-AP"); others get the 1 KiB ADIv5 guarantees.
+    if (this.cpuid.implementer === 0x41 && (this.cpuid.part === 0xc23 || this.cpuid.part === 0xc24)) this.ap.tarWrap = 0x1000;
     const fp = decodeFpCtrl(await this.ap.readWord(FPB.FP_CTRL, signal));
     this.fpb = { revision: fp.revision, comparators: fp.codeComparators, used: new Array(fp.codeComparators).fill(undefined) };
   }

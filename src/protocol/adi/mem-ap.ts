@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import type { TransferOp } from '../cmsis-dap/commands.js';
+import { TRANSFER_REQUEST_HEADER, type TransferOp } from '../cmsis-dap/commands.js';
 import { settleInOrder } from '../cmsis-dap/session.js';
 import type { DebugPort } from './dp.js';
 import { CSW, MEM_AP, TAR_WRAP } from './registers.js';
@@ -31,6 +31,12 @@ export class MemAp {
     const v = await this.dp.readAp(this.apsel, MEM_AP.CSW, signal);
     this.cswBase = (v & 0xffffff00) >>> 0;
   }
+
+  /**
+   * Bytes TAR auto-increment is known to cover: 1 KiB is all ADIv5 guarantees; a core whose
+   * AHB-AP does more (Cortex-M3/M4: 4 KiB) raises it once identified.
+   */
+  tarWrap = TAR_WRAP;
 
   /** True once CSW has been read: every access then builds its ops without waiting. */
   get ready(): boolean {
@@ -107,7 +113,7 @@ export class MemAp {
     const ops: TransferOp[] = [];
     for (let i = 0; i < count; i++) {
       const a = address + 4 * i;
-      if (i === 0 || a % TAR_WRAP === 0) ops.push(...this.tarOps(a, CSW.SIZE32));
+      if (i === 0 || a % this.tarWrap === 0) ops.push(...this.tarOps(a, CSW.SIZE32));
       ops.push(...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
     }
     let done = 0;
@@ -118,26 +124,51 @@ export class MemAp {
     return Uint32Array.from(values);
   }
 
-  /** Writes words to a word-aligned address, pipelined. */
+  /**
+   * Writes words to a word-aligned address, pipelined, in as few packets as the packet size
+   * allows: full DAP_TransferBlocks to DRW while TAR is known to point at the next word; where
+   * TAR must be (re)written (the start, and each auto-increment boundary) a DAP_Transfer
+   * carries the TAR write together with as many DRW writes as fit, across the boundary too,
+   * so no packet carries a TAR write alone.
+   */
   async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}): Promise<void> {
     if (this.cswBase === undefined) await this.init(options.signal);
+    throwIfAborted(options.signal, 'memory write');
     const { write: per } = this.dp.dap.blockWords;
+    const maxOps = Math.floor((this.dp.dap.packetSize - TRANSFER_REQUEST_HEADER) / 5); // each op: request byte + word
+    const wrap = this.tarWrap;
     const jobs: Array<Promise<unknown>> = [];
     let done = 0;
+    const progress = (n: number) => () => { done += 4 * n; options.onProgress?.(done); };
+    /** Where TAR points now (undefined: unknown, e.g. after it reached a boundary). */
+    let tarAt: number | undefined;
     for (let i = 0; i < words.length;) {
-      throwIfAborted(options.signal, 'memory write');
       const a = address + 4 * i;
-      const inBlock = Math.min(words.length - i, (TAR_WRAP - (a % TAR_WRAP)) / 4);
-      jobs.push(this.dp.dap.transfer(this.tarOps(a, CSW.SIZE32), `Setting TAR to ${hex(a)}`, options.signal));
-      for (let j = 0; j < inBlock; j += per) {
-        const n = Math.min(per, inBlock - j);
-        const at = i + j;
-        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, false, n, words.subarray(at, at + n), `Writing ${n * 4} bytes at ${hex(address + 4 * at)}`, options.signal).then(() => {
-          done += n * 4;
-          options.onProgress?.(done);
-        }));
+      const room = (wrap - (a % wrap)) / 4;
+      const left = words.length - i;
+      if (tarAt === a && (room >= per || left <= room)) {
+        const n = Math.min(per, room, left);
+        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, false, n, words.subarray(i, i + n), `Writing ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
+        i += n;
+        tarAt = n === room ? undefined : a + 4 * n;
+        continue;
       }
-      i += inBlock;
+      const ops: TransferOp[] = [];
+      let n = 0;
+      for (let j = i; j < words.length; j++) {
+        const aj = address + 4 * j;
+        const set = tarAt === aj ? [] : this.tarOps(aj, CSW.SIZE32);
+        if (ops.length + set.length + 1 > maxOps) {
+          if (set.length) this.csw = undefined; // built but not sent: CSW/SELECT caches may be ahead
+          if (set.length) this.dp.invalidate();
+          break;
+        }
+        ops.push(...set, ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, words[j]!));
+        n++;
+        tarAt = (aj + 4) % wrap === 0 ? undefined : aj + 4;
+      }
+      jobs.push(this.dp.dap.transfer(ops, `Writing ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
+      i += n;
     }
     await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
   }
