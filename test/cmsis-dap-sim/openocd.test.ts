@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import '../../src/cli/vias/index.js';
 import { openTcp } from '../../src/link/node-tcp.js';
-import { createSimDapProbe, type SimDapProbe } from '../../src/sim/cmsis-dap/index.js';
+import { createMemoryTarget, createSimDapProbe, type SimDapProbe } from '../../src/sim/cmsis-dap/index.js';
 import { createQemuTarget, type QemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
 import { serveDapTcp, type DapTcpServer } from '../../src/sim/node-dap-tcp.js';
 import { Toolchain } from '../flash-algo/toolchain.js';
@@ -114,4 +114,45 @@ describe.skipIf(peers.skip)(peers.title('OpenOCD 0.12 drives the simulated CMSIS
     expect(probe.stats.commands.Transfer).toBeGreaterThan(100);
     expect(oocd.output()).not.toMatch(/Error:/);
   }, 180_000);
+});
+
+const kx = needs('openocd', 'gcc');
+
+describe.skipIf(kx.skip)(kx.title('OpenOCD 0.12\'s Kinetis driver against the simulated MDM-AP (target/kx.cfg)'), () => {
+  let shim: ReturnType<typeof buildHidapiShim>;
+  const servers: DapTcpServer[] = [];
+  beforeAll(() => { shim = buildHidapiShim(); });
+  afterAll(() => shim?.cleanup());
+  afterEach(async () => { for (const s of servers.splice(0)) await s.close(); });
+
+  async function kinetis(options: { secured: boolean; massEraseDisabled?: boolean }) {
+    const target = createMemoryTarget({ chip: 'kinetis-k64', ...options });
+    target.core.poke(0x2000, Uint8Array.of(1, 2, 3, 4));
+    const server = await serveDapTcp(createSimDapProbe({ target }), { port: 0 });
+    servers.push(server);
+    return { target, server };
+  }
+
+  it('sees the secured state, mass-erases through the MDM-AP, and then finds the chip unsecured', async () => {
+    const { target, server } = await kinetis({ secured: true });
+    const r = await runOpenOcd({ shim: shim.path, dapPort: server.port, nrf51Config: false, commands: ['source [find target/kx.cfg]', 'init', 'kinetis mdm mass_erase', 'kinetis mdm check_security', 'shutdown'], timeoutMs: 60_000 });
+    expect(r.output).toContain('Your Kinetis MCU is in secured state');
+    expect(r.output).toContain('MDM: Chip is unsecured. Continuing.');
+    expect(r.code, r.output).toBe(0);
+    expect(target.mdm!.stats.massErases).toBe(1);
+    expect(target.secured).toBe(false);
+    expect(target.core.peek(0x2000, 4)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
+  }, 90_000);
+
+  it('an unsecured chip is reported so and left alone; with mass erase disabled (MEEN = 10) OpenOCD says so and nothing is erased', async () => {
+    const open = await kinetis({ secured: false });
+    const r1 = await runOpenOcd({ shim: shim.path, dapPort: open.server.port, nrf51Config: false, commands: ['source [find target/kx.cfg]', 'init', 'shutdown'], timeoutMs: 60_000 });
+    expect(r1.output).toContain('MDM: Chip is unsecured. Continuing.');
+    expect(open.target.mdm!.stats.massErases).toBe(0);
+    const locked = await kinetis({ secured: true, massEraseDisabled: true });
+    const r2 = await runOpenOcd({ shim: shim.path, dapPort: locked.server.port, nrf51Config: false, commands: ['source [find target/kx.cfg]', 'init', 'kinetis mdm mass_erase', 'shutdown'], timeoutMs: 60_000 });
+    expect(r2.output).toContain('MDM: mass erase is disabled');
+    expect(locked.target.mdm!.stats.massErases).toBe(0);
+    expect(locked.target.core.peek(0x2000, 4)).toEqual(Uint8Array.of(1, 2, 3, 4));
+  }, 90_000);
 });

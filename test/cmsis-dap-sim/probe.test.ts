@@ -253,12 +253,16 @@ describe('simulated CMSIS-DAP probe', () => {
     expect(target.secured).toBe(true);
   });
 
-  it('Kinetis secured: MDM-AP Control ignores everything but the mass erase bit', async () => {
+  it('Kinetis secured: MDM-AP Control takes the reset request (AN4835 recovery) but not Debug Request', async () => {
     const { host, target } = setup('kinetis-k64', {}, { secured: true });
     await host.attach();
-    await host.transfer([{ req: SELECT_W, data: 0x01000000 }, { req: 0x05, data: 0x18 }]); // system reset request + core hold
+    await host.transfer([{ req: SELECT_W, data: 0x01000000 }, { req: 0x05, data: 0x0c }]); // debug request + system reset request
+    expect(target.core.inReset).toBe(true);
+    const r = await host.transfer([{ req: 0x07 }, { req: 0x03 }]);
+    expect(r.words[0]).toBe(0x08);
+    expect(r.words[1]! & 0x08).toBe(0); // Status: System Reset 0 = held in reset
+    await host.transfer([{ req: 0x05, data: 0 }]);
     expect(target.core.inReset).toBe(false);
-    expect((await host.transfer([{ req: 0x07 }])).words[0]).toBe(0);
   });
 
   it('Kinetis with mass erase disabled ignores the request', async () => {

@@ -9,7 +9,10 @@
  * through system resets (the K-series reference manuals' MDM-AP mass-erase flow, as debug
  * hosts such as pyOCD and probe-rs rely on: erase, reset, then program FSEC = 0xFE); a
  * power-on reset reloads FSEC from flash (erased 0xFF = secure again unless 0x40C was
- * programmed). While the part is secured only Control[0] (mass erase) is writable.
+ * programmed). While the part is secured, Debug Disable and Debug Request are not writable;
+ * mass erase, System Reset Request and Core Hold Reset are, which is what the recovery flow
+ * of NXP AN4835 §4.1.1 needs (hold the part in reset, then mass erase) and what OpenOCD's
+ * `kinetis mdm mass_erase` does.
  */
 import type { AccessPort } from './dp.js';
 
@@ -22,6 +25,8 @@ export interface KinetisSecurity {
   massErase(): void;
   /** Holds (true) or releases (false) the system in reset. */
   holdReset(hold: boolean): void;
+  /** Whether the system is held in reset (by nRESET or this AP). */
+  inReset(): boolean;
 }
 
 export interface MdmStats { massErases: number }
@@ -40,7 +45,7 @@ export class MdmAp implements AccessPort {
     switch (offset) {
       case 0x00: {
         this.tick();
-        return ((this.eraseAck ? 1 : 0) | 0x2 | (this.chip.secured() ? 0x4 : 0) | (this.control & 0x8 ? 0 : 0x8)
+        return ((this.eraseAck ? 1 : 0) | 0x2 | (this.chip.secured() ? 0x4 : 0) | (this.chip.inReset() ? 0 : 0x8)
           | (this.chip.massEraseEnabled() ? 0x20 : 0) | (this.chip.coreHalted() ? 0x10000 : 0)) >>> 0;
       }
       case 0x04: this.tick(); return this.control >>> 0;
@@ -52,8 +57,8 @@ export class MdmAp implements AccessPort {
   write(offset: number, value: number): void {
     if (offset !== 0x04) return;
     const start = (value & 1) && !(this.control & 1);
-    // Secured: the other Control bits (reset requests, debug request, core hold) are ignored.
-    if (this.chip.secured()) value = (value & 1) | (this.control & ~1);
+    // Secured: Debug Disable (bit 1) and Debug Request (bit 2) keep their values.
+    if (this.chip.secured()) value = (value & ~0x6) | (this.control & 0x6);
     this.control = value & 0x3f;
     if ((value & 0x8) !== 0 || (value & 0x10) !== 0) this.chip.holdReset(true);
     else this.chip.holdReset(false);

@@ -196,6 +196,7 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
       coreHalted: () => core.halted,
       massErase: () => { flash.bytes.fill(ERASED); fsec = 0xfe; massErased = true; },
       holdReset: (hold) => { if (hold) core.inReset = true; else if (core.inReset) { core.inReset = false; core.reset(false); } },
+      inReset: () => core.inReset,
     };
     mdm = new MdmAp(chip);
   }
