@@ -15,6 +15,7 @@ import { FlashInterruptedError, PlanRefusedError, type Range, type WriteProgress
 import type { ChangeOperation, FlashPlan, ProgramOperation, RamOperation } from './plan.js';
 import { placeImage } from './placement.js';
 import { prepareWrite, type EngineOptions, type WriteOptions } from './prepare.js';
+import { keptBytesOf } from './journal.js';
 import { now, PhaseReporter } from './progress.js';
 import { verifyRange, type VerifyMethod, type VerifyRange } from './verify.js';
 
@@ -27,6 +28,8 @@ export type { ChangeReport } from './changes.js';
 
 export interface WriteSummary {
   target: string;
+  /** The journal the kept bytes were saved in before the erase (cleared once verified). */
+  journal?: string;
   /** Image data bytes placed on the device (flash + RAM). */
   imageBytes: number;
   /** Bytes sent to program flash (page padding and preserved bytes included) plus RAM bytes. */
@@ -258,12 +261,22 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
   reporter.emit({ type: 'plan', plan });
   const method = chooseMethod(programmer, after, options.verify, reporter);
   const walk = new PlanWalk(programmer, plan, reporter, options.signal);
+  // Before anything is erased, the bytes the plan keeps go to the journal, so an interrupted
+  // write cannot lose them: the record names it and the next run restores them.
+  const kept = keptBytesOf(plan);
+  if (kept.length && options.journal && plan.operations.some((o) => o.kind === 'erase')) {
+    await options.journal.save(kept);
+    walk.progress.kept = { journal: options.journal.name, ranges: kept.map((k) => ({ address: k.address, size: k.data.length })) };
+    reporter.log('info', `Saved ${kept.reduce((n, k) => n + k.data.length, 0)} byte(s) to keep in ${options.journal.name} before erasing.`, { journal: options.journal.name });
+  }
   try {
     await walk.changesOf('unlock');
     await walk.erase();
     await walk.program(target);
     await walk.writeRam();
     await walk.verify(method);
+    // Verified (or written without verify): the kept bytes are back on the device.
+    await options.journal?.clear();
     await walk.changesOf('protect');
     if (options.run) await walk.run(runAddress(image, device));
   } catch (e) {
@@ -285,6 +298,7 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
   const preserves = plan.operations.flatMap((o) => (o.kind === 'preserve' ? [o] : []));
   const preservedSectors = new Set(preserves.map((o) => sectorAt(regionAt(target, o.address)!, o.address)!.address));
   const summary: WriteSummary = {
+    ...(walk.progress.kept ? { journal: walk.progress.kept.journal } : {}),
     target: target.name,
     imageBytes: image.size,
     bytesWritten,

@@ -65,6 +65,8 @@ export interface WriteProgress {
   pending: Range[];
   /** Memory of the erase (or unlock) call that failed: any of it may now be erased, wholly or partly. */
   maybeErased?: Range[] | undefined;
+  /** Bytes to keep that were saved before their sectors were erased: where, and which ranges. */
+  kept?: { journal: string; ranges: Range[] } | undefined;
 }
 
 /** At most this many ranges are listed per kind in the hint; the context has them all. */
@@ -136,7 +138,7 @@ export class FlashInterruptedError extends FlashwrightError {
         // Without --skip a resumed write erases and programs every planned sector again
         // (correct, only slower); with it, sectors that already match are read and skipped.
         hint: touched
-          ? `The device is partly written and will not run as is. ${describeProgress(progress, maybeCount > 0)} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
+          ? `The device is partly written and will not run as is. ${describeProgress(progress, maybeCount > 0)}${progress.kept ? ` The bytes kept around the image (${formatRanges(progress.kept.ranges)}) were saved in ${progress.kept.journal}; the next write restores them.` : ''} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
           : untouchedHint,
         context: {
           ...progress,

@@ -13,6 +13,7 @@ import { assertChecksPass, runChecks, type CheckFinding } from './checks/index.j
 import { identityFindings, identityTarget } from './checks/identity.js';
 import { deviceAfterUnlocks, erasedByUnlock, planChanges } from './changes.js';
 import type { EventSink } from './events.js';
+import type { KeptBytesJournal } from './journal.js';
 import { expectedSector, planFlash, touchedSectors, type EraseMode, type FlashPlan, type SectorKnowledge } from './plan.js';
 import { placeImage } from './placement.js';
 import { PhaseReporter } from './progress.js';
@@ -43,6 +44,8 @@ export interface WriteOptions extends EngineOptions {
   unconfigured?: ReadonlySet<string> | undefined;
   /** Unlocks and protections to make (the way in must offer them); each is a plan operation. */
   changes?: readonly DeviceChangeKind[] | undefined;
+  /** Where bytes to keep are saved before their sector is erased (journal.ts); none = not saved. */
+  journal?: KeptBytesJournal | undefined;
 }
 
 export interface PreparedWrite {
