@@ -8,10 +8,11 @@ import { CancelledError, FlashwrightError, RefusedBeforeSendingError, throwIfAbo
 import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
 import type { DeviceInfo, Programmer } from '../programmer/types.js';
-import { isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
+import { erasedValueOf, isFlashLike, regionAt, regionSectors, sectorAt } from '../target/geometry.js';
 import { changeReport, type ChangeReport } from './changes.js';
 import type { CheckFinding } from './checks/index.js';
-import { FlashInterruptedError, PlanRefusedError, type Range, type WriteProgress } from './errors.js';
+import { diagnoseProgramFailure } from './diagnose.js';
+import { FlashInterruptedError, PlanRefusedError, protectionRemedy, VerifyError, type Range, type WriteProgress } from './errors.js';
 import type { ChangeOperation, FlashPlan, ProgramOperation, RamOperation } from './plan.js';
 import { placeImage } from './placement.js';
 import { prepareWrite, type EngineOptions, type WriteOptions } from './prepare.js';
@@ -184,7 +185,7 @@ class PlanWalk {
       } catch (e) {
         this.wrote({ address, size: done });
         if (done < data.length) this.progress.maybeProgrammed = [{ address: address + done, size: data.length - done }];
-        throw e;
+        throw await diagnoseProgramFailure(e, this.programmer, target, address + done, this.progress.erased, signal);
       }
       reporter.reach(base + data.length);
       this.wrote({ address, size: data.length });
@@ -214,13 +215,13 @@ class PlanWalk {
     reporter.finish();
   }
 
-  async verify(method: VerifyMethod | 'none'): Promise<void> {
+  async verify(method: VerifyMethod | 'none', target: DeviceInfo['target']): Promise<void> {
     this.progress.phase = 'verify';
     if (method === 'none' || this.plan.verify.length === 0) return;
     const ranges: VerifyRange[] = this.plan.verify;
     this.reporter.start('verify', ranges.reduce((n, r) => n + r.expected.length, 0), `Verifying by ${method === 'digest' ? this.programmer.digest!.name : 'reading back'}`);
     for (const r of ranges) {
-      await verifyRange(this.programmer, r, method, this.signal, this.reporter);
+      await verifyRange(this.programmer, r, method, this.signal, this.reporter, { erasedValue: erasedValueAt(target, r.address) });
       this.progress.verified.push({ address: r.address, size: r.expected.length });
       this.bytesVerified += r.expected.length;
     }
@@ -274,13 +275,15 @@ export async function writeImage(programmer: Programmer, device: DeviceInfo, ima
     await walk.erase();
     await walk.program(target);
     await walk.writeRam();
-    await walk.verify(method);
+    await walk.verify(method, target);
     // Verified (or written without verify): the kept bytes are back on the device.
     await options.journal?.clear();
     await walk.changesOf('protect');
     if (options.run) await walk.run(runAddress(image, device));
   } catch (e) {
     reporter.fail(e);
+    // A mismatch is the chip's answer, not an interruption: it carries the write's record.
+    if (e instanceof VerifyError) throw e.duringWrite(walk.progress);
     if (e instanceof FlashwrightError && e.code === 'VERIFY_MISMATCH') throw e;
     if (e instanceof RefusedBeforeSendingError) {
       // The failed call sent nothing: none of its memory can have changed.
@@ -364,8 +367,8 @@ export async function verifyImage(programmer: Programmer, device: DeviceInfo, im
   const reporter = new PhaseReporter(options.onEvent);
   const method = chooseMethod(programmer, device, options.verify, reporter);
   if (method === 'none') {
-    throw new FlashwrightError('VERIFY_IMPOSSIBLE', `The device is read-protected and the ${programmer.kind} way in has no device checksum, so it cannot be verified.`,
-      { hint: 'Write the image again (the write verifies as it goes where it can), or remove the read protection.' });
+    throw new FlashwrightError('VERIFY_IMPOSSIBLE', `The chip is read-protected (${device.protection?.description ?? 'protected'}) and the ${programmer.kind} way in has no device checksum, so what it holds cannot be verified.`,
+      { hint: `To verify it, ${protectionRemedy(programmer.kind)}, then write and verify the image again.`, context: { protection: device.protection?.description } });
   }
   const pieces = placeImage(image, device.target);
   const ranges: VerifyRange[] = [];
@@ -385,12 +388,18 @@ export async function verifyImage(programmer: Programmer, device: DeviceInfo, im
   reporter.start('verify', total, `Verifying ${ranges.length} range(s)`);
   for (const r of ranges) {
     // Unaligned pieces fall back to reading back inside verifyRange.
-    await verifyRange(programmer, r, method, options.signal, reporter);
+    await verifyRange(programmer, r, method, options.signal, reporter, { erasedValue: erasedValueAt(device.target, r.address) });
   }
   reporter.finish();
   const summary: VerifySummary = { target: device.target.name, method, bytesVerified: total, ranges: ranges.length, elapsedMs: now() - t0 };
   reporter.emit({ type: 'done', summary });
   return summary;
+}
+
+/** The erased value of the region holding `address` (0xFF when unknown). */
+function erasedValueAt(target: DeviceInfo['target'], address: number): number {
+  const r = regionAt(target, address);
+  return r ? erasedValueOf(r) : 0xff;
 }
 
 /** For messages: "0x08000000+0x400". */

@@ -1,5 +1,6 @@
 /** Typed errors of the flash engine: refusals before anything is touched, verify and interruption. */
 import { FlashwrightError, RefusedBeforeSendingError, type ErrorDetails } from '../core/errors.js';
+import { deviceStatusIn } from './diagnose.js';
 import { hex, hexByte } from '../core/format.js';
 import type { Phase } from '../programmer/events.js';
 import type { DeviceChangeKind } from '../programmer/types.js';
@@ -19,24 +20,43 @@ export class CheckRefusedError extends FlashwrightError {
   }
 }
 
+export interface VerifyErrorDetails {
+  sector?: { address: number; size: number } | undefined;
+  method: 'readback' | 'digest';
+  digest?: { name: string; expected: number; actual: number; address: number; length: number };
+  hint?: string;
+  cause?: unknown;
+  /** During a write: what was erased, programmed and verified before the mismatch. */
+  record?: WriteProgress;
+}
+
 /** What the device holds differs from what was written. */
 export class VerifyError extends FlashwrightError {
-  constructor(readonly address: number, readonly expected: number | undefined, readonly actual: number | undefined, details: {
-    sector?: { address: number; size: number } | undefined;
-    method: 'readback' | 'digest';
-    digest?: { name: string; expected: number; actual: number; address: number; length: number };
-    hint?: string;
-    cause?: unknown;
-  }) {
+  constructor(readonly address: number, readonly expected: number | undefined, readonly actual: number | undefined, private readonly details: VerifyErrorDetails) {
     const where = details.sector ? ` (sector ${hex(details.sector.address)}, ${details.sector.size} bytes)` : '';
     const message = expected !== undefined && actual !== undefined
       ? `Verify failed at ${hex(address)}${where}: expected ${hexByte(expected)}, read ${hexByte(actual)}.`
       : `Verify failed for ${hex(address)}${where}: the device's ${details.digest?.name ?? 'checksum'} is ${hex(details.digest?.actual ?? 0)}, expected ${hex(details.digest?.expected ?? 0)}.`;
+    const hint = details.hint ?? 'Write the image again; if it fails at the same address, the sector may be write-protected or worn.';
     super('VERIFY_MISMATCH', message, {
-      hint: details.hint ?? 'Write the image again; if it fails at the same address, the sector may be write-protected or worn.',
-      context: { address, expected, actual, sector: details.sector, method: details.method, digest: details.digest },
+      hint: details.record ? `${hint} The write got this far: ${describeProgress(details.record, (details.record.maybeErased?.length ?? 0) > 0)}` : hint,
+      context: { address, expected, actual, sector: details.sector, method: details.method, digest: details.digest, ...(details.record ? { record: details.record } : {}) },
       cause: details.cause,
     });
+  }
+
+  /** The same mismatch with the write's record (erased, programmed, verified) attached. */
+  duringWrite(record: WriteProgress): VerifyError {
+    return new VerifyError(this.address, this.expected, this.actual, { ...this.details, record: structuredClone(record) });
+  }
+}
+
+/** How to lift read protection / security through a way in, for hints. */
+export function protectionRemedy(kind: string): string {
+  switch (kind) {
+    case 'stm32-uart': return 'remove it with --unprotect (Readout Unprotect: the chip mass-erases all flash and resets)';
+    case 'mcuboot': return 'unlock it with --backdoor-key KEY (keeps the flash; needs KEYEN=10 in FSEC) or --unsecure (FlashEraseAllUnsecure: mass-erases all flash)';
+    default: return 'remove it with the chip\'s mass erase through the debug port (Kinetis MDM-AP, STM32 option bytes RDP back to level 0), which erases all flash';
   }
 }
 
@@ -131,14 +151,25 @@ export class FlashInterruptedError extends FlashwrightError {
     const maybe = maybeCount ? ` (and ${maybeCount} more possibly erased by the failed call)` : '';
     const erasedText = progress.chipErased ? 'the chip was mass-erased' : `${progress.erased.length} sector(s) erased${maybe}`;
     const touched = progress.changes.length > 0 || progress.erased.length > 0 || progress.chipErased || maybeCount > 0 || progress.programmed.length > 0 || (progress.maybeProgrammed?.length ?? 0) > 0;
-    const untouchedHint = refusedUpFront && cause.hint ? `Nothing was erased or programmed: ${cause.hint}` : 'Nothing was erased or programmed yet; fix the link and run the write again.';
+    // The device's own answer (a status, a NACK) is not a link problem: never say "fix the link" then.
+    const status = deviceStatusIn(cause);
+    const cancelled = cause instanceof FlashwrightError && cause.code === 'CANCELLED';
+    const untouchedHint = refusedUpFront && cause.hint ? `Nothing was erased or programmed: ${cause.hint}`
+      : status ? `Nothing was erased or programmed yet. The device refused (${status.code}): act on its message${status.hint ? ` — ${status.hint}` : ''} — then run the write again.`
+        : cancelled ? 'Nothing was erased or programmed yet; run the write again when ready.'
+          : 'Nothing was erased or programmed yet; fix the link and run the write again.';
+    const next = status
+      ? `The device itself refused (${status.code}; the link is fine): act on its message${status.hint ? ` — ${status.hint}` : ''} — then run the same command again with --skip, so sectors already finished are found equal and skipped.`
+      : cancelled
+        ? 'Run the same command again with --skip to finish it: sectors already finished are found equal and skipped.'
+        : 'Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.';
     super('FLASH_INTERRUPTED',
       `The write stopped during ${progress.phase} after ${erasedText} and ${progress.programmed.length} range(s) programmed: ${inner}`,
       {
         // Without --skip a resumed write erases and programs every planned sector again
         // (correct, only slower); with it, sectors that already match are read and skipped.
         hint: touched
-          ? `The device is partly written and will not run as is. ${describeProgress(progress, maybeCount > 0)}${progress.kept ? ` The bytes kept around the image (${formatRanges(progress.kept.ranges)}) were saved in ${progress.kept.journal}; the next write restores them.` : ''} Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.`
+          ? `The device is partly written and will not run as is. ${describeProgress(progress, maybeCount > 0)}${progress.kept ? ` The bytes kept around the image (${formatRanges(progress.kept.ranges)}) were saved in ${progress.kept.journal}; the next write restores them.` : ''} ${next}`
           : untouchedHint,
         context: {
           ...progress,

@@ -4,6 +4,7 @@
  * and the bytes to preserve), then the plan — made once. `planWrite` is exactly this, so
  * `plan --via X` shows what `write --via X` then does.
  */
+import { protectionRemedy } from './errors.js';
 import { FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { MemoryImage } from '../image/memory-image.js';
@@ -116,8 +117,9 @@ async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryIm
     }
   }
   if (!readable && [...jobs, ...untouched].some((j) => j.needBytes)) {
-    throw new FlashwrightError('PRESERVE_UNREADABLE', `The device is read-protected (${device.protection?.description}), so the bytes around the image in partly covered sectors cannot be preserved.`,
-      { hint: "Remove the read protection in the same write with the way in's unprotect option (stm32-uart: --unprotect; mcuboot: --unsecure), which mass-erases the chip; --no-preserve helps only where the device still erases while protected.", context: { protection: device.protection?.description } });
+    // Name the security first: it is the cause; the preserved bytes are only its consequence.
+    throw new FlashwrightError('PRESERVE_UNREADABLE', `The chip is protected — ${device.protection?.description} — so its bootloader refuses to read the bytes around the image in partly covered sectors, and they cannot be kept.`,
+      { hint: `To write it, ${protectionRemedy(programmer.kind)}; --no-preserve helps only where the device still erases while protected (everything else in those sectors is then lost).`, context: { protection: device.protection?.description } });
   }
   const run = async (phase: 'read' | 'preserve', list: LearnJob[], message: string) => {
     if (list.length === 0) return;

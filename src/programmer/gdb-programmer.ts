@@ -201,6 +201,14 @@ export class GdbProgrammer implements Programmer {
     this.ran = true;
   }
 
+  /** A reset through the GDB server: `monitor reset run|halt` (or QEMU's system_reset), i.e. SYSRESETREQ on most probes. */
+  async reset(mode: 'run' | 'halt', context: CallContext = {}): Promise<string> {
+    const { core } = this.need();
+    await core.reset(mode, context.signal ? { signal: context.signal } : {});
+    if (mode === 'run') this.ran = true;
+    return 'GDB server monitor reset';
+  }
+
   async close(): Promise<void> {
     if (!this.core) return;
     try {

@@ -221,6 +221,13 @@ export class McubootProgrammer implements Programmer {
     await this.session.reset({ signal: options.signal });
   }
 
+  /** MCUboot Reset: the chip restarts (its bootloader's caches with it) and boots a valid image. */
+  async reset(mode: 'run' | 'halt', context: { signal?: AbortSignal } = {}): Promise<string> {
+    if (mode === 'halt') throw new FlashwrightError('RESET_UNSUPPORTED', 'MCUboot cannot reset and keep the core halted.', { hint: 'Use a debug-level way in (--via gdb or cmsis-dap) for --halt.' });
+    await this.session.reset({ signal: context.signal });
+    return 'MCUboot Reset command';
+  }
+
   async close(): Promise<void> {
     if (this.options.closeTransport ?? true) await this.options.transport.close();
   }

@@ -24,6 +24,7 @@ export type SimCall =
   | { op: 'read' | 'program' | 'write' | 'digest'; address: number; length: number }
   | { op: 'erase'; sectors: number[] }
   | { op: 'erase-chip' }
+  | { op: 'reset'; mode: 'run' | 'halt' }
   | { op: 'run'; address?: number | undefined };
 
 /** Bytes the simulated way in programs per step (as a bootloader's write command would). */
@@ -129,6 +130,13 @@ export class SimProgrammer implements Programmer {
     this.ready(options.signal);
     this.calls.push({ op: 'run', address });
     this.lastRun = { address };
+  }
+
+  /** The simulated chip resets: memory stays, the call is recorded. */
+  async reset(mode: 'run' | 'halt', options: { signal?: AbortSignal } = {}): Promise<string> {
+    this.ready(options.signal);
+    this.calls.push({ op: 'reset', mode });
+    return `simulated ${mode === 'halt' ? 'reset and halt' : 'reset'}`;
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,8 @@ export class Stm32UartProgrammer implements Programmer {
   private failed = false;
   private pendingOptions?: { region: MemoryRegion; data: Uint8Array } | undefined;
   private readonly optionErased = new Set<number>();
+  /** reset() ran the --exit sequence already: close() does not run it twice. */
+  private exitRun = false;
 
   constructor(private readonly options: Stm32UartProgrammerOptions) {
     const holder = this.signalHolder;
@@ -473,6 +475,25 @@ export class Stm32UartProgrammer implements Programmer {
     await this.session.go(address ?? region.start);
   }
 
+  /**
+   * The ROM bootloader has no reset command: with an --exit DTR/RTS sequence (NRST wired) that
+   * resets the chip; otherwise Go to the application's reset handler (AN3155 Go: MSP and PC from
+   * the vector table at the flash start), which leaves the bootloader as a reset would.
+   */
+  async reset(mode: 'run' | 'halt', context: { signal?: AbortSignal } = {}): Promise<string> {
+    if (mode === 'halt') throw new FlashwrightError('RESET_UNSUPPORTED', 'The STM32 ROM bootloader cannot reset and keep the core halted.', { hint: 'Use a debug-level way in (--via gdb or cmsis-dap) for --halt.' });
+    await this.tracked(() => this.flushOptionBytes());
+    if (this.options.exit?.length) {
+      await runLineSequence(this.options.stream, this.options.exit, context.signal);
+      this.exitRun = true;
+      return 'the --exit DTR/RTS sequence';
+    }
+    this.requireOpen();
+    const region = mainFlash(this.requireTarget());
+    await this.session.go(region.start);
+    return `Go to the reset handler (vector table at ${hex(region.start)})`;
+  }
+
   eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     return this.tracked(() => this.doEraseSectors(sectors, options));
   }
@@ -502,7 +523,7 @@ export class Stm32UartProgrammer implements Programmer {
   async close(): Promise<void> {
     try {
       if (!this.failed) await this.tracked(() => this.flushOptionBytes());
-      if (this.options.exit?.length) await runLineSequence(this.options.stream, this.options.exit);
+      if (this.options.exit?.length && !this.exitRun) await runLineSequence(this.options.stream, this.options.exit);
     } finally {
       if (this.options.closeStream ?? true) await this.options.stream.close();
     }

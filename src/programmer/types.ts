@@ -126,6 +126,14 @@ export interface Programmer {
   readonly checkedReads?: boolean | undefined;
   /** Starts the application (or resets the chip). `address` where the way in needs one. */
   run?(address?: number, context?: CallContext): Promise<void>;
+  /**
+   * Resets the chip without touching memory: 'run' lets it boot, 'halt' keeps the core at the
+   * reset vector (debug-level ways in only; others throw). Each way in resets as it can:
+   * MCUboot Reset, STM32 the --exit DTR/RTS sequence or Go to the reset handler, GDB monitor
+   * reset / SYSRESETREQ, CMSIS-DAP SYSRESETREQ/nRESET. A reset also clears a bootloader's
+   * stale view of flash (MCUboot 10203 after an erase). Resolves to how it was done, in words.
+   */
+  reset?(mode: 'run' | 'halt', context?: CallContext): Promise<string | void>;
   /** The unlocks and protections this way in can make. */
   readonly changes?: readonly DeviceChangeKind[] | undefined;
   /**

@@ -102,7 +102,7 @@ describe('Stm32UartProgrammer with the flash engine', () => {
     const first = await writeImage(p, dev, image(pattern(1000)), { allowUnbootable: true }).catch((e) => e);
     expect(first.code).toBe('PRESERVE_UNREADABLE');
     expect(first.message).toMatch(/--unprotect/);
-    expect(first.hint).toMatch(/stm32-uart: --unprotect/);
+    expect(first.hint).toMatch(/remove it with --unprotect \(Readout Unprotect: the chip mass-erases/);
     // With --no-preserve the first device call (erase) is refused before a byte is sent: nothing
     // was touched, so the write fails with the refusal itself, naming the way out.
     const err = await writeImage(p, dev, image(pattern(1024)), { allowUnbootable: true, preserve: false, skipUnchanged: false }).catch((e) => e);

@@ -8,11 +8,11 @@
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { AIRCR, CPUID, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
+import { AIRCR, CPUID, DCRDR, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
 import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../arch/core-access.js';
 import { DapTransferError } from '../cmsis-dap/errors.js';
 import type { TransferOp } from '../cmsis-dap/commands.js';
-import { MemAp } from './mem-ap.js';
+import type { MemAp } from './mem-ap.js';
 import { settleInOrder } from '../cmsis-dap/session.js';
 
 export interface CortexMOptions {
@@ -101,17 +101,13 @@ export class CortexM implements CoreAccess {
     return n;
   }
 
-  /**
-   * Core register access through the banked data registers with TAR at DHCSR (0xE000EDF0):
-   * BD0 = DHCSR, BD1 = DCRSR, BD2 = DCRDR, so one TAR write serves a whole batch and each
-   * register costs three accesses; S_REGRDY is polled by the probe's value match.
-   */
-  private debugBankOps(): TransferOp[] {
-    return [...this.ap.bankOps(DHCSR.address), MemAp.matchMaskOp(DHCSR.S_REGRDY)];
-  }
-
+  /** One packet: DCRSR ← register, DHCSR polled until S_REGRDY (value match), DCRDR read. */
   private readRegisterOps(sel: number): TransferOp[] {
-    return [...this.ap.bankedOp(1, false, sel), ...this.ap.bankedOp(0, true, DHCSR.S_REGRDY, true), ...this.ap.bankedOp(2, true)];
+    return [
+      ...this.ap.writeWordOps(DCRSR.address, sel),
+      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
+      ...this.ap.readWordOps(DCRDR),
+    ];
   }
 
   async readRegister(name: CoreRegister, options?: CoreOptions): Promise<number> {
@@ -122,7 +118,7 @@ export class CortexM implements CoreAccess {
   /** Reads several registers, pipelined. */
   async readRegisters(names: readonly string[], options?: CoreOptions): Promise<number[]> {
     if (!this.ap.ready) await this.ap.init(options?.signal);
-    const ops = [...this.debugBankOps(), ...names.flatMap((n) => this.readRegisterOps(this.regsel(n)))];
+    const ops = names.flatMap((n) => this.readRegisterOps(this.regsel(n)));
     return this.answered(() => this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
       .catch((e) => { throw this.explainRegister(e); }));
   }
@@ -130,11 +126,11 @@ export class CortexM implements CoreAccess {
   async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
     if (!this.ap.ready) await this.ap.init(options?.signal);
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
-    const ops = [...this.debugBankOps(), ...entries.flatMap(([n, v]) => [
-      ...this.ap.bankedOp(2, false, v >>> 0),
-      ...this.ap.bankedOp(1, false, this.regsel(n) | DCRSR.REGWnR),
-      ...this.ap.bankedOp(0, true, DHCSR.S_REGRDY, true),
-    ])];
+    const ops = entries.flatMap(([n, v]) => [
+      ...this.ap.writeWordOps(DCRDR, v >>> 0),
+      ...this.ap.writeWordOps(DCRSR.address, this.regsel(n) | DCRSR.REGWnR),
+      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
+    ]);
     await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
       .catch((e) => { throw this.explainRegister(e); }));
   }
