@@ -413,5 +413,6 @@ export class MemoryImageBuilder {
 
 /** A run's bytes: a view when little of its buffer is wasted (adopted buffers sized from an estimate), else a tight copy. */
 function tight(r: Run): Uint8Array {
+  if (r.buf.length === r.length) return r.buf; // already exact: no second view per run
   return r.buf.length - r.length <= r.buf.length / 16 ? r.buf.subarray(0, r.length) : r.buf.slice(0, r.length);
 }

@@ -245,14 +245,30 @@ export class RunCollector {
     }
     this.flush();
     // Start exactly as big as the record: files whose records come in scattered order make
-    // one run per record, and a roomy first buffer would cost its size for each.
-    buf = this.buf = new Uint8Array(n);
+    // one run per record, and a roomy first buffer would cost its size for each. Small runs
+    // are views into a shared slab, so a scattered record costs its bytes plus one view,
+    // not an ArrayBuffer of its own (a run that grows moves to a buffer of its own).
+    buf = this.buf = this.slabbed(n);
     for (let k = 0; k < n; k++) buf[k] = src[from + k]!;
     this.head = 0;
     this.len = n;
     this.start = address;
     this.source = source;
     this.line = line;
+  }
+
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
+
+  private slabbed(n: number): Uint8Array {
+    if (n > 256) return new Uint8Array(n);
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Uint8Array(64 * 1024);
+      this.slabUsed = 0;
+    }
+    const view = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    this.slabUsed += n;
+    return view;
   }
 
   /** Moves the run into a new buffer of `size` bytes, its data starting at `head`. */
@@ -269,7 +285,8 @@ export class RunCollector {
     const buf = this.buf;
     if (!buf) return;
     const end = this.head + this.len;
-    const data = buf.length - this.len <= buf.length / 16 ? buf.subarray(this.head, end) : buf.slice(this.head, end);
+    const data = this.head === 0 && this.len === buf.length ? buf
+      : buf.length - this.len <= buf.length / 16 ? buf.subarray(this.head, end) : buf.slice(this.head, end);
     this.hintLeft = Math.max(0, this.hintLeft - this.len);
     this.buf = undefined;
     this.len = 0;
