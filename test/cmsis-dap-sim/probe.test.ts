@@ -338,6 +338,17 @@ describe('simulated CMSIS-DAP probe', () => {
     expect(probe.clock.nowMs - t0).toBeGreaterThanOrEqual(50);
   });
 
+  it('a debug port that powers up dormant answers nothing until the host sends the selection alert (the project\'s host falls back to it)', async () => {
+    const { probe, target } = setup('cortex-m4', {}, { dormant: true });
+    expect(target.wire.mode).toBe('dormant');
+    const { CmsisDapProgrammer } = await import('../../src/programmer/cmsis-dap.js');
+    const p = new CmsisDapProgrammer({ open: async () => probe.device, description: 'sim dormant' });
+    const info = await p.connect();
+    expect(info.details).toMatchObject({ wakeUp: 'dormant' });
+    expect(target.wire.mode).toBe('swd');
+    await p.close();
+  });
+
   it('DAP_TransferAbort has no response and the probe carries on', async () => {
     const { host } = setup();
     await host.attach();

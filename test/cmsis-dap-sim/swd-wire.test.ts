@@ -163,4 +163,37 @@ describe('SWD wire (ADIv5.2 B4)', () => {
     high(); seq(0xe73c);
     expect(w.mode).toBe('jtag');
   });
+
+  describe('dormant state (ADIv5.2 B5.3)', () => {
+    const ALERT = 0x19bc0ea2e3ddafe986852d956209f392n;
+    const bits = (v: bigint | number, n: number): Bit[] => Array.from({ length: n }, (_, i) => Number((BigInt(v) >> BigInt(i)) & 1n) as Bit);
+    const wake = (w: { clock(b: Bit): unknown }) => {
+      for (const b of [...Array(8).fill(1), ...bits(ALERT, 128), 0, 0, 0, 0, ...bits(0x1a, 8)] as Bit[]) w.clock(b);
+    };
+
+    it('SWD-to-dormant (0xE3BC after a line reset) silences the DP; the selection alert and activation code 0x1A wake it', () => {
+      const r = rig();
+      r.reset();
+      expect(r.read(0, 0).ack).toBe('100');
+      r.drive(Array(50).fill(1)); r.drive(bits(0xe3bc, 16));
+      expect(r.w.mode).toBe('dormant');
+      r.reset();
+      expect(r.read(0, 0).ack).toBe('111'); // a line reset does not wake a dormant DP
+      wake(r.w);
+      expect(r.w.mode).toBe('swd');
+      r.reset();
+      expect(r.read(0, 0)).toMatchObject({ ack: '100', data: 0x0bb11477 });
+    });
+
+    it('JTAG-to-dormant (0x33BBBBBA after ≥ 5 TMS high), then a wrong activation code leaves it dormant', () => {
+      const t = createMemoryTarget({ chip: 'cortex-m4' });
+      const w = t.wire;
+      for (const b of [...Array(5).fill(1), ...bits(0x33bbbbba, 31)] as Bit[]) w.clock(b);
+      expect(w.mode).toBe('dormant');
+      for (const b of [...Array(8).fill(1), ...bits(ALERT, 128), 0, 0, 0, 0, ...bits(0x0a, 8)] as Bit[]) w.clock(b);
+      expect(w.mode).toBe('dormant');
+      wake(w);
+      expect(w.mode).toBe('swd');
+    });
+  });
 });

@@ -140,6 +140,8 @@ export interface MemoryTargetOptions {
   massEraseDisabled?: boolean;
   /** DP fault injection: WAITs before each AP access is accepted. */
   waitsPerApAccess?: number;
+  /** The debug port starts dormant (ADIv5.2 B5.3): only the selection alert wakes it. */
+  dormant?: boolean | undefined;
 }
 
 export interface MemoryTarget extends DapTarget {
@@ -209,6 +211,7 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
     core,
     memory: core,
     swj: p.swj,
+    dormant: options.dormant,
     extraAps: mdm ? new Map([[1, mdm]]) : undefined,
     deviceEnabled: () => !secured(),
     setReset: (asserted) => {

@@ -6,7 +6,10 @@
  * writes). A request with a bad parity, stop or park bit is a protocol error: the target
  * stops driving the line until a line reset (≥ 50 cycles with SWDIO high). The SWJ-DP
  * select sequences (ADIv5.2 B5.2: 0xE79E JTAG→SWD, 0xE73C SWD→JTAG, 16 bits LSB first
- * after ≥ 50 high) switch between the wire protocols.
+ * after ≥ 50 high) switch between the wire protocols, and the dormant state (B5.3) is
+ * entered by SWD-to-dormant (0xE3BC, 16 bits after ≥ 50 high) or JTAG-to-dormant
+ * (0x33BBBBBA, 31 bits after ≥ 5 high) and left only by the 128-bit selection alert
+ * 0x19BC0EA2_E3DDAFE9_86852D95_6209F392, 4 low cycles and the SWD activation code 0x1A.
  *
  * Modelling the wire rather than whole transactions is what makes the probe's handling of
  * turnaround, overrun detection's data phase and parity real: a probe that clocks the
@@ -36,7 +39,9 @@ export interface SwdResponder {
   readonly turnaround: number;
 }
 
-export type WireMode = 'swd' | 'jtag';
+export type WireMode = 'swd' | 'jtag' | 'dormant';
+
+const SELECTION_ALERT = 0x19bc0ea2e3ddafe986852d956209f392n;
 
 type Phase =
   | { kind: 'idle' }
@@ -68,6 +73,13 @@ export class SwdTargetWire {
   private highRun = 0;
   /** After ≥ 50 highs, the next 16 host bits are checked against the select sequences. */
   private select?: { bits: number; n: number } | undefined;
+  /** JTAG mode: after ≥ 5 highs, 31 bits checked against JTAG-to-dormant. */
+  private toDormant?: { bits: number; n: number } | undefined;
+  /** Length of the run of highs the latest low bit ended. */
+  private lastHighRun = 0;
+  /** Dormant: the last 128 host bits, and the activation code after a selection alert. */
+  private alertWindow = 0n;
+  private activation?: { bits: number; n: number } | undefined;
   readonly stats: WireStats = { lineResets: 0, protocolErrors: 0, contention: 0, requests: 0 };
   /** Called when a select sequence switches the protocol (so the JTAG TAP can take over). */
   onModeChange?: ((mode: WireMode) => void) | undefined;
@@ -83,6 +95,7 @@ export class SwdTargetWire {
     if (driven !== undefined && out !== undefined) this.stats.contention++;
     const level: 0 | 1 = driven ?? out ?? 1;
     this.watchResetAndSelect(out);
+    this.watchDormant(out);
     if (this.mode === 'swd') this.advance(out, level);
     return level;
   }
@@ -96,7 +109,47 @@ export class SwdTargetWire {
     return undefined;
   }
 
+  private watchDormant(out: 0 | 1 | undefined): void {
+    const b = out ?? 1;
+    if (this.mode === 'dormant') {
+      if (this.activation) {
+        this.activation.bits |= b << this.activation.n;
+        if (++this.activation.n < 12) return;
+        // 4 low cycles, then 0x1A (LSB first) selects the SW-DP.
+        const code = this.activation.bits;
+        this.activation = undefined;
+        if ((code & 0xf) === 0 && code >> 4 === 0x1a) { this.mode = 'swd'; this.phase = { kind: 'lockout' }; this.onModeChange?.('swd'); }
+        return;
+      }
+      this.alertWindow = (this.alertWindow >> 1n) | (BigInt(b) << 127n);
+      if (this.alertWindow === SELECTION_ALERT) { this.alertWindow = 0n; this.activation = { bits: 0, n: 0 }; }
+      return;
+    }
+    if (this.mode !== 'jtag') { this.toDormant = undefined; return; }
+    if (this.toDormant) {
+      this.toDormant.bits = (this.toDormant.bits | (b << this.toDormant.n)) >>> 0;
+      if (++this.toDormant.n < 31) return;
+      const seq = this.toDormant.bits;
+      this.toDormant = undefined;
+      if (seq === 0x33bbbbba) this.enterDormant();
+      return;
+    }
+    // The sequence starts with a low bit (0xA = 1010, LSB first) right after ≥ 5 highs.
+    if (b === 0 && this.lastHighRun >= 5) this.toDormant = { bits: 0, n: 1 };
+  }
+
+  private enterDormant(): void {
+    this.mode = 'dormant';
+    this.phase = { kind: 'lockout' };
+    this.select = undefined;
+    this.toDormant = undefined;
+    this.alertWindow = 0n;
+    this.onModeChange?.('dormant');
+  }
+
   private watchResetAndSelect(out: 0 | 1 | undefined): void {
+    if (out !== 1) this.lastHighRun = this.highRun;
+    if (this.mode === 'dormant') { this.highRun = out === 1 ? this.highRun + 1 : 0; return; }
     if (out === 1) {
       this.highRun++;
       if (this.highRun === 50) {
@@ -116,6 +169,7 @@ export class SwdTargetWire {
     this.select = undefined;
     if (seq === 0xe79e && this.mode === 'jtag') { this.mode = 'swd'; this.phase = { kind: 'lockout' }; this.onModeChange?.('swd'); }
     else if (seq === 0xe73c && this.mode === 'swd') { this.mode = 'jtag'; this.phase = { kind: 'lockout' }; this.onModeChange?.('jtag'); }
+    else if (seq === 0xe3bc && this.mode === 'swd') this.enterDormant();
   }
 
   private advance(out: 0 | 1 | undefined, level: 0 | 1): void {

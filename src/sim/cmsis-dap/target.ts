@@ -37,6 +37,8 @@ export interface TargetParts {
   deviceEnabled?: () => boolean;
   /** SWJ-DP (starts in JTAG, switched by 0xE79E) or SW-DP only. */
   swj?: boolean;
+  /** Starts in the dormant state (SWJ-DP v2 parts that power up dormant). */
+  dormant?: boolean | undefined;
   /** JTAG IDCODE of the JTAG-DP (SWJ-DP only). */
   jtagIdcode?: number;
   setReset(asserted: boolean): void | Promise<void>;
@@ -49,7 +51,7 @@ export function assembleTarget(p: TargetParts): DapTarget {
   const aps = new Map<number, AccessPort>([[0, new MemAp(debug, { idr: p.apIdr, romBase: p.profile.romTable, packed: p.packed, deviceEnabled: p.deviceEnabled, autoIncrementBlock: p.profile.tarBlock })]]);
   for (const [n, ap] of p.extraAps ?? []) aps.set(n, ap);
   const dp = new DebugPort(aps, p.dp);
-  const mode: WireMode = p.swj ? 'jtag' : 'swd';
+  const mode: WireMode = p.dormant ? 'dormant' : p.swj ? 'jtag' : 'swd';
   const wire = new SwdTargetWire(dp, mode);
   const jtag = new JtagTap(dp, p.jtagIdcode ?? 0x4ba00477, () => wire.mode === 'jtag');
   return {
