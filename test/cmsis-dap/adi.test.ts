@@ -104,7 +104,7 @@ describe('Cortex-M core over the MEM-AP', () => {
     return { ...c, m };
   }
 
-  it('halts with DBGKEY, writes and reads core registers through DCRSR/DCRDR (S_REGRDY matched by the probe)', async () => {
+  it('halts with DBGKEY, writes and reads core registers through DCRSR/DCRDR as BD1/BD2 (S_REGRDY matched by the probe on BD0)', async () => {
     const { m, probe } = await core();
     const h = await m.halt();
     expect(probe.halted).toBe(true);
@@ -115,9 +115,10 @@ describe('Cortex-M core over the MEM-AP', () => {
     expect(await m.readRegister('sp')).toBe(0x20001000);
     expect(await m.readRegister('pc')).toBe(0x20000101);
     expect(m.cpuid).toMatchObject({ core: 'Cortex-M4', architecture: 'ARMv7-M/ARMv8-M' });
-    // Each register write used a match-mask write (0x20) and a value-match read (0x1F).
+    // Registers go through the banked data registers with TAR at DHCSR: a match-mask write
+    // (0x20) and value-match reads of BD0 = DHCSR (0x13), no TAR write per register.
     const last = probe.sent.filter((p) => p[0] === 0x05).at(-1)!;
-    expect(Array.from(last)).toContain(0x1f);
+    expect(Array.from(last)).toContain(0x13);
     await m.resume();
     expect(probe.halted).toBe(false);
   });

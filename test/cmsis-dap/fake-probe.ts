@@ -165,6 +165,13 @@ export class FakeProbe implements PacketDevice {
         }
         return [1, result];
       }
+      case 0x10: case 0x14: case 0x18: case 0x1c: {
+        // Banked data registers: the word at (TAR & ~0xF) + n·4, TAR unchanged.
+        const addr = ((this.tar & ~0xf) + (reg - 0x10)) >>> 0;
+        if (read) return [1, this.readWord(addr)];
+        this.writeWord(addr, value);
+        return [1, 0];
+      }
       case 0xf8: return [1, 0xe00ff003];
       case 0xfc: return [1, 0x24770011];
       default: return [1, 0];

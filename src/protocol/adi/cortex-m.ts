@@ -8,11 +8,11 @@
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { AIRCR, CPUID, DCRDR, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
+import { AIRCR, CPUID, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
 import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../arch/core-access.js';
 import { DapTransferError } from '../cmsis-dap/errors.js';
 import type { TransferOp } from '../cmsis-dap/commands.js';
-import type { MemAp } from './mem-ap.js';
+import { MemAp } from './mem-ap.js';
 import { settleInOrder } from '../cmsis-dap/session.js';
 
 export interface CortexMOptions {
@@ -101,13 +101,17 @@ export class CortexM implements CoreAccess {
     return n;
   }
 
-  /** One packet: DCRSR ← register, DHCSR polled until S_REGRDY (value match), DCRDR read. */
+  /**
+   * Core register access through the banked data registers with TAR at DHCSR (0xE000EDF0):
+   * BD0 = DHCSR, BD1 = DCRSR, BD2 = DCRDR, so one TAR write serves a whole batch and each
+   * register costs three accesses; S_REGRDY is polled by the probe's value match.
+   */
+  private debugBankOps(): TransferOp[] {
+    return [...this.ap.bankOps(DHCSR.address), MemAp.matchMaskOp(DHCSR.S_REGRDY)];
+  }
+
   private readRegisterOps(sel: number): TransferOp[] {
-    return [
-      ...this.ap.writeWordOps(DCRSR.address, sel),
-      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
-      ...this.ap.readWordOps(DCRDR),
-    ];
+    return [...this.ap.bankedOp(1, false, sel), ...this.ap.bankedOp(0, true, DHCSR.S_REGRDY, true), ...this.ap.bankedOp(2, true)];
   }
 
   async readRegister(name: CoreRegister, options?: CoreOptions): Promise<number> {
@@ -117,20 +121,33 @@ export class CortexM implements CoreAccess {
 
   /** Reads several registers, pipelined. */
   async readRegisters(names: readonly string[], options?: CoreOptions): Promise<number[]> {
+    // While the core stays halted its registers change only by our writes: known values need no packet.
+    const known = names.map((n) => this.registers.get(n));
+    if (known.every((v) => v !== undefined)) return known as number[];
     if (!this.ap.ready) await this.ap.init(options?.signal);
-    const ops = names.flatMap((n) => this.readRegisterOps(this.regsel(n)));
-    return this.answered(() => this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
+    const ops = [...this.debugBankOps(), ...names.flatMap((n) => this.readRegisterOps(this.regsel(n)))];
+    const values = await this.answered(() => this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Reading core register${names.length > 1 ? 's' : ''} ${names.join(', ')}`, options?.signal), options?.signal)
       .catch((e) => { throw this.explainRegister(e); }));
+    names.forEach((n, i) => this.registers.set(n, values[i]!));
+    return values;
   }
+
+  /**
+   * Register values known since the core last halted (read, or written by us); forgotten
+   * whenever the core may run (resume, step, reset, halt).
+   */
+  private readonly registers = new Map<string, number>();
 
   async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
     if (!this.ap.ready) await this.ap.init(options?.signal);
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
-    const ops = entries.flatMap(([n, v]) => [
-      ...this.ap.writeWordOps(DCRDR, v >>> 0),
-      ...this.ap.writeWordOps(DCRSR.address, this.regsel(n) | DCRSR.REGWnR),
-      ...this.ap.matchWordOps(DHCSR.address, DHCSR.S_REGRDY, DHCSR.S_REGRDY),
-    ]);
+    const ops = [...this.debugBankOps(), ...entries.flatMap(([n, v]) => [
+      ...this.ap.bankedOp(2, false, v >>> 0),
+      ...this.ap.bankedOp(1, false, this.regsel(n) | DCRSR.REGWnR),
+      ...this.ap.bankedOp(0, true, DHCSR.S_REGRDY, true),
+    ])];
+    for (const [n, v] of entries) this.registers.set(n, v >>> 0);
+    if (entries.some(([n]) => n === 'sp')) { this.registers.delete('msp'); this.registers.delete('psp'); }
     await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
       .catch((e) => { throw this.explainRegister(e); }));
   }
@@ -149,11 +166,13 @@ export class CortexM implements CoreAccess {
 
   async halt(options?: CoreOptions): Promise<HaltState> {
     await this.sync();
+    this.registers.clear();
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
     return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'interrupted');
   }
 
   async resume(options?: CoreOptions): Promise<void> {
+    this.registers.clear();
     if (!this.ap.ready) await this.ap.init(options?.signal);
     // DFSR is sticky: cleared so the next halt's reason is its own. One packet, not waited for.
     const ops = [...this.ap.writeWordOps(DFSR.address, DFSR.ALL), ...this.ap.writeWordOps(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN)];
@@ -163,6 +182,7 @@ export class CortexM implements CoreAccess {
   /** Executes one instruction (interrupts masked) and halts again. */
   async step(options?: CoreOptions): Promise<HaltState> {
     await this.sync();
+    this.registers.clear();
     await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_HALT, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_STEP, options?.signal);
@@ -181,7 +201,8 @@ export class CortexM implements CoreAccess {
       throwIfAborted(options?.signal, 'wait for halt');
       const d = await this.readDhcsr(options?.signal);
       if (d & DHCSR.S_HALT) {
-        const [dfsr, pc] = await Promise.all([this.ap.readWord(DFSR.address, options?.signal), this.readRegister('pc', options)]);
+        // The caller next wants the PC and usually r0 (a function's result): fetched in the same round trip.
+        const [dfsr, [pc]] = await Promise.all([this.ap.readWord(DFSR.address, options?.signal), this.readRegisters(['pc', 'r0'], options)]);
         const why = reason ?? (dfsr & (DFSR.BKPT | DFSR.DWTTRAP) ? 'breakpoint' : dfsr & DFSR.VCATCH ? 'signal' : 'interrupted');
         return { reason: why, pc, detail: `DHCSR ${hex(d)}, DFSR ${hex(dfsr)}` };
       }
@@ -247,6 +268,7 @@ export class CortexM implements CoreAccess {
   async reset(mode: 'halt' | 'run', options?: CoreOptions): Promise<void> {
     const signal = options?.signal;
     await this.sync();
+    this.registers.clear();
     const demcr = await this.ap.readWord(DEMCR.address, signal);
     const vc = mode === 'halt' ? demcr | DEMCR.VC_CORERESET : demcr & ~DEMCR.VC_CORERESET;
     await this.ap.writeWord(DEMCR.address, vc >>> 0, signal);

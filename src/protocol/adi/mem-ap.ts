@@ -59,6 +59,24 @@ export class MemAp {
     return [...this.cswOps(size), ...this.dp.apOp(this.apsel, MEM_AP.TAR, false, address >>> 0)];
   }
 
+  /**
+   * Ops that point TAR at the 16-byte-aligned `base`, after which the banked data registers
+   * BD0–BD3 (bankedOp) reach its four words without further TAR writes (ADIv5.2 C2.6.2).
+   */
+  bankOps(base: number): TransferOp[] {
+    return this.tarOps(base & ~0xf, CSW.SIZE32);
+  }
+
+  /** BDn access (the word at TAR base + 4n); `match` makes a read a value-match read against `value`. */
+  bankedOp(n: number, read: boolean, value?: number, match = false): TransferOp[] {
+    return this.dp.apOp(this.apsel, MEM_AP.BD0 + 4 * n, read, value === undefined ? undefined : value >>> 0).map((op) => (op.ap && match ? { ...op, match: true } : op));
+  }
+
+  /** The probe's match mask for the value-match reads that follow. */
+  static matchMaskOp(mask: number): TransferOp {
+    return { ap: false, read: false, register: 0, setMatchMask: true, value: mask >>> 0 };
+  }
+
   /** Ops that read one word at `address` (the read value is their one read). */
   readWordOps(address: number): TransferOp[] {
     return [...this.tarOps(address, CSW.SIZE32), ...this.dp.apOp(this.apsel, MEM_AP.DRW, true)];
