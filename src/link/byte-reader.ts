@@ -1,5 +1,6 @@
-import { CancelledError, FlashwrightError, TimeoutError } from '../core/errors.js';
+import { FlashwrightError, TimeoutError } from '../core/errors.js';
 import type { ByteStream } from './types.js';
+import { Waiter } from './waiter.js';
 
 /** The link closed while a protocol was waiting for bytes. */
 export class LinkClosedError extends FlashwrightError {
@@ -17,12 +18,6 @@ export interface ReadOptions {
   what?: string | undefined;
 }
 
-interface Waiter {
-  n: number;
-  resolve: (data: Uint8Array) => void;
-  reject: (e: Error) => void;
-}
-
 /**
  * Buffers a ByteStream's incoming bytes so protocol code can say "give me exactly n bytes
  * within t ms" and never juggle chunks. One reader per stream; one pending read at a time.
@@ -30,16 +25,11 @@ interface Waiter {
 export class ByteReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
-  private waiter?: Waiter | undefined;
-  private closed?: Error | undefined;
+  private readonly waiter = new Waiter();
 
   constructor(private readonly stream: ByteStream) {
     stream.onData((chunk) => this.push(chunk));
-    stream.onClose((err) => {
-      this.closed = new LinkClosedError(err);
-      this.waiter?.reject(this.closed);
-      this.waiter = undefined;
-    });
+    stream.onClose((err) => this.waiter.close(new LinkClosedError(err)));
   }
 
   /** Bytes received and not yet read. */
@@ -58,28 +48,14 @@ export class ByteReader {
 
   /** Reads exactly `n` bytes or rejects with TimeoutError / CancelledError / LinkClosedError. */
   readExact(n: number, options: ReadOptions): Promise<Uint8Array> {
-    if (this.waiter) return Promise.reject(new Error('ByteReader: a read is already pending'));
-    if (this.buffered >= n) return Promise.resolve(this.take(n));
-    if (this.closed) return Promise.reject(this.closed);
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new CancelledError(undefined, signal.reason));
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const finish = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.waiter = undefined; };
-      const onAbort = () => { finish(); reject(new CancelledError(undefined, signal?.reason)); };
-      const timer = setTimeout(() => {
-        const got = this.buffered;
-        finish();
-        reject(new TimeoutError(`No answer from the device within ${options.timeoutMs} ms${options.what ? ` (waiting for ${options.what})` : ''}.`, {
-          hint: 'Check the wiring, baud rate and that the device is in the expected mode.',
-          context: { expectedBytes: n, receivedBytes: got, timeoutMs: options.timeoutMs, what: options.what },
-        }));
-      }, options.timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = {
-        n,
-        resolve: (d) => { finish(); resolve(d); },
-        reject: (e) => { finish(); reject(e); },
-      };
+    if (this.waiter.busy) return Promise.reject(new Error('ByteReader: a read is already pending'));
+    return this.waiter.wait(() => (this.buffered >= n ? this.take(n) : undefined), {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onTimeout: () => new TimeoutError(`No answer from the device within ${options.timeoutMs} ms${options.what ? ` (waiting for ${options.what})` : ''}.`, {
+        hint: 'Check the wiring, baud rate and that the device is in the expected mode.',
+        context: { expectedBytes: n, receivedBytes: this.buffered, timeoutMs: options.timeoutMs, what: options.what },
+      }),
     });
   }
 
@@ -92,8 +68,7 @@ export class ByteReader {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const w = this.waiter;
-    if (w && this.buffered >= w.n) w.resolve(this.take(w.n));
+    this.waiter.notify();
   }
 
   private take(n: number): Uint8Array {

@@ -102,6 +102,7 @@ export class SimProgrammer implements Programmer {
     this.calls.push({ op: 'erase', sectors: sectors.map((s) => s.address) });
     let done = 0;
     for (const s of sectors) {
+      throwIfAborted(options.signal, 'erase'); // each sector is its own wait on real silicon
       this.memory.eraseSector(s.address);
       done += s.size;
       options.onProgress?.(done);
@@ -113,6 +114,7 @@ export class SimProgrammer implements Programmer {
     this.calls.push({ op: 'program', address, length: data.length });
     // In blocks, reporting each, as real ways in do: a fault part-way leaves an exact record.
     for (let done = 0; done < data.length; done += SIM_PROGRAM_BLOCK) {
+      throwIfAborted(options.signal, 'write');
       const n = Math.min(SIM_PROGRAM_BLOCK, data.length - done);
       this.memory.program(address + done, data.subarray(done, done + n));
       options.onProgress?.(done + n);

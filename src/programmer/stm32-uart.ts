@@ -9,6 +9,7 @@ import { delay } from '../core/abort.js';
 import { FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { runLineSequence, type LineStep } from '../link/line-sequence.js';
+import { forEachChunk } from '../link/chunks.js';
 import type { ByteStream } from '../link/types.js';
 import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, commandName, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
@@ -345,16 +346,11 @@ export class Stm32UartProgrammer implements Programmer {
     await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
     const mode = this.readCheckMode(address, length);
-    const once = async () => {
+    const once = () => this.session.during(options.signal, async () => {
       const out = new Uint8Array(length);
-      for (let off = 0; off < length; off += MAX_TRANSFER) {
-        throwIfAborted(options.signal, 'read');
-        const n = Math.min(MAX_TRANSFER, length - off);
-        out.set(await this.session.readMemory(address + off, n), off);
-        options.onProgress?.(off + n);
-      }
+      await forEachChunk(length, MAX_TRANSFER, async (off, n) => { out.set(await this.session.readMemory(address + off, n), off); }, { ...options, what: 'read' });
       return out;
-    };
+    });
     let previous = mode === 'double' ? await once() : undefined;
     let deviceCrc = 0;
     let hostCrc = 0;
@@ -365,7 +361,7 @@ export class Stm32UartProgrammer implements Programmer {
         if (equalBytes(out, previous!)) return out;
         previous = out;
       } else {
-        deviceCrc = await this.session.getChecksum(address, length);
+        deviceCrc = await this.session.during(options.signal, () => this.session.getChecksum(address, length));
         hostCrc = stm32Crc32(out);
         if (deviceCrc === hostCrc) return out;
       }
@@ -441,14 +437,12 @@ export class Stm32UartProgrammer implements Programmer {
       return;
     }
     await this.flushOptionBytes();
-    const erased = this.requireTarget().regions.find((r) => r.kind === 'flash' && address >= r.start && address < r.start + r.size)?.erasedValue ?? 0xff;
-    for (let off = 0; off < data.length; off += MAX_TRANSFER) {
-      throwIfAborted(options.signal, 'write');
-      const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
+    const erased = regionHolding(this.requireTarget(), address, 1, 'flash')?.erasedValue ?? 0xff;
+    await forEachChunk(data.length, MAX_TRANSFER, async (off, n) => {
+      const block = data.subarray(off, off + n);
       // Erased flash already reads so: 0xFF on most lines, 0x00 on L0/L1 (RM0377 §3.3.4).
       if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
-      options.onProgress?.(off + block.length);
-    }
+    }, { ...options, what: 'write' });
   }
 
   private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
@@ -456,12 +450,7 @@ export class Stm32UartProgrammer implements Programmer {
     this.requireOpen();
     const target = this.requireTarget();
     const inRam = regionHolding(target, address, data.length, 'ram') !== undefined;
-    for (let off = 0; off < data.length; off += MAX_TRANSFER) {
-      throwIfAborted(options.signal, 'write');
-      const block = data.subarray(off, Math.min(data.length, off + MAX_TRANSFER));
-      await this.session.writeMemory(address + off, block, inRam ? 'ram' : 'flash');
-      options.onProgress?.(off + block.length);
-    }
+    await forEachChunk(data.length, MAX_TRANSFER, (off, n) => this.session.writeMemory(address + off, data.subarray(off, off + n), inRam ? 'ram' : 'flash'), { ...options, what: 'write' });
   }
 
   /** Go to `address` (default: the flash start, where the vector table is). */
@@ -495,25 +484,26 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
-    return this.tracked(() => this.doEraseSectors(sectors, options));
+    return this.tracked(() => this.doEraseSectors(sectors, options), options.signal);
   }
 
   eraseChip(options: OperationOptions = {}): Promise<void> {
-    return this.tracked(() => this.doEraseChip(options));
+    return this.tracked(() => this.doEraseChip(options), options.signal);
   }
 
   programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    return this.tracked(() => this.doProgramFlash(address, data, options));
+    return this.tracked(() => this.doProgramFlash(address, data, options), options.signal);
   }
 
   writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    return this.tracked(() => this.doWriteMemory(address, data, options));
+    return this.tracked(() => this.doWriteMemory(address, data, options), options.signal);
   }
 
   /** Records failures of operations that change the chip. */
-  private async tracked<T>(fn: () => Promise<T>): Promise<T> {
+  private async tracked<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      return await fn();
+      // The operation's signal reaches every wait inside it (a long erase's ACK included).
+      return await this.session.during(signal, fn);
     } catch (e) {
       this.failed = true;
       throw e;

@@ -3,9 +3,10 @@
  * acknowledgements and retransmission (until no-ack mode is on), and hands received
  * packets to one waiting reader at a time. Commands are serialised by the client above.
  */
-import { CancelledError, TimeoutError } from '../../core/errors.js';
+import { TimeoutError } from '../../core/errors.js';
 import { LinkClosedError } from '../../link/byte-reader.js';
 import type { ByteStream } from '../../link/types.js';
+import { Mailbox } from '../../link/waiter.js';
 import { GdbProtocolError } from './errors.js';
 import { bytesToAscii, encodePacket, INTERRUPT_BYTE, PacketDecoder, type RspEvent } from './packet.js';
 
@@ -22,12 +23,6 @@ export interface ConnectionOptions {
   onWire?: ((entry: WireLogEntry) => void) | undefined;
 }
 
-interface Waiter {
-  accept: (e: RspEvent) => boolean;
-  resolve: (e: RspEvent) => void;
-  reject: (err: Error) => void;
-}
-
 export interface WaitOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
@@ -36,9 +31,7 @@ export interface WaitOptions {
 
 export class RspConnection {
   private readonly decoder = new PacketDecoder();
-  private readonly queue: RspEvent[] = [];
-  private waiter?: Waiter | undefined;
-  private closedError?: Error | undefined;
+  private readonly inbox = new Mailbox<RspEvent>();
   private pendingAcks = 0;
   private acksReceived = 0;
   private ackTimer?: ReturnType<typeof setTimeout> | undefined;
@@ -54,16 +47,11 @@ export class RspConnection {
       this.counters.bytesReceived += chunk.length;
       for (const e of this.decoder.push(chunk)) this.deliver(e);
     });
-    stream.onClose((err) => {
-      this.closedError = new LinkClosedError(err);
-      const w = this.waiter;
-      this.waiter = undefined;
-      w?.reject(this.closedError);
-    });
+    stream.onClose((err) => this.inbox.close(new LinkClosedError(err)));
   }
 
   get closed(): boolean {
-    return this.closedError !== undefined;
+    return this.inbox.closed !== undefined;
   }
 
   private deliver(e: RspEvent): void {
@@ -77,11 +65,7 @@ export class RspConnection {
     }
     if (e.type === 'notification') return; // non-stop notifications: not used in all-stop mode
     if (e.type === 'ack') this.acksReceived++;
-    const w = this.waiter;
-    if (w && w.accept(e)) {
-      this.waiter = undefined;
-      w.resolve(e);
-    } else this.queue.push(e); // an ack can arrive before send() starts waiting for it
+    this.inbox.push(e); // an ack can arrive before send() starts waiting for it
   }
 
   private log(dir: 'send' | 'recv', text: string): void {
@@ -109,14 +93,14 @@ export class RspConnection {
   private flushAcks(): void {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
-    if (this.pendingAcks === 0 || this.closedError) { this.pendingAcks = 0; return; }
+    if (this.pendingAcks === 0 || this.inbox.closed) { this.pendingAcks = 0; return; }
     const acks = new Uint8Array(this.pendingAcks).fill(0x2b);
     this.pendingAcks = 0;
     void this.rawWrite(acks, false).catch(() => undefined);
   }
 
   private async rawWrite(data: Uint8Array, withAcks = true): Promise<void> {
-    if (this.closedError) throw this.closedError;
+    if (this.inbox.closed) throw this.inbox.closed;
     if (withAcks && this.pendingAcks > 0) {
       const merged = new Uint8Array(this.pendingAcks + data.length);
       merged.fill(0x2b, 0, this.pendingAcks);
@@ -132,24 +116,14 @@ export class RspConnection {
 
   /** Waits for the next event that `accept` takes (queued packets first). */
   private next(accept: (e: RspEvent) => boolean, opts: WaitOptions): Promise<RspEvent> {
-    const idx = this.queue.findIndex(accept);
-    if (idx >= 0) return Promise.resolve(this.queue.splice(idx, 1)[0]!);
-    if (this.closedError) return Promise.reject(this.closedError);
-    if (opts.signal?.aborted) return Promise.reject(new CancelledError(undefined, opts.signal.reason));
-    return new Promise<RspEvent>((resolve, reject) => {
-      const finish = () => { clearTimeout(timer); opts.signal?.removeEventListener('abort', onAbort); if (this.waiter === waiter) this.waiter = undefined; };
-      const onAbort = () => { finish(); reject(new CancelledError(undefined, opts.signal?.reason)); };
-      const timer = setTimeout(() => {
-        finish();
-        reject(new TimeoutError(`The GDB server did not answer within ${opts.timeoutMs} ms (waiting for ${opts.what}).`, {
-          hint: 'Check HOST:PORT, that the server is running and that no other debugger is connected; a running target answers only after it halts.',
-          context: { timeoutMs: opts.timeoutMs, what: opts.what },
-        }));
-      }, opts.timeoutMs);
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const waiter: Waiter = { accept, resolve: (e) => { finish(); resolve(e); }, reject: (err) => { finish(); reject(err); } };
-      this.waiter = waiter;
-    });
+    return this.inbox.next({
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      onTimeout: () => new TimeoutError(`The GDB server did not answer within ${opts.timeoutMs} ms (waiting for ${opts.what}).`, {
+        hint: 'Check HOST:PORT, that the server is running and that no other debugger is connected; a running target answers only after it halts.',
+        context: { timeoutMs: opts.timeoutMs, what: opts.what },
+      }),
+    }, accept);
   }
 
   /**
@@ -162,7 +136,7 @@ export class RspConnection {
     const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
       // Acks left over from earlier exchanges must not acknowledge this packet.
-      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.type !== 'packet') this.queue.splice(i, 1);
+      this.inbox.discard((e) => e.type !== 'packet');
       this.log('send', text);
       this.counters.packetsSent++;
       await this.rawWrite(frame);
@@ -192,7 +166,7 @@ export class RspConnection {
     // Only a wire logger needs the payload as text (a 4 KiB write is worth not decoding).
     const text = this.options.onWire ? (typeof payload === 'string' ? payload : bytesToAscii(payload)) : '';
     for (let attempt = 0; ; attempt++) {
-      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.type !== 'packet') this.queue.splice(i, 1);
+      this.inbox.discard((e) => e.type !== 'packet');
       const acksBefore = this.acksReceived;
       this.log('send', text);
       this.counters.packetsSent++;
@@ -233,9 +207,7 @@ export class RspConnection {
 
   /** Drops queued packets (stale replies before a fresh command). */
   discardQueued(): number {
-    const n = this.queue.length;
-    this.queue.length = 0;
-    return n;
+    return this.inbox.discard();
   }
 
   async close(): Promise<void> {

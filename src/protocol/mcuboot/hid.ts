@@ -3,9 +3,10 @@
  * 2 = data out, 3 = command in, 4 = data in; every report is `reportID, 0x00, len_lo,
  * len_hi, packet…` with no 0x5A framing, no CRC and no ACKs (USB already guarantees delivery).
  */
-import { CancelledError, TimeoutError } from '../../core/errors.js';
+import { TimeoutError } from '../../core/errors.js';
 import { hexBytes } from '../../core/format.js';
 import type { PacketDevice } from '../../link/types.js';
+import { Mailbox } from '../../link/waiter.js';
 import { McubootPacketError } from './commands.js';
 import { McubootLinkError, type Incoming, type McubootTransport, type TransferOptions } from './transport.js';
 
@@ -43,9 +44,7 @@ export function parseHidReport(report: Uint8Array): HidReport {
 /** MCUboot packets as HID reports over a PacketDevice. */
 export class HidTransport implements McubootTransport {
   readonly kind = 'hid' as const;
-  private queue: Uint8Array[] = [];
-  private waiter?: { resolve: (r: Uint8Array) => void; reject: (e: Error) => void } | undefined;
-  private closedError?: Error | undefined;
+  private readonly inbox = new Mailbox<Uint8Array>();
   private readonly timeoutMs: number;
   private readonly padTo?: number | undefined;
 
@@ -53,14 +52,8 @@ export class HidTransport implements McubootTransport {
   constructor(private readonly device: PacketDevice, options: { timeoutMs?: number; padReports?: boolean } = {}) {
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.padTo = options.padReports ? device.maxPacketSize : undefined;
-    device.onPacket((p) => {
-      if (this.waiter) { const w = this.waiter; this.waiter = undefined; w.resolve(p); } else this.queue.push(p);
-    });
-    device.onClose((err) => {
-      this.closedError = new McubootLinkError('The USB HID device went away (it reset or was unplugged).', {}, err);
-      this.waiter?.reject(this.closedError);
-      this.waiter = undefined;
-    });
+    device.onPacket((p) => this.inbox.push(p));
+    device.onClose((err) => this.inbox.close(new McubootLinkError('The USB HID device went away (it reset or was unplugged).', {}, err)));
   }
 
   /** Largest MCUboot packet one report can carry. */
@@ -69,7 +62,7 @@ export class HidTransport implements McubootTransport {
   }
 
   discard(): void {
-    this.queue = [];
+    this.inbox.discard();
   }
 
   async sendCommand(payload: Uint8Array, _options?: TransferOptions): Promise<void> {
@@ -79,13 +72,13 @@ export class HidTransport implements McubootTransport {
 
   async sendData(payload: Uint8Array, _options?: TransferOptions): Promise<'ok' | 'abort'> {
     // A device that gave up mid-transfer sends its final response early: treat it as abort.
-    if (this.queue.some((r) => r[0] === HidReportId.CommandIn)) return 'abort';
+    if (this.inbox.has((r) => r[0] === HidReportId.CommandIn)) return 'abort';
     await this.write(encodeHidReport(HidReportId.DataOut, payload, this.padTo), _options);
     return 'ok';
   }
 
   private async write(report: Uint8Array, options?: TransferOptions): Promise<void> {
-    if (this.closedError) throw this.closedError;
+    if (this.inbox.closed) throw this.inbox.closed;
     try {
       await this.device.write(report);
     } catch (e) {
@@ -105,23 +98,13 @@ export class HidTransport implements McubootTransport {
   }
 
   private next(options: TransferOptions): Promise<Uint8Array> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.closedError) return Promise.reject(this.closedError);
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new CancelledError(undefined, signal.reason));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    return new Promise((resolve, reject) => {
-      const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); this.waiter = undefined; };
-      const onAbort = () => { done(); reject(new CancelledError(undefined, signal?.reason)); };
-      const timer = setTimeout(() => {
-        done();
-        reject(new TimeoutError(`No HID report from the device within ${timeoutMs} ms${options.what ? ` (waiting for ${options.what})` : ''}.`, {
-          hint: 'Check that the device is in bootloader mode and no other program has it open.', context: { timeoutMs, what: options.what },
-        }));
-      }, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiter = { resolve: (r) => { done(); resolve(r); }, reject: (e) => { done(); reject(e); } };
+    return this.inbox.next({
+      timeoutMs,
+      signal: options.signal,
+      onTimeout: () => new TimeoutError(`No HID report from the device within ${timeoutMs} ms${options.what ? ` (waiting for ${options.what})` : ''}.`, {
+        hint: 'Check that the device is in bootloader mode and no other program has it open.', context: { timeoutMs, what: options.what },
+      }),
     });
   }
 }

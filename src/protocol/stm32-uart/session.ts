@@ -79,8 +79,28 @@ export class Stm32UartSession {
     this.attempts = Math.max(1, options.attempts ?? 3);
   }
 
+  /** The signal of the operation running now (see during()), besides the session's own. */
+  private operationSignal?: AbortSignal | undefined;
+  private combined?: AbortSignal | undefined;
+
   private get signal(): AbortSignal | undefined {
-    return this.options.signal;
+    return this.combined ?? this.options.signal;
+  }
+
+  /**
+   * Runs `fn` with `signal` reaching every wait inside it (ACKs, answers, a long erase),
+   * as well as the session's own signal. Not re-entrant: an inner call keeps the outer signal.
+   */
+  async during<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    if (!signal || this.operationSignal) return fn();
+    this.operationSignal = signal;
+    this.combined = this.options.signal ? AbortSignal.any([this.options.signal, signal]) : signal;
+    try {
+      return await fn();
+    } finally {
+      this.operationSignal = undefined;
+      this.combined = undefined;
+    }
   }
 
   /** Sends 0x7F until the bootloader answers: ACK (fresh) or NACK (already initialised). */
