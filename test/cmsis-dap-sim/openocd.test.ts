@@ -144,6 +144,23 @@ describe.skipIf(kx.skip)(kx.title('OpenOCD 0.12\'s Kinetis driver against the si
     expect(target.core.peek(0x2000, 4)).toEqual(Uint8Array.of(0xff, 0xff, 0xff, 0xff));
   }, 90_000);
 
+  it('over JTAG: OpenOCD scans the chain (IDCODE through JTAG_Sequence), drives the JTAG-DP\'s DPACC/APACC, halts the core and reads and writes RAM', async () => {
+    const { target, server } = await kinetis({ secured: false });
+    target.core.poke(0x20000000, Uint8Array.of(0x78, 0x56, 0x34, 0x12));
+    const r = await runOpenOcd({
+      shim: shim.path, dapPort: server.port, nrf51Config: false, transport: 'jtag', timeoutMs: 60_000,
+      commands: ['jtag newtap chip cpu -irlen 4 -expected-id 0x4ba00477', 'dap create chip.dap -chain-position chip.cpu', 'target create chip.cpu cortex_m -dap chip.dap',
+        'adapter speed 1000', 'init', 'halt', 'mdw 0x20000000 1', 'mww 0x20000004 0xcafef00d', 'shutdown'],
+    });
+    expect(r.output).toContain('tap/device found: 0x4ba00477');
+    expect(r.output).toContain('Cortex-M4 r0p1 processor detected');
+    expect(r.output).toContain('0x20000000: 12345678');
+    expect(r.code, r.output).toBe(0);
+    expect(target.core.word(0x20000004)).toBe(0xcafef00d);
+    expect(target.core.halted).toBe(true);
+    expect(target.wire.mode).toBe('jtag');
+  }, 90_000);
+
   it('an unsecured chip is reported so and left alone; with mass erase disabled (MEEN = 10) OpenOCD says so and nothing is erased', async () => {
     const open = await kinetis({ secured: false });
     const r1 = await runOpenOcd({ shim: shim.path, dapPort: open.server.port, nrf51Config: false, commands: ['source [find target/kx.cfg]', 'init', 'shutdown'], timeoutMs: 60_000 });

@@ -41,11 +41,13 @@ export interface OpenOcdOptions {
   ack?: boolean;
   /** Load target/nrf51.cfg (default true); false: the commands set the target up. */
   nrf51Config?: boolean;
+  /** Wire protocol OpenOCD selects (default swd). */
+  transport?: 'swd' | 'jtag';
 }
 
 function args(o: OpenOcdOptions): string[] {
   return [
-    '-f', 'interface/cmsis-dap.cfg', '-c', 'cmsis_dap_backend hid', '-c', 'transport select swd', ...(o.nrf51Config === false ? [] : ['-f', 'target/nrf51.cfg']),
+    '-f', 'interface/cmsis-dap.cfg', '-c', 'cmsis_dap_backend hid', '-c', `transport select ${o.transport ?? 'swd'}`, ...(o.nrf51Config === false ? [] : ['-f', 'target/nrf51.cfg']),
     '-c', `gdb_port ${o.gdbPort ?? 'disabled'}`, '-c', 'tcl_port disabled', '-c', 'telnet_port disabled',
     ...o.commands.flatMap((c) => ['-c', c]),
   ];

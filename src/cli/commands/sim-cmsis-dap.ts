@@ -28,6 +28,7 @@ interface SimDapOptions {
   packetCount: string;
   packetSize?: string;
   secured?: boolean;
+  dormant?: boolean;
   json?: boolean;
 }
 
@@ -49,6 +50,7 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
     .option('--packet-count <n>', 'packet count the probe reports in DAP_Info', '4')
     .option('--packet-size <bytes>', 'packet size the probe reports (default 64, 512 for v2-bulk-hs)')
     .option('--secured', 'kinetis-k64: start secured (FSEC 0xFF)')
+    .option('--dormant', 'in-process chips: the debug port powers up dormant (needs the selection-alert wake-up)')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimDapOptions) => {
       const port = whole(opts.tcp, '--tcp', 0, 65535);
@@ -57,6 +59,7 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
       const packetSize = opts.packetSize === undefined ? undefined : whole(opts.packetSize, '--packet-size', 64, 1024);
       let target: DapTarget;
       if (opts.gdb) {
+        if (opts.secured || opts.dormant) throw new UsageError('--secured and --dormant apply to the in-process chips, not to a QEMU bridge.', { hint: 'Drop --gdb to use --chip kinetis-k64 --secured or --dormant.' });
         const hp = parseHostPort(opts.gdb);
         if (!hp) throw new UsageError(`--gdb '${opts.gdb}' is not HOST:PORT.`, { hint: 'For example --gdb 127.0.0.1:1234 (QEMU -gdb tcp::1234).' });
         const chip = (opts.chip ?? 'nrf51') as QemuChip;
@@ -65,7 +68,8 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
       } else {
         if (!opts.chip) throw new UsageError('Say what is behind the probe: --chip NAME (in-process model) or --gdb HOST:PORT (a QEMU GDB stub).', { hint: `Chips: ${MEMORY_CHIPS.join(', ')}.` });
         if (!MEMORY_CHIPS.includes(opts.chip as MemoryChip)) throw new UsageError(`No simulated chip '${opts.chip}'.`, { hint: `Choose one of: ${MEMORY_CHIPS.join(', ')}.` });
-        target = createMemoryTarget({ chip: opts.chip as MemoryChip, secured: opts.secured });
+        if (opts.secured && opts.chip !== 'kinetis-k64') throw new UsageError(`--secured applies to kinetis-k64 only, not ${opts.chip}.`, { hint: 'Only the Kinetis model has an MDM-AP and flash security.' });
+        target = createMemoryTarget({ chip: opts.chip as MemoryChip, secured: opts.secured, dormant: opts.dormant });
       }
       const probe = createSimDapProbe({ target, link: opts.link as UsbLinkName, packetCount, packetSize });
       const server = await serveDapTcp(probe, { port, host: opts.host });
