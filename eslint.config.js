@@ -13,7 +13,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/cli/**', 'src/link/node-*.ts', 'src/sim/node-*.ts'],
+    ignores: ['src/cli/**', 'src/link/node-*.ts', 'src/sim/node-*.ts', 'src/pack/node-*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'net', 'child_process', 'serialport', 'node-hid'], message: 'The library core runs in browsers too: Node modules belong in link/node-*.ts or cli/.' }] }],
       'no-restricted-globals': ['error', { name: 'Buffer', message: 'Use Uint8Array: the core runs in browsers.' }, { name: 'process', message: 'The core runs in browsers.' }],

@@ -10,7 +10,7 @@ export const FLOORS: Readonly<Record<string, number>> = {
   core: 1,
   image: 2, target: 2, arch: 2, link: 2, imxrt: 2,
   protocol: 3,
-  sim: 4, programmer: 4,
+  sim: 4, programmer: 4, pack: 4,
   flash: 5, doctor: 5,
   cli: 6, web: 6,
   index: 7, // src/index.ts: the public API re-exports every floor

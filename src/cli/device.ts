@@ -5,6 +5,7 @@
  * `showDeviceInfo` for `info --via`.
  */
 import type { Command } from 'commander';
+import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { UsageError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import type { WriteOptions } from '../flash/engine.js';
@@ -12,7 +13,7 @@ import type { EventSink } from '../flash/events.js';
 import { regionSectors } from '../target/geometry.js';
 import type { DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
-import { resolveTarget } from './commands/targets.js';
+import { resolveTarget, resolveTargetFull, type ResolvedTarget } from './commands/targets.js';
 import type { Io } from './output.js';
 import { createProgressSink } from './progress.js';
 import { addViaOptions, allVias, getVia } from './via.js';
@@ -113,12 +114,14 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
   if (!options.via) throw new UsageError('This command needs --via NAME to reach a device.', { hint: `Choose one of: ${allVias().map((v) => v.name).join(', ')}.` });
   const via = getVia(options.via);
   const changes = checkChanges(via.changes?.(options) ?? [], use, io, Boolean(options.json));
-  const target = resolveTarget(options);
+  const resolved = resolveTargetFull(options);
+  const target = resolved?.target;
+  const packAlgorithm = options.algo ? undefined : choosePackAlgorithm(resolved, io, Boolean(options.json));
   const controller = new AbortController();
   const release = abortOnSignals(controller, io.signals ?? process);
   let programmer: Programmer | undefined;
   try {
-    programmer = await via.create(options, { io, target, signal: controller.signal });
+    programmer = await via.create(options, { io, target, packAlgorithm, signal: controller.signal });
     const onEvent = createProgressSink(io, { json: options.json });
     // `info --json` prints one JSON document on stdout: its connect logs go to stderr, phase events nowhere.
     const toStderr = createProgressSink({ ...io, out: io.err }, { json: true });
@@ -131,6 +134,26 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
     release();
     await programmer?.close();
   }
+}
+
+/**
+ * The pack's default algorithm for the boot flash region (the first flash region when none
+ * boots), said on stderr with the pack's warnings (debug sequences flashwright does not run).
+ */
+function choosePackAlgorithm(resolved: ResolvedTarget | undefined, io: Io, json: boolean): FlashAlgorithm | undefined {
+  const pack = resolved?.pack;
+  if (!pack) return undefined;
+  const flash = resolved.target.regions.filter((r) => r.kind === 'flash');
+  const boot = flash.find((r) => r.boot) ?? flash[0];
+  const pick = boot && pack.defaults.find((a) => a.algorithm.flash.start <= boot.start && boot.start + boot.size <= a.algorithm.flash.start + a.algorithm.flash.size);
+  if (!json) {
+    const from = pack.pack.vendor === 'probe-rs' ? `probe-rs file ${pack.pack.name}` : `pack ${pack.pack.vendor}.${pack.pack.name} ${pack.pack.version}`;
+    io.err(`note: ${resolved.target.name} from ${from}${pick && boot ? `; flash algorithm ${pick.ref.path.replace(/\\/g, '/')} (${pick.algorithm.name}) for ${boot.name}` : ''}\n`);
+    const others = flash.filter((r) => r !== boot && !(pick && pick.algorithm.flash.start <= r.start && r.start + r.size <= pick.algorithm.flash.start + pick.algorithm.flash.size));
+    if (others.length) io.err(`note: ${others.map((r) => r.name).join(', ')} need${others.length === 1 ? 's' : ''} another of the pack's algorithms; program ${others.length === 1 ? 'it' : 'them'} with --algo.\n`);
+    for (const w of pack.warnings) io.err(`warning: ${w}\n`);
+  }
+  return pick?.algorithm;
 }
 
 /** The signals that end a run with the same true report as Ctrl-C: a terminal closed (HUP), a kill or a service stop (TERM). */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import type { DeviceChangeKind, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
 import type { Io } from './output.js';
@@ -16,6 +17,11 @@ export interface ViaContext {
   io: Io;
   /** The target the user named (--target / --target-file), if any. */
   target?: TargetDescription | undefined;
+  /**
+   * The flash algorithm the target's pack (or probe-rs file) makes the default for its boot
+   * flash region; a way in that runs algorithms uses it when --algo is not given.
+   */
+  packAlgorithm?: FlashAlgorithm | undefined;
   signal?: AbortSignal | undefined;
 }
 

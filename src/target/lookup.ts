@@ -64,7 +64,7 @@ export class UnknownTargetError extends FlashwrightError {
     const near = scored.filter((s) => s.d <= Math.max(2, name.length / 3)).slice(0, 3).map((s) => s.name);
     super('TARGET_UNKNOWN', `No built-in target is called '${name}'.`, {
       hint: near.length ? `Did you mean ${near.join(', ')}? \`flashwright targets\` lists all.` : 'Run `flashwright targets` to list them, or describe your chip in a file and pass --target-file.',
-      context: { name },
+      context: { name, near },
     });
   }
 }

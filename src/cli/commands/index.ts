@@ -7,6 +7,7 @@ import { doctorCommand } from './doctor.js';
 import { eraseCommand } from './erase.js';
 import { imxrtCommand } from './imxrt.js';
 import { infoCommand } from './info.js';
+import { packCommand } from './pack.js';
 import { planCommand } from './plan.js';
 import { portsCommand } from './ports.js';
 import { probesCommand } from './probes.js';
@@ -34,6 +35,7 @@ const modules: CommandModule[] = [
   eraseCommand,
   imxrtCommand,
   infoCommand,
+  packCommand,
   planCommand,
   portsCommand,
   probesCommand,

@@ -44,7 +44,7 @@ defineVia({
     const inFlight = options.inFlight === undefined ? undefined : parseNumber(String(options.inFlight));
     if (options.inFlight !== undefined && (inFlight === undefined || inFlight < 1 || inFlight > 255)) throw new UsageError(`--in-flight '${String(options.inFlight)}' is not a number of packets from 1 to 255.`);
     if (options.algoName !== undefined && !options.algo) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
-    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : undefined;
+    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : context.packAlgorithm;
     let open: (signal?: AbortSignal) => Promise<PacketDevice>;
     let description: string;
     if (spec?.kind === 'tcp') {

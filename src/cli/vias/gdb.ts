@@ -66,7 +66,7 @@ defineVia({
     if (options.algoStack !== undefined && (stackSize === undefined || stackSize < 64)) throw new UsageError(`--algo-stack '${String(options.algoStack)}' is not a size in bytes.`, { hint: 'E.g. --algo-stack 2K.' });
     const timeoutMs = options.gdbTimeout === undefined ? undefined : parseTimeout(String(options.gdbTimeout));
     if (options.algoName !== undefined && !options.algo) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
-    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : undefined;
+    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : context.packAlgorithm;
     let open: GdbProgrammer['options']['open'];
     let description: string;
     if (tcp) {
