@@ -47,17 +47,17 @@ export function createProgressSink(io: Io, options: ProgressOptions = {}): Event
       case 'start':
         if (io.isTty) {
           drawn = true;
-          io.err(`\r${bar(e.phase, 0, e.totalBytes)}`);
+          io.err(`\r${bar(e.phase, 0, e.totalBytes, io.columns)}${EOL_CLEAR}`);
         } else {
           io.err(`${LABELS[e.phase]}: ${e.message ?? ''}${e.totalBytes ? ` (${formatSize(e.totalBytes)})` : ''}\n`);
         }
         break;
       case 'progress':
-        if (io.isTty) io.err(`\r${bar(e.phase, e.bytesDone, e.totalBytes)}`);
+        if (io.isTty) io.err(`\r${bar(e.phase, e.bytesDone, e.totalBytes, io.columns)}${EOL_CLEAR}`);
         break;
       case 'finish':
         if (io.isTty) {
-          io.err(`\r${bar(e.phase, e.totalBytes, e.totalBytes)} ${Math.round(e.elapsedMs)} ms\n`);
+          io.err(`\r${bar(e.phase, e.totalBytes, e.totalBytes, io.columns, ` ${Math.round(e.elapsedMs)} ms`)}${EOL_CLEAR}\n`);
           drawn = false;
         } else {
           io.err(`${LABELS[e.phase]}: done in ${Math.round(e.elapsedMs)} ms\n`);
@@ -65,7 +65,7 @@ export function createProgressSink(io: Io, options: ProgressOptions = {}): Event
         break;
       case 'fail':
         if (io.isTty) {
-          io.err(`\r${bar(e.phase, e.bytesDone, e.totalBytes)} FAILED\n`);
+          io.err(`\r${bar(e.phase, e.bytesDone, e.totalBytes, io.columns, ' FAILED')}${EOL_CLEAR}\n`);
           drawn = false;
         } else {
           io.err(`${LABELS[e.phase]}: failed after ${formatSize(e.bytesDone)} of ${formatSize(e.totalBytes)}\n`);
@@ -82,8 +82,29 @@ export function createProgressSink(io: Io, options: ProgressOptions = {}): Event
   };
 }
 
-function bar(phase: Phase, done: number, total: number): string {
+/** Erases the rest of the line after a redraw, so a shorter line leaves no old characters. */
+const EOL_CLEAR = '\x1b[K';
+
+/**
+ * One progress line that fits `columns` − 1 characters (a line that fills the last column
+ * makes some terminals wrap, and then every `\r` redraw scrolls): the bar shrinks first,
+ * then the byte counts go, then the bar.
+ */
+export function bar(phase: Phase, done: number, total: number, columns?: number, suffix = ''): string {
   const p = pct(done, total);
-  const filled = Math.round((p / 100) * BAR);
-  return `${LABELS[phase].padEnd(10)} [${'#'.repeat(filled)}${'-'.repeat(BAR - filled)}] ${String(p).padStart(3)}%  ${formatSize(done)} / ${formatSize(total)}`;
+  const label = LABELS[phase].padEnd(10);
+  const percent = `${String(p).padStart(3)}%`;
+  // Room for the widest count ("1023.9 KiB"), so the bar keeps its width while the numbers change.
+  const sizes = `  ${formatSize(done)} / ${formatSize(total)}`.padEnd(2 + 10 + 3 + formatSize(total).length);
+  const width = columns ? columns - 1 : label.length + BAR + 4 + percent.length + sizes.length + suffix.length;
+  const draw = (n: number, tail: string) => {
+    const filled = Math.round((p / 100) * n);
+    return `${label} [${'#'.repeat(filled)}${'-'.repeat(n - filled)}] ${percent}${tail}${suffix}`;
+  };
+  const fixed = label.length + 4 + percent.length + suffix.length; // " [", "] "
+  for (const tail of [sizes, '']) {
+    const room = Math.min(BAR, width - fixed - tail.length);
+    if (room >= 8) return draw(room, tail);
+  }
+  return `${label} ${percent}${suffix}`.slice(0, Math.max(width, 1));
 }

@@ -103,7 +103,9 @@ interface LearnJob {
 async function learn(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions, changes: readonly DeviceChange[], reporter: PhaseReporter): Promise<Map<number, SectorKnowledge>> {
   const knowledge = new Map<number, SectorKnowledge>();
   const preserve = options.preserve ?? true;
-  const skip = skipByDefault(programmer, options);
+  // A mass erase wipes every sector first: reading them to skip the unchanged ones is wasted
+  // (only bytes to keep are read, and only when preserving).
+  const skip = skipByDefault(programmer, options) && !(options.eraseMode === 'chip' && programmer.eraseChip);
   const readable = !device.protection?.readProtected;
   const touched = touchedSectors(image, device.target, unconfiguredOf(device, options)).filter((s) => !erasedByUnlock(changes, s));
   const jobs: LearnJob[] = touched

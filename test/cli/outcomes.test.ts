@@ -143,3 +143,18 @@ describe('bootability: check and write fail when the chip would not boot the ima
     expect(c.out).toContain('check: OK');
   });
 });
+
+describe('--erase chip', () => {
+  it('does not read back what the mass erase destroys, and the plan says everything else is lost', async () => {
+    const image = file('chip.hex', encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data: firmware(0x900) }]), 'hex'));
+    const state = join(dir, 'chip.json');
+    expect((await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state])).code).toBe(0);
+    const w = await run(['write', image, '--target', 'stm32f103xb', '--via', 'sim', '--sim-state', state, '--erase', 'chip', '--no-preserve', '--json']);
+    expect(w.code, w.err).toBe(0);
+    const phases = w.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event?: { type: string; phase?: string } })
+      .filter((l) => l.event?.type === 'start').map((l) => l.event!.phase);
+    expect(phases[0]).toBe('erase'); // no 'read' before the mass erase
+    const p = await run(['plan', image, '--target', 'stm32f103xb', '--erase', 'chip', '--no-preserve']);
+    expect(p.out).toContain('everything else in internal flash, outside the image, is lost');
+  });
+});

@@ -59,9 +59,24 @@ function wrapItems(prefix: string, items: string[], width: number): string[] {
   let line = prefix;
   for (const item of items) {
     const sep = line === prefix ? '' : '  ';
-    if (line !== prefix && line.length + sep.length + item.length > width) { lines.push(line); line = ' '.repeat(prefix.length) + item; } else line += sep + item;
+    if (line !== prefix && line.length + sep.length + item.length > width) {
+      lines.push(line);
+      line = (prefix.length + item.length <= width ? ' '.repeat(prefix.length) : '') + item;
+    } else line += sep + item;
   }
   lines.push(line);
+  return lines;
+}
+
+/** Word-wraps `text` to lines of at most `width` characters. */
+function wrapWords(text: string, width: number): string[] {
+  if (!Number.isFinite(width)) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
   return lines;
 }
 
@@ -104,7 +119,11 @@ export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, opti
     else if (line.length + 2 + scale.length <= limit) lines.push(`${line}  ${scale}`);
     else lines.push(line, `${' '.repeat(nameWidth + 1)}${scale}`);
   }
-  if (plan.cost.chipErase) lines.push(...wrapItems('', ['(one mass erase clears every internal flash sector first)'], limit));
+  if (plan.cost.chipErase) {
+    lines.push(...wrapWords([plan.preserve
+      ? '(one mass erase clears every internal flash sector first; the bytes outside the image are read back before it and programmed again: K)'
+      : '(one mass erase clears every internal flash sector first: everything else in internal flash, outside the image, is lost)'].join(''), limit));
+  }
   if (legend) lines.push(...(Number.isFinite(limit) ? wrapItems('legend: ', LEGEND, limit) : [`legend: ${LEGEND.join('  ')}`]));
   return lines;
 }
