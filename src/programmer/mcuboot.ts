@@ -9,6 +9,7 @@ import { FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../
 import { formatSize, hex } from '../core/format.js';
 import { buildDeviceTarget, readDeviceProperties, type DeviceProperties } from '../protocol/mcuboot/memory-map.js';
 import { commandAvailable, CommandTag, MemoryId, McubootSession, HidTransport, McubootStatusError, UartTransport, type McubootTransport } from '../protocol/mcuboot/index.js';
+import { FSEC_UNSECURE, KINETIS_FCF } from '../target/facts/kinetis-fcf.js';
 import { regionAt } from '../target/geometry.js';
 import { checkMcubootIdentity } from './identity.js';
 import type { TargetDescription } from '../target/types.js';
@@ -32,10 +33,7 @@ export interface McubootProgrammerOptions {
   pingAttempts?: number;
 }
 
-/** Kinetis flash configuration field: FSEC at flash start + 0x40C (K64 RM §29.3.1, "Flash Configuration Field Description"). */
-const FSEC_AT = 0x40c;
-/** FlashEraseAllUnsecure leaves FSEC = 0xFE: SEC = 10, unsecure (MCUBOOTRM "FlashEraseAllUnsecure"). */
-const FSEC_UNSECURE = 0xfe;
+// FlashEraseAllUnsecure leaves FSEC = 0xFE (MCUBOOTRM "FlashEraseAllUnsecure"): FSEC_UNSECURE at KINETIS_FCF.fsec.
 
 /** FlashSecurityDisable failed: the key is wrong or the backdoor is disabled. */
 export class McubootBackdoorKeyError extends FlashwrightError {
@@ -165,7 +163,7 @@ export class McubootProgrammer implements Programmer {
         kind, stage: 'unlock', description: 'FlashEraseAllUnsecure: unsecures the chip (FSEC = 0xFE)',
         destroys: `mass erase: all ${formatSize(size)} of internal flash`,
         erases: flash.map((r) => ({ start: r.start, size: r.size })),
-        ...(device.target.features?.kinetisFlashConfig ? { leaves: [{ address: first.start + FSEC_AT, data: Uint8Array.of(FSEC_UNSECURE) }] } : {}),
+        ...(device.target.features?.kinetisFlashConfig ? { leaves: [{ address: first.start + KINETIS_FCF.fsec, data: Uint8Array.of(FSEC_UNSECURE) }] } : {}),
         protectionAfter: { ...open, description: 'unsecure (mass-erased with FlashEraseAllUnsecure)' },
       };
     }

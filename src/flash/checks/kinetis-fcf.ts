@@ -9,24 +9,19 @@ import { hex, hexByte } from '../../core/format.js';
 import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
 import { regionSectors } from '../../target/geometry.js';
+import { KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
 import type { CheckFinding } from './types.js';
 
-export const FCF_OFFSET = 0x400;
-export const FSEC_OFFSET = 0x40c;
-/** The normal unsecure FSEC: backdoor disabled, mass erase enabled, SEC = 10. */
-export const FSEC_UNSECURE = 0xfe;
-/**
- * The unsecure default flash configuration field (as NXP's startup files ship it): no
- * backdoor key, no FPROT protection, FSEC = 0xFE, FOPT = 0xFF, FEPROT = FDPROT = 0xFF.
- */
-export const DEFAULT_UNSECURE_FCF: readonly number[] = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, FSEC_UNSECURE, 0xff, 0xff, 0xff];
+export { DEFAULT_UNSECURE_FCF, FSEC_UNSECURE } from '../../target/facts/kinetis-fcf.js';
+export const FCF_OFFSET = KINETIS_FCF.offset;
+export const FSEC_OFFSET = KINETIS_FCF.fsec;
 
 /**
  * FOPT boot options on Kinetis parts with a ROM bootloader (KV5x RM KV5XP144M240RM, KL27/K80
  * RMs "Boot options", FOPT field): BOOTSRC_SEL [7:6] (00 = boot from flash, 10/11 = from ROM),
  * BOOTPIN_OPT [1] (0 = the NMI/BOOTCFG0 pin forces the ROM at reset, 1 = the pin is ignored).
  */
-export const FOPT_OFFSET = 0x40d;
+export const FOPT_OFFSET = KINETIS_FCF.fopt;
 
 export interface FoptDecoded {
   value: number;

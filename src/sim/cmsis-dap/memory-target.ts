@@ -13,6 +13,7 @@ import { ApBusError } from './dp.js';
 import type { AccessSize, MemoryBus } from './mem-ap.js';
 import { MdmAp, type KinetisSecurity } from './mdm-ap.js';
 import { assembleTarget, type DapTarget } from './target.js';
+import { FSEC_UNSECURE, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
 
 export interface Region {
   name: string;
@@ -179,12 +180,12 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
   else regions = [region('flash', 0, 0x100000, 'flash', ERASED), region('sram_l', 0x1fff0000, 0x10000, 'ram'), region('sram_u', 0x20000000, 0x30000, 'ram')];
 
   const flash = regions[0]!;
-  if (options.chip === 'kinetis-k64' && !options.secured) flash.bytes[0x40c] = 0xfe;
-  if (options.chip === 'kinetis-k64' && options.massEraseDisabled) flash.bytes[0x40c] = 0xff & ~0x30 | 0x20; // MEEN = 10
+  if (options.chip === 'kinetis-k64' && !options.secured) flash.bytes[KINETIS_FCF.fsec] = FSEC_UNSECURE;
+  if (options.chip === 'kinetis-k64' && options.massEraseDisabled) flash.bytes[KINETIS_FCF.fsec] = 0xff & ~0x30 | 0x20; // MEEN = 10
   // FSEC is loaded from flash at reset; after an MDM-AP mass erase the part stays unsecure until power-on.
-  let fsec = flash.bytes[0x40c]!;
+  let fsec = flash.bytes[KINETIS_FCF.fsec]!;
   let massErased = false;
-  const core = new MemoryCore(regions, () => { fsec = massErased ? (flash.bytes[0x40c]! & ~3) | 2 : flash.bytes[0x40c]!; });
+  const core = new MemoryCore(regions, () => { fsec = massErased ? (flash.bytes[KINETIS_FCF.fsec]! & ~3) | 2 : flash.bytes[KINETIS_FCF.fsec]!; });
   core.reset(false);
   core.halted = false;
 
@@ -219,7 +220,7 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
       if (core.inReset) { core.inReset = false; return t.debug.externalReset(); }
     },
   });
-  const powerOn = () => { massErased = false; fsec = flash.bytes[0x40c]!; core.reset(false); t.dp.powerOn(); };
+  const powerOn = () => { massErased = false; fsec = flash.bytes[KINETIS_FCF.fsec]!; core.reset(false); t.dp.powerOn(); };
   return Object.defineProperties(t, {
     powerOn: { value: powerOn, enumerable: true },
     core: { value: core, enumerable: true },

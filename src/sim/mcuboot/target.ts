@@ -14,6 +14,7 @@ import { PROGRAM_RULES } from '../program-rules.js';
 import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
+import { DEFAULT_UNSECURE_FCF, FSEC_UNSECURE, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
 import { ProgramOnceArea } from './program-once.js';
 import { StaleFlashCache } from './stale-cache.js';
 
@@ -97,7 +98,7 @@ export class McubootSimTarget {
     this.reserved = [...chip.reserved];
     if (f) this.programOnce = new ProgramOnceArea(f.pageSize === 8 ? 8 : 4);
     if (f && options.flashResidentBytes) this.reserved.unshift({ start: f.start, end: f.start + options.flashResidentBytes - 1 });
-    if (f && chip.target.features?.kinetisFlashConfig && !options.blank) this.memory.program(f.start + 0x408, Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff));
+    if (f && chip.target.features?.kinetisFlashConfig && !options.blank) this.memory.program(f.start + KINETIS_FCF.fprot, Uint8Array.from(DEFAULT_UNSECURE_FCF.slice(KINETIS_FCF.fprot - KINETIS_FCF.offset, KINETIS_FCF.fsec + 4 - KINETIS_FCF.offset)));
     this.latchFsec();
   }
 
@@ -124,7 +125,7 @@ export class McubootSimTarget {
 
   private latchFsec(): void {
     const f = this.flashRegion;
-    this.latchedFsec = f && this.chip.target.features?.kinetisFlashConfig ? this.memory.read(f.start + 0x40c, 1)[0] : undefined;
+    this.latchedFsec = f && this.chip.target.features?.kinetisFlashConfig ? this.memory.read(f.start + KINETIS_FCF.fsec, 1)[0] : undefined;
   }
 
   /** Power-on reset: RAM-held state goes, flash stays, FlexSPI must be configured again. */
@@ -433,7 +434,7 @@ export class McubootSimTarget {
     if (((fsec >> 4) & 3) === 2) return S.FlashAccess;
     try {
       this.memory.eraseAllFlash();
-      this.memory.program(f.start + 0x40c, Uint8Array.of(0xfe));
+      this.memory.program(f.start + KINETIS_FCF.fsec, Uint8Array.of(FSEC_UNSECURE));
       this.latchedFsec = 0xfe;
       return S.Success;
     } catch (e) {
@@ -449,7 +450,7 @@ export class McubootSimTarget {
     const key = new Uint8Array(8);
     new DataView(key.buffer).setUint32(0, low, true);
     new DataView(key.buffer).setUint32(4, high, true);
-    const stored = this.memory.read(f.start + 0x400, 8);
+    const stored = this.memory.read(f.start + KINETIS_FCF.backdoorKey, 8);
     const keyen = (fsec >> 6) & 3;
     const trivial = stored.every((b) => b === 0) || stored.every((b) => b === 0xff);
     if (this.backdoorBlocked || keyen !== 2 || trivial || stored.some((b, i) => b !== key[i])) {
