@@ -44,12 +44,16 @@ async function download(url: string, what: string, o: DownloadOptions): Promise<
   const chunks: Uint8Array[] = [];
   let received = 0;
   const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    received += value.length;
-    o.onProgress?.(received, total, what);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      received += value.length;
+      o.onProgress?.(received, total, what);
+    }
+  } catch (e) {
+    throw new PackDownloadError(url, `the connection broke after ${received}${total ? ` of ${total}` : ''} bytes (${(e as Error).message}).`, e);
   }
   if (total !== undefined && received !== total) throw new PackDownloadError(url, `the download stopped at ${received} of ${total} bytes.`);
   const out = new Uint8Array(received);
