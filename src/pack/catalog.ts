@@ -19,12 +19,18 @@ export interface CatalogEntry {
   core: string;
 }
 
+/** One row per part, the pack fields by index into `packs` (a compact file reads fast). */
+type CatalogRow = [name: string, device: string, pname: string | null, pack: number, family: string, core: string];
+
 export interface CatalogJson {
-  format: 'flashwright-pack-catalog/1';
+  format: 'flashwright-pack-catalog/2';
   /** Fingerprint of the installed files the catalog was built from (name, size, mtime). */
   stamp: string;
-  entries: CatalogEntry[];
+  packs: Array<{ pack: string; version: string; file: string }>;
+  rows: CatalogRow[];
 }
+
+export const CATALOG_FORMAT = 'flashwright-pack-catalog/2';
 
 export function catalogEntries(pdsc: Pdsc, file: string): CatalogEntry[] {
   const pack = `${pdsc.vendor}.${pdsc.name}`;
@@ -55,49 +61,71 @@ function editDistance(a: string, b: string, limit: number): number {
 }
 
 export class Catalog {
-  private readonly byName = new Map<string, CatalogEntry[]>();
-  private readonly sorted: string[];
+  private readonly keys: string[];
+  private list?: CatalogEntry[];
 
-  constructor(readonly entries: readonly CatalogEntry[]) {
-    for (const e of entries) {
-      const k = e.name.toLowerCase();
-      const list = this.byName.get(k);
-      if (list) list.push(e); else this.byName.set(k, [e]);
-    }
-    this.sorted = [...this.byName.keys()].sort();
+  /**
+   * Rows as catalog.json keeps them; entries are made only for what a lookup returns, so
+   * opening the catalog of 10,000 parts costs the JSON parse and one lower-casing pass.
+   */
+  private constructor(private readonly packs: CatalogJson['packs'], private readonly rows: CatalogRow[]) {
+    this.keys = rows.map((r) => r[0].toLowerCase());
+  }
+
+  static fromEntries(entries: readonly CatalogEntry[]): Catalog {
+    return Catalog.fromJson(toJson(entries, ''));
   }
 
   static fromJson(json: CatalogJson): Catalog {
-    return new Catalog(json.entries);
+    return new Catalog(json.packs, json.rows);
+  }
+
+  private entry(i: number): CatalogEntry {
+    const [name, device, pname, p, family, core] = this.rows[i]!;
+    const pack = this.packs[p]!;
+    return { name, device, pname: pname ?? undefined, pack: pack.pack, version: pack.version, file: pack.file, family, core };
+  }
+
+  get entries(): readonly CatalogEntry[] {
+    this.list ??= this.rows.map((_, i) => this.entry(i));
+    return this.list;
   }
 
   /**
-   * The entry for a part name, case-insensitively: an exact name, else the one part whose name
+   * The entry for a part name, case-insensitively: an exact name, else the longest part name
    * the given one starts with (an ordering code with a package suffix: STM32F103C8T6 → STM32F103C8).
    * Several packs holding the part: the newest version.
    */
   find(name: string): CatalogEntry | undefined {
     const n = name.trim().toLowerCase();
-    const exact = this.byName.get(n);
-    if (exact) return newest(exact);
-    // Longest installed name that is a prefix of the given one.
-    for (let len = n.length - 1; len >= 4; len--) {
-      const hit = this.byName.get(n.slice(0, len));
-      if (hit) return newest(hit);
+    const exact: number[] = [];
+    let prefix: number[] = [];
+    let prefixLen = 3;
+    for (let i = 0; i < this.keys.length; i++) {
+      const k = this.keys[i]!;
+      if (k === n) exact.push(i);
+      else if (exact.length === 0 && k.length >= prefixLen && n.startsWith(k)) {
+        if (k.length > prefixLen) { prefix = []; prefixLen = k.length; }
+        prefix.push(i);
+      }
     }
-    return undefined;
+    const hits = exact.length ? exact : prefix;
+    return hits.length ? newest(hits.map((i) => this.entry(i))) : undefined;
   }
 
   /** Up to `count` names closest to `name` (for "did you mean"). */
   near(name: string, count = 3): string[] {
     const n = name.trim().toLowerCase();
     const limit = Math.max(2, Math.floor(n.length / 3));
-    const scored: Array<{ k: string; d: number }> = [];
-    for (const k of this.sorted) {
+    const scored: Array<{ i: number; d: number }> = [];
+    const seen = new Set<string>();
+    this.keys.forEach((k, i) => {
+      if (seen.has(k)) return;
+      seen.add(k);
       const d = k.startsWith(n) ? 0 : editDistance(k, n, limit);
-      if (d <= limit) scored.push({ k, d });
-    }
-    return scored.sort((a, b) => a.d - b.d || a.k.localeCompare(b.k)).slice(0, count).map((s) => this.byName.get(s.k)![0]!.name);
+      if (d <= limit) scored.push({ i, d });
+    });
+    return scored.sort((a, b) => a.d - b.d || this.keys[a.i]!.localeCompare(this.keys[b.i]!)).slice(0, count).map((s) => this.rows[s.i]![0]);
   }
 
   require(name: string): CatalogEntry {
@@ -107,8 +135,19 @@ export class Catalog {
   }
 
   toJson(stamp: string): CatalogJson {
-    return { format: 'flashwright-pack-catalog/1', stamp, entries: [...this.entries] };
+    return { format: CATALOG_FORMAT, stamp, packs: this.packs, rows: this.rows };
   }
+}
+
+function toJson(entries: readonly CatalogEntry[], stamp: string): CatalogJson {
+  const packs: CatalogJson['packs'] = [];
+  const index = new Map<string, number>();
+  const rows = entries.map((e): CatalogRow => {
+    let i = index.get(e.file);
+    if (i === undefined) { i = packs.length; packs.push({ pack: e.pack, version: e.version, file: e.file }); index.set(e.file, i); }
+    return [e.name, e.device, e.pname ?? null, i, e.family, e.core];
+  });
+  return { format: CATALOG_FORMAT, stamp, packs, rows };
 }
 
 /** Orders versions the semantic-version way (2.10.0 after 2.9.1). */

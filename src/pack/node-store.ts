@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { Catalog, catalogEntries, type CatalogEntry, type CatalogJson } from './catalog.js';
+import { Catalog, CATALOG_FORMAT, catalogEntries, type CatalogEntry, type CatalogJson } from './catalog.js';
 import type { PackTarget } from './device-target.js';
 import { PackFormatError } from './errors.js';
 import { filesFromMap, filesFromZip, zipFiles, type PackFiles } from './files.js';
@@ -75,7 +75,7 @@ export class PackStore {
     if (existsSync(path)) {
       try {
         const json = JSON.parse(readFileSync(path, 'utf8')) as CatalogJson;
-        if (json.format === 'flashwright-pack-catalog/1' && json.stamp === stamp) {
+        if (json.format === CATALOG_FORMAT && json.stamp === stamp) {
           this.catalog = { stamp, catalog: Catalog.fromJson(json) };
           return this.catalog.catalog;
         }
@@ -87,7 +87,7 @@ export class PackStore {
   private rebuild(stamp: string): Catalog {
     const entries: CatalogEntry[] = [];
     for (const f of this.storedFiles()) entries.push(...this.entriesOf(f));
-    const catalog = new Catalog(entries);
+    const catalog = Catalog.fromEntries(entries);
     if (existsSync(this.dir)) {
       const tmp = join(this.dir, `${CATALOG}.${process.pid}.tmp`);
       writeFileSync(tmp, JSON.stringify(catalog.toJson(stamp)));
