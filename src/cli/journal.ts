@@ -7,8 +7,12 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { hex } from '../core/format.js';
 import type { KeptBytes, KeptBytesJournal } from '../flash/journal.js';
 import { MemoryImage } from '../image/memory-image.js';
+import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import { regionAt } from '../target/geometry.js';
+import type { Io } from './output.js';
 
 interface JournalFile {
   format: 'flashwright-kept-bytes';
@@ -93,4 +97,37 @@ export function withKeptBytes(image: MemoryImage, kept: readonly KeptBytes[], so
     }
   }
   return { image: pieces.length ? image.merge(MemoryImage.fromSegments(pieces)) : image, restored };
+}
+
+/**
+ * The journal's chunks the device no longer holds: a chunk is restored only where the device
+ * now reads erased (or already holds it); anything else means the journal is from another
+ * write to that port and is left alone, with a warning.
+ */
+async function stillMissing(kept: KeptBytes[], programmer: Programmer, device: DeviceInfo, io: Io): Promise<KeptBytes[]> {
+  if (!kept.length || device.protection?.readProtected) return [];
+  const out: KeptBytes[] = [];
+  for (const k of kept) {
+    const r = regionAt(device.target, k.address);
+    const now = r ? await programmer.readMemory(k.address, k.data.length).catch(() => undefined) : undefined;
+    const erased = r?.erasedValue ?? 0xff;
+    if (now && now.every((b, i) => b === erased || b === k.data[i])) out.push(k);
+    else io.err(`warning: the kept-bytes journal has ${k.data.length} byte(s) at ${hex(k.address)} that the device holds otherwise now; they are not restored.\n`);
+  }
+  return out;
+}
+
+/**
+ * The device's journal (when preserving) and the image with the bytes an interrupted write
+ * kept added back where the device lost them; `write` and `plan` both use it, so the plan
+ * shows what the write does.
+ */
+export async function withJournal(image: MemoryImage, options: Record<string, unknown>, preserve: boolean, programmer: Programmer, device: DeviceInfo, io: Io): Promise<{ image: MemoryImage; journal?: FileJournal }> {
+  if (!preserve) return { image };
+  const journal = new FileJournal(deviceKey(options), device.target.name);
+  const pending = await stillMissing(journal.load(), programmer, device, io);
+  if (!pending.length) return { image, journal };
+  const r = withKeptBytes(image, pending, `kept bytes (${journal.name})`);
+  if (r.restored) io.err(`note: restoring ${r.restored} byte(s) kept by an interrupted write, from ${journal.name}\n`);
+  return { image: r.image, journal };
 }

@@ -62,6 +62,10 @@ describe('kept bytes journal', () => {
     expect(journal!.startsWith(join(cache, 'flashwright'))).toBe(true);
     expect(existsSync(journal!)).toBe(true); // …but kept in the journal, listed in the record
     expect(broken.text).toMatch(/"kept":\{"journal":"[^"]+","ranges":\[\{"address":134283008,"size":256\}\]\}/);
+    // The plan shows what the resume will do: the kept bytes go back (and plan keeps the journal).
+    const plan = await run(['plan', appFile, '--base', '0x0800fc00', ...via, '--skip']);
+    expect(plan.text).toMatch(/restoring 256 byte\(s\) kept by an interrupted write/);
+    expect(existsSync(journal!)).toBe(true);
     const resumed = await run(['write', appFile, '--base', '0x0800fc00', ...via, '--skip']);
     expect(resumed.code, resumed.text).toBe(0);
     expect(resumed.text).toMatch(/restoring 256 byte\(s\) kept by an interrupted write/);

@@ -12,6 +12,7 @@ import { isChangeOperation, planFlash, type ChangeOperation, type FlashPlan } fr
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';
 import { addDeviceOptions, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
+import { withJournal } from '../journal.js';
 import type { LoadedImage } from '../../image/formats.js';
 import { loadDeviceImage } from '../image-input.js';
 import { EXIT_FAILED } from '../exit.js';
@@ -241,7 +242,8 @@ export const planCommand: CommandModule = (program, io, setExit) => {
     if (opts.via) {
       const r = await withDevice(opts, io, async ({ programmer, device, signal, changes }) => ({
         target: device.target,
-        prepared: await planWrite(programmer, device, image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal, changes }).catch((e: unknown) => {
+        // As write does: bytes an interrupted write kept are planned back (a plan never clears the journal).
+        prepared: await planWrite(programmer, device, (await withJournal(image, opts, base.preserve !== false, programmer, device, io)).image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal, changes }).catch((e: unknown) => {
           // A refusal is what the plan shows: the checks below print it (exit 1).
           if (e instanceof FlashwrightError && e.code === 'CHECK_REFUSED') return undefined;
           throw e;

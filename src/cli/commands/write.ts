@@ -2,10 +2,7 @@
 import { formatSize, hex } from '../../core/format.js';
 import { writeImage, type WriteSummary } from '../../flash/engine.js';
 import { addDeviceOptions, withDevice, writeOptionsFrom } from '../device.js';
-import type { KeptBytes } from '../../flash/journal.js';
-import type { DeviceInfo, Programmer } from '../../programmer/types.js';
-import { regionAt } from '../../target/geometry.js';
-import { deviceKey, FileJournal, withKeptBytes } from '../journal.js';
+import { withJournal } from '../journal.js';
 import type { Io } from '../output.js';
 import type { CommandModule } from './index.js';
 import { addImageOptions, eraseModeOption, loadImageOption, planJson, renderChangeRows, renderMemoryMap, type ImageOptions } from './plan.js';
@@ -25,24 +22,6 @@ function printSummary(io: Io, s: WriteSummary): void {
   io.out(lines.join('\n') + '\n');
 }
 
-/**
- * The journal's chunks the device no longer holds: a chunk is restored only where the device
- * now reads erased (or already holds it); anything else means the journal is from another
- * write to that port and is left alone, with a warning.
- */
-async function stillMissing(kept: KeptBytes[], programmer: Programmer, device: DeviceInfo, io: Io): Promise<KeptBytes[]> {
-  if (!kept.length || device.protection?.readProtected) return [];
-  const out: KeptBytes[] = [];
-  for (const k of kept) {
-    const r = regionAt(device.target, k.address);
-    const now = r ? await programmer.readMemory(k.address, k.data.length).catch(() => undefined) : undefined;
-    const erased = r?.erasedValue ?? 0xff;
-    if (now && now.every((b, i) => b === erased || b === k.data[i])) out.push(k);
-    else io.err(`warning: the kept-bytes journal has ${k.data.length} byte(s) at ${hex(k.address)} that the device holds otherwise now; they are not restored.\n`);
-  }
-  return out;
-}
-
 export const writeCommand: CommandModule = (program, io) => {
   const cmd = program.command('write <image>').description('Program an image: pre-flight checks, plan, erase, program, verify (skips sectors that already match).');
   addImageOptions(cmd);
@@ -60,10 +39,7 @@ export const writeCommand: CommandModule = (program, io) => {
     const eraseMode = eraseModeOption(opts.erase);
     await withDevice(opts, io, async ({ programmer, device, signal, onEvent, changes }) => {
       // Bytes an interrupted write kept (saved before their sectors were erased) go back now.
-      const journal = base.preserve === false ? undefined : new FileJournal(deviceKey(opts), device.target.name);
-      const pending = journal ? await stillMissing(journal.load(), programmer, device, io) : [];
-      const { image: toWrite, restored } = pending.length ? withKeptBytes(image, pending, `kept bytes (${journal!.name})`) : { image, restored: 0 };
-      if (restored) io.err(`note: restoring ${restored} byte(s) kept by an interrupted write, from ${journal!.name}\n`);
+      const { image: toWrite, journal } = await withJournal(image, opts, base.preserve !== false, programmer, device, io);
       const summary = await writeImage(programmer, device, toWrite, {
         ...base, eraseMode, skipUnchanged: opts.skip, run: opts.run ?? false, signal, changes, ...(journal ? { journal } : {}),
         onEvent: (e) => {
