@@ -7,6 +7,9 @@
  * `--via gdb` uses its memory map, vFlash (OpenOCD's nrf51 driver) and qCRC.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import '../../src/cli/vias/index.js';
@@ -159,6 +162,29 @@ describe.skipIf(kx.skip)(kx.title('OpenOCD 0.12\'s Kinetis driver against the si
     expect(target.core.word(0x20000004)).toBe(0xcafef00d);
     expect(target.core.halted).toBe(true);
     expect(target.wire.mode).toBe('jtag');
+  }, 90_000);
+
+  it('with 512-byte packets (a high-speed probe) OpenOCD sizes its reports from DAP_Info and loads and dumps 8 KiB of RAM exactly', async () => {
+    const target = createMemoryTarget({ chip: 'cortex-m4' });
+    const probe = createSimDapProbe({ target, link: 'v2-bulk-hs' });
+    const server = await serveDapTcp(probe, { port: 0 });
+    servers.push(server);
+    const dir = mkdtempSync(join(tmpdir(), 'fw-oocd-'));
+    try {
+      const data = Uint8Array.from({ length: 8192 }, (_, i) => (i * 13 + (i >> 9)) & 0xff);
+      writeFileSync(join(dir, 'in.bin'), data);
+      const r = await runOpenOcd({
+        shim: shim.path, dapPort: server.port, nrf51Config: false, timeoutMs: 60_000,
+        commands: ['swd newdap chip cpu -expected-id 0x2ba01477', 'dap create chip.dap -chain-position chip.cpu', 'target create chip.cpu cortex_m -dap chip.dap',
+          'init', 'halt', `load_image ${join(dir, 'in.bin')} 0x20000000 bin`, `dump_image ${join(dir, 'out.bin')} 0x20000000 8192`, 'shutdown'],
+      });
+      expect(r.code, r.output).toBe(0);
+      expect(target.core.peek(0x20000000, data.length)).toEqual(data);
+      expect(new Uint8Array(readFileSync(join(dir, 'out.bin')))).toEqual(data);
+      expect(probe.stats.bytesOut / probe.stats.packetsOut).toBeGreaterThan(64); // it used the large packets
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it('an unsecured chip is reported so and left alone; with mass erase disabled (MEEN = 10) OpenOCD says so and nothing is erased', async () => {
