@@ -94,6 +94,11 @@ export class McubootProgrammer implements Programmer {
           ping = `${p.name}${p.major}.${p.minor}.${p.bugfix}`;
           break;
         } catch (e) {
+          // No (or a garbled) answer: an interrupted session may have left a frame half-sent,
+          // which swallows the PING. Complete it with filler (the device NAKs its CRC), then ping again.
+          if (i === 1 && !signal?.aborted) {
+            if (await this.options.transport.unstick({ signal })) log.push('Recovered a bootloader left in the middle of a frame by an earlier session (it answered filler with NAK).');
+          }
           if (i >= attempts || signal?.aborted) {
             throw new FlashwrightError('MCUBOOT_NO_PING', `The device did not answer ${attempts} pings: no MCUboot bootloader is listening.`, {
               hint: 'Put the chip into its bootloader (ISP pin / boot mode pins, then reset), check TX/RX and the baud rate (--baud); i.MX RT in serial-download mode needs the flashloader loaded first.',

@@ -84,6 +84,30 @@ export class UartTransport implements McubootTransport {
     this.reader.discard();
   }
 
+  /**
+   * Ends a frame an interrupted host left half-sent, so the device listens for PING again:
+   * sends 0x00 (never a frame start, ignored by an idle device) in 64-byte steps until the
+   * device says anything — a NAK for the completed frame's bad CRC — or the longest frame has
+   * been covered. Returns whether the device answered.
+   */
+  async unstick(options: { signal?: AbortSignal | undefined; maxBytes?: number } = {}): Promise<boolean> {
+    this.reader.discard();
+    const max = options.maxBytes ?? 4096 + 6 + 64;
+    for (let sent = 0; sent < max; sent += 64) {
+      await this.stream.write(new Uint8Array(64));
+      try {
+        await this.reader.readExact(1, { timeoutMs: 30, ...(options.signal ? { signal: options.signal } : {}), what: 'an answer to filler' });
+        // Let the rest of the answer (NAK, or a NAK per frame) arrive, then drop it.
+        await new Promise((r) => setTimeout(r, 20));
+        this.reader.discard();
+        return true;
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+      }
+    }
+    return false;
+  }
+
   sendCommand(payload: Uint8Array, options: TransferOptions = {}): Promise<void> {
     this.reader.discard();
     return this.sendFramed(FrameType.Command, payload, options).then((r) => {

@@ -117,7 +117,42 @@ export class Stm32UartSession {
         // A first 0x7F may have been taken as a command byte; the second then draws a NACK.
       }
     }
+    // Two 0x7F drew nothing: the bootloader may be waiting in the middle of a command an
+    // interrupted session left behind (Write Memory data, an address). Fill that frame up so
+    // it fails its checksum, then it waits for a command again.
+    if (await this.recoverMidCommand()) { this.alreadyInitialised = true; this.stats.resyncs++; return; }
     throw new Stm32NoAnswerError({ port: this.options.port, baud: this.options.baud, parity: this.options.parity, family: this.options.family, attempts: 2 });
+  }
+
+  /**
+   * Completes whatever frame a bootloader is waiting in with filler that makes it fail, and
+   * says whether the bootloader answered. The filler is 0xFF with 0xFE at every 128th byte:
+   * after the two 0x7F of init, a Write Memory waiting for its count has taken N = 0x7F and
+   * one data byte 0x7F, so 127 more data bytes and a checksum are due; uniform filler would
+   * match that checksum (the XOR of an odd run of equal bytes is that byte) and program 128
+   * bytes. 0xFE where the checksum falls makes the frame fail; 0xFF never forms a command pair,
+   * an address with a valid checksum, or the 0xFFFF/0xFFFE mass-erase codes with theirs.
+   */
+  private async recoverMidCommand(): Promise<boolean> {
+    const quiet = this.timeouts.resyncQuietMs;
+    this.reader.discard();
+    let sent = 0;
+    // Up to the longest frame (Extended Erase with 511 pages: 1025 bytes) in 16-byte steps.
+    while (sent < 1040) {
+      const chunk = new Uint8Array(16).map((_, i) => ((sent + i) % 128 === 127 ? 0xfe : 0xff));
+      await this.send(chunk);
+      sent += chunk.length;
+      if (await this.drain(quiet)) {
+        // Answered: the rest of the chunk may have started a command pair; one more byte ends it.
+        for (let i = 0; i < 3; i++) {
+          await this.send(new Uint8Array([0xff]));
+          if (await this.drain(quiet)) break;
+        }
+        this.reader.discard();
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Get (0x00): bootloader version and the commands it offers. */
