@@ -14,8 +14,9 @@ import { validateTarget } from '../target/validate.js';
 import type { PackTarget, PackTargetAlgorithm } from './device-target.js';
 import { PackDeviceUnknownError, PackFormatError } from './errors.js';
 
-// Newer files write memory entries as tagged maps (`- !Nvm`), older ones as `- Nvm: {...}`.
-const TAGS: CollectionTag[] = ['Nvm', 'Ram', 'Generic'].map((k) => ({ tag: `!${k}`, collection: 'map', resolve: (m) => ({ [k]: m.toJSON() }) }));
+// Newer files write memory entries and core access options as tagged maps (`- !Nvm`,
+// `core_access_options: !Arm`), older ones as `- Nvm: {...}`; both read as `{ Nvm: {...} }`.
+const TAGS: CollectionTag[] = ['Nvm', 'Ram', 'Generic', 'Arm', 'Riscv', 'Xtensa'].map((k) => ({ tag: `!${k}`, collection: 'map', resolve: (m) => ({ [k]: m.toJSON() }) }));
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -35,7 +36,7 @@ export function isProbeRsTargetFile(text: string): boolean {
 export function parseProbeRsFile(text: string, source: string): ProbeRsFile {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { customTags: TAGS });
+    doc = parseYaml(text, { customTags: TAGS, logLevel: 'error' }); // other tags (e.g. `!v1 0`) read as their plain value
   } catch (e) {
     throw new PackFormatError(source, `is not valid YAML (${(e as Error).message.split('\n')[0]}).`, {}, undefined, e);
   }
