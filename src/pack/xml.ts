@@ -44,7 +44,13 @@ export function parseXml(text: string, source: string): XmlElement {
     const { line, col, msg } = check.err;
     throw new PackFormatError(source, `is not well-formed XML at line ${line}, column ${col}: ${msg}`, { line, column: col });
   }
-  const nodes = parser.parse(text) as RawNode[];
+  let nodes: RawNode[];
+  try {
+    nodes = parser.parse(text) as RawNode[];
+  } catch (e) {
+    // The validator and the parser disagree on a few inputs (found by fuzzing): still a format error.
+    throw new PackFormatError(source, `is not well-formed XML: ${(e as Error).message}`, {}, undefined, e);
+  }
   const roots = nodes.map(toElement).filter((e): e is XmlElement => e !== undefined);
   const root = roots[0];
   if (!root) throw new PackFormatError(source, 'holds no XML element.');
