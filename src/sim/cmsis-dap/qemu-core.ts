@@ -37,6 +37,7 @@ const REG_NAMES: Record<number, string> = {
 const STOP_WAIT_MS = 24 * 3600 * 1000;
 const BLOCK = 1024;
 const BKPT_SCAN = 4096;
+const WRITTEN_LIMIT = 256 * 1024;
 
 function inRanges(ranges: Array<[number, number]>, a: number, n: number): boolean {
   return ranges.some(([s, e]) => a >= s && a + n <= e);
@@ -263,7 +264,11 @@ export class QemuCore implements CoreControl, MemoryBus {
     if (this.failure) throw new ApBusError(`the GDB stub connection failed: ${String(this.failure)}`);
     const bytes = Array.from({ length: size }, (_, i) => (value >>> (8 * i)) & 0xff);
     if (!inRanges(this.layout.ram, address, size)) return this.run(() => this.whileStopped(() => this.coreStore(address, size, value)));
-    if (this.halted) bytes.forEach((b, i) => this.written.set(address + i, b));
+    if (this.halted) {
+      bytes.forEach((b, i) => this.written.set(address + i, b));
+      // Only code near PC/LR is scanned for BKPTs: keep the most recent 256 KiB written, not every byte of a large download.
+      if (this.written.size > WRITTEN_LIMIT) { let drop = this.written.size - WRITTEN_LIMIT / 2; for (const k of this.written.keys()) { if (drop-- <= 0) break; this.written.delete(k); } }
+    }
     for (const [base] of this.cache) if (address + size > base && address < base + BLOCK) this.cache.delete(base);
     const p = this.pendingWrite;
     if (p && p.address + p.bytes.length === address && p.bytes.length < 4096) { p.bytes.push(...bytes); return; }
