@@ -164,8 +164,8 @@ class PlanWalk {
   /**
    * Contiguous operations in one region go out as one programFlash call (up to
    * PROGRAM_BATCH bytes): over a bootloader link one command per sector costs a round trip
-   * each. Bytes count as programmed once the way in has reported them; the rest of a call
-   * that failed may hold some of its bytes (maybeProgrammed).
+   * each. Bytes count as programmed once the way in has confirmed them (onCommitted); the
+   * rest of a call that failed may hold some of its bytes (maybeProgrammed).
    */
   async program(target: DeviceInfo['target']): Promise<void> {
     this.progress.phase = 'program';
@@ -181,7 +181,7 @@ class PlanWalk {
       const track = reporter.tracker();
       let done = 0;
       try {
-        await this.programmer.programFlash(address, data, { ...this.ctx, onProgress: (n) => { done = Math.max(done, Math.min(n, data.length)); track(n); } });
+        await this.programmer.programFlash(address, data, { ...this.ctx, onProgress: track, onCommitted: (n) => { done = Math.max(done, Math.min(n, data.length)); } });
       } catch (e) {
         this.wrote({ address, size: done });
         if (done < data.length) this.progress.maybeProgrammed = [{ address: address + done, size: data.length - done }];

@@ -118,6 +118,7 @@ export class SimProgrammer implements Programmer {
       const n = Math.min(SIM_PROGRAM_BLOCK, data.length - done);
       this.memory.program(address + done, data.subarray(done, done + n));
       options.onProgress?.(done + n);
+      options.onCommitted?.(done + n);
     }
   }
 

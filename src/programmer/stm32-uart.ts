@@ -442,7 +442,8 @@ export class Stm32UartProgrammer implements Programmer {
       const block = data.subarray(off, off + n);
       // Erased flash already reads so: 0xFF on most lines, 0x00 on L0/L1 (RM0377 §3.3.4).
       if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
-    }, { ...options, what: 'write' });
+      // The bootloader ACKs Write Memory once the bytes are programmed (AN3155 §3.7): each chunk done is committed.
+    }, { signal: options.signal, what: 'write', onProgress: (n) => { options.onProgress?.(n); options.onCommitted?.(n); } });
   }
 
   private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {

@@ -5,8 +5,14 @@ export type { CallContext } from './events.js';
 
 /** Options every device operation takes: the call context plus progress within the call. */
 export interface OperationOptions extends CallContext {
-  /** Bytes finished so far within this call (monotonic). */
+  /** Bytes finished so far within this call (monotonic), for progress bars: may count bytes only sent. */
   onProgress?: ((bytesDone: number) => void) | undefined;
+  /**
+   * Bytes of this call the device has confirmed written (monotonic): a Write Memory the
+   * bootloader ACKed after programming. Only these count as programmed in the resume record
+   * when the call fails; a way in that cannot tell (data buffered until the call ends) never calls it.
+   */
+  onCommitted?: ((bytesDone: number) => void) | undefined;
 }
 
 /**

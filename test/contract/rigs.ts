@@ -31,6 +31,13 @@ export interface Rig {
   faults?(f: NorFaults): void;
 }
 
+/** Puts old contents into a simulated flash as a device would hold them, bypassing the program rules. */
+function loadInto(memory: SimMemory, address: number, data: Uint8Array): void {
+  const nor = memory.nor('flash');
+  const snap = nor.snapshot();
+  nor.restore({ ...snap, chunks: [...snap.chunks, { address, data: data.slice() }] });
+}
+
 export type RigName = 'sim' | 'stm32-uart' | 'mcuboot-uart' | 'mcuboot-hid' | 'gdb-fake';
 export const RIG_NAMES: readonly RigName[] = ['sim', 'stm32-uart', 'mcuboot-uart', 'mcuboot-hid', 'gdb-fake'];
 
@@ -42,7 +49,7 @@ export function makeRig(name: RigName): Rig {
       const memory = new SimMemory(requireTarget('stm32f103xb'));
       return {
         name, programmer: new SimProgrammer(memory),
-        state: () => JSON.stringify(memory.snapshot()), read: (a, n) => memory.read(a, n), load: (a, d) => memory.program(a, d),
+        state: () => JSON.stringify(memory.snapshot()), read: (a, n) => memory.read(a, n), load: (a, d) => loadInto(memory, a, d),
         area: { start: 0x08001000, size: 0x4000, sector: 0x400, erased: 0xff },
         faults: (f) => { memory.nor('flash').faults = { ...f }; },
       };
@@ -51,7 +58,7 @@ export function makeRig(name: RigName): Rig {
       const r = stm32Rig('stm32f103xb');
       return {
         name, programmer: stm32Programmer(r),
-        state: () => JSON.stringify({ memory: r.sim.memory.snapshot(), rdp: r.sim.readProtected }), read: (a, n) => r.sim.memory.read(a, n), load: (a, d) => r.sim.memory.program(a, d),
+        state: () => JSON.stringify({ memory: r.sim.memory.snapshot(), rdp: r.sim.readProtected }), read: (a, n) => r.sim.memory.read(a, n), load: (a, d) => loadInto(r.sim.memory, a, d),
         area: { start: 0x08001000, size: 0x4000, sector: 0x400, erased: 0xff },
         faults: (f) => { r.sim.flash.faults = { ...f }; },
       };
@@ -62,7 +69,7 @@ export function makeRig(name: RigName): Rig {
       const memory = r.target.memory;
       return {
         name, programmer: new McubootProgrammer({ transport: r.transport, target: requireTarget('MK64FN1M0'), closeTransport: false }),
-        state: () => JSON.stringify({ memory: memory.snapshot(), secure: r.target.secure }), read: (a, n) => memory.read(a, n), load: (a, d) => memory.program(a, d),
+        state: () => JSON.stringify({ memory: memory.snapshot(), secure: r.target.secure }), read: (a, n) => memory.read(a, n), load: (a, d) => loadInto(memory, a, d),
         area: { start: 0x10000, size: 0x8000, sector: 0x1000, erased: 0xff },
         faults: (f) => { memory.nor('flash').faults = { ...f }; },
       };
