@@ -12,7 +12,7 @@ import { FlashInterruptedError } from '../../src/flash/errors.js';
 import type { FlashPlan } from '../../src/flash/plan.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { checkRecord } from './record.js';
-import { makeRig, type RigName } from './rigs.js';
+import { makeRig } from './rigs.js';
 
 // 1,010 runs in all; the serial ways in are slower per run (real protocol timing over the pipe).
 const RUNS: Record<'sim' | 'stm32-uart' | 'mcuboot-uart' | 'mcuboot-hid', number> = { sim: 900, 'stm32-uart': 20, 'mcuboot-uart': 50, 'mcuboot-hid': 40 };
