@@ -5,7 +5,7 @@
  * The public API, named one by one: what is not listed (the plan's expectedSector /
  * programData, formatting helpers of error messages, ELF section constants…) is internal
  * and may change. Protocol toolkits are grouped as namespaces (stm32Uart, mcuboot, gdbRsp,
- * flashAlgo, imxrt, mcubootSim, doctor).
+ * flashAlgo, packs, imxrt, mcubootSim, doctor).
  */
 export { CancelledError, FlashwrightError, RefusedBeforeSendingError, throwIfAborted, TimeoutError, UsageError, type ErrorDetails } from './core/errors.js';
 export { formatSize, hex, hexByte, hexBytes, parseNumber } from './core/format.js';
@@ -46,6 +46,7 @@ export * as mcubootSim from './sim/mcuboot/index.js';
 export * as imxrt from './imxrt/index.js';
 export * as gdbRsp from './protocol/gdb-rsp/index.js';
 export * as flashAlgo from './protocol/flash-algo/index.js';
+export * as packs from './pack/index.js';
 export { ResetUnsupportedError, type CoreAccess, type CoreOptions, type CoreRegister, type HaltState, type RegisterWriteOptions } from './arch/core-access.js';
 export { AIRCR, CPUID, CPUID_ARCHITECTURE_V7M, DCRDR, DCRSR, decodeCpuId, decodeFaultStatus, decodeFpCtrl, DEMCR, DFSR, DHCSR, EXCEPTION_NAMES, exceptionNumber, FAULT_REGISTERS, FPB, fpComparator, readFaultStatus, REGSEL, VTOR, XPSR_THUMB, type CpuId, type FaultStatus } from './arch/cortex-m.js';
 export { GdbCoreAccess, GdbResetError, type GdbCoreAccessOptions } from './programmer/gdb-core-access.js';
