@@ -7,38 +7,10 @@
 import { FlashwrightError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { MemoryImage } from '../image/memory-image.js';
+import { BOOT_DATA_SIZE, IVT_HEADER, IVT_SIZE, type ImxrtBootLayout } from '../target/facts/imxrt-boot.js';
 import { buildQspiFcb, type QspiNorParameters } from './fcb.js';
 
-export const IVT_HEADER = 0x402000d1;
-export const IVT_SIZE = 0x20;
-export const BOOT_DATA_SIZE = 0x10;
-
-/** Where the boot structures go for a part family (offsets from the FlexSPI base). */
-export interface ImxrtBootLayout {
-  part: string;
-  flexspiBase: number;
-  fcbOffset: number;
-  ivtOffset: number;
-  /** Where a plain application's vector table is expected (SDK linker scripts: base + 0x2000). */
-  appOffset: number;
-  source: string;
-}
-
-const RT10XX = 'IMXRT1020RM / IMXRT1060RM "FlexSPI NOR boot": FCB at offset 0, IVT at 0x1000; MCUXpresso SDK XIP linker scripts place the vector table at 0x2000';
-const FCB_AT_400 = 'IMXRT1010RM / IMXRT1170RM "FlexSPI NOR boot": FCB at offset 0x400, IVT at 0x1000';
-
-/** Parts by the short names people type (`--part rt1021`). */
-export const IMXRT_BOOT_LAYOUTS: Record<string, ImxrtBootLayout> = Object.fromEntries([
-  ...['rt1020', 'rt1021', 'rt1024', 'rt1050', 'rt1051', 'rt1052', 'rt1060', 'rt1061', 'rt1062', 'rt1064'].map((part) => [part, { part, flexspiBase: 0x60000000, fcbOffset: 0, ivtOffset: 0x1000, appOffset: 0x2000, source: RT10XX }]),
-  ...['rt1010', 'rt1011'].map((part) => [part, { part, flexspiBase: 0x60000000, fcbOffset: 0x400, ivtOffset: 0x1000, appOffset: 0x2000, source: FCB_AT_400 }]),
-  ...['rt1160', 'rt1166', 'rt1170', 'rt1176'].map((part) => [part, { part, flexspiBase: 0x30000000, fcbOffset: 0x400, ivtOffset: 0x1000, appOffset: 0x2000, source: FCB_AT_400 }]),
-]);
-
-/** `rt1021`, `RT1021`, `MIMXRT1021`, `mimxrt1021dag5a` → the layout. */
-export function findBootLayout(name: string): ImxrtBootLayout | undefined {
-  const m = /^(?:mimx)?(rt1\d{3})/i.exec(name.trim());
-  return m ? IMXRT_BOOT_LAYOUTS[m[1]!.toLowerCase()] : undefined;
-}
+export { BOOT_DATA_SIZE, findBootLayout, IMXRT_BOOT_LAYOUTS, IVT_HEADER, IVT_SIZE, type ImxrtBootLayout } from '../target/facts/imxrt-boot.js';
 
 export class BootImageError extends FlashwrightError {
   constructor(message: string, hint: string, context: Record<string, unknown>) {

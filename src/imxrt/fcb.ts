@@ -10,9 +10,10 @@
  */
 import { UsageError } from '../core/errors.js';
 import { FREQUENCY_MHZ } from './flexspi-option.js';
+import { FCB_TAG } from '../target/facts/imxrt-boot.js';
 
 export const FCB_SIZE = 512;
-export const FCB_TAG = 0x42464346; // "FCFB"
+export { FCB_TAG } from '../target/facts/imxrt-boot.js';
 export const FCB_VERSION = 0x56010400; // 'V' 1.4.0
 
 /** FlexSPI LUT opcodes (RT10xx RM, FlexSPI "Instruction set"). */

@@ -7,10 +7,10 @@
 import { hex } from '../../core/format.js';
 import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
+import { FCB_TAG, IVT_HEADER } from '../../target/facts/imxrt-boot.js';
 import { imageU32, type CheckFinding } from './types.js';
 
-export const FCB_TAG = 0x42464346;
-export const IVT_HEADER = 0x402000d1;
+export { FCB_TAG, IVT_HEADER } from '../../target/facts/imxrt-boot.js';
 
 export function checkImxrtBoot(image: MemoryImage, target: TargetDescription): CheckFinding[] {
   const boot = target.features?.imxrtBoot;

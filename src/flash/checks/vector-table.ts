@@ -13,9 +13,8 @@ import type { TargetDescription } from '../../target/types.js';
 import { bootAddress } from '../../target/boot.js';
 import { isFlashLike, regionAt } from '../../target/geometry.js';
 import { imageU32, type CheckFinding } from './types.js';
+import { IVT_HEADER } from '../../target/facts/imxrt-boot.js';
 
-/** i.MX RT Image Vector Table header word (tag 0xD1, length 0x0020, version 0x40). */
-const IVT_HEADER = 0x402000d1;
 /** Where MCUXpresso SDK XIP linker scripts put the vector table, from the FlexSPI base. */
 const IMXRT_APP_OFFSET = 0x2000;
 

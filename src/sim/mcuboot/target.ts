@@ -14,6 +14,7 @@ import { PROGRAM_RULES } from '../program-rules.js';
 import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
+import { FCB_TAG } from '../../target/facts/imxrt-boot.js';
 import { DEFAULT_UNSECURE_FCF, FSEC_UNSECURE, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
 import { ProgramOnceArea } from './program-once.js';
 import { StaleFlashCache } from './stale-cache.js';
@@ -467,7 +468,7 @@ export class McubootSimTarget {
     if (memoryId !== MemoryId.FlexSpiNor || !r) return S.InvalidArgument;
     if (!this.mapped(configAddress, 4)) return S.RangeInvalid;
     const word = new DataView(this.memory.read(configAddress, 4).buffer).getUint32(0, true);
-    if (word === 0x42464346) { r.configured = true; return S.Success; }
+    if (word === FCB_TAG) { r.configured = true; return S.Success; }
     try {
       const opt = parseFlexspiOption(word);
       // The attached part is a QuadSPI NOR: HyperFlash/octal detection finds no SFDP answer.

@@ -1,5 +1,6 @@
 import type { MemoryRegion, TargetDescription } from '../types.js';
 import { KiB, MiB, ram, rom } from './helpers.js';
+import { RT10XX_BOOT } from '../facts/imxrt-boot.js';
 
 /*
  * i.MX RT crossover MCUs boot from external FlexSPI NOR mapped at 0x60000000. Internal
@@ -21,7 +22,7 @@ export function flexspiNor(size = 8 * MiB, sector = 4 * KiB, page = 256, part = 
   };
 }
 
-const boot = { imxrtBoot: { flexspiBase: 0x60000000, fcbOffset: 0, ivtOffset: 0x1000 } } as const;
+const boot = { imxrtBoot: RT10XX_BOOT } as const;
 
 export const imxrtTargets: TargetDescription[] = [
   {
