@@ -121,7 +121,7 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
   const release = abortOnSignals(controller, io.signals ?? process);
   let programmer: Programmer | undefined;
   try {
-    programmer = await via.create(options, { io, target, packAlgorithm, signal: controller.signal });
+    programmer = await via.create(options, { io, target, packAlgorithm, packAccessPort: resolved?.pack?.debug.ap, signal: controller.signal });
     const onEvent = createProgressSink(io, { json: options.json });
     // `info --json` prints one JSON document on stdout: its connect logs go to stderr, phase events nowhere.
     const toStderr = createProgressSink({ ...io, out: io.err }, { json: true });

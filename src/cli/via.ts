@@ -22,6 +22,8 @@ export interface ViaContext {
    * flash region; a way in that runs algorithms uses it when --algo is not given.
    */
   packAlgorithm?: FlashAlgorithm | undefined;
+  /** The access port the pack names for the core (`__ap`), for ways in that pick one. */
+  packAccessPort?: number | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -46,6 +46,8 @@ export interface CmsisDapProgrammerOptions {
   stackSize?: number;
   targetCrc?: boolean;
   timeoutMs?: number;
+  /** The MEM-AP to reach the core through (a CMSIS-Pack's `__ap`); default: the first MEM-AP found. */
+  accessPort?: number | undefined;
 }
 
 export class CmsisDapProgrammer implements Programmer {
@@ -115,7 +117,12 @@ export class CmsisDapProgrammer implements Programmer {
         };
       }
     }
-    const memAp = aps.find((a) => a.idr.isMemAp);
+    const memAp = aps.find((a) => a.idr.isMemAp && (o.accessPort === undefined || a.apsel === o.accessPort));
+    if (!memAp && o.accessPort !== undefined) {
+      throw new FlashwrightError('NO_MEM_AP', `Access port ${o.accessPort}, which the target description names for this core, is not a MEM-AP on this debug port.`, {
+        hint: 'Check the part (--target) matches the chip: the access ports found are listed in the evidence.', context: { accessPort: o.accessPort, accessPorts: details.accessPorts },
+      });
+    }
     if (!memAp) {
       throw new FlashwrightError('NO_MEM_AP', 'The debug port has no MEM-AP, so memory and the core cannot be reached.', {
         hint: 'The access ports found are listed in the evidence; this target may need a vendor unlock first.', context: { accessPorts: details.accessPorts },

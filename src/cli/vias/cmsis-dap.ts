@@ -65,6 +65,7 @@ defineVia({
       ...(clockHz !== undefined ? { clockHz } : {}),
       ...(inFlight !== undefined ? { maxInFlight: inFlight } : {}),
       ...(stackSize !== undefined ? { stackSize } : {}),
+      ...(context.packAccessPort !== undefined ? { accessPort: context.packAccessPort } : {}),
       transport: transport as 'auto' | 'swd' | 'jtag',
       connectUnderReset: Boolean(options.connectUnderReset),
       hardwareReset: Boolean(options.hardwareReset),
