@@ -44,6 +44,8 @@ export * as mcuboot from './protocol/mcuboot/index.js';
 export { McubootProgrammer, McubootSecureError, type McubootProgrammerOptions } from './programmer/mcuboot.js';
 export * as mcubootSim from './sim/mcuboot/index.js';
 export * as imxrt from './imxrt/index.js';
+export * as sdp from './protocol/sdp/index.js';
+export * as sdpSim from './sim/sdp/index.js';
 export * as gdbRsp from './protocol/gdb-rsp/index.js';
 export * as flashAlgo from './protocol/flash-algo/index.js';
 export * as packs from './pack/index.js';

@@ -2,3 +2,4 @@
 export * from './flexspi-option.js';
 export * from './fcb.js';
 export * from './boot-image.js';
+export * from './flashloader-image.js';
