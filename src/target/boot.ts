@@ -1,5 +1,6 @@
 /** Where a chip boots from: the region a raw binary goes to when no --base is given. */
 import type { MemoryRegion, TargetDescription } from './types.js';
+import { regionHolds } from './geometry.js';
 
 /**
  * The boot region: the one the description marks `boot`, else the first internal flash.
@@ -10,7 +11,7 @@ export function bootRegion(target: TargetDescription): MemoryRegion | undefined 
   if (marked) return marked;
   // A target file that replaces the i.MX RT FlexSPI region keeps booting from FlexSPI.
   const flexspi = target.features?.imxrtBoot?.flexspiBase;
-  const byFeature = flexspi === undefined ? undefined : target.regions.find((r) => flexspi >= r.start && flexspi < r.start + r.size && r.kind !== 'ram');
+  const byFeature = flexspi === undefined ? undefined : target.regions.find((r) => r.kind !== 'ram' && regionHolds(r, flexspi));
   return byFeature ?? target.regions.find((r) => r.kind === 'flash');
 }
 

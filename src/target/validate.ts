@@ -1,6 +1,7 @@
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { MemoryRegion, RegionKind, TargetDescription } from './types.js';
+import { regionHolds } from './geometry.js';
 
 /** A target description that does not hold together (bad numbers, overlapping regions…). */
 export class TargetDescriptionError extends FlashwrightError {
@@ -72,7 +73,7 @@ export function validateTarget(t: TargetDescription): TargetDescription {
   const rdp = t.features?.stm32OptionBytes?.rdpLevel0;
   if (rdp !== undefined && !isByte(rdp)) throw new TargetDescriptionError(name, `features.stm32OptionBytes.rdpLevel0 is ${String(rdp)}, not a byte (0xAA, or 0xA5 on STM32F1).`);
   for (const res of t.reserved ?? []) {
-    if (!t.regions.some((r) => res.start >= r.start && res.start + res.size <= r.start + r.size)) {
+    if (!t.regions.some((r) => regionHolds(r, res.start, res.size))) {
       throw new TargetDescriptionError(name, `reserved area ${hex(res.start)}+${hex(res.size)} (${res.owner}) lies outside every region.`);
     }
   }

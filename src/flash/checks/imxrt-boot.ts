@@ -9,13 +9,14 @@ import type { MemoryImage } from '../../image/memory-image.js';
 import type { TargetDescription } from '../../target/types.js';
 import { FCB_TAG, IVT_HEADER } from '../../target/facts/imxrt-boot.js';
 import { imageU32, type CheckFinding } from './types.js';
+import { regionAt } from '../../target/geometry.js';
 
 export { FCB_TAG, IVT_HEADER } from '../../target/facts/imxrt-boot.js';
 
 export function checkImxrtBoot(image: MemoryImage, target: TargetDescription): CheckFinding[] {
   const boot = target.features?.imxrtBoot;
   if (!boot) return [];
-  const region = target.regions.find((r) => boot.flexspiBase >= r.start && boot.flexspiBase < r.start + r.size);
+  const region = regionAt(target, boot.flexspiBase);
   const end = region ? region.start + region.size : boot.flexspiBase + 0x1000000;
   if (!image.intersects(boot.flexspiBase, end)) return [];
   const headerEnd = boot.flexspiBase + boot.ivtOffset + 0x20;

@@ -13,7 +13,7 @@ import type { ByteStream, LineSignals } from '../../link/types.js';
 import { ACK, BUSY, Cmd, INIT, NACK, decodeAddress, xorBytes } from '../../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../../protocol/stm32-uart/crc.js';
 import { pagesOfCode, withWrpBits, wrpLayoutFor, type WrpLayout } from '../../protocol/stm32-uart/write-protection.js';
-import { regionHolds } from '../../target/geometry.js';
+import { regionHolding, regionHolds } from '../../target/geometry.js';
 import { STM32_FLASH_SIZE_REGISTER, stm32FamilyOf } from '../../target/stm32-devices.js';
 import type { TargetDescription } from '../../target/types.js';
 import { SimMemory, type SimMemorySnapshot } from '../sim-memory.js';
@@ -54,7 +54,7 @@ function signatureRom(target: TargetDescription, kib?: number): Record<string, U
   const family = stm32FamilyOf(target);
   const reg = family && STM32_FLASH_SIZE_REGISTER[family];
   const flash = target.regions.find((r) => r.kind === 'flash');
-  const rom = reg && target.regions.find((r) => r.kind === 'rom' && reg.address >= r.start && reg.address + 2 <= r.start + r.size);
+  const rom = reg && regionHolding(target, reg.address, 2, 'rom');
   if (!reg || !rom || !flash) return {};
   const bytes = new Uint8Array(rom.size);
   const value = kib ?? flash.size / 1024;
