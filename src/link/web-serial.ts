@@ -78,6 +78,8 @@ class WebSerialStream implements ByteStream {
   private pump?: Promise<void> | undefined;
   private closing = false;
   private closed = false;
+  /** Why the link ended, so later writes say it rather than just "closed". */
+  private failure?: Error | undefined;
   private readonly onDisconnect = (): void => this.finish(new WebSerialError('The serial device was disconnected (unplugged or reset by USB).', { hint: 'Plug it in again and reconnect; the write did not finish.' }));
 
   constructor(private readonly port: WebSerialPort, private options: WebSerialOpenOptions) {}
@@ -123,6 +125,7 @@ class WebSerialStream implements ByteStream {
   }
 
   async write(data: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.closed || !this.writer) throw new WebSerialError('The serial port is closed.');
     try {
       await this.writer.write(data.slice());
@@ -180,6 +183,7 @@ class WebSerialStream implements ByteStream {
   private finish(error: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.failure = error;
     this.closeListener?.(error);
   }
 }

@@ -9,10 +9,16 @@ import { diagnose } from '../doctor/diagnose.js';
 import type { DoctorReport } from '../doctor/types.js';
 import { el } from './dom.js';
 
+function scalars(context: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(context ?? {}).filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v)));
+}
+
 /** The record the CLI prints with --json for a failure (cli/output.ts errorJson, without Node). */
 export function errorRecord(error: unknown, context: { command: string; via: string; target?: string | undefined }): string {
   const body = (e: unknown): Record<string, unknown> => {
-    if (e instanceof FlashwrightError) return { ...e.toJSON(), cause: e.cause === undefined ? undefined : body(e.cause) };
+    // Scalar context only: the doctor reads at most 2000 characters of a line (doctor/normalize.ts
+    // MAX_LINE), and an interrupted write's range lists would push the error code past it.
+    if (e instanceof FlashwrightError) return { ...e.toJSON(), context: scalars(e.context), cause: e.cause === undefined ? undefined : body(e.cause) };
     if (e instanceof Error) return { name: e.name, code: e.name === 'NetworkError' ? 'WEB_SERIAL' : 'INTERNAL', message: e.message, cause: e.cause === undefined ? undefined : body(e.cause) };
     return { name: 'Error', code: 'INTERNAL', message: String(e) };
   };
@@ -49,6 +55,8 @@ export function renderFailure(error: unknown, context: { command: string; via: s
   }
   if (error instanceof FlashInterruptedError) {
     const p = error.progress;
+    // The record as data too, so a test (or a bug report) can check it against the chip.
+    box.dataset.progress = JSON.stringify(p);
     box.append(el('h4', { text: 'What the device holds now' }), el('ul', {},
       el('li', { text: `Stopped during: ${p.phase}` }),
       el('li', { text: `Erased: ${p.chipErased ? 'the whole chip' : `${p.erased.length} sector(s)${p.erased.length ? ` from ${formatSectorStarts(p.erased)}` : ''}`}` }),
@@ -57,7 +65,9 @@ export function renderFailure(error: unknown, context: { command: string; via: s
       el('li', { text: `Still to program: ${p.pending.length ? formatRanges(p.pending) : 'nothing'}` }),
     ));
   }
-  const report = diagnose(errorRecord(error, context));
+  const record = errorRecord(error, context);
+  box.dataset.record = record;
+  const report = diagnose(record);
   box.append(el('h4', { text: 'Doctor' }), renderReport(report));
   return box;
 }

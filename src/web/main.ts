@@ -160,7 +160,7 @@ function onEvent(e: FlashEvent): void {
   else if (e.type === 'finish') progress(`${e.phase}: done, ${e.totalBytes} bytes in ${Math.round(e.elapsedMs)} ms`, 1);
   else if (e.type === 'plan' && state.loaded) {
     const device = lastDevice;
-    if (device) $('plan-view').replaceChildren(renderPlan(e.plan, device.target, state.loaded.image, []));
+    if (device) $('plan-view').replaceChildren(renderPlan(e.plan, device.target, state.loaded.image, [], 'running'));
   }
 }
 
@@ -209,7 +209,7 @@ const doPlan: Action = async (p, device, signal, ev) => {
 
 const doWrite: Action = async (p, device, signal, ev) => {
   const s = await writeImage(p, device, state.loaded!.image, { signal, onEvent: ev });
-  $('plan-view').replaceChildren(renderPlan(s.plan, device.target, state.loaded!.image, s.warnings));
+  $('plan-view').replaceChildren(renderPlan(s.plan, device.target, state.loaded!.image, s.warnings, 'done'));
   $('result').replaceChildren(el('div', { class: 'ok' },
     el('strong', { text: 'Written and verified. ' }),
     `${s.imageBytes} image bytes on ${s.target}: ${s.sectorsErased} sector(s) erased, ${s.sectorsWritten} written, ${s.sectorsSkipped} skipped, ${s.bytesPreserved} byte(s) kept; verify ${s.verify} over ${s.bytesVerified} bytes; ${Math.round(s.elapsedMs)} ms (${s.kibPerSecond.toFixed(1)} KiB/s).`,

@@ -38,11 +38,15 @@ export function sectorMarks(plan: FlashPlan, target: TargetDescription): Map<num
   return marks;
 }
 
-export function renderPlan(plan: FlashPlan, target: TargetDescription, image: MemoryImage, findings: readonly CheckFinding[]): HTMLElement {
+/** What the plan's first line says about it: shown before any write, being carried out, or done. */
+export type PlanStage = 'planned' | 'running' | 'done';
+const STAGE_TEXT: Record<PlanStage, string> = { planned: 'Nothing has been written yet.', running: 'Carrying it out now…', done: 'This is what the write did.' };
+
+export function renderPlan(plan: FlashPlan, target: TargetDescription, image: MemoryImage, findings: readonly CheckFinding[], stage: PlanStage = 'planned'): HTMLElement {
   const box = el('div', { class: 'map' });
   const marks = sectorMarks(plan, target);
   const c = plan.cost;
-  box.append(el('p', { text: `Plan for ${plan.target}: ${c.sectorErases} sector erase(s)${c.chipErase ? ' + a chip erase' : ''}, ${c.bytesToProgram} byte(s) to program, ${plan.sectors.filter((s) => s.action === 'skip').length} sector(s) skipped, verify ${plan.verify.length} range(s). Nothing has been written yet.` }));
+  box.append(el('p', { text: `Plan for ${plan.target}: ${c.sectorErases} sector erase(s)${c.chipErase ? ' + a chip erase' : ''}, ${c.bytesToProgram} byte(s) to program, ${plan.sectors.filter((s) => s.action === 'skip').length} sector(s) skipped, verify ${plan.verify.length} range(s). ${STAGE_TEXT[stage]}` }));
   for (const change of plan.operations.filter(isChangeOperation)) {
     box.append(el('p', { class: 'finding warning', text: `${change.kind === 'unlock' ? 'Unlock' : 'Protect'}: ${change.change.description}${change.change.destroys ? ` — destroys ${change.change.destroys}` : ''}` }));
   }

@@ -81,6 +81,7 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → 
     await page.waitForSelector('#plan-view .sector[data-mark="erase-program"]');
     expect(await page.locator('#plan-view .sector[data-mark="erase-program"]').count()).toBe(6); // 1 KiB pages
     expect((await simFlash(page, 'stm32f103xb', 0x08000000, 6 * 1024)).every((b) => b === 0xff)).toBe(true);
+    expect(await page.textContent('#plan-view')).toContain('Nothing has been written yet.');
     await page.screenshot({ path: join(SHOTS, 'plan-1280.png'), fullPage: true });
     await page.click('#write');
     await page.waitForSelector('#result .ok', { timeout: 30_000 });
@@ -96,6 +97,7 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → 
     expect(new Uint8Array(saved.subarray(0, 6 * 1024))).toEqual(image.segments[0]!.data);
     expect(saved.subarray(6 * 1024).every((b) => b === 0xff)).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'written-1280.png'), fullPage: true });
+    await page.locator('#plan-box').screenshot({ path: join(SHOTS, 'plan-box-1280.png') });
     await page.close();
   });
 
@@ -114,6 +116,99 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → 
     expect(await simFlash(page, 'mk64fn1m0', 0, 0x1000)).toEqual(before);
     expect(before[0x40c]).not.toBe(0x7b);
     await page.screenshot({ path: join(SHOTS, 'refusal-375.png'), fullPage: true });
+    await page.close();
+  });
+
+  interface Progress { phase: string; erased: number[]; programmed: Range[]; maybeProgrammed?: Range[]; pending: Range[] }
+  interface Range { address: number; size: number }
+
+  /** The record the page shows must be what the simulated flash really holds. */
+  async function checkRecord(page: Page, chip: string, image: MemoryImage): Promise<Progress> {
+    const json = await page.getAttribute('#result .failure', 'data-progress');
+    expect(json).toBeTruthy();
+    const progress = JSON.parse(json!) as Progress;
+    const data = image.segments[0]!.data;
+    const base = image.segments[0]!.address;
+    for (const r of progress.programmed) {
+      expect(await simFlash(page, chip, r.address, r.size)).toEqual(data.subarray(r.address - base, r.address - base + r.size));
+    }
+    const maybe = progress.maybeProgrammed ?? [];
+    for (const r of progress.pending) {
+      if (maybe.some((m) => m.address < r.address + r.size && r.address < m.address + m.size)) continue;
+      expect((await simFlash(page, chip, r.address, r.size)).every((b) => b === 0xff)).toBe(true);
+    }
+    return progress;
+  }
+
+  async function startWriteAndWaitForProgramming(page: Page, chip: string, image: MemoryImage): Promise<void> {
+    await choose(page, chip);
+    await dropFile(page, 'big.hex', encodeImage(image, 'hex'));
+    await page.click('#write');
+    await page.waitForFunction(() => /program: [1-9]\d* \//.test(document.getElementById('progress-text')?.textContent ?? ''), undefined, { timeout: 30_000 });
+  }
+
+  it('cancel mid-write: the page says what the chip holds, and the chip holds exactly that', async () => {
+    const page = await h.page();
+    const image = stm32Image(24 * 1024);
+    await startWriteAndWaitForProgramming(page, 'stm32f103xb', image);
+    await page.click('#cancel');
+    await page.waitForSelector('#result .failure', { timeout: 30_000 });
+    expect(await page.textContent('#result')).toMatch(/FLASH_INTERRUPTED/);
+    const progress = await checkRecord(page, 'stm32f103xb', image);
+    expect(progress.programmed.length + (progress.maybeProgrammed?.length ?? 0)).toBeGreaterThan(0);
+    expect(progress.pending.length).toBeGreaterThan(0);
+    expect(await page.isEnabled('#write')).toBe(true);
+    expect(await page.isDisabled('#cancel')).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'cancelled-1280.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('unplug mid-write: the fake port disconnects, the page explains it and keeps a true record', async () => {
+    const page = await h.page(375);
+    const image = stm32Image(24 * 1024);
+    await startWriteAndWaitForProgramming(page, 'stm32f103xb', image);
+    await page.evaluate(() => (globalThis as unknown as { flashwrightFakes: { unplug(id: string): void } }).flashwrightFakes.unplug('stm32f103xb'));
+    await page.waitForSelector('#result .failure', { timeout: 30_000 });
+    const text = (await page.textContent('#result'))!;
+    expect(text).toMatch(/FLASH_INTERRUPTED/);
+    expect(text).toMatch(/unplugged|disconnected|lost/i);
+    expect(text).toContain('Doctor');
+    expect(text).toMatch(/USB serial device disappeared mid-operation/);
+    await checkRecord(page, 'stm32f103xb', image);
+    await page.screenshot({ path: join(SHOTS, 'unplugged-375.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('doctor page: a pasted seed log (J-Link verify of FSEC at 0x40C) is explained', async () => {
+    const page = await h.page();
+    await page.click('#nav-doctor');
+    await page.waitForSelector('#doctor-log', { state: 'visible' });
+    const seed = readFileSync('/work/shared/seeds/002_6df7f0c274de1c51.md', 'utf8');
+    await page.fill('#doctor-log', seed);
+    await page.click('#doctor-run');
+    await page.waitForSelector('#doctor-out .cause');
+    const text = (await page.textContent('#doctor-out'))!;
+    expect(text).toMatch(/FSEC|flash configuration/i);
+    await page.screenshot({ path: join(SHOTS, 'doctor-1280.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('"try it without hardware": a simulated STM32L476 picked in the page, written then skipped as unchanged', async () => {
+    const page = await h.page();
+    await page.selectOption('#source', 'sim:stm32l476xg');
+    const image = stm32Image(8 * 1024);
+    await dropFile(page, 'l4.bin', image.segments[0]!.data);
+    expect(await page.textContent('#image-info')).toMatch(/0x00000000|warning|placed/i);
+    await page.fill('#target', 'STM32L476xG');
+    await page.fill('#base', '0x08000000');
+    await page.dispatchEvent('#base', 'change');
+    await page.waitForFunction(() => document.getElementById('image-info')?.textContent?.includes('0x08000000'));
+    await page.click('#write');
+    await page.waitForSelector('#result .ok', { timeout: 30_000 });
+    expect(await page.textContent('#result')).toMatch(/4 written, 0 skipped/);
+    await page.click('#plan');
+    await page.waitForFunction(() => document.querySelectorAll('#plan-view .sector[data-mark="skip"]').length === 4);
+    await page.screenshot({ path: join(SHOTS, 'skip-plan-1280.png'), fullPage: true });
     await page.close();
   });
 });
