@@ -58,13 +58,15 @@ function centralCrcs(zip: Uint8Array): Map<string, number> {
  * read from inside it. Every member's CRC-32 is checked against the zip's directory, so a
  * truncated or corrupted download is named rather than half-read.
  */
-export function filesFromZip(zip: Uint8Array, source: string): PackFiles {
+export function filesFromZip(zip: Uint8Array, source: string, options: { only?: ((path: string) => boolean) | undefined } = {}): PackFiles {
   if (zip.length < 4 || new DataView(zip.buffer, zip.byteOffset).getUint32(0, true) !== LOCAL_HEADER) {
     throw new PackFormatError(source, 'is not a .pack (a zip archive): it does not start with a zip header.');
   }
   let entries: Record<string, Uint8Array>;
   try {
-    entries = unzipSync(zip);
+    // Real packs carry tens of MB of headers, SVDs and docs: `only` inflates just what is needed.
+    const only = options.only;
+    entries = only ? unzipSync(zip, { filter: (f) => only(f.name) }) : unzipSync(zip);
   } catch (e) {
     throw new PackFormatError(source, `is a damaged zip archive (${(e as Error).message}).`, {}, undefined, e);
   }
@@ -101,3 +103,6 @@ export function findPdsc(files: PackFiles): string {
   if (pdscs.length > 1) throw new PackFormatError(files.source, `holds ${pdscs.length} .pdsc files (${pdscs.join(', ')}); a pack has one.`);
   return pdscs[0]!;
 }
+
+/** What flashwright reads from a pack: its .pdsc and the flash algorithms. */
+export const PROGRAMMING_FILES = (path: string): boolean => /\.(pdsc|flm)$/i.test(path);

@@ -10,7 +10,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { Catalog, CATALOG_FORMAT, catalogEntries, type CatalogEntry, type CatalogJson } from './catalog.js';
 import type { PackTarget } from './device-target.js';
 import { PackFormatError } from './errors.js';
-import { filesFromMap, filesFromZip, zipFiles, type PackFiles } from './files.js';
+import { filesFromMap, filesFromZip, PROGRAMMING_FILES, zipFiles, type PackFiles } from './files.js';
 import { checkPack, openPack, packTarget, type OpenPack } from './pack.js';
 import { isProbeRsTargetFile, parseProbeRsFile, probeRsTarget } from './probe-rs.js';
 
@@ -109,7 +109,7 @@ export class PackStore {
   private open(file: string): OpenPack {
     let p = this.opened.get(file);
     if (!p) {
-      p = openPack(filesFromZip(new Uint8Array(readFileSync(join(this.dir, file))), join(this.dir, file)));
+      p = openPack(filesFromZip(new Uint8Array(readFileSync(join(this.dir, file))), join(this.dir, file), { only: PROGRAMMING_FILES }));
       this.opened.set(file, p);
     }
     return p;

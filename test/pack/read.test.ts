@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Toolchain } from '../flash-algo/toolchain.js';
 import { needs } from '../helpers/peers.js';
-import { filesFromZip } from '../../src/pack/files.js';
+import { zipSync } from 'fflate';
+import { filesFromZip, PROGRAMMING_FILES } from '../../src/pack/files.js';
 import { checkPack, openPack, packTarget } from '../../src/pack/pack.js';
 import { parsePdsc } from '../../src/pack/pdsc.js';
 import { buildFlms, buildPack, PDSC } from './fixture.js';
@@ -92,5 +93,11 @@ describe.skipIf(peers.skip)(peers.title('CMSIS-Pack devices become target descri
     const bad = zip.slice();
     bad[dataStart + 20] = bad[dataStart + 20]! ^ 0x55;
     expect(() => filesFromZip(bad, 'bad.pack')).toThrow(/bad\.pack is (damaged|a damaged zip)/);
+  });
+
+  it('opens only the .pdsc and the FLMs of a pack when asked (SVDs and docs stay compressed), also inside a top folder', () => {
+    const zip = zipSync({ 'Top/x.pdsc': new Uint8Array([60]), 'Top/Flash/A.FLM': new Uint8Array([1]), 'Top/SVD/big.svd': new Uint8Array(1000), 'Top/Doc/readme.txt': new Uint8Array(5) });
+    expect(filesFromZip(zip, 'z.pack').list().sort()).toEqual(['Doc/readme.txt', 'Flash/A.FLM', 'SVD/big.svd', 'x.pdsc']);
+    expect(filesFromZip(zip, 'z.pack', { only: PROGRAMMING_FILES }).list().sort()).toEqual(['Flash/A.FLM', 'x.pdsc']);
   });
 });
