@@ -14,6 +14,7 @@ import { loadImageFile } from '../load-image.js';
 import { parseFlexspiOptionArg } from '../vias/mcuboot.js';
 import type { Io } from '../output.js';
 import { commandGroup } from './groups.js';
+import { addRecoverCommand } from './imxrt-recover.js';
 import type { CommandModule } from './index.js';
 
 interface ImageOptions { part: string; output: string; flashSize?: string; frequency?: string; json?: boolean }
@@ -63,6 +64,7 @@ export const imxrtCommand: CommandModule = (program: Command, io: Io) => {
       io.out(opts.json ? JSON.stringify(summary) + '\n'
         : `${opts.output}: ${formatSize(boot.length)} boot image for ${layout.part.toUpperCase()} at ${summary.start} (FCB ${summary.fcb}, IVT ${summary.ivt}, entry ${summary.entry} = vector table, reset ${summary.reset}); write it with --via mcuboot --flexspi-option 0xC0000007\n`);
     });
+  addRecoverCommand(group, io);
   group.command('option')
     .description('Build a FlexSPI NOR option word for --flexspi-option from named fields, or explain one (--explain 0xC0000007).')
     .option('--detection <type>', `device detection (${Object.keys(DeviceDetection).join(', ')})`, 'quadspi-sdr')

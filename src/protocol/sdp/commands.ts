@@ -190,3 +190,13 @@ export function parseSdpHidReport(report: Uint8Array): SdpInReport {
   if (id === SdpHidReport.Response.id && report.length >= 2) return { kind: 'response', payload: report.slice(1, SdpHidReport.Response.size) };
   throw new SdpPacketError(`Unexpected USB HID report (ID ${id ?? 'none'}, ${report.length} bytes); the ROM sends report 3 (HAB) and 4 (status/data).`, { received: hexBytes(report) });
 }
+
+/** The boot ROM's USB IDs in serial-download mode (SPSDK sdp interface table: MXRT20/MXRT50 1FC9:0130, MXRT60 1FC9:0135). */
+export const SDP_ROM_USB_IDS: ReadonlyArray<{ family: RegExp; vid: number; pid: number }> = [
+  { family: /rt10[25]\d/i, vid: 0x1fc9, pid: 0x0130 },
+  { family: /rt106\d/i, vid: 0x1fc9, pid: 0x0135 },
+];
+
+export function sdpRomUsbId(partName: string): { vid: number; pid: number } | undefined {
+  return SDP_ROM_USB_IDS.find((e) => e.family.test(partName));
+}

@@ -67,7 +67,7 @@ export class SdpSession {
   }
 
   /** WRITE_FILE: the bytes go to `address` in the chip's RAM. */
-  async writeFile(address: number, data: Uint8Array, options: SdpCallOptions & { onProgress?: (sent: number, total: number) => void } = {}): Promise<void> {
+  async writeFile(address: number, data: Uint8Array, options: SdpCallOptions & { onProgress?: ((sent: number, total: number) => void) | undefined } = {}): Promise<void> {
     await this.transport.sendCommand(writeFileCommand(address, data.length), { ...options, what: 'WRITE_FILE' });
     await this.transport.sendData(data, { ...options, what: 'WRITE_FILE data', onChunk: (sent) => options.onProgress?.(sent, data.length) });
     const hab = await this.readHab(options, 'WRITE_FILE');
@@ -93,7 +93,7 @@ export class SdpSession {
    * the jump fails does a status word follow. So a status within `settleMs` is a failure, and
    * silence (or the USB device leaving the bus) is the jump taken.
    */
-  async jumpAddress(ivtAddress: number, options: SdpCallOptions & { settleMs?: number } = {}): Promise<void> {
+  async jumpAddress(ivtAddress: number, options: SdpCallOptions & { settleMs?: number | undefined } = {}): Promise<void> {
     await this.transport.sendCommand(jumpAddressCommand(ivtAddress), { ...options, what: 'JUMP_ADDRESS' });
     const hab = await this.readHab(options, 'JUMP_ADDRESS');
     let word: number;
