@@ -20,17 +20,20 @@ export interface CatalogEntry {
 }
 
 /** One row per part, the pack fields by index into `packs` (a compact file reads fast). */
-type CatalogRow = [name: string, device: string, pname: string | null, pack: number, family: string, core: string];
+type CatalogRow = [name: string, device: string | 0, pname: string | 0, pack: number, family: number, core: number];
 
 export interface CatalogJson {
-  format: 'flashwright-pack-catalog/2';
+  format: 'flashwright-pack-catalog/3';
   /** Fingerprint of the installed files the catalog was built from (name, size, mtime). */
   stamp: string;
   packs: Array<{ pack: string; version: string; file: string }>;
+  /** Family and core names, shared by the rows (by index). */
+  strings: string[];
+  /** 0 for the device when it is the name, and for no Pname. */
   rows: CatalogRow[];
 }
 
-export const CATALOG_FORMAT = 'flashwright-pack-catalog/2';
+export const CATALOG_FORMAT = 'flashwright-pack-catalog/3';
 
 export function catalogEntries(pdsc: Pdsc, file: string): CatalogEntry[] {
   const pack = `${pdsc.vendor}.${pdsc.name}`;
@@ -68,7 +71,7 @@ export class Catalog {
    * Rows as catalog.json keeps them; entries are made only for what a lookup returns, so
    * opening the catalog of 10,000 parts costs the JSON parse and one lower-casing pass.
    */
-  private constructor(private readonly packs: CatalogJson['packs'], private readonly rows: CatalogRow[]) {
+  private constructor(private readonly packs: CatalogJson['packs'], private readonly strings: string[], private readonly rows: CatalogRow[]) {
     this.keys = rows.map((r) => r[0].toLowerCase());
   }
 
@@ -77,13 +80,13 @@ export class Catalog {
   }
 
   static fromJson(json: CatalogJson): Catalog {
-    return new Catalog(json.packs, json.rows);
+    return new Catalog(json.packs, json.strings, json.rows);
   }
 
   private entry(i: number): CatalogEntry {
     const [name, device, pname, p, family, core] = this.rows[i]!;
     const pack = this.packs[p]!;
-    return { name, device, pname: pname ?? undefined, pack: pack.pack, version: pack.version, file: pack.file, family, core };
+    return { name, device: device === 0 ? name : device, pname: pname === 0 ? undefined : pname, pack: pack.pack, version: pack.version, file: pack.file, family: this.strings[family]!, core: this.strings[core]! };
   }
 
   get entries(): readonly CatalogEntry[] {
@@ -135,19 +138,22 @@ export class Catalog {
   }
 
   toJson(stamp: string): CatalogJson {
-    return { format: CATALOG_FORMAT, stamp, packs: this.packs, rows: this.rows };
+    return { format: CATALOG_FORMAT, stamp, packs: this.packs, strings: this.strings, rows: this.rows };
   }
 }
 
 function toJson(entries: readonly CatalogEntry[], stamp: string): CatalogJson {
   const packs: CatalogJson['packs'] = [];
   const index = new Map<string, number>();
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (t: string) => { let i = stringIndex.get(t); if (i === undefined) { i = strings.length; strings.push(t); stringIndex.set(t, i); } return i; };
   const rows = entries.map((e): CatalogRow => {
     let i = index.get(e.file);
     if (i === undefined) { i = packs.length; packs.push({ pack: e.pack, version: e.version, file: e.file }); index.set(e.file, i); }
-    return [e.name, e.device, e.pname ?? null, i, e.family, e.core];
+    return [e.name, e.device === e.name ? 0 : e.device, e.pname ?? 0, i, str(e.family), str(e.core)];
   });
-  return { format: CATALOG_FORMAT, stamp, packs, rows };
+  return { format: CATALOG_FORMAT, stamp, packs, strings, rows };
 }
 
 /** Orders versions the semantic-version way (2.10.0 after 2.9.1). */
