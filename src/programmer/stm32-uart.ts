@@ -14,7 +14,7 @@ import type { ByteStream } from '../link/types.js';
 import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, commandName, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
 import { describeStm32Device, findStm32Device, STM32_FLASH_SIZE_REGISTER, stm32FamilyOf, UnknownStm32PidError, withFlashSize, type Stm32Family } from '../protocol/stm32-uart/devices.js';
-import { Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
+import { Stm32DeviceResetError, Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
 import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
 import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-protection.js';
 import { regionAt, regionHolding, regionSectors, sectorAt } from '../target/geometry.js';
@@ -438,12 +438,28 @@ export class Stm32UartProgrammer implements Programmer {
     }
     await this.flushOptionBytes();
     const erased = regionHolding(this.requireTarget(), address, 1, 'flash')?.erasedValue ?? 0xff;
+    // A block counts as written once the next command (or, for the last, a moment of silence)
+    // shows the bootloader did not restart under it: a chip that reset mid-frame answers a
+    // 0x7F among the data with its autobaud ACK, which looks like the write's ACK.
+    let confirmed = 0;
+    const commit = (n: number) => options.onCommitted?.(n);
     await forEachChunk(data.length, MAX_TRANSFER, async (off, n) => {
       const block = data.subarray(off, off + n);
       // Erased flash already reads so: 0xFF on most lines, 0x00 on L0/L1 (RM0377 §3.3.4).
-      if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
-      // The bootloader ACKs Write Memory once the bytes are programmed (AN3155 §3.7): each chunk done is committed.
-    }, { signal: options.signal, what: 'write', onProgress: (n) => { options.onProgress?.(n); options.onCommitted?.(n); } });
+      try {
+        if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
+      } catch (e) {
+        // Any failure but a restart under the previous block leaves that block written.
+        if (!(e instanceof Stm32DeviceResetError) && off > confirmed) commit(confirmed = off);
+        throw e;
+      }
+      options.onProgress?.(off + n);
+      // The ACK of block k is trusted once the next command (or, for the last, a moment of
+      // silence) shows the bootloader did not restart under it (AN3155 §3.7 ACK after programming).
+      if (off > confirmed) commit(confirmed = off);
+    }, { ...(options.signal ? { signal: options.signal } : {}), what: 'write' });
+    await this.session.confirmQuiet();
+    commit(data.length);
   }
 
   private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {

@@ -5,6 +5,7 @@
  * link is resynchronised; a write whose answer was lost is checked by reading it back and
  * re-sent only when the target is still erased (or is RAM).
  */
+import { delay } from '../../core/abort.js';
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { ByteReader, LinkClosedError } from '../../link/byte-reader.js';
@@ -213,6 +214,13 @@ export class Stm32UartSession {
         await this.ack(Cmd.WriteMemory, 'address', this.timeouts.ackMs, { address });
         await this.send(frame);
         await this.ack(Cmd.WriteMemory, 'data', this.timeouts.writeMs, { address, length: data.length });
+        // More answers right behind the ACK: the chip reset mid-frame and the fresh bootloader
+        // took a 0x7F among the data for its autobaud (that ACK), then answers the rest as
+        // commands. The block was not written, whatever the ACK seemed to say.
+        if (target === 'flash') {
+          await this.checkWriteHeld({ address, data });
+          this.lastWrite = { address, data };
+        }
         return;
       } catch (e) {
         if (isFatal(e) || attempt >= this.attempts) throw e;
@@ -375,9 +383,55 @@ export class Stm32UartSession {
     }
   }
 
+  /**
+   * Checks the answers waiting behind a Write Memory's ACK. A NACK among them: the chip reset
+   * mid-frame and the fresh bootloader (autobauded by a 0x7F among the data, whose ACK looked
+   * like the write's) answers the rest of the frame as commands, so the block was not
+   * written. Only ACKs: a duplicated ACK, or a reset whose 0x7F came last; the block is read
+   * back to tell them apart.
+   */
+  private async checkWriteHeld(last: { address: number; data: Uint8Array }, first?: Uint8Array): Promise<void> {
+    if (this.reader.available === 0 && !first) return;
+    const rest = this.reader.discard();
+    const stray = first ? concat(first, rest) : rest;
+    this.stats.strayBytes += stray.length;
+    const reset = () => new Stm32DeviceResetError(Cmd.WriteMemory, { address: last.address, length: last.data.length, stray: Array.from(stray.subarray(0, 8)), reason: 'the bootloader answered bytes that were data: it restarted mid-frame and the block was not written' });
+    if (stray.includes(NACK)) throw reset();
+    if (!stray.includes(ACK)) return; // line noise (0x00 around a glitch)
+    const back = await this.readMemory(last.address, last.data.length);
+    if (firstDifference(back, last.data) >= 0) throw reset();
+    this.stats.writesConfirmedByReadback++;
+  }
+
+  /**
+   * After the last Write Memory of a run: waits a moment for answers nobody asked for, so a
+   * write without verify cannot end in a silent loss (see checkWriteHeld).
+   */
+  async confirmQuiet(): Promise<void> {
+    const last = this.lastWrite;
+    this.lastWrite = undefined;
+    if (!last) return;
+    let first: Uint8Array;
+    try {
+      first = await this.reader.readExact(1, { timeoutMs: this.timeouts.resyncQuietMs, signal: this.signal, what: 'silence after the last write' });
+    } catch (e) {
+      if (e instanceof TimeoutError) return;
+      throw e;
+    }
+    await delay(this.timeouts.resyncQuietMs, this.signal); // let the rest of such answers arrive
+    await this.checkWriteHeld(last, first);
+  }
+
+  /** The last Write Memory that was acknowledged (checked again by the next command or confirmQuiet). */
+  private lastWrite?: { address: number; data: Uint8Array } | undefined;
+
   /** Sends the command pair and waits for its ACK; drops stale bytes first. */
   private async command(code: number): Promise<void> {
     this.stats.commands++;
+    // Answers waiting since the last Write Memory: was it taken by a restarted bootloader?
+    const last = this.lastWrite;
+    this.lastWrite = undefined;
+    if (last && this.reader.available) await this.checkWriteHeld(last);
     this.reader.discard();
     await this.send(encodeCommand(code));
     await this.ack(code, 'command', this.timeouts.ackMs);
