@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/main.js';
 import { errorJson, errorLines, publicErrorName, type Io } from '../../src/cli/output.js';
-import { FlashwrightError } from '../../src/core/errors.js';
+import { FlashwrightError, type ErrorCode } from '../../src/core/errors.js';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 
@@ -76,11 +76,11 @@ describe('output paths are checked before any device work', () => {
 
 describe('error rendering', () => {
   it('caused by never repeats the message above it, and a cause keeps its hint', () => {
-    const inner = new FlashwrightError('X', 'The device said 10203.', { hint: 'Reset the chip.' });
-    const same = new FlashwrightError('Y', 'The device said 10203.', { cause: inner });
+    const inner = new FlashwrightError('X' as ErrorCode, 'The device said 10203.', { hint: 'Reset the chip.' });
+    const same = new FlashwrightError('Y' as ErrorCode, 'The device said 10203.', { cause: inner });
     expect(errorLines(same).join('\n')).not.toContain('caused by');
     expect(errorLines(same).join('\n')).toContain('hint: Reset the chip.');
-    const outer = new FlashwrightError('Z', 'The write stopped at 0x1000.', { hint: 'Run again.', cause: inner });
+    const outer = new FlashwrightError('Z' as ErrorCode, 'The write stopped at 0x1000.', { hint: 'Run again.', cause: inner });
     const text = errorLines(outer).join('\n');
     expect(text).toContain('caused by: The device said 10203.');
     expect(text).toContain('hint: Reset the chip.');
@@ -92,10 +92,10 @@ describe('error rendering', () => {
   });
   it('JSON error objects carry the public class name, not a bundler\'s rename', () => {
     class _FlashwrightError extends FlashwrightError {}
-    const e = new _FlashwrightError('X', 'm');
+    const e = new _FlashwrightError('X' as ErrorCode, 'm');
     expect(e.name).toBe('_FlashwrightError');
     expect(publicErrorName(e)).toBe('FlashwrightError');
-    expect(errorJson(new FlashwrightError('A', 'a', { cause: e })).cause).toMatchObject({ name: 'FlashwrightError', code: 'X' });
+    expect(errorJson(new FlashwrightError('A' as ErrorCode, 'a', { cause: e })).cause).toMatchObject({ name: 'FlashwrightError', code: 'X' });
   });
 });
 

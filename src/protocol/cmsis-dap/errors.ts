@@ -43,7 +43,7 @@ export class DapTransferError extends FlashwrightError {
       : flags.valueMismatch
         ? 'the value read never matched the expected value within the probe\'s match retries'
         : m?.meaning ?? `an invalid ACK ${ack.toString(2).padStart(3, '0')}b (neither OK, WAIT nor FAULT)`;
-    const code = flags.protocolError ? 'DAP_PROTOCOL_ERROR' : flags.valueMismatch ? 'DAP_VALUE_MISMATCH' : m ? `DAP_${m.name.replace(' ', '_').toUpperCase()}` : 'DAP_BAD_ACK';
+    const code = (flags.protocolError ? 'DAP_PROTOCOL_ERROR' : flags.valueMismatch ? 'DAP_VALUE_MISMATCH' : m ? `DAP_${m.name.replace(' ', '_').toUpperCase()}` : 'DAP_BAD_ACK') as 'DAP_WAIT' | 'DAP_FAULT' | 'DAP_NO_ACK' | 'DAP_PROTOCOL_ERROR' | 'DAP_VALUE_MISMATCH' | 'DAP_BAD_ACK';
     super(code, `${what} failed after ${completed} transfer(s): ${why}.`, {
       hint: details.hint ?? (flags.protocolError ? 'Lower the SWD clock (--speed 1MHz) and check the wiring.' : flags.valueMismatch ? 'The register never reached the expected state.' : m?.hint ?? 'Lower the SWD clock and check the wiring.'),
       context: { ack, ackName: m?.name ?? (ack === DapAck.OK ? 'OK' : 'invalid'), completed, ...flags, ...details.context },
