@@ -15,6 +15,7 @@ import { readCommand } from './read.js';
 import { resetCommand } from './reset.js';
 import { simCmsisDapCommand } from './sim-cmsis-dap.js';
 import { simMcubootCommand } from './sim-mcuboot.js';
+import { simSdpCommand } from './sim-sdp.js';
 import { simStm32Command } from './sim-stm32.js';
 import { targetsCommand } from './targets.js';
 import { verifyCommand } from './verify.js';
@@ -44,6 +45,7 @@ const modules: CommandModule[] = [
   resetCommand,
   simCmsisDapCommand,
   simMcubootCommand,
+  simSdpCommand,
   simStm32Command,
   targetsCommand,
   verifyCommand,
