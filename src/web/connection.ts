@@ -5,6 +5,8 @@
 import { UsageError } from '../core/errors.js';
 import { LINE_PRESETS, parseLineSequence } from '../link/line-sequence.js';
 import { openWebSerial, type WebSerial, type WebSerialPort } from '../link/web-serial.js';
+import { openWebHid, type WebHid, type WebHidDevice } from '../link/web-hid.js';
+import { HidTransport } from '../protocol/mcuboot/hid.js';
 import { UartTransport } from '../protocol/mcuboot/transport.js';
 import { McubootProgrammer } from '../programmer/mcuboot.js';
 import { Stm32UartProgrammer } from '../programmer/stm32-uart.js';
@@ -25,6 +27,25 @@ export function browserSerial(): WebSerial | undefined {
   return (navigator as Navigator & { serial?: WebSerial }).serial;
 }
 
+/** The device a way in talks through: a serial port, or a HID device (with navigator.hid for its disconnect events). */
+export type WebLink = { kind: 'serial'; port: WebSerialPort } | { kind: 'hid'; device: WebHidDevice; hid?: EventTarget | undefined };
+
+export function browserHid(): WebHid | undefined {
+  return (navigator as Navigator & { hid?: WebHid }).hid;
+}
+
+/** Asks the browser for an MCUboot HID device (NXP's VIDs: 0x15A2 Freescale ROMs, 0x1FC9 NXP). */
+export async function requestHidDevice(hid: WebHid | undefined): Promise<WebHidDevice> {
+  if (!hid) {
+    throw new UsageError('This browser has no WebHID (navigator.hid).', {
+      hint: 'Use Chrome, Edge or another Chromium browser on https:// or http://localhost (`flashwright web`), or pick a simulated chip.',
+    });
+  }
+  const [device] = await hid.requestDevice({ filters: [{ vendorId: 0x15a2 }, { vendorId: 0x1fc9 }] });
+  if (!device) throw new UsageError('No HID device was chosen.', { hint: 'Pick the board in the browser\'s list; it shows only NXP bootloader devices.' });
+  return device;
+}
+
 /** Asks the browser for a port (its chooser), or says why it cannot. */
 export async function requestSerialPort(serial: WebSerial | undefined): Promise<WebSerialPort> {
   if (!serial) {
@@ -35,7 +56,14 @@ export async function requestSerialPort(serial: WebSerial | undefined): Promise<
   return serial.requestPort({});
 }
 
-export async function openProgrammer(port: WebSerialPort, choice: ConnectionChoice): Promise<Programmer> {
+export async function openProgrammer(link: WebLink, choice: ConnectionChoice): Promise<Programmer> {
+  if (choice.way === 'mcuboot-hid') {
+    if (link.kind !== 'hid') throw new UsageError('MCUboot over USB-HID needs a HID device.', { hint: 'Choose a HID device (or the simulated HID chip), or the UART way in.' });
+    const device = await openWebHid(link.device, link.hid);
+    return new McubootProgrammer({ transport: new HidTransport(device, { padReports: device.reportLengthKnown }), target: choice.target });
+  }
+  if (link.kind !== 'serial') throw new UsageError(`${choice.way} needs a serial port.`, { hint: 'Choose a serial device, or the HID way in.' });
+  const port = link.port;
   if (choice.way === 'stm32-uart') {
     const stream = await openWebSerial(port, { baudRate: choice.baud, parity: 'even' });
     const preset = choice.entry ? LINE_PRESETS[choice.entry] : undefined;

@@ -11,24 +11,23 @@ import type { FlashEvent } from '../flash/events.js';
 import { encodeImage, loadImage, formatLabel, type LoadedImage } from '../image/formats.js';
 import { MemoryImage } from '../image/memory-image.js';
 import { LINE_PRESETS } from '../link/line-sequence.js';
-import type { WebSerialPort } from '../link/web-serial.js';
 import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import { isFlashLike } from '../target/geometry.js';
 import { findTarget, listTargets } from '../target/lookup.js';
-import { browserSerial, openProgrammer, requestSerialPort, type ConnectionChoice } from './connection.js';
+import { browserHid, browserSerial, openProgrammer, requestHidDevice, requestSerialPort, type ConnectionChoice, type WebLink } from './connection.js';
 import { $, download, el, table } from './dom.js';
 import { renderFailure, renderReport } from './explain.js';
-import { SIMULATED, createSimulatedSerial, type SimulatedChip, type WayIn } from './fakes/devices.js';
+import { SIMULATED, createSimulatedSerial, type WayIn } from './fakes/devices.js';
 import { renderFindings, renderPlan } from './plan-view.js';
 
 interface State {
   file?: { name: string; data: Uint8Array } | undefined;
   loaded?: LoadedImage | undefined;
-  port?: WebSerialPort | undefined;
+  link?: WebLink | undefined;
   portSource?: string | undefined;
   busy: boolean;
   abort?: AbortController | undefined;
-  sims?: SimulatedChip[] | undefined;
+  sims?: ReturnType<typeof createSimulatedSerial> | undefined;
 }
 
 const state: State = { busy: false };
@@ -75,12 +74,13 @@ function route(): void {
 }
 
 function onSource(): void {
-  state.port = undefined;
+  state.link = undefined;
   const v = select('source').value;
   const sim = SIMULATED.find((s) => `sim:${s.id}` === v);
   if (sim) {
     select('way').value = sim.way;
     input('baud').value = sim.way === 'stm32-uart' ? '115200' : '57600';
+    select('way').dispatchEvent(new Event('change'));
   }
 }
 
@@ -119,21 +119,24 @@ function showImage(): void {
   }
 }
 
-async function portFor(): Promise<WebSerialPort> {
+async function linkFor(): Promise<WebLink> {
   const source = select('source').value;
-  if (state.port && state.portSource === source) return state.port;
-  let port: WebSerialPort;
+  const hidWay = select('way').value === 'mcuboot-hid';
+  if (state.link && state.portSource === `${source}/${hidWay}`) return state.link;
+  let link: WebLink;
   if (source.startsWith('sim:')) {
-    state.sims ??= createSimulatedSerial(1).chips;
-    const chip = state.sims.find((c) => `sim:${c.id}` === source);
+    state.sims ??= createSimulatedSerial(1);
+    const chip = state.sims.chips.find((c) => `sim:${c.id}` === source);
     if (!chip) throw new Error(`No simulated chip ${source}`);
-    port = chip.port;
+    link = chip.hid ? { kind: 'hid', device: chip.hid, hid: state.sims.hid } : { kind: 'serial', port: chip.port! };
+  } else if (hidWay) {
+    link = { kind: 'hid', device: await requestHidDevice(browserHid()), hid: browserHid() };
   } else {
-    port = await requestSerialPort(browserSerial());
+    link = { kind: 'serial', port: await requestSerialPort(browserSerial()) };
   }
-  state.port = port;
-  state.portSource = source;
-  return port;
+  state.link = link;
+  state.portSource = `${source}/${hidWay}`;
+  return link;
 }
 
 function choice(): ConnectionChoice {
@@ -177,7 +180,7 @@ async function act(command: string, fn: Action): Promise<void> {
   let programmer: Programmer | undefined;
   try {
     if (['plan', 'write', 'verify'].includes(command) && !state.loaded) throw new Error('Open an image first (step 1).');
-    programmer = await openProgrammer(await portFor(), choice());
+    programmer = await openProgrammer(await linkFor(), choice());
     const device = await programmer.connect({ signal: abort.signal, emit: onEvent });
     lastDevice = device;
     showDevice(device);
@@ -185,7 +188,7 @@ async function act(command: string, fn: Action): Promise<void> {
   } catch (e) {
     progress(`${command}: ${e instanceof CancelledError ? 'cancelled' : 'failed'}`);
     $('result').replaceChildren(renderFailure(e, { command, via: choice().way, target: lastDevice?.target.name }));
-    if (e instanceof Error && /plug|lost|disconnect/i.test(e.message + String(e.cause))) state.port = undefined;
+    if (e instanceof Error && /plug|lost|disconnect/i.test(e.message + String(e.cause))) state.link = undefined;
   } finally {
     try { await programmer?.close(); } catch { /* the link is gone; the failure says so */ }
     state.abort = undefined;

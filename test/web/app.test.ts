@@ -1,4 +1,4 @@
-// The browser app in a real Chromium: image drop → plan picture → write → verify →
+// The browser app in a real Chromium (also MCUboot over a fake navigator.hid): image drop → plan picture → write → verify →
 // read-back download over the simulated STM32 bootloader behind a fake navigator.serial;
 // a Kinetis FSEC refusal before anything is written; cancel and unplug mid-write with the
 // record checked against the simulator's flash; the doctor on a pasted seed log.
@@ -29,14 +29,14 @@ function stm32Image(size: number): MemoryImage {
   return MemoryImage.fromSegments([{ address: 0x08000000, data }]);
 }
 
-/** A Kinetis image whose flash configuration field sets FSEC = 0x7B (secure). */
-function kinetisSecureImage(): MemoryImage {
+/** A Kinetis image whose flash configuration field sets FSEC = 0x7B (secure), or 0xFE (unsecure). */
+function kinetisSecureImage(fsec = 0x7b): MemoryImage {
   const data = pattern(0x1000, 3);
   const v = new DataView(data.buffer);
   v.setUint32(0, 0x20020000, true);
   for (let i = 1; i < 16; i++) v.setUint32(i * 4, 0x00000411, true);
   data.fill(0xff, 0x400, 0x410);
-  data[0x40c] = 0x7b;
+  data[0x40c] = fsec;
   return MemoryImage.fromSegments([{ address: 0, data }]);
 }
 
@@ -66,7 +66,7 @@ async function simFlash(page: Page, chip: string, address: number, length: numbe
 
 const choose = (page: Page, chip: string) => page.evaluate((c) => (globalThis as unknown as { flashwrightFakes: { choose(id: string): void } }).flashwrightFakes.choose(c), chip);
 
-describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → simulators)'), () => {
+describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial/hid → simulators)'), () => {
   let h: WebHarness;
   beforeAll(async () => { h = await startHarness(); });
   afterAll(async () => { await h?.close(); });
@@ -209,6 +209,24 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial → 
     await page.click('#plan');
     await page.waitForFunction(() => document.querySelectorAll('#plan-view .sector[data-mark="skip"]').length === 4);
     await page.screenshot({ path: join(SHOTS, 'skip-plan-1280.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('MCUboot over USB-HID (fake navigator.hid → simulated K64): plan, write, verify', async () => {
+    const page = await h.page();
+    await choose(page, 'mk64fn1m0-hid');
+    await page.selectOption('#way', 'mcuboot-hid');
+    const image = kinetisSecureImage(0xfe);
+    await dropFile(page, 'k64.hex', encodeImage(image, 'hex'));
+    await page.click('#plan');
+    await page.waitForSelector('#plan-view .sector[data-mark="erase-program"]');
+    await page.click('#write');
+    await page.waitForSelector('#result .ok', { timeout: 30_000 });
+    expect(await simFlash(page, 'mk64fn1m0-hid', 0, 0x1000)).toEqual(image.segments[0]!.data);
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('#result .ok')?.textContent?.startsWith('Verified'));
+    const reports = await page.evaluate(() => (globalThis as unknown as { flashwrightFakes: { hid: { devices: Array<{ reportsOut: number }> } } }).flashwrightFakes.hid.devices[0]!.reportsOut);
+    expect(reports).toBeGreaterThan(4096 / 64);
     await page.close();
   });
 });

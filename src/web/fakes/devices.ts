@@ -4,33 +4,47 @@
  * same adapter (link/web-serial.ts) and programmer code as a real device.
  */
 import { createPipe } from '../../link/pipe.js';
-import { mcubootChip, McubootSimTarget, McubootUartSim } from '../../sim/mcuboot/index.js';
+import { mcubootChip, McubootHidSim, McubootSimTarget, McubootUartSim } from '../../sim/mcuboot/index.js';
+import { FakeHid, type FakeHidDevice } from './hid.js';
 import { Stm32BootloaderSim } from '../../sim/stm32/bootloader.js';
 import { findStm32SimProfile } from '../../sim/stm32/profiles.js';
 import { FakeSerial, type FakeSerialPort } from './serial.js';
 
-export type WayIn = 'stm32-uart' | 'mcuboot-uart';
+export type WayIn = 'stm32-uart' | 'mcuboot-uart' | 'mcuboot-hid';
 
 export interface SimulatedChip {
   id: string;
   label: string;
   way: WayIn;
-  port: FakeSerialPort;
+  port?: FakeSerialPort | undefined;
+  hid?: FakeHidDevice | undefined;
   /** The simulator, for tests that compare the page's record with the chip's real state. */
-  sim: Stm32BootloaderSim | McubootUartSim;
+  sim: Stm32BootloaderSim | McubootUartSim | McubootHidSim;
 }
 
 export const SIMULATED = [
   { id: 'stm32f103xb', label: 'STM32F103 (128 KiB, bootloader v2.2) — STM32 UART', way: 'stm32-uart' },
   { id: 'stm32l476xg', label: 'STM32L476 (1 MiB, with Get Checksum) — STM32 UART', way: 'stm32-uart' },
   { id: 'mk64fn1m0', label: 'Kinetis MK64FN1M0 (MCUboot ROM) — MCUboot UART', way: 'mcuboot-uart' },
+  { id: 'mk64fn1m0-hid', label: 'Kinetis MK64FN1M0 (MCUboot ROM) — MCUboot USB-HID', way: 'mcuboot-hid' },
 ] as const;
 
+/** The MCUboot chip a simulated entry models ('mk64fn1m0-hid' → 'mk64fn1m0'). */
+const chipOf = (id: string) => id.replace(/-hid$/, '');
+
 /** A fake navigator.serial with one port per simulated chip (ST's VID 0x0483 for STM32, NXP's 0x1FC9 for Kinetis). */
-export function createSimulatedSerial(timeFactor = 1): { serial: FakeSerial; chips: SimulatedChip[] } {
+export function createSimulatedSerial(timeFactor = 1): { serial: FakeSerial; hid: FakeHid; chips: SimulatedChip[] } {
   const serial = new FakeSerial();
+  const hid = new FakeHid();
   const chips: SimulatedChip[] = [];
   for (const s of SIMULATED) {
+    if (s.way === 'mcuboot-hid') {
+      // NXP's ROM bootloader VID:PID (Kinetis K64 ROM: 0x15A2:0x0073), 64-byte reports 1/2 out, 3/4 in.
+      const sim = new McubootHidSim(new McubootSimTarget(mcubootChip(chipOf(s.id))!), 64);
+      const device = hid.plug({ vendorId: 0x15a2, productId: 0x0073, productName: 'Kinetis bootloader (simulated)', host: sim.host, outputReportIds: [1, 2], inputReportIds: [3, 4], msPerReport: timeFactor > 0 ? 1 : 0 });
+      chips.push({ id: s.id, label: s.label, way: s.way, hid: device, sim });
+      continue;
+    }
     const pipe = createPipe();
     let sim: Stm32BootloaderSim | McubootUartSim;
     if (s.way === 'stm32-uart') sim = new Stm32BootloaderSim(pipe.device, { profile: findStm32SimProfile(s.id)! });
@@ -38,5 +52,5 @@ export function createSimulatedSerial(timeFactor = 1): { serial: FakeSerial; chi
     const port = serial.plug({ label: s.label, usbVendorId: s.way === 'stm32-uart' ? 0x0483 : 0x1fc9, usbProductId: 0x5740, host: pipe.host, timeFactor });
     chips.push({ id: s.id, label: s.label, way: s.way, port, sim });
   }
-  return { serial, chips };
+  return { serial, hid, chips };
 }
