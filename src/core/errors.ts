@@ -129,6 +129,7 @@ export type ErrorCode =
   | 'SDP_LINK'
   | 'SDP_PACKET'
   | 'SDP_STATUS'
+  | 'STLDR_FORMAT'
   | 'WEB_SERIAL'
   | 'WEB_SERVER'
   | 'IMAGE_BAD_CHECKSUM'

@@ -8,3 +8,4 @@ export * from './load.js';
 export * from './pyocd-import.js';
 export * from './python-literal.js';
 export * from './runner.js';
+export * from './stldr.js';
