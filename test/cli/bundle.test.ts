@@ -28,5 +28,13 @@ describe('the bundled CLI (package bin)', () => {
     const failed = spawnSync(process.execPath, [bundle, 'info', badFile], { encoding: 'utf8' });
     expect(failed.status).toBe(1);
     expect(failed.stderr).toMatch(/not a hex digit/);
+    // JSON errors carry the public class name, also where the bundler renamed the class (issue 10 §2).
+    const badState = join(dir, 'bad-state.json');
+    writeFileSync(badState, '{bad');
+    const j = spawnSync(process.execPath, [bundle, 'read', '0x08000000', '16', join(dir, 'x.bin'), '--via', 'sim', '--target', 'stm32f103xb', '--sim-state', badState, '--json'], { encoding: 'utf8' });
+    expect(j.status).toBe(1);
+    const body = JSON.parse(j.stdout.trim().split('\n').at(-1)!) as { error: { name: string; code: string } };
+    expect(body.error).toMatchObject({ name: 'FlashwrightError', code: 'SIM_STATE' });
+    expect(j.stderr + j.stdout).not.toMatch(/\n\s+at /);
   });
 });
