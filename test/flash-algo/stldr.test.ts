@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseElf } from '../../src/image/elf.js';
 import { checkStorageInfo, parseStorageInfo, readStldr, STORAGE_INFO } from '../../src/protocol/flash-algo/stldr.js';
 import { needs } from '../helpers/peers.js';
+import { runCli } from '../../src/cli/main.js';
 
 function storageInfo(name: string, fields: { type: number; start: number; size: number; page: number; erase: number; sectors: Array<[number, number]> }): Uint8Array {
   const out = new Uint8Array(200);
@@ -40,7 +41,7 @@ describe('StorageInfo (.dev_info)', () => {
 const gcc = needs('arm-none-eabi-gcc');
 
 describe.skipIf(gcc.skip)(gcc.title('a .stldr built with arm-none-eabi-gcc, linked at 0x20000004 like ST\'s examples'), () => {
-  it('StorageInfo, entry points and the link range come out of the ELF; a missing SectorErase is reported', () => {
+  it('StorageInfo, entry points and the link range come out of the ELF (and `algo info`); a missing SectorErase is reported', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fw-stldr-'));
     try {
       const c = `
@@ -62,6 +63,12 @@ int MassErase(void) { return 1; }
       expect(Object.keys(good.entries).sort()).toEqual(['Init', 'MassErase', 'SectorErase', 'Write']);
       expect(good.linked.start).toBe(0x20000004);
       expect(good.problems).toEqual([]);
+      let text = '';
+      const io = { out: (t: string) => { text += t; }, err: (t: string) => { text += t; }, isTty: false };
+      expect(await runCli(['algo', 'info', join(dir, 'good.stldr')], io), text).toBe(0);
+      expect(text).toMatch(/device: +FW_TEST_QSPI \(NOR flash\)/);
+      expect(text).toMatch(/linked at: +0x20000004/);
+      expect(text).toMatch(/StorageInfo consistent/);
       const bad = build(c.replace(/int SectorErase[^\n]*\n/, ''), 'bad.stldr');
       expect(bad.missing).toEqual(['SectorErase']);
       expect(bad.problems).toContain('The entry point SectorErase is missing (required).');

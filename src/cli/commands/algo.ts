@@ -16,6 +16,7 @@ import { importPyocdAlgorithm } from '../../protocol/flash-algo/pyocd-import.js'
 import { readAlgorithmFile } from '../vias/gdb.js';
 import { commandGroup } from './groups.js';
 import type { CommandModule } from './index.js';
+import { showStldrInfo } from './algo-stldr.js';
 
 /** RAM use of an algorithm, planned in a generous RAM so the figures show what it needs. */
 export function algorithmRamNeeds(a: FlashAlgorithm, stackSize?: number) {
@@ -71,6 +72,7 @@ export const algoCommand: CommandModule = (program, io) => {
     .option('--json', 'machine-readable output')
     .option('--algo-name <name>', 'which algorithm of a file holding several (a probe-rs target file)')
     .action((file: string, opts: { json?: boolean; algoName?: string }) => {
+      if (/\.stldr$/i.test(file)) { showStldrInfo(file, Boolean(opts.json), io); return; }
       const a = readAlgorithmFile(file, opts.algoName);
       const kind = detectAlgorithmFile(readFileSync(file));
       const d = describeAlgorithm(a, kind);
