@@ -49,6 +49,9 @@ describe('flashwright imxrt recover (simulated RT1021 ROM)', () => {
     expect(text).toMatch(/WRITE_FILE: load the flashloader, .* at 0x20208000/);
     expect(text).toMatch(/JUMP_ADDRESS 0x20208200/);
     expect(text).toMatch(/recovered — \d+ sector\(s\) written, verify .* OK/);
+    // The write stage's own plan (memory map) comes before its erase/program progress and the result.
+    expect(text.indexOf('flexspi')).toBeGreaterThan(text.indexOf('step 6:'));
+    expect(text.indexOf('flexspi')).toBeLessThan(text.indexOf('recovered —'));
   });
 
   it('the same over the UART form', async () => {

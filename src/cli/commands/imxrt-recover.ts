@@ -28,6 +28,7 @@ import { loadImageFile } from '../load-image.js';
 import type { Io } from '../output.js';
 import { createProgressSink } from '../progress.js';
 import { parseFlexspiOptionArg } from '../vias/mcuboot.js';
+import { renderChangeRows, renderMemoryMap } from './plan.js';
 
 interface RecoverOptions {
   flashloader: string; via?: string; port?: string; vid?: string; pid?: string; target?: string; flexspiOption?: string; write?: string;
@@ -137,7 +138,14 @@ export function addRecoverCommand(group: Command, io: Io): void {
           return;
         }
         if (!opts.json) io.err(`step ${plan.steps.length}: ${plan.steps.at(-1)!.description}\n`);
-        const summary = await writeImage(programmer, device, image, { ...base, signal: controller.signal, onEvent });
+        const summary = await writeImage(programmer, device, image, {
+          ...base, signal: controller.signal,
+          onEvent: (e) => {
+            onEvent(e);
+            // The write's own plan (sectors to erase and program), as `flashwright write` shows it, before the erase.
+            if (e.type === 'plan' && !opts.json) io.err([...renderChangeRows(e.plan), ...renderMemoryMap(e.plan, device.target, { columns: io.columns, legend: false })].join('\n') + '\n');
+          },
+        });
         io.out(opts.json ? JSON.stringify({ type: 'result', command: 'imxrt recover', sectorsWritten: summary.sectorsWritten, bytesVerified: summary.bytesVerified, verify: summary.verify }) + '\n'
           : `${summary.target}: recovered — ${summary.sectorsWritten} sector(s) written, verify ${summary.verify === 'none' ? 'skipped' : `${summary.verify} over ${formatSize(summary.bytesVerified)}, OK`}\n`);
       } finally {
