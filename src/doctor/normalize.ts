@@ -7,6 +7,8 @@ import type { LogLine } from './types.js';
 
 /** Lines longer than this are cut before matching: no real log line is, and it bounds work. */
 export const MAX_LINE = 2000;
+/** A JSON record line is kept whole up to this length for the flashwright record reader. */
+export const MAX_JSON_LINE = 200_000;
 /** At most this many lines are looked at (a 1 MiB log has ~20k). */
 export const MAX_LINES = 200_000;
 
@@ -61,7 +63,9 @@ export function normalizeLog(text: string): LogLine[] {
     start = end + 1;
     const line = cleanLine(raw);
     if (line.trim() === '' || /^\s{0,4}(?:```|~~~)/.test(line)) continue;
-    out.push({ n, text: line });
+    const t = raw.trim();
+    const json = raw.length > MAX_LINE && t.startsWith('{') && t.endsWith('}') && t.length <= MAX_JSON_LINE ? t : undefined;
+    out.push(json === undefined ? { n, text: line } : { n, text: line, json });
     if (end === src.length) break;
   }
   return out;

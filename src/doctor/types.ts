@@ -15,6 +15,9 @@ export type Category = (typeof CATEGORIES)[number];
 export interface LogLine {
   n: number;
   text: string;
+  /** The whole line, uncut, where it is a JSON object (flashwright's own --json record can be
+   * longer than MAX_LINE: an interrupted write lists every range). Rules never see it. */
+  json?: string;
 }
 
 /** Expected vs read at one address, as a verify step reported it. */

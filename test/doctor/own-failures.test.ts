@@ -12,6 +12,7 @@ import { runCli } from '../../src/cli/main.js';
 import '../../src/cli/vias/index.js';
 import type { Io } from '../../src/cli/output.js';
 import { diagnose } from '../../src/doctor/index.js';
+import { MAX_LINE } from '../../src/doctor/normalize.js';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { createPipe } from '../../src/link/pipe.js';
@@ -64,6 +65,18 @@ describe('doctor reads flashwright\'s own --json failure records (CLI against --
     expect(r.tool).toBe('flashwright');
     expect(r.facts.flashwright).toMatchObject({ code: 'FLASH_INTERRUPTED', causeCode: 'NOR_FAULT' });
     expect(r.causes[0]).toMatchObject({ rule: 'fw.device-call-failed', category: 'flash-algorithm' });
+  });
+
+  it('an interrupted write whose record is longer than a log line (every range listed) is still read', async () => {
+    // 100 small segments, one per 1 KiB page: the pending list alone runs past MAX_LINE.
+    const segments = Array.from({ length: 100 }, (_, i) => ({ address: 0x08000400 + i * 0x400, data: new Uint8Array(16).fill(i + 1) }));
+    const path = join(dir, 'scattered.hex');
+    writeFileSync(path, encodeImage(MemoryImage.fromSegments(segments), 'hex'));
+    const r = await transcript('scattered', ['write', path, ...sim('sc.json'), '--sim-fault', 'reset-after-bytes=200']);
+    const longest = Math.max(...readFileSync(join(dir, 'scattered.jsonl'), 'utf8').split('\n').map((l) => l.length));
+    expect(longest).toBeGreaterThan(MAX_LINE);
+    expect(r.facts.flashwright).toMatchObject({ code: 'FLASH_INTERRUPTED' });
+    expect(r.causes[0]).toMatchObject({ rule: 'fw.device-reset', category: 'power-reset' });
   });
 
   it('injected erase failure on a written chip → the device reported a failed call', async () => {

@@ -28,9 +28,9 @@ export function readFlashwrightRecord(lines: readonly LogLine[], f: Facts): stri
   let command: string | undefined;
   let target: string | undefined;
   let via: string | undefined;
-  for (const { text } of lines) {
-    const t = text.trim();
-    if (t.startsWith('{') && t.length < 200_000) {
+  for (const { text, json } of lines) {
+    const t = json ?? text.trim();
+    if (t.startsWith('{') && t.length <= 200_000) {
       let obj: Record<string, unknown>;
       try { obj = JSON.parse(t) as Record<string, unknown>; } catch { continue; }
       if (!obj || typeof obj !== 'object') continue;
