@@ -1,22 +1,9 @@
 /** Issue 11 §4: each seed thread yields the right top cause and fix. */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diagnose, type DoctorReport } from '../../src/doctor/index.js';
+import { readSeed } from '../helpers/seeds.js';
 
-const SEEDS = '/work/shared/seeds';
-const LOCAL = join(import.meta.dirname, 'seeds');
-
-/** The seed text: the shared copy when present, else the copy kept with the tests. */
-function seed(prefix: string): string {
-  for (const dir of [SEEDS, LOCAL]) {
-    try {
-      const f = readdirSync(dir).find((n) => n.startsWith(prefix));
-      if (f) return readFileSync(join(dir, f), 'utf8');
-    } catch { /* try the next place */ }
-  }
-  throw new Error(`seed ${prefix} not found in ${SEEDS} or ${LOCAL}`);
-}
+const seed = readSeed;
 
 const rules = (r: DoctorReport) => r.causes.map((c) => c.rule);
 const fixText = (r: DoctorReport, i = 0) => r.causes[i]!.fix.join(' ');

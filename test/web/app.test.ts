@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { needs } from '../helpers/peers.js';
+import { readSeed } from '../helpers/seeds.js';
 import { SHOTS, startHarness, type WebHarness } from './browser.js';
 
 const p = needs('chromium');
@@ -183,7 +184,7 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial/hid 
     const page = await h.page();
     await page.click('#nav-doctor');
     await page.waitForSelector('#doctor-log', { state: 'visible' });
-    const seed = readFileSync('/work/shared/seeds/002_6df7f0c274de1c51.md', 'utf8');
+    const seed = readSeed('002');
     await page.fill('#doctor-log', seed);
     await page.click('#doctor-run');
     await page.waitForSelector('#doctor-out .cause');
