@@ -69,6 +69,25 @@ function mainFlash(target: TargetDescription): MemoryRegion {
 }
 
 /**
+ * The bootloader's page number of the sector starting at `address`: its index in the main
+ * flash, or, in a further flash region of uniform sectors (bank 2 of a 1 MiB STM32H743 at
+ * 0x08100000), its position in the full-size map counted from the main flash start (RM0433
+ * Table 16: that bank's sector 0 is page 8, as on the 2 MiB parts). Undefined when no sector starts there.
+ */
+export function bootloaderPageAt(target: TargetDescription, address: number): number | undefined {
+  const main = mainFlash(target);
+  const region = target.regions.find((r) => r.kind === 'flash' && address >= r.start && address < r.start + r.size);
+  if (!region) return undefined;
+  const sector = sectorAt(region, address);
+  if (sector?.address !== address) return undefined;
+  if (region === main) return sector.index;
+  const runs = region.sectors ?? [];
+  const size = runs[0]?.size ?? 0;
+  if (runs.length !== 1 || size === 0 || (region.start - main.start) % size !== 0) return undefined;
+  return (region.start - main.start) / size + sector.index;
+}
+
+/**
  * Write Memory takes 4-byte aligned addresses and multiples of 4 bytes (AN3155), so for the
  * plan the program unit of flash-like regions through this way in is at least 4 bytes
  * (the F1's 2-byte half-word becomes 4; padding comes from the image or preserved bytes).
@@ -139,9 +158,12 @@ export class Stm32UartProgrammer implements Programmer {
     // the description, and a disagreement is said (sent as a warning event).
     const warnings: string[] = [];
     const reported = await this.readFlashSizeRegister();
-    const described = mainFlash(this.target).size;
+    // Every flash bank counts: a 1 MiB STM32H743 reports 1024 KiB over two 512 KiB regions.
+    const described = this.target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + r.size, 0);
     if (reported && reported.size !== described) {
-      const resized = withFlashSize(this.target, reported.size);
+      // A split-bank layout is not stretched (bank 1 would overlap bank 2): keep it and say so.
+      const split = this.target.regions.filter((r) => r.kind === 'flash').length > 1;
+      const resized = split ? undefined : withFlashSize(this.target, reported.size);
       warnings.push(resized
         ? `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash; ${this.target.name} describes ${formatSize(described)}: using ${formatSize(reported.size)}.`
         : `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash, which does not fit the sector layout of ${this.target.name} (${formatSize(described)}); keeping the description.`);
@@ -390,11 +412,11 @@ export class Stm32UartProgrammer implements Programmer {
     // The bootloader erases the option-byte block itself when it is written (AN3155 Write Memory).
     for (const s of all) { const b = this.optionBlockAt(s.address); if (b) this.optionErased.add(b.start); }
     const sectors = all.filter((s) => !this.optionBlockAt(s.address));
-    const flash = mainFlash(this.requireTarget());
+    const target = this.requireTarget();
     const pages = sectors.map((s) => {
-      const page = sectorAt(flash, s.address);
-      if (page?.address !== s.address) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${this.target!.name}.`, { context: { address: s.address } });
-      return page.index;
+      const page = bootloaderPageAt(target, s.address);
+      if (page === undefined) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${target.name}.`, { context: { address: s.address } });
+      return page;
     });
     if (pages.length === 0) return;
     const extended = this.commands.includes(Cmd.ExtendedErase);

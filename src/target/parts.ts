@@ -48,7 +48,8 @@ const LINES: readonly LineRow[] = [
   { lines: ['l431', 'l432', 'l433', 'l442', 'l443'], sizes: { b: [0x435, 48], c: [0x435, 48] }, source: 'DS11451 (STM32L432) ordering information; RM0394 §3.3' },
   { lines: ['l451', 'l452', 'l462'], sizes: { c: [0x462, 128], e: [0x462, 128] }, source: 'DS11912 (STM32L452) ordering information; RM0394 §3.3' },
   { lines: ['l475', 'l476', 'l486'], sizes: { c: [0x415, 96], e: [0x415, 96], g: [0x415, 96] }, source: 'DS10198 (STM32L476) ordering information; RM0351 §3.3.1' },
-  { lines: ['h743', 'h753', 'h750'], sizes: { i: [0x450, 128] }, source: 'DS12110 (STM32H743) ordering information; RM0433 §4.3.4 (2 MiB parts; 1 MiB xG parts map bank 2 at 0x08100000 and need a --target-file)' },
+  { lines: ['h743', 'h753'], sizes: { g: [0x450, 128], i: [0x450, 128] }, source: 'DS12110 (STM32H743) ordering information; RM0433 Rev 7 §4.3.4 Table 16 (1 MiB xG parts: 2 banks of 4 × 128 KiB, bank 2 at 0x08100000)' },
+  { lines: ['h750'], sizes: { i: [0x450, 128] }, source: 'DS12110 (STM32H743) ordering information; RM0433 §4.3.4' },
   { lines: ['g030'], sizes: { '6': [0x466, 8], '8': [0x466, 8] }, source: 'DS12991 (STM32G030) ordering information; RM0454 §3.3' },
   { lines: ['g031', 'g041'], sizes: { '4': [0x466, 8], '6': [0x466, 8], '8': [0x466, 8] }, source: 'DS12992 (STM32G031) ordering information; RM0444 §3.3' },
   { lines: ['g070'], sizes: { b: [0x460, 36] }, source: 'DS12766 (STM32G070) ordering information; RM0454 §3.3' },
@@ -109,6 +110,8 @@ export function resolveStm32Part(name: string, builtins: readonly TargetDescript
   const same = builtins.find((t) => t.ids?.stm32Pid === pid && t.regions.find((r) => r.kind === 'flash')?.size === p.flashSize
     && new RegExp(`^stm32${p.line}x`, 'i').test(t.name));
   if (same) return same;
+  const h7 = splitH7Banks(p, pid, builtins, line.source);
+  if (h7) return h7;
   const sectors = truncate(row.sectors, p.flashSize);
   if (!sectors) return undefined;
   const sized: Stm32DeviceRow = { ...row, flashSize: p.flashSize, sectors, ramSize: ramKiB * K, bank2FirstPage: bank2(row, p.flashSize, sectors) };
@@ -119,6 +122,35 @@ export function resolveStm32Part(name: string, builtins: readonly TargetDescript
     name: partName,
     aliases: [],
     source: `${line.source}; ST ordering scheme (size code ${p.sizeCode.toUpperCase()} = ${p.flashSize / K} KiB); AN2606 (PID 0x${pid.toString(16)}: ${row.parts})`,
+  };
+}
+
+const H7_BANK2 = 0x08100000;
+const H7_SECTOR = 128 * K;
+
+/**
+ * STM32H743/753 with 1 MiB (size code G): the same die as the 2 MiB parts with half of each
+ * bank tested, so bank 1 is 512 KiB at 0x08000000 and bank 2 is 512 KiB at 0x08100000, with a
+ * 512 KiB hole between them (RM0433 Rev 7 §4.3.4 Table 16); one flash region per bank, 4 ×
+ * 128 KiB sectors each. The RAMs and the rest are the 2 MiB built-in's (same PID, same die).
+ */
+function splitH7Banks(p: ParsedStm32Part, pid: number, builtins: readonly TargetDescription[], lineSource: string): TargetDescription | undefined {
+  if (pid !== 0x450 || p.flashSize !== 1024 * K) return undefined;
+  const full = builtins.find((t) => t.ids?.stm32Pid === pid && t.regions.some((r) => r.kind === 'flash'));
+  if (!full) return undefined;
+  const flash = full.regions.find((r) => r.kind === 'flash')!;
+  const bank = p.flashSize / 2;
+  const sectors = [{ size: H7_SECTOR, count: bank / H7_SECTOR }];
+  const banks = [
+    { ...flash, name: 'flash', start: flash.start, size: bank, sectors, note: 'bank 1 (sectors 0–3); bank 2 at 0x08100000' },
+    { ...flash, boot: undefined, name: 'flash-bank2', start: H7_BANK2, size: bank, sectors, note: 'bank 2 (bootloader pages 8–11); 0x08080000–0x080FFFFF is not flash on this part' },
+  ];
+  return {
+    ...full,
+    name: `STM32${p.line.toUpperCase()}${p.pins === 'x' ? 'x' : p.pins.toUpperCase()}G`,
+    aliases: [],
+    regions: full.regions.flatMap((r) => (r === flash ? banks : [r])),
+    source: `${lineSource}; ST ordering scheme (size code G = 1024 KiB); AN2606 (PID 0x450)`,
   };
 }
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { findTarget, requireTarget, UnknownTargetError } from '../../src/target/lookup.js';
 import { parseStm32PartNumber } from '../../src/target/parts.js';
 import type { TargetDescription } from '../../src/target/types.js';
+import { validateTarget } from '../../src/target/validate.js';
+import { bootloaderPageAt } from '../../src/programmer/stm32-uart.js';
+import { resolvableStm32Parts } from '../../src/target/parts.js';
 
 const flashOf = (t: TargetDescription) => t.regions.find((r) => r.kind === 'flash')!;
 const ramAt2 = (t: TargetDescription) => t.regions.find((r) => r.kind === 'ram' && r.start === 0x20000000)!;
@@ -51,6 +54,38 @@ describe('STM32 part numbers', () => {
     expect(requireTarget('stm32h743zit6').name).toBe('STM32H743xI');
   });
 
+  it('1 MiB STM32H743/753 (size code G) resolve onto two 512 KiB banks with a hole between them (RM0433 Table 16)', () => {
+    for (const name of ['stm32h743zg', 'STM32H743VGT6', 'stm32h753zgt6', 'stm32h743igk6']) {
+      const t = validateTarget(requireTarget(name));
+      expect(t.name).toMatch(/^STM32H7[45]3[A-Z]G$/);
+      expect(t.ids?.stm32Pid).toBe(0x450);
+      const flash = t.regions.filter((r) => r.kind === 'flash');
+      expect(flash).toEqual([
+        expect.objectContaining({ start: 0x08000000, size: 512 * 1024, sectors: [{ size: 128 * 1024, count: 4 }], pageSize: 32, boot: true }),
+        expect.objectContaining({ start: 0x08100000, size: 512 * 1024, sectors: [{ size: 128 * 1024, count: 4 }], pageSize: 32 }),
+      ]);
+      expect(t.regions.filter((r) => r.boot)).toHaveLength(1);
+      // Nothing is described in the hole 0x08080000–0x080FFFFF.
+      expect(t.regions.some((r) => r.start <= 0x08080000 && 0x08080000 < r.start + r.size)).toBe(false);
+      // Same die as the 2 MiB part: the same RAMs and system memory.
+      const full = requireTarget('stm32h743zit6');
+      expect(t.regions.filter((r) => r.kind !== 'flash')).toEqual(full.regions.filter((r) => r.kind !== 'flash'));
+      expect(t.source).toMatch(/RM0433.*Table 16/);
+    }
+    expect(resolvableStm32Parts()).toEqual(expect.arrayContaining(['STM32H743xG', 'STM32H743xI', 'STM32H753xG']));
+  });
+
+  it('the bootloader numbers bank 2 of a 1 MiB H743 from page 8, as on the 2 MiB part', () => {
+    const g = requireTarget('stm32h743zg');
+    expect([0x08000000, 0x08020000, 0x08060000].map((a) => bootloaderPageAt(g, a))).toEqual([0, 1, 3]);
+    expect([0x08100000, 0x08120000, 0x08160000].map((a) => bootloaderPageAt(g, a))).toEqual([8, 9, 11]);
+    const i = requireTarget('stm32h743zi');
+    expect(bootloaderPageAt(i, 0x08100000)).toBe(8);
+    // Not the start of a sector, or in the hole between the banks: no page.
+    expect(bootloaderPageAt(g, 0x08100004)).toBeUndefined();
+    expect(bootloaderPageAt(g, 0x08080000)).toBeUndefined();
+  });
+
   it('G0, G4, L0 and F3 are families of their own', () => {
     expect(requireTarget('stm32g071rbt6').name).toBe('STM32G071xB');
     expect(flashOf(requireTarget('stm32g071rbt6'))).toMatchObject({ size: 128 * 1024, pageSize: 8 });
@@ -65,7 +100,7 @@ describe('STM32 part numbers', () => {
   });
 
   it('an unknown name still suggests the nearest', () => {
-    const err = (() => { try { requireTarget('stm32h743vgt6'); } catch (e) { return e; } })() as UnknownTargetError;
+    const err = (() => { try { requireTarget('stm32h745vgt6'); } catch (e) { return e; } })() as UnknownTargetError;
     expect(err).toBeInstanceOf(UnknownTargetError);
     expect(err.hint).toMatch(/Did you mean/);
     expect(findTarget('stm32f103cq')).toBeUndefined(); // q is no flash-size code
