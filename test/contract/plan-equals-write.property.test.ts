@@ -31,7 +31,7 @@ describe.each(Object.keys(RUNS) as RigName[])('plan equals write: %s', (name) =>
         const at = o.offset % size;
         rig.load(start + at, o.data.subarray(0, size - at));
       }
-      const before = rig.read(start, size);
+      const before = await rig.read(start, size);
       const segs: Array<{ address: number; data: Uint8Array }> = [];
       let cursor = 0;
       for (const x of s.image) {
@@ -49,7 +49,7 @@ describe.each(Object.keys(RUNS) as RigName[])('plan equals write: %s', (name) =>
       const summary = await writeImage(rec.programmer, device, image, opts);
       expect(summary.plan.operations).toEqual(plan.operations);
       expect(actualCalls(rec.calls)).toEqual(expectedCalls(plan));
-      const after = rig.read(start, size);
+      const after = await rig.read(start, size);
       const touched = new Set(plan.sectors.filter((x) => x.action !== 'skip').map((x) => x.address));
       const sector = rig.area.sector;
       for (let i = 0; i < size; i++) {

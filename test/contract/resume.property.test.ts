@@ -53,7 +53,7 @@ describe.each(Object.keys(RUNS) as Array<keyof typeof RUNS>)('resume record: %s'
       }
       const image = MemoryImage.fromSegments(segs);
       const device = await rig.programmer.connect();
-      const before = rig.read(start, size);
+      const before = await rig.read(start, size);
       const opts = { allowUnbootable: true, preserve: s.preserve, eraseMode: s.eraseMode };
       const controller = new AbortController();
       // A reset unplugs the simulated HID device for good: there the faults are calls failing and Ctrl-C.
@@ -70,7 +70,7 @@ describe.each(Object.keys(RUNS) as Array<keyof typeof RUNS>)('resume record: %s'
         },
       }).then(() => undefined, (e: unknown) => e);
       rig.faults?.({});
-      const after = rig.read(start, size);
+      const after = await rig.read(start, size);
       if (err === undefined) counts.clean++;
       else if (err instanceof FlashInterruptedError) {
         counts.interrupted++;
@@ -83,7 +83,7 @@ describe.each(Object.keys(RUNS) as Array<keyof typeof RUNS>)('resume record: %s'
       const again = await rig.programmer.connect();
       await writeImage(rig.programmer, again, image, { ...opts, skipUnchanged: true });
       await verifyImage(rig.programmer, again, image);
-      for (const sg of segs) expect(rig.read(sg.address, sg.data.length)).toEqual(sg.data);
+      for (const sg of segs) expect(await rig.read(sg.address, sg.data.length)).toEqual(sg.data);
       await rig.programmer.close();
     }), { numRuns: RUNS[name] });
     // Enough runs must really be interrupted to mean something; with a few dozen runs per serial way in that count varies too much to bound.

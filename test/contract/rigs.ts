@@ -16,19 +16,28 @@ import { FakeGdbServer, QEMU_LIKE_XML } from '../gdb/fake-server.js';
 import { hidRig, uartRig } from '../mcuboot/helpers.js';
 import { programmer as stm32Programmer, rig as stm32Rig } from '../stm32/helpers.js';
 
+type Awaitable<T> = T | Promise<T>;
+
 export interface Rig {
   name: string;
   programmer: Programmer;
   /** The device's whole state (memory incl. option bytes, security), serialised for comparison. */
-  state(): string;
+  state(): Awaitable<string>;
   /** Flash bytes as the device holds them. */
-  read(address: number, length: number): Uint8Array;
+  read(address: number, length: number): Awaitable<Uint8Array>;
   /** Puts bytes into flash directly (as if an earlier build were there). */
   load(address: number, data: Uint8Array): void;
   /** Where random images go (clear of vector tables, flash configuration fields and bootloaders). */
   area: { start: number; size: number; sector: number; erased: number };
   /** Injects NOR faults into the flash (where the simulator models them). */
   faults?(f: NorFaults): void;
+  /**
+   * The program-phase progress event at which the cancel test aborts (default 2). A way in
+   * that reports progress only per algorithm call pair (two pages at once) has fewer events.
+   */
+  cancelAt?: number;
+  /** Stops what the rig started (an emulator process). */
+  dispose?(): Promise<void>;
 }
 
 /** Puts old contents into a simulated flash as a device would hold them, bypassing the program rules. */

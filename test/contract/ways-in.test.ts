@@ -1,11 +1,12 @@
 /**
  * One contract for every way in (issue 9 §9): the same tests against the simulated device,
  * the STM32 ROM bootloader, MCUboot over UART and USB-HID, and a GDB server (in-process fake
- * with vFlash): connect changes nothing; progress never goes backwards; a cancel midway
+ * with vFlash), and QEMU's micro:bit through its GDB stub with our nRF51 flash algorithm (when
+ * qemu-system-arm and arm-none-eabi-gcc are installed): connect changes nothing; progress never goes backwards; a cancel midway
  * leaves a true record and --skip resumes to a verified image; read after write equals the
  * image; the plan is what the write does, call for call.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { planWrite, readMemoryRange, verifyImage, writeImage } from '../../src/flash/engine.js';
 import { FlashInterruptedError } from '../../src/flash/errors.js';
 import type { FlashEvent } from '../../src/flash/events.js';
@@ -13,7 +14,8 @@ import type { FlashPlan } from '../../src/flash/plan.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { actualCalls, expectedCalls, recording } from './calls.js';
 import { checkRecord } from './record.js';
-import { makeRig, RIG_NAMES, type Rig } from './rigs.js';
+import { QEMU_PEERS, qemuRig } from './qemu-rig.js';
+import { makeRig as makeSimRig, RIG_NAMES, type Rig } from './rigs.js';
 
 function pattern(n: number, seed: number): Uint8Array {
   let x = seed >>> 0 || 1;
@@ -31,24 +33,33 @@ function imageFor(rig: Rig, seed: number): MemoryImage {
 
 const OPTS = { allowUnbootable: true } as const;
 
-describe.each(RIG_NAMES)('way-in contract: %s', (name) => {
-  it('connect changes nothing on the device', async () => {
-    const rig = makeRig(name);
-    rig.load(rig.area.start + 0x10, pattern(0x20, 9));
-    const before = rig.state();
-    await rig.programmer.connect();
-    expect(rig.state()).toBe(before);
-    await rig.programmer.close();
-  });
+const WAYS_IN: ReadonlyArray<{ name: string; make: () => Rig; skip: boolean; timeout?: number }> = [
+  ...RIG_NAMES.map((name) => ({ name, make: () => makeSimRig(name), skip: false })),
+  { name: QEMU_PEERS.title('qemu-microbit'), make: qemuRig, skip: QEMU_PEERS.skip, timeout: 30000 },
+];
 
-  it('plan equals write, call for call; read after write equals the image; progress never goes backwards', async () => {
-    const rig = makeRig(name);
+describe.each(WAYS_IN)('way-in contract: $name', ({ make, skip, timeout }) => {
+  const made: Rig[] = [];
+  const makeRig = () => { const r = make(); made.push(r); return r; };
+  afterEach(async () => { for (const r of made.splice(0)) await r.dispose?.(); });
+
+  it.skipIf(skip)('connect changes nothing on the device', async () => {
+    const rig = makeRig();
+    rig.load(rig.area.start + 0x10, pattern(0x20, 9));
+    const before = await rig.state();
+    await rig.programmer.connect();
+    expect(await rig.state()).toBe(before);
+    await rig.programmer.close();
+  }, timeout);
+
+  it.skipIf(skip)('plan equals write, call for call; read after write equals the image; progress never goes backwards', async () => {
+    const rig = makeRig();
     rig.load(rig.area.start + rig.area.sector * 3, pattern(0x80, 3)); // old bytes the write keeps
     const device = await rig.programmer.connect();
     const image = imageFor(rig, 5);
-    const before = rig.state();
+    const before = await rig.state();
     const { plan } = await planWrite(rig.programmer, device, image, OPTS);
-    expect(rig.state()).toBe(before);
+    expect(await rig.state()).toBe(before);
     const rec = recording(rig.programmer);
     const events: FlashEvent[] = [];
     const summary = await writeImage(rec.programmer, device, image, { ...OPTS, onEvent: (e) => events.push(e) });
@@ -56,7 +67,7 @@ describe.each(RIG_NAMES)('way-in contract: %s', (name) => {
     expect(actualCalls(rec.calls)).toEqual(expectedCalls(plan));
     for (const s of image.segments) expect(await readMemoryRange(rig.programmer, device, s.address, s.data.length)).toEqual(s.data);
     // Old bytes outside the image in a partly covered sector were kept.
-    expect(rig.read(rig.area.start + rig.area.sector * 3, 0x40)).toEqual(pattern(0x80, 3).subarray(0, 0x40));
+    expect(await rig.read(rig.area.start + rig.area.sector * 3, 0x40)).toEqual(pattern(0x80, 3).subarray(0, 0x40));
     const last = new Map<string, number>();
     for (const e of events) {
       if (e.type === 'start') last.set(e.phase, 0);
@@ -68,14 +79,14 @@ describe.each(RIG_NAMES)('way-in contract: %s', (name) => {
     }
     expect(events.map((e) => e.type)).toContain('plan');
     await rig.programmer.close();
-  });
+  }, timeout);
 
-  it('cancel midway leaves a true record, and --skip resumes to a verified image', async () => {
-    const rig = makeRig(name);
+  it.skipIf(skip)('cancel midway leaves a true record, and --skip resumes to a verified image', async () => {
+    const rig = makeRig();
     rig.load(rig.area.start, pattern(rig.area.sector * 4, 77)); // an older build: the write must erase
     const device = await rig.programmer.connect();
     const image = imageFor(rig, 11);
-    const before = rig.read(rig.area.start, rig.area.size);
+    const before = await rig.read(rig.area.start, rig.area.size);
     const controller = new AbortController();
     let plan: FlashPlan | undefined;
     let seen = 0;
@@ -83,15 +94,15 @@ describe.each(RIG_NAMES)('way-in contract: %s', (name) => {
       ...OPTS, signal: controller.signal,
       onEvent: (e) => {
         if (e.type === 'plan') plan = e.plan;
-        if (e.type === 'progress' && e.phase === 'program' && ++seen === 2) controller.abort(new Error('Ctrl-C'));
+        if (e.type === 'progress' && e.phase === 'program' && ++seen === (rig.cancelAt ?? 2)) controller.abort(new Error('Ctrl-C'));
       },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FlashInterruptedError);
     const progress = (err as FlashInterruptedError).progress;
-    checkRecord(plan!, device.target, progress, rig.area, before, rig.read(rig.area.start, rig.area.size));
+    checkRecord(plan!, device.target, progress, rig.area, before, await rig.read(rig.area.start, rig.area.size));
     const again = await writeImage(rig.programmer, device, image, { ...OPTS, skipUnchanged: true });
     expect(again.bytesVerified).toBeGreaterThan(0);
     await verifyImage(rig.programmer, device, image);
     await rig.programmer.close();
-  });
+  }, timeout);
 });

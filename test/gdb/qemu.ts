@@ -3,7 +3,7 @@
  * in a file, for tests and the benchmark. Each instance is killed by its own pid.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,17 @@ export interface QemuInstance {
   serial(): string;
   /** Polls the serial file until it contains `text` (or the time is up). */
   waitForSerial(text: string, timeoutMs?: number): Promise<string>;
+  /** Physical memory as QEMU holds it, dumped by its monitor (`memsave`: the CPU's view; `pmemsave` read zeros from the micro:bit's flash here), beside the GDB stub; needs `monitor: true`. */
+  physical(address: number, size: number): Promise<Uint8Array>;
   stop(): Promise<void>;
+}
+
+export interface QemuOptions {
+  gdbOn?: 'tcp' | 'pty';
+  /** A human monitor on a Unix socket in the instance's directory (for `physical`). */
+  monitor?: boolean;
+  /** Bytes put into memory (flash included) before the CPU starts, with QEMU's generic loader. */
+  preload?: ReadonlyArray<{ address: number; data: Uint8Array }>;
 }
 
 function freePort(): Promise<number> {
@@ -46,14 +56,22 @@ function canConnect(port: number): Promise<boolean> {
 const live = new Set<ChildProcess>();
 process.once('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
-export async function startQemu(machine: 'microbit' | 'mps2-an385', options: { gdbOn?: 'tcp' | 'pty' } = {}): Promise<QemuInstance> {
+export async function startQemu(machine: 'microbit' | 'mps2-an385', options: QemuOptions = {}): Promise<QemuInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'fw-qemu-'));
   const serialPath = join(dir, 'serial.txt');
   const onPty = options.gdbOn === 'pty';
+  const monitorPath = join(dir, 'monitor.sock');
+  const monitorArgs = options.monitor ? ['-monitor', `unix:${monitorPath},server=on,wait=off`] : ['-monitor', 'none'];
+  const loaderArgs = (options.preload ?? []).flatMap((p, i) => {
+    const file = join(dir, `preload${i}.bin`);
+    writeFileSync(file, p.data);
+    return ['-device', `loader,file=${file},addr=0x${p.address.toString(16)},force-raw=on`];
+  });
+  let dumps = 0;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = onPty ? 0 : await freePort();
     const gdbArgs = onPty ? ['-chardev', 'pty,id=gdb0', '-gdb', 'chardev:gdb0'] : ['-gdb', `tcp:127.0.0.1:${port}`];
-    const child = spawn('qemu-system-arm', ['-M', machine, '-S', ...gdbArgs, '-nographic', '-monitor', 'none', '-serial', `file:${serialPath}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('qemu-system-arm', ['-M', machine, '-S', ...gdbArgs, '-nographic', ...monitorArgs, ...loaderArgs, '-serial', `file:${serialPath}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout?.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -84,6 +102,15 @@ export async function startQemu(machine: 'microbit' | 'mps2-an385', options: { g
           await new Promise((r) => setTimeout(r, 50));
         }
       },
+      async physical(address, size) {
+        if (!options.monitor) throw new Error('startQemu: physical() needs { monitor: true }');
+        const file = join(dir, `dump${dumps++}.bin`);
+        await monitorCommand(monitorPath, `memsave 0x${address.toString(16)} 0x${size.toString(16)} "${file}"`);
+        const data = new Uint8Array(readFileSync(file));
+        rmSync(file, { force: true });
+        if (data.length !== size) throw new Error(`memsave gave ${data.length} bytes, asked ${size}`);
+        return data;
+      },
       async stop() {
         if (child.exitCode === null && child.signalCode === null) {
           const gone = new Promise((r) => child.once('exit', r));
@@ -107,4 +134,21 @@ async function listening(port: number): Promise<boolean> {
   } catch {
     return canConnect(port);
   }
+}
+
+/** Sends one command to the human monitor and resolves once it has printed its prompt again (the command is done). */
+function monitorCommand(path: string, command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = connect({ path });
+    let text = '';
+    let sent = false;
+    const timer = setTimeout(() => { c.destroy(); reject(new Error(`QEMU monitor did not answer "${command}": ${text}`)); }, 10000);
+    c.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      const prompts = text.split('(qemu) ').length - 1;
+      if (!sent && prompts >= 1) { sent = true; c.write(`${command}\n`); }
+      else if (sent && prompts >= 2) { clearTimeout(timer); c.end(); resolve(); }
+    });
+    c.once('error', (e) => { clearTimeout(timer); reject(e); });
+  });
 }
