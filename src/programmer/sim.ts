@@ -7,6 +7,7 @@ import { crc32 } from '../core/crc.js';
 import { throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { SimMemory } from '../sim/sim-memory.js';
+import { forEachChunk } from '../link/chunks.js';
 import { SimAccessError } from '../sim/sim-memory.js';
 import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 
@@ -113,13 +114,9 @@ export class SimProgrammer implements Programmer {
     this.ready(options.signal);
     this.calls.push({ op: 'program', address, length: data.length });
     // In blocks, reporting each, as real ways in do: a fault part-way leaves an exact record.
-    for (let done = 0; done < data.length; done += SIM_PROGRAM_BLOCK) {
-      throwIfAborted(options.signal, 'write');
-      const n = Math.min(SIM_PROGRAM_BLOCK, data.length - done);
-      this.memory.program(address + done, data.subarray(done, done + n));
-      options.onProgress?.(done + n);
-      options.onCommitted?.(done + n);
-    }
+    await forEachChunk(data.length, SIM_PROGRAM_BLOCK, async (done, n) => { this.memory.program(address + done, data.subarray(done, done + n)); }, {
+      signal: options.signal, what: 'write', onProgress: (n) => { options.onProgress?.(n); options.onCommitted?.(n); },
+    });
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {

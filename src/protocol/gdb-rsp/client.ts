@@ -6,6 +6,7 @@
 import { throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import type { ByteStream } from '../../link/types.js';
+import { forEachChunk } from '../../link/chunks.js';
 import {
   binaryWritePrefix, classifyReply, encodeBreakpoint, encodeCrc, parseCrcReply, encodeReadMemory, encodeReadRegister, encodeVFlashErase,
   encodeWriteMemoryHex, encodeWriteRegister, encodeXferRead, expectNoError, offeredFeatures, parseRegisterHex,
@@ -210,8 +211,8 @@ export class GdbClient {
     return this.exclusive(async () => {
       const out = new Uint8Array(length);
       const chunk = Math.max(16, Math.floor((this.packetSize - HEADER_ROOM) / 2));
-      for (let done = 0; done < length; ) {
-        const n = Math.min(chunk, length - done);
+      // No signal here: each request checks it, naming the packet it did not send.
+      await forEachChunk(length, chunk, async (done, n) => {
         const a = (address + done) >>> 0;
         const cmd = encodeReadMemory(a, n);
         const raw = await this.requestBytes(cmd, `read of ${n} bytes at ${hex(a)}`, opts);
@@ -222,9 +223,8 @@ export class GdbClient {
         if (!bytes || bytes.length === 0) throw new GdbProtocolError(`The reply to a read at ${hex(a)} is not hex data: '${bytesToAscii(raw.subarray(0, 40))}'.`, { address: a, reply: bytesToAscii(raw.subarray(0, 200)) });
         // Stubs may return fewer bytes than asked (end of a region); carry on from there.
         out.set(bytes.subarray(0, n), done);
-        done += Math.min(bytes.length, n);
-        opts.onProgress?.(done);
-      }
+        return Math.min(bytes.length, n);
+      }, { onProgress: opts.onProgress });
       return out;
     });
   }
@@ -232,11 +232,11 @@ export class GdbClient {
   /** Writes target memory: binary X packets, or hex M packets when the server lacks X. */
   writeMemory(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
     return this.exclusive(async () => {
-      for (let done = 0; done < data.length; ) {
+      // Pieces are sized by escaping (X) or hex (M) within the packet; each request checks the signal.
+      await forEachChunk(data.length, Math.max(1, this.packetSize - HEADER_ROOM), async (done, room) => {
         const a = (address + done) >>> 0;
-        let n: number;
         if (this.binaryWrite !== 'no') {
-          n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
+          const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
           const piece = data.subarray(done, done + n);
           const prefix = asciiBytes(binaryWritePrefix(a, n));
           const escaped = escapeBinary(piece);
@@ -245,11 +245,15 @@ export class GdbClient {
           payload.set(escaped, prefix.length);
           const reply = await this.requestUnlocked(payload, `binary write of ${n} bytes at ${hex(a)}`, opts);
           const r = classifyReply(reply);
-          if (r.kind === 'empty') { this.binaryWrite = 'no'; continue; } // X unsupported: retry as M
-          if (r.kind === 'error') throw new GdbErrorReply(`X${a.toString(16)},${n.toString(16)}`, r.errno, r.message, `The server could not write ${hex(a)}: flash needs --algo or vFlash, and the address must be mapped.`);
-          this.binaryWrite = 'yes';
-        } else {
-          n = Math.min(Math.floor((this.packetSize - HEADER_ROOM) / 2), data.length - done);
+          if (r.kind !== 'empty') {
+            if (r.kind === 'error') throw new GdbErrorReply(`X${a.toString(16)},${n.toString(16)}`, r.errno, r.message, `The server could not write ${hex(a)}: flash needs --algo or vFlash, and the address must be mapped.`);
+            this.binaryWrite = 'yes';
+            return n;
+          }
+          this.binaryWrite = 'no'; // X unsupported: the same piece goes again as M
+        }
+        {
+          const n = Math.min(Math.floor((this.packetSize - HEADER_ROOM) / 2), room);
           const head = asciiBytes(encodeWriteMemoryHex(a, '', n));
           const cmd = new Uint8Array(head.length + 2 * n);
           cmd.set(head);
@@ -258,10 +262,9 @@ export class GdbClient {
           const r = classifyReply(reply);
           if (r.kind === 'empty') throw new GdbUnsupportedError('memory writes (X or M packets)', this.offered);
           if (r.kind === 'error') throw new GdbErrorReply(`M${a.toString(16)},${n.toString(16)}`, r.errno, r.message, `The server could not write ${hex(a)}: flash needs --algo or vFlash, and the address must be mapped.`);
+          return n;
         }
-        done += n;
-        opts.onProgress?.(done);
-      }
+      }, { onProgress: opts.onProgress });
     });
   }
 
@@ -465,7 +468,7 @@ export class GdbClient {
 
   /** vFlashWrite of `data` at `address`, split to the packet size. */
   async flashWrite(address: number, data: Uint8Array, opts: CallOptions & { onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
-    for (let done = 0; done < data.length; ) {
+    await forEachChunk(data.length, Math.max(1, this.packetSize - HEADER_ROOM), async (done) => {
       const a = (address + done) >>> 0;
       const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
       const prefix = asciiBytes(vFlashWritePrefix(a));
@@ -477,9 +480,8 @@ export class GdbClient {
       if (reply === 'E.memtype') throw new GdbErrorReply(`vFlashWrite:${a.toString(16)}`, 0, 'not flash memory', `${hex(a)} is not in a flash region of the server's memory map.`);
       const r = expectNoError(`vFlashWrite:${a.toString(16)}`, reply);
       if (r.kind === 'empty') throw new GdbUnsupportedError('flash write (vFlashWrite)', this.offered);
-      done += n;
-      opts.onProgress?.(done);
-    }
+      return n;
+    }, { onProgress: opts.onProgress });
   }
 
   /** vFlashDone: the server finishes buffered flash writes. */

@@ -4,6 +4,7 @@
  */
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
+import { forEachChunk } from '../../link/chunks.js';
 import { CommandTag, Commands, commandName, encodeCommand, McubootPacketError, parseResponse, ResponseTag, type CommandSpec, type Response } from './commands.js';
 import type { PingResponse } from './framing.js';
 import { PropertyTag } from './properties.js';
@@ -126,16 +127,16 @@ export class McubootSession {
     const name = commandName(spec.tag);
     await this.transport.sendCommand(encodeCommand(spec), this.topts(options, `the ${name} command`));
     await this.expectResponse(spec, options);
-    let sent = 0;
     let packet = 0;
-    while (sent < data.length) {
+    // The signal is checked here, not by the walk: stopping takes a zero-length packet first.
+    await forEachChunk(data.length, this.maxPacketSize, async (sent, n) => {
       if (options.signal?.aborted) {
         // A zero-length data packet tells the device we stop; it answers with its final response.
         await this.transport.sendData(new Uint8Array(0), this.topts(options, 'ACK to the abort packet'));
         await this.expectFinal(spec, { ...options, signal: undefined }).catch(() => undefined);
         throw new CancelledError(name, options.signal.reason);
       }
-      const chunk = data.subarray(sent, sent + this.maxPacketSize);
+      const chunk = data.subarray(sent, sent + n);
       const where = `${name} data packet ${packet} (${hex(this.addressOf(options, sent))})`;
       let r: 'ok' | 'abort';
       try {
@@ -147,10 +148,8 @@ export class McubootSession {
         await this.expectFinal(spec, { ...options, context: { ...options.context, bytesAccepted: sent } });
         throw new McubootLinkError(`The device aborted ${name} after ${sent} of ${data.length} bytes without an error status.`, { ...options.context, bytesAccepted: sent });
       }
-      sent += chunk.length;
       packet++;
-      options.onProgress?.(sent);
-    }
+    }, { onProgress: options.onProgress });
     await this.expectFinal(spec, options);
   }
 

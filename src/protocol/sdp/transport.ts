@@ -3,8 +3,9 @@
  * UART: the same 16-byte command and raw data bytes, then the HAB word and the status/data
  * bytes as they are, no framing, no checksum (RM "Serial Downloader" → UART).
  */
-import { FlashwrightError, throwIfAborted, TimeoutError } from '../../core/errors.js';
+import { FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { ByteReader } from '../../link/byte-reader.js';
+import { forEachChunk } from '../../link/chunks.js';
 import type { ByteStream, PacketDevice } from '../../link/types.js';
 import { Mailbox } from '../../link/waiter.js';
 import { encodeSdpHidReport, parseSdpHidReport, SDP_HID_DATA_CHUNK, SdpHidReport, type SdpInReport } from './commands.js';
@@ -69,14 +70,11 @@ export class SdpHidTransport implements SdpTransport {
   }
 
   async sendData(data: Uint8Array, options: SdpWaitOptions & { onChunk?: (sent: number) => void } = {}): Promise<void> {
-    for (let o = 0; o < data.length; o += SDP_HID_DATA_CHUNK) {
-      throwIfAborted(options.signal, 'SDP data transfer');
-      const chunk = data.subarray(o, o + SDP_HID_DATA_CHUNK);
+    await forEachChunk(data.length, SDP_HID_DATA_CHUNK, async (o, n) => {
       // Reports go at the full 1025-byte size the report descriptor declares; the ROM counts
       // the file by the command's byte count, so the padding of the last report is ignored.
-      await this.write(encodeSdpHidReport(SdpHidReport.Data.id, chunk, SdpHidReport.Data.size), options);
-      options.onChunk?.(o + chunk.length);
-    }
+      await this.write(encodeSdpHidReport(SdpHidReport.Data.id, data.subarray(o, o + n), SdpHidReport.Data.size), options);
+    }, { signal: options.signal, onProgress: options.onChunk, what: 'SDP data transfer' });
   }
 
   async readHab(options: SdpWaitOptions = {}): Promise<Uint8Array> {
@@ -135,12 +133,7 @@ export class SdpUartTransport implements SdpTransport {
   }
 
   async sendData(data: Uint8Array, options: SdpWaitOptions & { onChunk?: (sent: number) => void } = {}): Promise<void> {
-    for (let o = 0; o < data.length; o += SdpUartTransport.CHUNK) {
-      throwIfAborted(options.signal, 'SDP data transfer');
-      const chunk = data.subarray(o, o + SdpUartTransport.CHUNK);
-      await this.stream.write(chunk);
-      options.onChunk?.(o + chunk.length);
-    }
+    await forEachChunk(data.length, SdpUartTransport.CHUNK, (o, n) => this.stream.write(data.subarray(o, o + n)), { signal: options.signal, onProgress: options.onChunk, what: 'SDP data transfer' });
   }
 
   readHab(options: SdpWaitOptions = {}): Promise<Uint8Array> {

@@ -9,6 +9,7 @@ import { delay } from '../../core/abort.js';
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { ByteReader, LinkClosedError } from '../../link/byte-reader.js';
+import { forEachChunk } from '../../link/chunks.js';
 import type { ByteStream } from '../../link/types.js';
 import {
   ACK, BUSY, Cmd, INIT, MAX_TRANSFER, NACK, encodeAddress, encodeChecksumLength, encodeCommand, encodeEraseGlobal, encodeErasePages,
@@ -313,11 +314,7 @@ export class Stm32UartSession {
   /** Reads a 256-byte-or-less chunk; larger reads are split. */
   async readRange(address: number, length: number, onChunk?: (done: number) => void): Promise<Uint8Array> {
     const out = new Uint8Array(length);
-    for (let off = 0; off < length; off += MAX_TRANSFER) {
-      const n = Math.min(MAX_TRANSFER, length - off);
-      out.set(await this.readMemory(address + off, n), off);
-      onChunk?.(off + n);
-    }
+    await forEachChunk(length, MAX_TRANSFER, async (off, n) => { out.set(await this.readMemory(address + off, n), off); }, { onProgress: onChunk });
     return out;
   }
 
