@@ -129,7 +129,16 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
     const device = await programmer.connect({ signal: controller.signal, emit: connectEvents });
     // No --target: the device's own identity and size are used, and said.
     if (!target && !options.json && use !== 'info' && use !== 'reset') io.err(`note: ${describeIdentity(device)}\n`);
-    return await fn({ programmer, device, signal: controller.signal, onEvent, changes });
+    try {
+      return await fn({ programmer, device, signal: controller.signal, onEvent, changes });
+    } catch (e) {
+      // A --json failure record carries the device's context just before its error line, so
+      // doctor reads the chip, its IDs and protection back (issue 11 §1). Only on failure: a
+      // success stream keeps its shape (first line an event, last the result); info prints the
+      // device as its document, plan embeds it in the plan document.
+      if (options.json && use !== 'info' && use !== 'plan') io.out(JSON.stringify(deviceLineJson(device, options.via)) + '\n');
+      throw e;
+    }
   } finally {
     release();
     await programmer?.close();
@@ -188,6 +197,19 @@ export function describeIdentity(device: DeviceInfo): string {
 /** The DeviceInfo as a plain JSON object. */
 export function deviceInfoJson(device: DeviceInfo): Record<string, unknown> {
   return { type: 'device', target: device.target.name, ids: device.ids, protection: device.protection ?? null, regions: device.target.regions, details: device.details ?? {} };
+}
+
+/**
+ * The one `{"type":"device"}` line of a --json stream: way in, target name, IDs, protection,
+ * the memory map in brief (name, kind, start, size) and the way in's details (bootloader version…).
+ */
+export function deviceLineJson(device: DeviceInfo, via: string | undefined): Record<string, unknown> {
+  return {
+    type: 'device', ...(via ? { via } : {}), target: device.target.name, ids: device.ids, protection: device.protection ?? null,
+    regions: device.target.regions.map((r) => ({ name: r.name, kind: r.kind, start: r.start, size: r.size })),
+    ...(device.unconfiguredRegions?.length ? { unconfiguredRegions: device.unconfiguredRegions } : {}),
+    details: device.details ?? {},
+  };
 }
 
 /** `info --via NAME`: identifiers, protection, memory map and details of a connected device. */

@@ -69,8 +69,23 @@ export interface Facts {
   bootloaderOverlap?: { file: string; total: number; gap: number; appAddress: number };
   /** flashwright's own failure record (--json), when the input was one. */
   flashwright?: { code: string; message: string; hint?: string; context: Record<string, unknown>; causeCode?: string; command?: string; target?: string; via?: string };
+  /** The connected device as flashwright's --json record describes it (its {"type":"device"} line). */
+  device?: DeviceFacts;
   /** The error lines of the log, verbatim (first 20). */
   errors?: string[];
+}
+
+/** What connect learned about the device, as a flashwright --json record carries it. */
+export interface DeviceFacts {
+  target: string;
+  via?: string;
+  /** As the way in reported them: { pid: 0x410, bootloader: '2.2' }, { dpidr: '0x2BA01477' }. */
+  ids: Record<string, string | number>;
+  readProtected?: boolean;
+  protection?: string;
+  writeProtectedSectors?: number[];
+  /** "flash 128 KiB at 0x08000000, sram 20 KiB at 0x20000000". */
+  memory?: string;
 }
 
 /** One likely cause, best first in a report. */

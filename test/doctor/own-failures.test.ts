@@ -129,6 +129,45 @@ describe('doctor reads flashwright\'s own --json failure records (CLI against --
   });
 });
 
+describe('the --json record carries the connected device, and doctor reports it', () => {
+  it('a write-protected sector: the failure record has one device line before its error; doctor FILE shows chip, ids and protection', async () => {
+    const state = join(dir, 'dev-wp.json');
+    expect((await run(['write', hexFile('h1.hex', 0x08000000, firmware(0x400, 0x11)), ...sim('dev-wp.json')])).code).toBe(0);
+    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    saved.regions[0].protectedSectors = [0x08000000];
+    writeFileSync(state, JSON.stringify(saved));
+    const r = await transcript('dev-wp', ['write', hexFile('h2.hex', 0x08000000, firmware(0x400, 0x22)), ...sim('dev-wp.json')]);
+    const lines = readFileSync(join(dir, 'dev-wp.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const devices = lines.filter((l) => l.type === 'device');
+    expect(devices).toHaveLength(1);
+    expect(lines.indexOf(devices[0]!)).toBe(lines.length - 2); // just before the error line, which stays last
+    expect(devices[0]).toMatchObject({ via: 'sim', target: 'STM32F103xB', ids: { simulated: 'STM32F103xB' }, protection: { readProtected: false, writeProtectedSectors: [0x08000000] } });
+    expect(r.facts.chip).toBe('STM32F103xB');
+    expect(r.facts.device).toMatchObject({ target: 'STM32F103xB', via: 'sim', ids: { simulated: 'STM32F103xB' }, readProtected: false, protection: '1 sector(s) write-protected', writeProtectedSectors: [0x08000000] });
+    expect(r.causes[0]!.rule).toBe('fw.protected');
+    expect(r.causes[0]!.summary).toContain('the device reported: 1 sector(s) write-protected');
+    const d = await run(['doctor', join(dir, 'dev-wp.jsonl')]);
+    expect(d.code, d.err).toBe(0);
+    expect(d.out).toMatch(/^ {2}chip: STM32F103xB$/m);
+    expect(d.out).toMatch(/^ {2}device: STM32F103xB via sim; ids simulated=STM32F103xB; protection: 1 sector\(s\) write-protected; write-protected sectors: 0x08000000$/m);
+    expect(d.out).toMatch(/^ {2}memory: flash 128 KiB at 0x08000000/m);
+    expect(d.out).toMatch(/\[protection-security\]/);
+  });
+
+  it('wrong target: doctor names the chip the device reported, not only the --target given', async () => {
+    await transcript('dev-wt', ['write', hexFile('h3.hex', 0x08000000, firmware(0x400, 0x11)), ...sim('dev-wt.json', 'mk64fn1m0')]);
+    const d = await run(['doctor', join(dir, 'dev-wt.jsonl')]);
+    expect(d.out).toMatch(/^ {2}device: MK64FN1M0 via sim; ids simulated=MK64FN1M0; protection: none$/m);
+    expect(d.out).toMatch(/\[wrong-target-config\]/);
+  });
+
+  it('a plan --via --json document carries the device too (one document, as before)', async () => {
+    const p = await run(['plan', join(dir, 'h3.hex'), ...sim('dev-plan.json'), '--json']);
+    expect(p.out.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(p.out)).toMatchObject({ device: { type: 'device', target: 'STM32F103xB', via: 'sim' } });
+  });
+});
+
 describe('text output points at doctor; --explain runs it inline', () => {
   it('a failure ends with the doctor line; a usage error does not', async () => {
     const r = await run(['write', hexFile('g.hex', 0x08000000, firmware(0x400, 0x11)), ...sim('g.json', 'mk64fn1m0')]);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import { compileRules, diagnose, explainToken, RuleError, toDoctorJson, type DoctorReport, type Facts, type RuleData } from '../../doctor/index.js';
+import { describeDeviceFacts } from '../../doctor/readers/flashwright.js';
 import { EXIT_FAILED } from '../exit.js';
 import type { Io } from '../output.js';
 import type { CommandModule } from './index.js';
@@ -43,6 +44,10 @@ export function renderReport(r: DoctorReport): string {
   if (f.faults) out.push(`  fault bits: ${f.faults.bits.join(', ')}`);
   if (f.rdp) out.push(`  ${f.rdp.summary}`);
   if (f.optionBytes) out.push(`  option bytes: ${Object.entries(f.optionBytes).map(([k, v]) => `${k}=0x${v.toString(16).toUpperCase()}`).join(' ')}`);
+  if (f.device) {
+    out.push(`  device: ${describeDeviceFacts(f.device)}`);
+    if (f.device.memory) out.push(`  memory: ${f.device.memory}`);
+  }
   if (f.flashwright) out.push(`  flashwright error ${f.flashwright.code}${f.flashwright.target ? ` on ${f.flashwright.target}` : ''}${f.flashwright.via ? ` via ${f.flashwright.via}` : ''}`);
   if (!r.causes.length) {
     out.push('', 'no known cause: no rule matches this log. The facts above are what it shows; the error lines are:');

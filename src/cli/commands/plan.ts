@@ -11,7 +11,7 @@ import { isFlashLike, regionSectors } from '../../target/geometry.js';
 import { isChangeOperation, planFlash, type ChangeOperation, type FlashPlan } from '../../flash/plan.js';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import type { TargetDescription } from '../../target/types.js';
-import { addDeviceOptions, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
+import { addDeviceOptions, deviceLineJson, requireTargetOption, withDevice, writeOptionsFrom, type DeviceOptions } from '../device.js';
 import { withJournal } from '../journal.js';
 import type { LoadedImage } from '../../image/formats.js';
 import { loadDeviceImage } from '../image-input.js';
@@ -239,9 +239,11 @@ export const planCommand: CommandModule = (program, io, setExit) => {
     const eraseMode = eraseModeOption(opts.erase);
     let plan: FlashPlan;
     let target: TargetDescription;
+    let connected: Record<string, unknown> | undefined;
     if (opts.via) {
       const r = await withDevice(opts, io, async ({ programmer, device, signal, changes }) => ({
         target: device.target,
+        device: deviceLineJson(device, opts.via),
         // As write does: bytes an interrupted write kept are planned back (a plan never clears the journal).
         prepared: await planWrite(programmer, device, (await withJournal(image, opts, base.preserve !== false, programmer, device, io)).image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal, changes }).catch((e: unknown) => {
           // A refusal is what the plan shows: the checks below print it (exit 1).
@@ -250,6 +252,7 @@ export const planCommand: CommandModule = (program, io, setExit) => {
         }),
       }), 'plan');
       target = r.target;
+      connected = r.device;
       plan = r.prepared?.plan ?? planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: false, chipEraseAvailable: eraseMode === 'chip' });
     } else {
       target = requireTargetOption(opts);
@@ -258,7 +261,7 @@ export const planCommand: CommandModule = (program, io, setExit) => {
     // The same checks a write runs; a write would stop on errors, so the plan exits 1 then.
     const findings = runChecks(image, target, base);
     const refused = findings.some((f) => f.severity === 'error');
-    if (opts.json) io.out(JSON.stringify({ ...planJson(plan), ...(loaded.placement ? { placement: loaded.placement } : {}), findings, refused }) + '\n');
+    if (opts.json) io.out(JSON.stringify({ ...planJson(plan), ...(loaded.placement ? { placement: loaded.placement } : {}), findings, refused, ...(connected ? { device: connected } : {}) }) + '\n');
     else {
       // First line: where a raw binary goes, so nobody learns it from the memory map.
       if (loaded.placement) io.out(`${loaded.placement.text}\n`);
