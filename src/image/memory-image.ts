@@ -259,6 +259,15 @@ interface Run {
   buf: Uint8Array;
   length: number;
   seq: number;
+  /**
+   * The run's first origin, [address, originEnd) from `source`, kept on the run itself: a file
+   * of scattered records makes one run per record, and a separate origin object for each
+   * would cost another object per record while the image is built.
+   */
+  source: string;
+  originEnd: number;
+  /** Later data of the run from other sources (or after a gap in the first's) is in `extraOrigins`. */
+  hasExtra: boolean;
 }
 
 interface PendingOrigin extends Origin {
@@ -274,7 +283,8 @@ export class MemoryImageBuilder {
   entryPoint?: number;
   private runs: Run[] = [];
   private current?: Run;
-  private origins: PendingOrigin[] = [];
+  /** Origins beyond each run's first (which the run carries). */
+  private extraOrigins: PendingOrigin[] = [];
   private seq = 0;
   private readonly allowReplace: boolean;
 
@@ -294,10 +304,9 @@ export class MemoryImageBuilder {
       return;
     }
     if (!Number.isInteger(address) || address < 0 || address + data.length > MAX_ADDRESS) throw new AddressRangeError(address, data.length, source);
-    const run: Run = { address, buf: data, length: data.length, seq: this.seq++ };
+    const run: Run = { address, buf: data, length: data.length, seq: this.seq++, source, originEnd: address + data.length, hasExtra: false };
     this.runs.push(run);
     this.current = run;
-    this.origins.push({ start: address, end: address + data.length, source, seq: run.seq });
   }
 
   /** Adds `data` at `address`; `source` names it in overlap errors ("app.hex line 12"). */
@@ -313,16 +322,19 @@ export class MemoryImageBuilder {
       }
       cur.buf.set(data, cur.length);
       cur.length += data.length;
-      const lastOrigin = this.origins[this.origins.length - 1];
-      if (lastOrigin && lastOrigin.source === source && lastOrigin.end === address) (lastOrigin as { end: number }).end = address + data.length;
-      else this.origins.push({ start: address, end: address + data.length, source, seq: cur.seq });
+      const lastExtra = cur.hasExtra ? this.extraOrigins[this.extraOrigins.length - 1]! : undefined;
+      if (!lastExtra && cur.source === source && cur.originEnd === address) cur.originEnd = address + data.length;
+      else if (lastExtra && lastExtra.source === source && lastExtra.end === address) (lastExtra as { end: number }).end = address + data.length;
+      else {
+        this.extraOrigins.push({ start: address, end: address + data.length, source, seq: cur.seq });
+        cur.hasExtra = true;
+      }
       return;
     }
-    const run: Run = { address, buf: new Uint8Array(Math.max(data.length, 64)), length: data.length, seq: this.seq++ };
+    const run: Run = { address, buf: new Uint8Array(Math.max(data.length, 64)), length: data.length, seq: this.seq++, source, originEnd: address + data.length, hasExtra: false };
     run.buf.set(data);
     this.runs.push(run);
     this.current = run;
-    this.origins.push({ start: address, end: address + data.length, source, seq: run.seq });
   }
 
   /**
@@ -345,7 +357,7 @@ export class MemoryImageBuilder {
       segments.push({ address: first.address, data: j === i + 1 ? tight(first) : this.mergeGroup(runs, i, j, end) });
       i = j;
     }
-    const origins = this.mergedOrigins();
+    const origins = this.mergedOrigins(runs);
     return MemoryImage.fromSorted(segments, origins, this.entryPoint);
   }
 
@@ -394,19 +406,31 @@ export class MemoryImageBuilder {
    * Origins in address order; neighbours that touch and share a source become one, so an
    * image made of many small runs does not keep one object per run.
    */
-  private mergedOrigins(): Origin[] {
-    const sorted = this.origins.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
+  private mergedOrigins(sortedRuns: readonly Run[]): Origin[] {
+    // Two streams, each in (start, seq) order: the runs' first origins and the extra ones.
+    const extras = this.extraOrigins.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
     const out: { start: number; end: number; source: string }[] = [];
-    for (const o of sorted) {
+    const push = (start: number, end: number, source: string): void => {
       const last = out[out.length - 1];
-      if (last && last.source === o.source && last.end === o.start) last.end = o.end;
-      else out.push({ start: o.start, end: o.end, source: o.source });
+      if (last && last.source === source && last.end === start) last.end = end;
+      else out.push({ start, end, source });
+    };
+    let e = 0;
+    for (const r of sortedRuns) {
+      while (e < extras.length && (extras[e]!.start < r.address || (extras[e]!.start === r.address && extras[e]!.seq < r.seq))) {
+        const x = extras[e++]!;
+        push(x.start, x.end, x.source);
+      }
+      push(r.address, r.originEnd, r.source);
     }
+    for (; e < extras.length; e++) push(extras[e]!.start, extras[e]!.end, extras[e]!.source);
     return out;
   }
 
   private sourceAt(seq: number, address: number): string {
-    const o = this.origins.find((x) => x.seq === seq && x.start <= address && address < x.end);
+    const r = this.runs[seq]; // runs are pushed in seq order
+    if (r && r.address <= address && address < r.originEnd) return r.source;
+    const o = this.extraOrigins.find((x) => x.seq === seq && x.start <= address && address < x.end);
     return o?.source ?? 'data';
   }
 }

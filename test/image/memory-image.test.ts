@@ -74,4 +74,27 @@ describe('MemoryImage', () => {
     expect(img.segments.length).toBe(1);
     expect(img.size).toBe(32_000_000);
   });
+
+  it('keeps every origin when a run grows from several sources, and names the right one in an overlap', () => {
+    const b = new MemoryImageBuilder();
+    b.adopt(0x100, bytes(1, 2), 'f line 1');
+    b.add(0x102, bytes(3, 4), 'f line 1'); // same source: extends the run's own origin
+    b.add(0x104, bytes(5, 6), 'g line 7'); // another source on the same run
+    b.add(0x106, bytes(7), 'g line 7');
+    b.adopt(0x0, bytes(9), 'h line 2'); // an earlier address, a later run
+    b.add(0x1, bytes(8), 'f line 1');
+    const img = b.build();
+    expect(img.origins).toEqual([
+      { start: 0x0, end: 0x1, source: 'h line 2' },
+      { start: 0x1, end: 0x2, source: 'f line 1' },
+      { start: 0x100, end: 0x104, source: 'f line 1' },
+      { start: 0x104, end: 0x107, source: 'g line 7' },
+    ]);
+    const clash = new MemoryImageBuilder();
+    clash.adopt(0x10, bytes(1, 2), 'a line 1');
+    clash.add(0x12, bytes(3), 'b line 2');
+    clash.adopt(0x12, bytes(4), 'c line 3');
+    expect(() => clash.build()).toThrow(ImageOverlapError);
+    try { clash.build(); } catch (e) { expect((e as Error).message).toMatch(/c line 3 overlaps b line 2 at/); }
+  });
 });
