@@ -7,7 +7,7 @@
  * and may change. Protocol toolkits are grouped as namespaces (stm32Uart, mcuboot, gdbRsp,
  * flashAlgo, packs, imxrt, mcubootSim, doctor).
  */
-export { CancelledError, FlashwrightError, RefusedBeforeSendingError, throwIfAborted, TimeoutError, UsageError, type ErrorCode, type ErrorDetails } from './core/errors.js';
+export { CancelledError, FlashwrightError, RefusedBeforeSendingError, throwIfAborted, TimeoutError, UsageError, type ContextValue, type ErrorCode, type ErrorContext, type ErrorDetails } from './core/errors.js';
 export { formatSize, hex, hexByte, hexBytes, parseNumber } from './core/format.js';
 export { crc16Xmodem, crc32, crc32Msb, sha256 } from './core/crc.js';
 export { AddressRangeError, ImageOverlapError, MemoryImage, MemoryImageBuilder, type Origin, type Segment } from './image/memory-image.js';

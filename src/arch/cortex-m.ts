@@ -67,7 +67,7 @@ function names(value: number, table: ReadonlyArray<[number, string]>): string[] 
 }
 
 /** Decoded fault status: each register's raw value and the names of the bits set. */
-export interface FaultStatus {
+export type FaultStatus = {
   cfsr: number;
   hfsr: number;
   dfsr: number;
@@ -76,7 +76,7 @@ export interface FaultStatus {
   /** Bus fault address, when CFSR.BFARVALID says it is valid. */
   bfar?: number | undefined;
   decoded: { cfsr: string[]; hfsr: string[]; dfsr: string[] };
-}
+};
 
 export function decodeFaultStatus(cfsr: number, hfsr: number, dfsr: number, mmfar?: number, bfar?: number): FaultStatus {
   const s: FaultStatus = { cfsr, hfsr, dfsr, decoded: { cfsr: names(cfsr, CFSR_BITS), hfsr: names(hfsr, HFSR_BITS), dfsr: names(dfsr, DFSR_BITS) } };

@@ -4,6 +4,7 @@
  * lists them; none says why (no USB subsystem at all, or nothing plugged in).
  */
 import { FlashwrightError, UsageError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import { DAP_TCP_DEFAULT_PORT } from '../link/dap-tcp.js';
 import { NO_USB_HINT, NO_USB_MESSAGE, type DapProbeEntry, type DapProbeListing } from '../link/node-usb.js';
@@ -37,7 +38,7 @@ export function describeProbe(p: DapProbeEntry): string {
 }
 
 export class NoProbeError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown> = {}) {
+  constructor(message: string, hint: string, context: ErrorContext = {}) {
     super('NO_PROBE', message, { hint, context });
   }
 }

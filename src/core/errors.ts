@@ -1,3 +1,8 @@
+/** What an error's context may hold: JSON values, so a record prints and parses back as it was. */
+export type ContextValue = string | number | boolean | null | undefined | readonly ContextValue[] | { readonly [key: string]: ContextValue };
+/** The evidence an error carries (addresses, bytes as numbers, names). */
+export type ErrorContext = Record<string, ContextValue>;
+
 /**
  * Typed errors. Every error flashwright raises is a FlashwrightError with a stable `code`,
  * a one-sentence message (addresses in hex), an optional `hint` saying what to do, a
@@ -8,7 +13,7 @@ export interface ErrorDetails {
   /** What the user can do about it, one sentence. */
   hint?: string | undefined;
   /** Evidence: addresses, expected/actual values, command names, status codes. */
-  context?: Record<string, unknown>;
+  context?: ErrorContext;
   cause?: unknown;
 }
 
@@ -151,7 +156,7 @@ export type ErrorCode =
 export class FlashwrightError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string | undefined;
-  readonly context: Record<string, unknown>;
+  readonly context: ErrorContext;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

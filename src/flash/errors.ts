@@ -60,13 +60,13 @@ export function protectionRemedy(kind: string): string {
   }
 }
 
-export interface Range {
+export type Range = {
   address: number;
   size: number;
-}
+};
 
 /** Where a write stood when it stopped: what a resume needs to know. */
-export interface WriteProgress {
+export type WriteProgress = {
   /** The phase that failed. */
   phase: Phase;
   /** Unlocks and protections that ran (a mass-erasing unlock also sets chipErased). */
@@ -87,7 +87,7 @@ export interface WriteProgress {
   maybeErased?: Range[] | undefined;
   /** Bytes to keep that were saved before their sectors were erased: where, and which ranges. */
   kept?: { journal: string; ranges: Range[] } | undefined;
-}
+};
 
 /** At most this many ranges are listed per kind in the hint; the context has them all. */
 const MAX_LISTED = 6;

@@ -5,6 +5,7 @@
  * boot data, self, CSF, reserved; boot data = start, length, plugin).
  */
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { MemoryImage } from '../image/memory-image.js';
 import { BOOT_DATA_SIZE, IVT_HEADER, IVT_SIZE, type ImxrtBootLayout } from '../target/facts/imxrt-boot.js';
@@ -13,7 +14,7 @@ import { buildQspiFcb, type QspiNorParameters } from './fcb.js';
 export { BOOT_DATA_SIZE, findBootLayout, IMXRT_BOOT_LAYOUTS, IVT_HEADER, IVT_SIZE, type ImxrtBootLayout } from '../target/facts/imxrt-boot.js';
 
 export class BootImageError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown>) {
+  constructor(message: string, hint: string, context: ErrorContext) {
     super('IMXRT_BOOT_IMAGE', message, { hint, context });
   }
 }

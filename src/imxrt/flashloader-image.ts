@@ -7,6 +7,7 @@
  * 0x402000D1 little-endian = tag 0xD1, length 0x0020, version 0x40; boot data = start, length, plugin).
  */
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { BOOT_DATA_SIZE, IVT_SIZE, parseIvt, type Ivt } from './boot-image.js';
 
@@ -29,7 +30,7 @@ export interface IvtImage {
 }
 
 export class IvtImageError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown> = {}) {
+  constructor(message: string, hint: string, context: ErrorContext = {}) {
     super('IMXRT_IVT_IMAGE', message, { hint, context });
   }
 }

@@ -7,6 +7,7 @@
  * remember that 0xC0000007 means "QuadSPI SDR at 133 MHz".
  */
 import { FlashwrightError, UsageError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex } from '../core/format.js';
 
 export const FLEXSPI_OPTION_TAG = 0xc;
@@ -44,7 +45,7 @@ export interface FlexspiOptionFields {
 
 /** Bad option word or field. */
 export class FlexspiOptionError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('FLEXSPI_OPTION', message, { hint: 'A QuadSPI NOR at 133 MHz is 0xC0000007; build others with named fields (flashwright imxrt option --help).', context });
   }
 }

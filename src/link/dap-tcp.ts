@@ -5,6 +5,7 @@
  * 2 response), u8 reserved 0}. Pure: the socket comes from link/node-tcp.ts (or a test pipe).
  */
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import type { ByteStream, PacketDevice } from './types.js';
 
 export const DAP_TCP_SIGNATURE = 0x00504144;
@@ -25,7 +26,7 @@ export function encodeDapTcpFrame(payload: Uint8Array, type: number): Uint8Array
 }
 
 export class DapTcpFramingError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('DAP_TCP_FRAMING', message, { hint: 'The peer does not speak the CMSIS-DAP TCP framing (is it a GDB server port rather than a CMSIS-DAP probe port?).', context });
   }
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { HIDAsync } from 'node-hid';
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { PacketDevice } from './types.js';
 
@@ -73,7 +74,7 @@ function outputReportLength(path: string | undefined): number | undefined {
 }
 
 export class HidOpenError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, cause?: unknown) {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
     super('HID_OPEN', message, {
       hint: 'Check the USB cable and that the chip is in its bootloader; on Linux, allow access to /dev/hidraw* with a udev rule.', context, cause,
     });

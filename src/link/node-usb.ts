@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import { dapOverHid } from './dap-hid.js';
 import { openHidDevice } from './node-hid.js';
@@ -42,7 +43,7 @@ export function udevRule(vid: number, kind: 'usb' | 'hidraw'): string {
 }
 
 export class ProbeAccessError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown>, cause?: unknown) {
+  constructor(message: string, hint: string, context: ErrorContext, cause?: unknown) {
     super('PROBE_ACCESS', message, { hint, context, cause });
   }
 }

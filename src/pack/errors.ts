@@ -1,8 +1,9 @@
+import type { ErrorContext } from '../core/errors.js';
 import { FlashwrightError } from '../core/errors.js';
 
 /** A pack (or one of its files) is malformed or incomplete: the message names the file and what is wrong. */
 export class PackFormatError extends FlashwrightError {
-  constructor(source: string, message: string, context: Record<string, unknown> = {}, hint?: string, cause?: unknown) {
+  constructor(source: string, message: string, context: ErrorContext = {}, hint?: string, cause?: unknown) {
     super('PACK_FORMAT', `${source} ${message}`, {
       hint: hint ?? 'The pack is damaged or not a CMSIS-Pack; download it again, or report it to its vendor.',
       context: { source, ...context },

@@ -49,7 +49,7 @@ export function parseProbeRsFile(text: string, source: string): ProbeRsFile {
 function range(m: Obj, source: string, variant: string): { start: number; size: number } {
   const r = m.range;
   if (!isObj(r) || typeof r.start !== 'number' || typeof r.end !== 'number' || r.end <= r.start) {
-    throw new PackFormatError(source, `variant ${variant} has a memory_map entry without a range {start, end}.`, { entry: m });
+    throw new PackFormatError(source, `variant ${variant} has a memory_map entry without a range {start, end}.`, { entry: JSON.stringify(m) });
   }
   return { start: r.start, size: r.end - r.start };
 }

@@ -5,6 +5,7 @@
  * the wrong chip). Sizes that differ within one identity are not contradictions: the device's
  * size wins and the programmer says so (issue 10 §4).
  */
+import type { ErrorContext } from '../core/errors.js';
 import { FlashwrightError } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import type { DeviceProperties } from '../protocol/mcuboot/memory-map.js';
@@ -13,7 +14,7 @@ import type { TargetDescription } from '../target/types.js';
 
 /** The named target is not the chip the device says it is. */
 export class TargetMismatchError extends FlashwrightError {
-  constructor(target: TargetDescription, device: string, why: string, context: Record<string, unknown>) {
+  constructor(target: TargetDescription, device: string, why: string, context: ErrorContext) {
     super('TARGET_MISMATCH', `--target ${target.name} does not match the device: ${why}.`, {
       hint: `Leave out --target to use what the device reports (${device}), or name the part actually connected (\`flashwright targets\` lists them).`,
       context: { target: target.name, device, ...context },

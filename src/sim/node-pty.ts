@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, constants as fsConstants, existsSync, lstatSync, openSync, realpathSync, unlinkSync } from 'node:fs';
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import type { ByteStream } from '../link/types.js';
 
 export interface PtyExposure {
@@ -37,7 +38,7 @@ export interface ExposeOptions {
 const SOCAT_HINT = 'Install socat (Debian: apt-get install socat) and choose a link path in a writable directory that no other simulator uses.';
 
 export class PtyError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, cause?: unknown, hint = SOCAT_HINT) {
+  constructor(message: string, context: ErrorContext, cause?: unknown, hint = SOCAT_HINT) {
     super('PTY', message, { context, cause, hint });
   }
 }

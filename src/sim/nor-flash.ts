@@ -8,6 +8,7 @@
  * failing cell or a reset in the middle of a write.
  */
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex, hexByte } from '../core/format.js';
 import type { MemoryRegion } from '../target/types.js';
 import type { ProgramRule } from './program-rules.js';
@@ -116,7 +117,7 @@ export class NorProtectedError extends FlashwrightError {
 
 /** Address or alignment outside what the part accepts. */
 export class NorAddressError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, hint?: string) {
+  constructor(message: string, context: ErrorContext, hint?: string) {
     super('NOR_ADDRESS', message, { context, hint });
   }
 }

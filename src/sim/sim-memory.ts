@@ -5,6 +5,7 @@
  * as the real boot ROM does. Unmapped addresses get an error naming the nearest regions.
  */
 import { FlashwrightError } from '../core/errors.js';
+import type { ErrorContext } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import { describeRegion, isFlashLike, nearestRegions } from '../target/geometry.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
@@ -13,7 +14,7 @@ import { programRuleFor } from './program-rules.js';
 
 /** An address (range) no region maps, or a region that is not configured yet. */
 export class SimAccessError extends FlashwrightError {
-  constructor(code: 'SIM_UNMAPPED' | 'SIM_NOT_CONFIGURED' | 'SIM_READ_ONLY' | 'SIM_NOT_FLASH' | 'SIM_STATE', message: string, context: Record<string, unknown>, hint?: string) {
+  constructor(code: 'SIM_UNMAPPED' | 'SIM_NOT_CONFIGURED' | 'SIM_READ_ONLY' | 'SIM_NOT_FLASH' | 'SIM_STATE', message: string, context: ErrorContext, hint?: string) {
     super(code, message, { context, hint });
   }
 }

@@ -1,3 +1,4 @@
+import type { ErrorContext } from '../core/errors.js';
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { MemoryRegion, RegionKind, TargetDescription } from './types.js';
@@ -5,7 +6,7 @@ import { regionHolds } from './geometry.js';
 
 /** A target description that does not hold together (bad numbers, overlapping regions…). */
 export class TargetDescriptionError extends FlashwrightError {
-  constructor(target: string, problem: string, context: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(target: string, problem: string, context: ErrorContext = {}, cause?: unknown) {
     super('TARGET_INVALID', `Target description '${target}': ${problem}`, {
       hint: 'Fix the description file; `flashwright targets show NAME` prints a built-in one to start from.',
       context: { target, ...context },

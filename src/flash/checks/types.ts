@@ -1,3 +1,4 @@
+import type { ErrorContext } from '../../core/errors.js';
 /** Pre-flight check results: pure findings about an image on a target, before any device is touched. */
 
 /** Which explicit permission turns a refusal into a warning. */
@@ -10,7 +11,7 @@ export interface CheckFinding {
   /** One sentence, hex addresses. */
   message: string;
   hint?: string | undefined;
-  context?: Record<string, unknown>;
+  context?: ErrorContext;
   /** Set on refusals that an explicit option may override. */
   override?: CheckOverride;
 }

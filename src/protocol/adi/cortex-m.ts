@@ -7,6 +7,7 @@
  */
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { AIRCR, CPUID, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
 import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../arch/core-access.js';
@@ -23,7 +24,7 @@ export interface CortexMOptions {
 }
 
 export class CoreError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(message: string, hint: string, context: ErrorContext = {}, cause?: unknown) {
     super('CORE', message, { hint, context, cause });
   }
 }

@@ -6,6 +6,7 @@
  */
 import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { DapCommand, DapPort, encodeJtagConfigure, encodeJtagIdcode, parseJtagIdcode, parseStatus, SwjPin, type TransferOp } from '../cmsis-dap/commands.js';
 import { DapAck, DapTransferError } from '../cmsis-dap/errors.js';
@@ -27,7 +28,7 @@ export interface DebugPortOptions {
 
 /** The target answered, but not as a debug port should (or not at all). */
 export class DebugPortError extends FlashwrightError {
-  constructor(message: string, hint: string, context: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(message: string, hint: string, context: ErrorContext = {}, cause?: unknown) {
     super('DEBUG_PORT', message, { hint, context, cause });
   }
 }

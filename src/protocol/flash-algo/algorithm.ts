@@ -116,7 +116,7 @@ export function parseAlgorithmDescriptor(text: string, source: string, options: 
   const encoding = d.transfer_encoding ?? d.transferEncoding;
   if (encoding !== undefined && String(encoding).toLowerCase() !== 'raw') {
     throw new AlgorithmFormatError(source, `transfer_encoding '${String(encoding)}' is not supported: the algorithm expects page data encoded that way, and raw pages would be programmed as garbage.`,
-      { transferEncoding: encoding }, 'Use a variant of the algorithm with transfer_encoding raw (or none), or the .FLM from the device family pack.');
+      { transferEncoding: String(encoding) }, 'Use a variant of the algorithm with transfer_encoding raw (or none), or the .FLM from the device family pack.');
   }
   if (typeof d.instructions !== 'string') throw new AlgorithmFormatError(source, 'the descriptor lacks `instructions` (base64 code).');
   const fp = d.flash_properties as Record<string, unknown> | undefined;

@@ -1,10 +1,11 @@
+import type { ErrorContext } from '../../core/errors.js';
 import { FlashwrightError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import type { FaultStatus } from '../../arch/cortex-m.js';
 
 /** The algorithm file or descriptor is malformed or incomplete. */
 export class AlgorithmFormatError extends FlashwrightError {
-  constructor(source: string, message: string, context: Record<string, unknown> = {}, hint?: string) {
+  constructor(source: string, message: string, context: ErrorContext = {}, hint?: string) {
     super('ALGO_FORMAT', `${source}: ${message}`, {
       hint: hint ?? 'Use a CMSIS-Pack .FLM from the device family pack, or a descriptor made by `flashwright algo import-pyocd`.',
       context: { source, ...context },

@@ -9,6 +9,7 @@
  * address and loaded there, not relocated.
  */
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import type { ElfFile } from '../../image/elf.js';
 
@@ -36,7 +37,7 @@ export interface StorageInfo {
 }
 
 export class StldrFormatError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
+  constructor(message: string, context: ErrorContext = {}) {
     super('STLDR_FORMAT', message, { hint: 'Give an STM32CubeProgrammer external loader (.stldr, an ELF with a .dev_info section).', context });
   }
 }

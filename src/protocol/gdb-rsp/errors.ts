@@ -1,4 +1,5 @@
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 
 /** The stub answered a command with `Exx`. */
 export class GdbErrorReply extends FlashwrightError {
@@ -22,7 +23,7 @@ export class GdbUnsupportedError extends FlashwrightError {
 
 /** The byte stream does not follow the protocol (bad checksums, unexpected replies). */
 export class GdbProtocolError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown> = {}, hint?: string) {
+  constructor(message: string, context: ErrorContext = {}, hint?: string) {
     super('GDB_PROTOCOL', message, {
       hint: hint ?? 'Check that the port really is a GDB server (not a telnet or serial console port) and that no other debugger is attached.',
       context,

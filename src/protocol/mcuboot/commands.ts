@@ -5,6 +5,7 @@
  * Pure encode/parse; the session adds I/O.
  */
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hexBytes } from '../../core/format.js';
 
 /** Command tags (MCUBOOTRM "Command packet" table). */
@@ -72,7 +73,7 @@ export interface Packet {
 
 /** The packet did not have the documented layout. */
 export class McubootPacketError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('MCUBOOT_PACKET', message, { hint: 'The device and host disagree on the protocol; check that this is an MCUboot/KBOOT bootloader.', context });
   }
 }

@@ -8,6 +8,7 @@
  */
 import { crc16Xmodem } from '../../core/crc.js';
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex, hexBytes } from '../../core/format.js';
 
 export const START_BYTE = 0x5a;
@@ -28,7 +29,7 @@ export const MAX_FRAME_PAYLOAD = 0xffff;
 
 /** A received frame did not make sense (bad CRC, unknown type, bad start byte). */
 export class McubootFramingError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('MCUBOOT_FRAMING', message, {
       hint: 'Line noise or a wrong baud rate garbles frames; check the wiring and try a lower --baud.', context,
     });

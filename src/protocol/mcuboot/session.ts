@@ -3,6 +3,7 @@
  * phases in MaxPacketSize chunks in both directions, status codes turned into typed errors.
  */
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { forEachChunk } from '../../link/chunks.js';
 import { CommandTag, Commands, commandName, encodeCommand, McubootPacketError, parseResponse, ResponseTag, type CommandSpec, type Response } from './commands.js';
@@ -17,7 +18,7 @@ export interface CommandOptions {
   timeoutMs?: number | undefined;
   onProgress?: ((bytesDone: number) => void) | undefined;
   /** Extra context for error messages (e.g. the target address). */
-  context?: Record<string,unknown> | undefined;
+  context?: ErrorContext | undefined;
 }
 
 /** The default packet size when the device does not say (MCUBOOTRM). */
@@ -199,7 +200,7 @@ export class McubootSession {
     return r;
   }
 
-  private checkFinal(spec: CommandSpec, r: Response, context?: Record<string, unknown>): void {
+  private checkFinal(spec: CommandSpec, r: Response, context?: ErrorContext): void {
     if (r.status !== STATUS_SUCCESS) throw new McubootStatusError(r.status, spec.tag, context);
     if (r.tag === ResponseTag.Generic && r.values[0] !== spec.tag) {
       throw new McubootPacketError(`The response names ${r.values[0] === undefined ? 'no command' : commandName(r.values[0])}, not ${commandName(spec.tag)}.`, { ...context });
@@ -250,7 +251,7 @@ export class McubootSession {
 
 /** The device announced (and sent) fewer bytes than asked: never handed on as if complete. */
 export class McubootShortReadError extends FlashwrightError {
-  constructor(command: string, asked: number, announced: number, context: Record<string, unknown> = {}) {
+  constructor(command: string, asked: number, announced: number, context: ErrorContext = {}) {
     const at = typeof context.address === 'number' ? ` at ${hex(context.address)}` : '';
     super('MCUBOOT_SHORT_READ', `${command}${at} asked for ${asked} bytes, but the device announced only ${announced}.`, {
       hint: 'The range may run past readable memory or the bootloader limits reads; check the address and length against flashwright info, or read in smaller pieces.',

@@ -3,6 +3,7 @@
  * Codes are `group * 100 + code` (MCU Bootloader Reference Manual, "Status and error codes";
  * the flash-driver group 1 comes from the Kinetis SDK flash driver, fsl_flash.h).
  */
+import type { ErrorContext } from '../../core/errors.js';
 import { FlashwrightError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { commandName } from './commands.js';
@@ -103,7 +104,7 @@ export class McubootStatusError extends FlashwrightError {
   readonly status: number;
   readonly command: string;
 
-  constructor(status: number, commandTag: number, context: Record<string, unknown> = {}) {
+  constructor(status: number, commandTag: number, context: ErrorContext = {}) {
     const info = statusInfo(status);
     const where = typeof context.address === 'number' ? ` at ${hex(context.address)}` : '';
     super('MCUBOOT_STATUS', `${commandName(commandTag)}${where} failed with status ${status} (${info.name}): ${info.meaning}`, {

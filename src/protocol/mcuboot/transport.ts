@@ -3,6 +3,7 @@
  * bad CRC → resend) and as USB-HID reports (no ACKs). The session talks to this interface.
  */
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hexBytes } from '../../core/format.js';
 import { ByteReader } from '../../link/byte-reader.js';
 import type { ByteStream } from '../../link/types.js';
@@ -36,7 +37,7 @@ export interface McubootTransport {
 
 /** The device kept NAKing or never ACKed. */
 export class McubootLinkError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, cause?: unknown) {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
     super('MCUBOOT_LINK', message, {
       hint: 'Check the wiring and baud rate; if the device reset, reconnect and write again (the range may be partly written).', context, cause,
     });

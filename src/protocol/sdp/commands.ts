@@ -11,6 +11,7 @@
  * commands) a 4-byte status or the data asked for.
  */
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex, hexBytes } from '../../core/format.js';
 
 export const SDP_COMMAND_SIZE = 16;
@@ -50,7 +51,7 @@ export interface SdpCommand {
 }
 
 export class SdpPacketError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown> = {}) {
+  constructor(message: string, context: ErrorContext = {}) {
     super('SDP_PACKET', message, { hint: 'The device sent something that is not SDP; check it is in serial-download mode (BOOT_MODE = 01).', context });
   }
 }

@@ -3,6 +3,7 @@
  * with the HAB security configuration; the session checks it is one of the two documented words
  * and keeps the last one (`hab`), then reads the command's own status or data.
  */
+import type { ErrorContext } from '../../core/errors.js';
 import { FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import type { ByteStream, PacketDevice } from '../../link/types.js';
@@ -121,7 +122,7 @@ export class SdpSession {
     return hab;
   }
 
-  private async expect(command: string, expected: number, hab: HabState, options: SdpWaitOptions, context: Record<string, unknown>): Promise<void> {
+  private async expect(command: string, expected: number, hab: HabState, options: SdpWaitOptions, context: ErrorContext): Promise<void> {
     const status = decodeSdpStatus(parseWord(await this.transport.readResponse(4, { ...options, what: `the ${command} status` })));
     if (status.word !== expected) throw new SdpCommandError(command, expected, status, hab, context);
   }

@@ -4,6 +4,7 @@
  * bytes as they are, no framing, no checksum (RM "Serial Downloader" → UART).
  */
 import { FlashwrightError, TimeoutError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { ByteReader } from '../../link/byte-reader.js';
 import { forEachChunk } from '../../link/chunks.js';
 import type { ByteStream, PacketDevice } from '../../link/types.js';
@@ -29,7 +30,7 @@ export interface SdpTransport {
 }
 
 export class SdpLinkError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>, cause?: unknown) {
+  constructor(message: string, context: ErrorContext, cause?: unknown) {
     super('SDP_LINK', message, { hint: 'The device reset or was unplugged; power-cycle it with the BOOT_MODE pins set to serial downloader (01) and try again.', context, cause });
   }
 }

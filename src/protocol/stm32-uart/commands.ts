@@ -4,6 +4,7 @@
  * session.ts sends these frames and waits for the answers.
  */
 import { FlashwrightError } from '../../core/errors.js';
+import type { ErrorContext } from '../../core/errors.js';
 import { hex, hexByte, hexBytes } from '../../core/format.js';
 
 /** AN3155 §2: the host's first byte; the ROM measures it to pick the baud rate. */
@@ -54,7 +55,7 @@ export const ExtendedEraseSpecial = { Global: 0xffff, Bank1: 0xfffe, Bank2: 0xff
 
 /** A frame the device sent that does not follow AN3155. */
 export class Stm32FrameError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('STM32_BAD_FRAME', message, {
       context,
       hint: 'Bytes were lost or garbled on the line: check the baud rate, the parity setting (8E1 on a real UART, 8N1 on a pseudo-terminal) and the cable.',
@@ -64,7 +65,7 @@ export class Stm32FrameError extends FlashwrightError {
 
 /** An argument outside what the protocol can carry. */
 export class Stm32ArgumentError extends FlashwrightError {
-  constructor(message: string, context: Record<string, unknown>) {
+  constructor(message: string, context: ErrorContext) {
     super('STM32_ARGUMENT', message, { context });
   }
 }

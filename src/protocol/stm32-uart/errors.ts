@@ -3,6 +3,7 @@
  * person who has debugged many boards would: which command, which step, what usually
  * causes it and what to do.
  */
+import type { ErrorContext } from '../../core/errors.js';
 import { FlashwrightError } from '../../core/errors.js';
 import { hex, hexByte } from '../../core/format.js';
 import { Cmd, commandName } from './commands.js';
@@ -34,7 +35,7 @@ export function explainNack(command: number, phase: Stm32Phase, address?: number
 export class Stm32NackError extends FlashwrightError {
   readonly command: number;
   readonly phase: Stm32Phase;
-  constructor(command: number, phase: Stm32Phase, context: Record<string, unknown> = {}) {
+  constructor(command: number, phase: Stm32Phase, context: ErrorContext = {}) {
     const address = typeof context.address === 'number' ? context.address : undefined;
     super('STM32_NACK', `The bootloader refused ${commandName(command)} at the ${phase} step${address === undefined ? '' : ` for ${hex(address)}`} (NACK).`, {
       hint: explainNack(command, phase, address),
@@ -83,7 +84,7 @@ export function noAnswerChecklist(family?: Stm32Family, baud?: number, parity?: 
 
 /** The device started answering 0x7F with ACK in the middle of a session: it reset. */
 export class Stm32DeviceResetError extends FlashwrightError {
-  constructor(command: number, context: Record<string, unknown> = {}) {
+  constructor(command: number, context: ErrorContext = {}) {
     super('STM32_DEVICE_RESET', `The device reset during ${commandName(command)}: its bootloader started over and the operation was lost.`, {
       hint: 'Check the supply and the reset line (an adapter toggling DTR/RTS on open can reset boards); run the command again to resume.',
       context: { command: hexByte(command), ...context },

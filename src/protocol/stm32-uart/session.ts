@@ -5,6 +5,7 @@
  * link is resynchronised; a write whose answer was lost is checked by reading it back and
  * re-sent only when the target is still erased (or is RAM).
  */
+import type { ErrorContext } from '../../core/errors.js';
 import { delay } from '../../core/abort.js';
 import { CancelledError, FlashwrightError, TimeoutError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
@@ -459,7 +460,7 @@ export class Stm32UartSession {
   }
 
   /** Waits for ACK, skipping BUSY and stray 0x00 (line noise around resets); NACK throws. */
-  private async ack(command: number, phase: Stm32Phase, timeoutMs: number, context: Record<string, unknown> = {}): Promise<void> {
+  private async ack(command: number, phase: Stm32Phase, timeoutMs: number, context: ErrorContext = {}): Promise<void> {
     for (;;) {
       const b = await this.readAnswerByte(timeoutMs, `ACK to ${phase} of command 0x${command.toString(16).padStart(2, '0')}`);
       if (b === ACK) return;
