@@ -19,6 +19,7 @@ import type { TargetDescription } from '../target/types.js';
 import { algorithmRam, targetForAlgorithm } from './algorithm-target.js';
 import { ResetUnsupportedError, type CoreAccess } from '../arch/core-access.js';
 import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+import { inConnectPhase } from './events.js';
 
 export interface AlgorithmProgrammerOptions {
   /** The built-in or user target; its flash region takes the algorithm's geometry. */
@@ -56,23 +57,25 @@ export class AlgorithmProgrammer implements Programmer {
   }
 
   async connect(context: CallContext = {}): Promise<DeviceInfo> {
-    const algo = this.algorithm;
-    const l = this.runner.layout;
-    const details: Record<string, DetailValue> = {
-      algorithm: algo.name, algorithmSource: algo.source, loadAddress: hex(l.loadAddress), returnBreakpoint: hex(l.breakpoint),
-      stack: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, pageBuffers: l.pageBuffers.map((b) => hex(b)), doubleBuffered: l.pageBuffers.length > 1,
-    };
-    if (this.options.resetOnConnect !== false) {
-      try {
-        await this.core.reset('halt', { signal: context.signal });
-      } catch (e) {
-        if (!(e instanceof ResetUnsupportedError)) throw e;
-        details.resetSkipped = e.message;
-        context.emit?.({ type: 'log', level: 'info', message: `The core was not reset (${e.message}); halting it instead.` });
-        await this.core.halt({ signal: context.signal });
+    return inConnectPhase(context, `Loading the flash algorithm ${this.algorithm.name}`, async () => {
+      const algo = this.algorithm;
+      const l = this.runner.layout;
+      const details: Record<string, DetailValue> = {
+        algorithm: algo.name, algorithmSource: algo.source, loadAddress: hex(l.loadAddress), returnBreakpoint: hex(l.breakpoint),
+        stack: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, pageBuffers: l.pageBuffers.map((b) => hex(b)), doubleBuffered: l.pageBuffers.length > 1,
+      };
+      if (this.options.resetOnConnect !== false) {
+        try {
+          await this.core.reset('halt', { signal: context.signal });
+        } catch (e) {
+          if (!(e instanceof ResetUnsupportedError)) throw e;
+          details.resetSkipped = e.message;
+          context.emit?.({ type: 'log', level: 'info', message: `The core was not reset (${e.message}); halting it instead.` });
+          await this.core.halt({ signal: context.signal });
+        }
       }
-    }
-    return { target: this.requireTarget(), ids: { core: this.core.description }, details };
+      return { target: this.requireTarget(), ids: { core: this.core.description }, details };
+    });
   }
 
   private requireTarget(): TargetDescription {

@@ -24,6 +24,7 @@ import { DEMCR, DHCSR } from '../arch/cortex-m.js';
 import { AlgorithmProgrammer, startApplication } from './algorithm.js';
 import { targetForRamOnly } from './gdb-target.js';
 import type { CallContext, DetailValue, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+import { inConnectPhase, nestedConnect } from './events.js';
 
 export interface CmsisDapProgrammerOptions {
   /** Opens the link to the probe (USB bulk, HID, TCP, in-process simulator). */
@@ -72,95 +73,97 @@ export class CmsisDapProgrammer implements Programmer {
   }
 
   async connect(context: CallContext = {}): Promise<DeviceInfo> {
-    const o = this.options;
-    const signal = context.signal;
-    const device = await o.open(signal);
-    const session = new DapSession(device, { ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
-    this.session = session;
-    const probe = await session.readInfo(signal);
-    this.probe = probe;
-    const transport = o.transport === 'swd' || o.transport === 'jtag' ? o.transport : probe.capabilities.swd ? 'swd' : 'jtag';
-    if (!probe.capabilities[transport]) {
-      throw new FlashwrightError('DAP_NO_TRANSPORT', `The probe ${o.description} does not offer ${transport.toUpperCase()} (its DAP_Info capabilities: ${['swd', 'jtag'].filter((k) => probe.capabilities[k as 'swd' | 'jtag']).join(', ') || 'neither SWD nor JTAG'}).`, {
-        hint: transport === 'swd' ? 'Use --transport jtag, or a probe firmware with SWD.' : 'Use --transport swd.',
-      });
-    }
-    const dp = new DebugPort(session, { transport, ...(o.clockHz !== undefined ? { clockHz: o.clockHz } : {}) });
-    this.dp = dp;
-    if (o.connectUnderReset) {
-      await session.connect(transport === 'jtag' ? DapPort.Jtag : DapPort.Swd, signal);
-      await dp.setReset(true, signal);
-    }
-    const dpidr = await dp.connect(signal);
-    await dp.powerUp(signal);
-    const aps = await dp.discoverAps(8, signal);
-    const details: Record<string, DetailValue> = {
-      probe: o.description, probeProduct: probe.product ?? '', probeSerial: probe.serial ?? '', probeFirmware: probe.firmwareVersion ?? '',
-      protocolVersion: probe.protocolVersion ?? '', packetSize: probe.packetSize, packetCount: probe.packetCount, inFlight: session.window,
-      transport, dpidr: hex(dpidr.raw), debugPort: dpidr.description, wakeUp: dp.wakeUp ?? '',
-      ...(dp.jtagIdcode !== undefined ? { jtagIdcode: decodeJtagIdcode(dp.jtagIdcode) } : {}),
-      accessPorts: aps.map((a) => `AP ${a.apsel}: ${a.idr.name} (IDR ${hex(a.idr.raw)})`),
-    };
-    const mdm = aps.find((a) => a.idr.name === 'Kinetis MDM-AP');
-    if (mdm) {
-      const state = await readMdmState(dp, mdm.apsel, signal);
-      this.mdm = { apsel: mdm.apsel, state };
-      details.mdmAp = `AP ${mdm.apsel}, status ${hex(state.status)}`;
-      details.security = state.explanation;
-      if (state.secured) {
-        // The core cannot be reached: report what is known and let the plan decide (--unsecure).
-        const target = this.baseTarget();
-        this.target = target;
-        return {
-          target, ids: { dpidr: hex(dpidr.raw) }, details,
-          protection: { readProtected: true, description: `Kinetis secured (MDM-AP Status ${hex(state.status)}${state.massEraseEnabled ? ', mass erase enabled' : ', mass erase DISABLED'})` },
-        };
+    return inConnectPhase(context, `Connecting through the CMSIS-DAP probe ${this.options.description}`, async () => {
+      const o = this.options;
+      const signal = context.signal;
+      const device = await o.open(signal);
+      const session = new DapSession(device, { ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}) });
+      this.session = session;
+      const probe = await session.readInfo(signal);
+      this.probe = probe;
+      const transport = o.transport === 'swd' || o.transport === 'jtag' ? o.transport : probe.capabilities.swd ? 'swd' : 'jtag';
+      if (!probe.capabilities[transport]) {
+        throw new FlashwrightError('DAP_NO_TRANSPORT', `The probe ${o.description} does not offer ${transport.toUpperCase()} (its DAP_Info capabilities: ${['swd', 'jtag'].filter((k) => probe.capabilities[k as 'swd' | 'jtag']).join(', ') || 'neither SWD nor JTAG'}).`, {
+          hint: transport === 'swd' ? 'Use --transport jtag, or a probe firmware with SWD.' : 'Use --transport swd.',
+        });
       }
-    }
-    const memAp = aps.find((a) => a.idr.isMemAp && (o.accessPort === undefined || a.apsel === o.accessPort));
-    if (!memAp && o.accessPort !== undefined) {
-      throw new FlashwrightError('NO_MEM_AP', `Access port ${o.accessPort}, which the target description names for this core, is not a MEM-AP on this debug port.`, {
-        hint: 'Check the part (--target) matches the chip: the access ports found are listed in the evidence.', context: { accessPort: o.accessPort, accessPorts: details.accessPorts },
-      });
-    }
-    if (!memAp) {
-      throw new FlashwrightError('NO_MEM_AP', 'The debug port has no MEM-AP, so memory and the core cannot be reached.', {
-        hint: 'The access ports found are listed in the evidence; this target may need a vendor unlock first.', context: { accessPorts: details.accessPorts },
-      });
-    }
-    const ap = new MemAp(dp, memAp.apsel);
-    const core = new CortexM(ap, `CMSIS-DAP ${o.description}`, o.hardwareReset ? { hardwareReset: true } : {});
-    this.core = core;
-    await core.init(signal);
-    const rom = await walkRomTable(ap, memAp.base ?? 0, signal ? { signal } : {}).catch(() => []);
-    if (rom.length) details.romTable = rom.map((c) => `${'  '.repeat(c.depth)}${hex(c.address)} ${c.name}`);
-    if (o.connectUnderReset) {
-      // Catch the reset vector, then let the part out of reset: it halts before its firmware runs.
-      const demcr = await ap.readWord(DEMCR.address, signal);
-      await ap.writeWord(DEMCR.address, demcr | DEMCR.VC_CORERESET, signal);
-      await ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, signal);
-      await dp.setReset(false, signal);
-      await core.waitForHalt(1000, { ...(signal ? { signal } : {}) });
-      await ap.writeWord(DEMCR.address, demcr & ~DEMCR.VC_CORERESET, signal);
-    }
-    if (o.algorithm) {
-      this.algo = new AlgorithmProgrammer(core, o.algorithm, {
-        ...(o.target ? { target: o.target } : {}), doubleBuffer: o.doubleBuffer !== false, ...(o.stackSize !== undefined ? { stackSize: o.stackSize } : {}),
-        ...(o.targetCrc !== undefined ? { targetCrc: o.targetCrc } : {}),
-      });
-      const info = await this.algo.connect(context);
+      const dp = new DebugPort(session, { transport, ...(o.clockHz !== undefined ? { clockHz: o.clockHz } : {}) });
+      this.dp = dp;
+      if (o.connectUnderReset) {
+        await session.connect(transport === 'jtag' ? DapPort.Jtag : DapPort.Swd, signal);
+        await dp.setReset(true, signal);
+      }
+      const dpidr = await dp.connect(signal);
+      await dp.powerUp(signal);
+      const aps = await dp.discoverAps(8, signal);
+      const details: Record<string, DetailValue> = {
+        probe: o.description, probeProduct: probe.product ?? '', probeSerial: probe.serial ?? '', probeFirmware: probe.firmwareVersion ?? '',
+        protocolVersion: probe.protocolVersion ?? '', packetSize: probe.packetSize, packetCount: probe.packetCount, inFlight: session.window,
+        transport, dpidr: hex(dpidr.raw), debugPort: dpidr.description, wakeUp: dp.wakeUp ?? '',
+        ...(dp.jtagIdcode !== undefined ? { jtagIdcode: decodeJtagIdcode(dp.jtagIdcode) } : {}),
+        accessPorts: aps.map((a) => `AP ${a.apsel}: ${a.idr.name} (IDR ${hex(a.idr.raw)})`),
+      };
+      const mdm = aps.find((a) => a.idr.name === 'Kinetis MDM-AP');
+      if (mdm) {
+        const state = await readMdmState(dp, mdm.apsel, signal);
+        this.mdm = { apsel: mdm.apsel, state };
+        details.mdmAp = `AP ${mdm.apsel}, status ${hex(state.status)}`;
+        details.security = state.explanation;
+        if (state.secured) {
+          // The core cannot be reached: report what is known and let the plan decide (--unsecure).
+          const target = this.baseTarget();
+          this.target = target;
+          return {
+            target, ids: { dpidr: hex(dpidr.raw) }, details,
+            protection: { readProtected: true, description: `Kinetis secured (MDM-AP Status ${hex(state.status)}${state.massEraseEnabled ? ', mass erase enabled' : ', mass erase DISABLED'})` },
+          };
+        }
+      }
+      const memAp = aps.find((a) => a.idr.isMemAp && (o.accessPort === undefined || a.apsel === o.accessPort));
+      if (!memAp && o.accessPort !== undefined) {
+        throw new FlashwrightError('NO_MEM_AP', `Access port ${o.accessPort}, which the target description names for this core, is not a MEM-AP on this debug port.`, {
+          hint: 'Check the part (--target) matches the chip: the access ports found are listed in the evidence.', context: { accessPort: o.accessPort, accessPorts: details.accessPorts },
+        });
+      }
+      if (!memAp) {
+        throw new FlashwrightError('NO_MEM_AP', 'The debug port has no MEM-AP, so memory and the core cannot be reached.', {
+          hint: 'The access ports found are listed in the evidence; this target may need a vendor unlock first.', context: { accessPorts: details.accessPorts },
+        });
+      }
+      const ap = new MemAp(dp, memAp.apsel);
+      const core = new CortexM(ap, `CMSIS-DAP ${o.description}`, o.hardwareReset ? { hardwareReset: true } : {});
+      this.core = core;
+      await core.init(signal);
+      const rom = await walkRomTable(ap, memAp.base ?? 0, signal ? { signal } : {}).catch(() => []);
+      if (rom.length) details.romTable = rom.map((c) => `${'  '.repeat(c.depth)}${hex(c.address)} ${c.name}`);
+      if (o.connectUnderReset) {
+        // Catch the reset vector, then let the part out of reset: it halts before its firmware runs.
+        const demcr = await ap.readWord(DEMCR.address, signal);
+        await ap.writeWord(DEMCR.address, demcr | DEMCR.VC_CORERESET, signal);
+        await ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, signal);
+        await dp.setReset(false, signal);
+        await core.waitForHalt(1000, { ...(signal ? { signal } : {}) });
+        await ap.writeWord(DEMCR.address, demcr & ~DEMCR.VC_CORERESET, signal);
+      }
+      if (o.algorithm) {
+        this.algo = new AlgorithmProgrammer(core, o.algorithm, {
+          ...(o.target ? { target: o.target } : {}), doubleBuffer: o.doubleBuffer !== false, ...(o.stackSize !== undefined ? { stackSize: o.stackSize } : {}),
+          ...(o.targetCrc !== undefined ? { targetCrc: o.targetCrc } : {}),
+        });
+        const info = await this.algo.connect(nestedConnect(context));
+        Object.assign(details, await core.describe(signal));
+        this.target = info.target;
+        return { ...info, ids: { ...info.ids, dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details: { ...details, ...info.details } };
+      }
+      // Left as found on close unless something ran: info/read/verify must not leave a running chip stopped.
+      this.wasRunning = !((await core.readDhcsr(signal)) & DHCSR.S_HALT);
+      await core.halt({ ...(signal ? { signal } : {}) });
       Object.assign(details, await core.describe(signal));
-      this.target = info.target;
-      return { ...info, ids: { ...info.ids, dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details: { ...details, ...info.details } };
-    }
-    // Left as found on close unless something ran: info/read/verify must not leave a running chip stopped.
-    this.wasRunning = !((await core.readDhcsr(signal)) & DHCSR.S_HALT);
-    await core.halt({ ...(signal ? { signal } : {}) });
-    Object.assign(details, await core.describe(signal));
-    const target = this.baseTarget();
-    this.target = target;
-    const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
-    return { target, ids: { dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
+      const target = this.baseTarget();
+      this.target = target;
+      const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
+      return { target, ids: { dpidr: hex(dpidr.raw), cpuid: hex(core.cpuid?.raw ?? 0) }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
+    });
   }
 
   /** Without an algorithm flash is read-only; RAM (the target's, or the Cortex-M SRAM region) is written directly. */

@@ -26,3 +26,27 @@ export interface CallContext {
   signal?: AbortSignal | undefined;
   emit?: DeviceEventSink;
 }
+
+/**
+ * Runs a way in's connect as the 'connect' phase: 'start', then 'finish' — or 'fail' with the
+ * error's message — through the context's emit, so every way in reports it the same way.
+ */
+export async function inConnectPhase<T>(context: CallContext, message: string, run: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  context.emit?.({ type: 'start', phase: 'connect', totalBytes: 0, message });
+  try {
+    const result = await run();
+    context.emit?.({ type: 'finish', phase: 'connect', totalBytes: 0, elapsedMs: Date.now() - t0 });
+    return result;
+  } catch (e) {
+    context.emit?.({ type: 'fail', phase: 'connect', bytesDone: 0, totalBytes: 0, elapsedMs: Date.now() - t0, message: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}
+
+/** The same context for a connect nested inside another way in's connect: its phase events are left out, its logs kept. */
+export function nestedConnect(context: CallContext): CallContext {
+  const emit = context.emit;
+  if (!emit) return context;
+  return { signal: context.signal, emit: (e) => { if (e.type === 'log' || e.phase !== 'connect') emit(e); } };
+}

@@ -22,6 +22,7 @@ import { AlgorithmProgrammer, startApplication } from './algorithm.js';
 import { GdbCoreAccess, type GdbCoreAccessOptions } from './gdb-core-access.js';
 import { targetForRamOnly, targetFromMemoryMap } from './gdb-target.js';
 import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
+import { inConnectPhase, nestedConnect } from './events.js';
 
 export type GdbStrategy = 'algorithm' | 'vflash' | 'ram';
 
@@ -74,50 +75,52 @@ export class GdbProgrammer implements Programmer {
   }
 
   async connect(context: CallContext = {}): Promise<DeviceInfo> {
-    const options = { signal: context.signal };
-    const o = this.options;
-    const stream = await o.open(options.signal);
-    const client = new GdbClient(stream, { timeoutMs: o.timeoutMs, onWire: o.onWire, onConsole: o.onConsole });
-    this.client = client;
-    this.core = new GdbCoreAccess(client, `GDB server ${o.description}`, o);
-    await client.connect(options);
-    const stop = await client.haltReason(options);
-    this.map = client.supports('qXfer:memory-map:read') ? await client.memoryMap(options) : undefined;
-    const hasFlashMap = !!this.map?.some((r) => r.type === 'flash');
-    const strategy: GdbStrategy = o.strategy && o.strategy !== 'auto' ? o.strategy : o.algorithm ? 'algorithm' : hasFlashMap ? 'vflash' : 'ram';
-    if (strategy === 'vflash' && !hasFlashMap) {
-      throw new GdbUnsupportedError('server-side flash programming (a memory map with flash regions and vFlash packets)', client.offered,
-        'This server publishes no flash memory map (QEMU never does): pass --algo FILE.FLM|algo.json to program flash through a flash algorithm.');
-    }
-    if (strategy === 'algorithm' && !o.algorithm) throw new UsageError('The algorithm way in needs a flash algorithm.', { hint: 'Pass --algo FILE.FLM or algo.json.' });
-    this.strategy = strategy;
-    let target: TargetDescription;
-    const details: Record<string, DetailValue> = {
-      server: o.description, strategy, packetSize: client.packetSize, offered: client.offered, haltedBy: stop.raw,
-    };
-    if (strategy === 'algorithm') {
-      const algo = new AlgorithmProgrammer(this.core, o.algorithm as FlashAlgorithm, {
-        target: o.target, ram: o.ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, targetCrc: o.targetCrc, resetOnConnect: o.resetOnConnect, closeCore: false,
-      });
-      this.algorithmProgrammer = algo;
-      const info = await algo.connect(context);
-      target = info.target;
-      Object.assign(details, info.details);
-    } else if (strategy === 'vflash') {
-      target = targetFromMemoryMap(this.map as MemoryMapRegion[], o.target, `GDB server ${o.description}`);
-    } else {
-      target = targetForRamOnly(o.target, this.map, `GDB server ${o.description}`, o.strategy === 'ram');
-    }
-    this.target = target;
-    if (strategy !== 'algorithm') {
-      // Probe qCRC on the first region: a server that has it lets the plan skip unchanged sectors without reading.
-      const probe = target.regions.find((r) => r.kind === 'flash' || r.kind === 'ram');
-      this.serverCrc = probe !== undefined && (await client.crc(probe.start, 4, options).catch(() => undefined)) !== undefined;
-      details.serverCrc = this.serverCrc;
-    }
-    // Regions this way in cannot write (flash in RAM mode, memory outside the SRAM region with no map): the plan refuses data there.
-    const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
-    return { target, ids: { server: o.description }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
+    return inConnectPhase(context, `Connecting to the GDB server ${this.options.description}`, async () => {
+      const options = { signal: context.signal };
+      const o = this.options;
+      const stream = await o.open(options.signal);
+      const client = new GdbClient(stream, { timeoutMs: o.timeoutMs, onWire: o.onWire, onConsole: o.onConsole });
+      this.client = client;
+      this.core = new GdbCoreAccess(client, `GDB server ${o.description}`, o);
+      await client.connect(options);
+      const stop = await client.haltReason(options);
+      this.map = client.supports('qXfer:memory-map:read') ? await client.memoryMap(options) : undefined;
+      const hasFlashMap = !!this.map?.some((r) => r.type === 'flash');
+      const strategy: GdbStrategy = o.strategy && o.strategy !== 'auto' ? o.strategy : o.algorithm ? 'algorithm' : hasFlashMap ? 'vflash' : 'ram';
+      if (strategy === 'vflash' && !hasFlashMap) {
+        throw new GdbUnsupportedError('server-side flash programming (a memory map with flash regions and vFlash packets)', client.offered,
+          'This server publishes no flash memory map (QEMU never does): pass --algo FILE.FLM|algo.json to program flash through a flash algorithm.');
+      }
+      if (strategy === 'algorithm' && !o.algorithm) throw new UsageError('The algorithm way in needs a flash algorithm.', { hint: 'Pass --algo FILE.FLM or algo.json.' });
+      this.strategy = strategy;
+      let target: TargetDescription;
+      const details: Record<string, DetailValue> = {
+        server: o.description, strategy, packetSize: client.packetSize, offered: client.offered, haltedBy: stop.raw,
+      };
+      if (strategy === 'algorithm') {
+        const algo = new AlgorithmProgrammer(this.core, o.algorithm as FlashAlgorithm, {
+          target: o.target, ram: o.ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, targetCrc: o.targetCrc, resetOnConnect: o.resetOnConnect, closeCore: false,
+        });
+        this.algorithmProgrammer = algo;
+        const info = await algo.connect(nestedConnect(context));
+        target = info.target;
+        Object.assign(details, info.details);
+      } else if (strategy === 'vflash') {
+        target = targetFromMemoryMap(this.map as MemoryMapRegion[], o.target, `GDB server ${o.description}`);
+      } else {
+        target = targetForRamOnly(o.target, this.map, `GDB server ${o.description}`, o.strategy === 'ram');
+      }
+      this.target = target;
+      if (strategy !== 'algorithm') {
+        // Probe qCRC on the first region: a server that has it lets the plan skip unchanged sectors without reading.
+        const probe = target.regions.find((r) => r.kind === 'flash' || r.kind === 'ram');
+        this.serverCrc = probe !== undefined && (await client.crc(probe.start, 4, options).catch(() => undefined)) !== undefined;
+        details.serverCrc = this.serverCrc;
+      }
+      // Regions this way in cannot write (flash in RAM mode, memory outside the SRAM region with no map): the plan refuses data there.
+      const unconfiguredRegions = target.regions.filter((r) => r.needsConfiguration).map((r) => r.name);
+      return { target, ids: { server: o.description }, details, ...(unconfiguredRegions.length ? { unconfiguredRegions } : {}) };
+    });
   }
 
   /** With a flash algorithm, the target's own CRC-32; else the server's qCRC when it answered one at connect. */
