@@ -238,13 +238,15 @@ describe.skipIf(p.skip)(p.title('web app in Chromium (fake navigator.serial/hid 
     const [dom, ready] = await page.evaluate(() => [(performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domInteractive, performance.getEntriesByName('flashwright-ready')[0]!.startTime]);
     // Printed, never asserted (no wall-time assertions in tests).
     console.log(`bench web-tti: DOM interactive ${dom!.toFixed(0)} ms, app ready (handlers wired, target list filled) ${ready!.toFixed(0)} ms after navigation start (headless Chromium, 127.0.0.1)`);
+    // Listen before any key is pressed: Playwright turns on file-chooser interception
+    // asynchronously, and a chooser opened before that completes is never reported.
+    const chooser = page.waitForEvent('filechooser');
     let focused = '';
     for (let i = 0; i < 6 && focused !== 'drop'; i++) {
       await page.keyboard.press('Tab');
       focused = await page.evaluate(() => document.activeElement?.id ?? '');
     }
     expect(focused).toBe('drop');
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     expect((await chooser).isMultiple()).toBe(false);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
