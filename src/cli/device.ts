@@ -62,6 +62,21 @@ function checkChanges(changes: readonly DeviceChangeKind[], use: DeviceUse, io: 
   return [];
 }
 
+/** The commands whose --json output is ONE document on stdout (not a stream of event lines). */
+const DOCUMENT_USES: ReadonlySet<DeviceUse> = new Set(['plan', 'info', 'reset']);
+
+/**
+ * Where a command's events go. Streaming commands (write, erase, read, verify) print them —
+ * the connect phase first — as event lines before the result with --json, or as progress on
+ * stderr. A command that prints one JSON document (plan, info, reset --json) keeps stdout for
+ * that document: its warnings and notes go to stderr as JSON lines, its phases nowhere.
+ */
+export function eventSinkFor(use: DeviceUse, io: Io, json: boolean): EventSink {
+  if (!json || !DOCUMENT_USES.has(use)) return createProgressSink(io, { json });
+  const toStderr = createProgressSink({ ...io, out: io.err }, { json: true });
+  return (e) => { if (e.type === 'log') toStderr(e); };
+}
+
 /** Adds --via, --target, --target-file, --json and every way in's options. */
 export function addDeviceOptions(cmd: Command, extra: { write?: boolean } = {}): Command {
   cmd.option('--via <name>', `way into the device (${allVias().map((v) => v.name).join(', ') || 'none registered'})`)
@@ -122,11 +137,8 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
   let programmer: Programmer | undefined;
   try {
     programmer = await via.create(options, { io, target, packAlgorithm, packAccessPort: resolved?.pack?.debug.ap, signal: controller.signal });
-    const onEvent = createProgressSink(io, { json: options.json });
-    // `info --json` prints one JSON document on stdout: its connect logs go to stderr, phase events nowhere.
-    const toStderr = createProgressSink({ ...io, out: io.err }, { json: true });
-    const connectEvents: EventSink = use === 'info' && options.json ? (e) => { if (e.type === 'log') toStderr(e); } : onEvent;
-    const device = await programmer.connect({ signal: controller.signal, emit: connectEvents });
+    const onEvent = eventSinkFor(use, io, Boolean(options.json));
+    const device = await programmer.connect({ signal: controller.signal, emit: onEvent });
     // No --target: the device's own identity and size are used, and said.
     if (!target && !options.json && use !== 'info' && use !== 'reset') io.err(`note: ${describeIdentity(device)}\n`);
     try {

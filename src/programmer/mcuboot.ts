@@ -14,6 +14,7 @@ import { regionAt } from '../target/geometry.js';
 import { checkMcubootIdentity } from './identity.js';
 import type { TargetDescription } from '../target/types.js';
 import type { CallContext, DeviceChange, DeviceChangeKind, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
+import { inConnectPhase } from './events.js';
 
 export interface McubootProgrammerOptions {
   transport: McubootTransport;
@@ -81,9 +82,12 @@ export class McubootProgrammer implements Programmer {
   }
 
   async connect(options: CallContext = {}): Promise<DeviceInfo> {
+    return inConnectPhase(options, 'Asking the MCUboot bootloader for its properties', () => this.learnDevice(options));
+  }
+
+  /** Connect's work: ping (UART), read the properties, configure FlexSPI when asked; reads only otherwise. */
+  private async learnDevice(options: CallContext): Promise<DeviceInfo> {
     const { signal } = options;
-    const t0 = Date.now();
-    options.emit?.({ type: 'start', phase: 'connect', totalBytes: 0, message: 'Asking the MCUboot bootloader for its properties' });
     const log: string[] = [];
     let ping: string | undefined;
     if (this.options.transport instanceof UartTransport) {
@@ -143,7 +147,6 @@ export class McubootProgrammer implements Programmer {
         ...(warnings.length ? { warnings } : {}),
       },
     };
-    options.emit?.({ type: 'finish', phase: 'connect', totalBytes: 0, elapsedMs: Date.now() - t0 });
     return this.info;
   }
 

@@ -9,6 +9,7 @@ import { hex } from '../core/format.js';
 import type { SimMemory } from '../sim/sim-memory.js';
 import { forEachChunk } from '../link/chunks.js';
 import { SimAccessError } from '../sim/sim-memory.js';
+import { inConnectPhase, type CallContext } from './events.js';
 import type { DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 
 export interface SimProgrammerOptions {
@@ -66,8 +67,13 @@ export class SimProgrammer implements Programmer {
     }
   }
 
-  async connect(options: { signal?: AbortSignal } = {}): Promise<DeviceInfo> {
-    this.ready(options.signal);
+  async connect(context: CallContext = {}): Promise<DeviceInfo> {
+    return inConnectPhase(context, `Connecting to the simulated ${this.memory.target.name}`, async () => this.describe(context.signal));
+  }
+
+  /** What connect reports: reads the simulated device only. */
+  private describe(signal: AbortSignal | undefined): DeviceInfo {
+    this.ready(signal);
     const target = this.memory.target;
     const wp = this.memory.regions.flatMap((r) => r.nor?.protectedSectors ?? []);
     const unconfigured = this.memory.regions.filter((r) => r.region.needsConfiguration && !r.configured).map((r) => r.region.name);

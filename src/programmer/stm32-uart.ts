@@ -22,6 +22,7 @@ import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { checkStm32Identity } from './identity.js';
 import type { CallContext, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
+import { inConnectPhase } from './events.js';
 
 export interface Stm32UartProgrammerOptions {
   stream: ByteStream;
@@ -139,8 +140,11 @@ export class Stm32UartProgrammer implements Programmer {
 
   async connect(options: CallContext = {}): Promise<DeviceInfo> {
     this.signalHolder.signal = options.signal;
-    options.emit?.({ type: 'start', phase: 'connect', totalBytes: 0, message: 'Synchronising with the STM32 bootloader' });
-    const t0 = Date.now();
+    return inConnectPhase(options, 'Synchronising with the STM32 bootloader', () => this.learnDevice(options));
+  }
+
+  /** Connect's work: sync, Get, Get ID, the flash size register and protection; reads only. */
+  private async learnDevice(options: CallContext): Promise<DeviceInfo> {
     if (this.options.entry?.length) await runLineSequence(this.options.stream, this.options.entry, options.signal);
     await this.session.init();
     // Get already carries the version; Get Version would only add two turnarounds.
@@ -181,7 +185,6 @@ export class Stm32UartProgrammer implements Programmer {
         remote: async (address, length) => { await this.flushOptionBytes(); this.requireOpen(); return this.session.getChecksum(address, length); },
       };
     }
-    options.emit?.({ type: 'finish', phase: 'connect', totalBytes: 0, elapsedMs: Date.now() - t0 });
     return {
       target: this.target,
       ids: { pid: this.pid, bootloader: formatBootloaderVersion(get.version) },
