@@ -18,6 +18,7 @@ import { browserHid, browserSerial, openProgrammer, requestHidDevice, requestSer
 import { $, download, el, table } from './dom.js';
 import { renderFailure, renderReport } from './explain.js';
 import { SIMULATED, createSimulatedSerial, type WayIn } from './fakes/devices.js';
+import { registerOffline } from './offline.js';
 import { renderFindings, renderPlan } from './plan-view.js';
 
 interface State {
@@ -62,6 +63,7 @@ function setup(): void {
   });
   window.addEventListener('hashchange', route);
   route();
+  registerOffline($('offline-status'));
   // Interactive from here: the bench line of the browser test reads this mark.
   performance.mark('flashwright-ready');
 }

@@ -50,7 +50,8 @@ export function startWebServer(root: string, port: number, host = '127.0.0.1'): 
     server.listen(port, host, () => {
       const addr = server.address();
       const actual = typeof addr === 'object' && addr ? addr.port : port;
-      resolvePromise({ url: `http://${host}:${actual}/`, port: actual, close: () => new Promise((r) => server.close(() => r())) });
+      // close() also ends kept-alive connections: a browser holds them open, and a stopped server must be stopped.
+      resolvePromise({ url: `http://${host}:${actual}/`, port: actual, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) });
     });
   });
 }

@@ -1,10 +1,11 @@
 /**
- * The browser tests' init script (built to dist/web/fake-navigator.js): replaces
+ * The browser tests' init script (built by test/web/browser.ts into the harness's own temp
+ * folder, never into dist/web: the shipped page has no fakes of navigator.*): replaces
  * navigator.serial and navigator.hid with fakes whose ports and devices lead to the simulated chips, before the page's
  * own code runs, and exposes `window.flashwrightFakes` so a test can pick the chip the
  * "chooser" returns, unplug it mid-write and read the simulator's real state.
  */
-import { createSimulatedSerial } from './devices.js';
+import { createSimulatedSerial } from '../../src/web/fakes/devices.js';
 
 const { serial, hid, chips } = createSimulatedSerial(1);
 let chosen = chips[0]?.id;
