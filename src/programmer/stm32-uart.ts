@@ -6,23 +6,26 @@
  * as the device digest where the bootloader has it, Go.
  */
 import { delay } from '../core/abort.js';
-import { FlashwrightError, RefusedBeforeSendingError, throwIfAborted } from '../core/errors.js';
+import { FlashwrightError, throwIfAborted } from '../core/errors.js';
 import { formatSize, hex } from '../core/format.js';
 import { runLineSequence, type LineStep } from '../link/line-sequence.js';
 import { forEachChunk } from '../link/chunks.js';
 import type { ByteStream } from '../link/types.js';
 import { Cmd, MAX_ERASE_PAGES_PER_COMMAND, MAX_TRANSFER, commandName, formatBootloaderVersion } from '../protocol/stm32-uart/commands.js';
 import { stm32Crc32 } from '../protocol/stm32-uart/crc.js';
-import { describeStm32Device, findStm32Device, STM32_FLASH_SIZE_REGISTER, stm32FamilyOf, UnknownStm32PidError, withFlashSize, type Stm32Family } from '../protocol/stm32-uart/devices.js';
-import { Stm32DeviceResetError, Stm32NackError, Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
+import type { Stm32Family } from '../protocol/stm32-uart/devices.js';
+import { Stm32NoAnswerError, Stm32UnsupportedError } from '../protocol/stm32-uart/errors.js';
 import { Stm32UartSession, type Stm32SessionOptions } from '../protocol/stm32-uart/session.js';
-import { protectedPages, wrpLayoutFor } from '../protocol/stm32-uart/write-protection.js';
-import { regionAt, regionHolding, regionSectors, sectorAt } from '../target/geometry.js';
+import { regionAt, regionHolding } from '../target/geometry.js';
 import { findTargetById } from '../target/lookup.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { checkStm32Identity } from './identity.js';
 import type { CallContext, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer, ProtectionState } from './types.js';
 import { inConnectPhase } from './events.js';
+import { programConfirmed, readCheckMode, readChecked } from './stm32-uart-transfer.js';
+import { bootloaderPages, describeStm32Change, familyOf, fitFlashSize, mainFlash, readFlashSizeRegister, readProtectionState, Stm32ReadProtectedError, targetForPid } from './stm32-uart-facts.js';
+
+export { bootloaderPageAt, Stm32ReadProtectedError } from './stm32-uart-facts.js';
 
 export interface Stm32UartProgrammerOptions {
   stream: ByteStream;
@@ -41,67 +44,6 @@ export interface Stm32UartProgrammerOptions {
   readCheck?: 'auto' | 'crc' | 'double' | 'none';
   /** Close the stream on close() (default true). */
   closeStream?: boolean;
-}
-
-/** The device is read-protected and the user did not ask to remove it; raised before any byte goes out. */
-export class Stm32ReadProtectedError extends RefusedBeforeSendingError {
-  constructor(pid: number) {
-    super('STM32_READ_PROTECTED', `The chip (PID ${hex(pid, 3)}) has read protection (RDP level 1) on: its bootloader refuses to read, write, erase or run.`, {
-      hint: 'Pass --unprotect to a write to remove it; that MASS-ERASES the whole flash (the only way ST allows back to level 0).',
-      context: { pid },
-    });
-  }
-}
-
-/**
- * Shown by `info` and quoted by the engine's refusals (PRESERVE_UNREADABLE), so the first
- * error a user meets on a protected chip already names the way out and its cost.
- */
-const RDP1_DESCRIPTION = 'RDP level 1: the bootloader refuses reads, writes, erases and Go until --unprotect removes it, which MASS-ERASES the whole flash';
-
-/** The protection state a chip has after Readout Protect. */
-const RDP1_STATE: ProtectionState = { readProtected: true, description: RDP1_DESCRIPTION };
-
-/** The main flash region; the bootloader numbers its pages by sector index (regionSectors). */
-function mainFlash(target: TargetDescription): MemoryRegion {
-  const region = target.regions.find((r) => r.kind === 'flash');
-  if (!region) throw new FlashwrightError('STM32_NO_FLASH', `The target ${target.name} has no flash region.`, { context: { target: target.name } });
-  return region;
-}
-
-/**
- * The bootloader's page number of the sector starting at `address`: its index in the main
- * flash, or, in a further flash region of uniform sectors (bank 2 of a 1 MiB STM32H743 at
- * 0x08100000), its position in the full-size map counted from the main flash start (RM0433
- * Table 16: that bank's sector 0 is page 8, as on the 2 MiB parts). Undefined when no sector starts there.
- */
-export function bootloaderPageAt(target: TargetDescription, address: number): number | undefined {
-  const main = mainFlash(target);
-  const region = target.regions.find((r) => r.kind === 'flash' && address >= r.start && address < r.start + r.size);
-  if (!region) return undefined;
-  const sector = sectorAt(region, address);
-  if (sector?.address !== address) return undefined;
-  if (region === main) return sector.index;
-  const runs = region.sectors ?? [];
-  const size = runs[0]?.size ?? 0;
-  if (runs.length !== 1 || size === 0 || (region.start - main.start) % size !== 0) return undefined;
-  return (region.start - main.start) / size + sector.index;
-}
-
-/**
- * Write Memory takes 4-byte aligned addresses and multiples of 4 bytes (AN3155), so for the
- * plan the program unit of flash-like regions through this way in is at least 4 bytes
- * (the F1's 2-byte half-word becomes 4; padding comes from the image or preserved bytes).
- */
-function withBootloaderWriteUnit(t: TargetDescription): TargetDescription {
-  const fix = (r: MemoryRegion) => (r.kind === 'flash' || r.kind === 'option-bytes') && (r.pageSize ?? 1) % 4 !== 0;
-  if (!t.regions.some(fix)) return t;
-  return { ...t, regions: t.regions.map((r) => (fix(r) ? { ...r, pageSize: (r.pageSize ?? 1) % 2 === 0 ? (r.pageSize ?? 1) * 2 : (r.pageSize ?? 1) * 4 } : r)) };
-}
-
-function familyOf(target: TargetDescription): Stm32Family | undefined {
-  const m = /^STM32([A-Z]\d|W[BL])/i.exec(target.family);
-  return m ? (m[1]!.toUpperCase() as Stm32Family) : undefined;
 }
 
 export class Stm32UartProgrammer implements Programmer {
@@ -153,26 +95,13 @@ export class Stm32UartProgrammer implements Programmer {
     this.pid = await this.session.getId();
     // Before anything on the chip changes (unprotect, write-unprotect): the named target must be this chip.
     checkStm32Identity(this.options.target, this.pid);
-    this.target = withBootloaderWriteUnit(this.options.target ?? findTargetById('stm32Pid', this.pid) ?? (() => {
-      const row = findStm32Device(this.pid);
-      if (!row) throw new UnknownStm32PidError(this.pid);
-      return describeStm32Device(row);
-    })());
+    this.target = targetForPid(this.options.target, this.pid);
     // Parts of one product ID differ in flash size: the chip's flash size register wins over
     // the description, and a disagreement is said (sent as a warning event).
-    const warnings: string[] = [];
-    const reported = await this.readFlashSizeRegister();
-    // Every flash bank counts: a 1 MiB STM32H743 reports 1024 KiB over two 512 KiB regions.
-    const described = this.target.regions.filter((r) => r.kind === 'flash').reduce((n, r) => n + r.size, 0);
-    if (reported && reported.size !== described) {
-      // A split-bank layout is not stretched (bank 1 would overlap bank 2): keep it and say so.
-      const split = this.target.regions.filter((r) => r.kind === 'flash').length > 1;
-      const resized = split ? undefined : withFlashSize(this.target, reported.size);
-      warnings.push(resized
-        ? `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash; ${this.target.name} describes ${formatSize(described)}: using ${formatSize(reported.size)}.`
-        : `The chip's flash size register (${hex(reported.address)}) says ${formatSize(reported.size)} of flash, which does not fit the sector layout of ${this.target.name} (${formatSize(described)}); keeping the description.`);
-      if (resized) this.target = resized;
-    }
+    const reported = await readFlashSizeRegister(this.session, this.target);
+    const sized = reported ? fitFlashSize(this.target, reported) : { target: this.target };
+    this.target = sized.target;
+    const warnings = sized.warning ? [sized.warning] : [];
     for (const message of warnings) options.emit?.({ type: 'log', level: 'warn', message, context: { via: 'stm32-uart' } });
     // Reads only: unlocks and protections are plan operations (describeChange / applyChange).
     const protection = await this.probeProtection();
@@ -202,76 +131,14 @@ export class Stm32UartProgrammer implements Programmer {
     };
   }
 
-  /** The flash size data register, when the line has one and the bootloader lets it be read (not under RDP 1). */
-  private async readFlashSizeRegister(): Promise<{ address: number; size: number } | undefined> {
-    const family = stm32FamilyOf(this.requireTarget());
-    const reg = family && STM32_FLASH_SIZE_REGISTER[family];
-    if (!reg) return undefined;
-    try {
-      const b = await this.session.readMemory(reg.address, 2);
-      const kib = b[0]! | (b[1]! << 8);
-      return kib > 0 && kib !== 0xffff ? { address: reg.address, size: kib * 1024 } : undefined;
-    } catch (e) {
-      if (e instanceof Stm32NackError) return undefined;
-      throw e;
-    }
+  /** RDP and write protection as the bootloader shows them (stm32-uart-facts.ts). */
+  private probeProtection(): Promise<ProtectionState> {
+    return readProtectionState(this.session, this.requireTarget());
   }
 
-  /** Read protection shows as a NACK to the Read Memory command byte. */
-  private async probeProtection(): Promise<ProtectionState> {
-    const target = this.requireTarget();
-    const region = mainFlash(target);
-    const sectors = regionSectors(region);
-    const layout = wrpLayoutFor(target.family, region.size);
-    const block = layout ? target.regions.find((r) => r.kind === 'option-bytes' && r.start === target.features?.stm32OptionBytes?.address) : undefined;
-    try {
-      // Reading the option block tells both: RDP (the read is refused) and write protection.
-      if (layout && block && block.size <= MAX_TRANSFER) {
-        const pages = protectedPages(layout, await this.session.readMemory(block.start, block.size), sectors.length);
-        const writeProtectedSectors = pages.flatMap((p) => sectors[p]?.address ?? []);
-        return {
-          readProtected: false,
-          description: `RDP level 0 (open)${pages.length ? `; ${pages.length} page(s) write-protected` : ''}`,
-          writeProtectedSectors,
-        };
-      }
-      await this.session.readMemory(region.start, 4);
-      return { readProtected: false, description: 'RDP level 0 (open)' };
-    } catch (e) {
-      if (e instanceof Stm32NackError && e.phase === 'command') return { readProtected: true, description: RDP1_DESCRIPTION };
-      throw e;
-    }
-  }
-
-  /**
-   * What a change would do to this chip (see Programmer.describeChange). Readout Unprotect
-   * mass-erases the flash and clears write protection with it (AN3155 §3.9: "the user Flash
-   * memory is erased", option bytes reset to their defaults), so afterwards the chip is open.
-   */
+  /** What a change would do to this chip (see Programmer.describeChange; stm32-uart-facts.ts). */
   describeChange(kind: DeviceChangeKind, device: DeviceInfo): DeviceChange | undefined {
-    const p = device.protection;
-    const region = mainFlash(device.target);
-    const open: ProtectionState = { readProtected: false, description: 'RDP level 0 (open)', writeProtectedSectors: [] };
-    if (kind === 'read-unprotect' && p?.readProtected) {
-      return {
-        kind, stage: 'unlock', description: 'Readout Unprotect: RDP level 1 → 0 (the chip resets)',
-        destroys: `mass erase: all ${formatSize(region.size)} of flash`,
-        erases: [{ start: region.start, size: region.size }], protectionAfter: open,
-      };
-    }
-    if (kind === 'write-unprotect' && !p?.readProtected && p?.writeProtectedSectors?.length) {
-      return {
-        kind, stage: 'unlock', description: `Write Unprotect: removes write protection from ${p.writeProtectedSectors.length} page(s) (option bytes rewritten; the chip resets)`,
-        protectionAfter: { ...p, description: 'RDP level 0 (open)', writeProtectedSectors: [] },
-      };
-    }
-    if (kind === 'read-protect' && !p?.readProtected) {
-      return {
-        kind, stage: 'protect', description: 'Readout Protect: RDP level 0 → 1 (the bootloader then refuses reads, writes and Go; the chip resets)',
-        protectionAfter: RDP1_STATE,
-      };
-    }
-    return undefined;
+    return describeStm32Change(kind, device);
   }
 
   async applyChange(change: DeviceChange, options: OperationOptions = {}): Promise<void> {
@@ -361,49 +228,14 @@ export class Stm32UartProgrammer implements Programmer {
   }
 
   /**
-   * Reads in 256-byte blocks. Read Memory answers carry no checksum (and serialport does
-   * not check UART parity), so with readCheck 'crc' (the default where the bootloader has
-   * Get Checksum) the range is compared with the device's CRC (one extra exchange per
-   * call), and with 'double' it is read twice; a mismatch reads again. Bytes garbled on the
-   * way must never be written back as "preserved" data.
+   * Reads in 256-byte blocks, checked as `readCheck` says (stm32-uart-read.ts): bytes garbled
+   * on the way must never be written back as "preserved" data.
    */
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     await this.tracked(() => this.flushOptionBytes());
     this.requireOpen();
-    const mode = this.readCheckMode(address, length);
-    const once = () => this.session.during(options.signal, async () => {
-      const out = new Uint8Array(length);
-      await forEachChunk(length, MAX_TRANSFER, async (off, n) => { out.set(await this.session.readMemory(address + off, n), off); }, { ...options, what: 'read' });
-      return out;
-    });
-    let previous = mode === 'double' ? await once() : undefined;
-    let deviceCrc = 0;
-    let hostCrc = 0;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const out = await once();
-      if (mode === 'none') return out;
-      if (mode === 'double') {
-        if (equalBytes(out, previous!)) return out;
-        previous = out;
-      } else {
-        deviceCrc = await this.session.during(options.signal, () => this.session.getChecksum(address, length));
-        hostCrc = stm32Crc32(out);
-        if (deviceCrc === hostCrc) return out;
-      }
-      this.readMismatches++;
-    }
-    throw new FlashwrightError('STM32_READ_GARBLED', `Reading ${length} bytes at ${hex(address)} kept giving inconsistent data (${mode === 'crc' ? `CRC ${hex(hostCrc)}, device says ${hex(deviceCrc)}` : 'two reads differ'}).`, {
-      hint: 'Bytes are being corrupted on the line: lower the baud rate, shorten the cable, check ground and use even parity.',
-      context: { address, length, check: mode },
-    });
-  }
-
-  private readCheckMode(address: number, length: number): 'crc' | 'double' | 'none' {
-    const wanted = this.options.readCheck ?? 'auto';
-    const crcFits = this.digest !== undefined && address % 4 === 0 && length % 4 === 0 && length > 0;
-    if (wanted === 'auto') return crcFits ? 'crc' : 'none';
-    if (wanted === 'crc') return crcFits ? 'crc' : 'double';
-    return wanted;
+    const mode = readCheckMode(this.options.readCheck ?? 'auto', this.digest !== undefined, address, length);
+    return readChecked(this.session, address, length, mode, options, () => { this.readMismatches++; });
   }
 
   /** Reads whose CRC did not match the device's and were repeated. */
@@ -415,12 +247,7 @@ export class Stm32UartProgrammer implements Programmer {
     // The bootloader erases the option-byte block itself when it is written (AN3155 Write Memory).
     for (const s of all) { const b = this.optionBlockAt(s.address); if (b) this.optionErased.add(b.start); }
     const sectors = all.filter((s) => !this.optionBlockAt(s.address));
-    const target = this.requireTarget();
-    const pages = sectors.map((s) => {
-      const page = bootloaderPageAt(target, s.address);
-      if (page === undefined) throw new FlashwrightError('STM32_NOT_A_PAGE', `${hex(s.address)} is not the start of a flash page of ${target.name}.`, { context: { address: s.address } });
-      return page;
-    });
+    const pages = bootloaderPages(this.requireTarget(), sectors);
     if (pages.length === 0) return;
     const extended = this.commands.includes(Cmd.ExtendedErase);
     if (!extended && !this.commands.includes(Cmd.Erase)) throw new Stm32UnsupportedError(Cmd.Erase, this.commands);
@@ -463,28 +290,7 @@ export class Stm32UartProgrammer implements Programmer {
     }
     await this.flushOptionBytes();
     const erased = regionHolding(this.requireTarget(), address, 1, 'flash')?.erasedValue ?? 0xff;
-    // A block counts as written once the next command (or, for the last, a moment of silence)
-    // shows the bootloader did not restart under it: a chip that reset mid-frame answers a
-    // 0x7F among the data with its autobaud ACK, which looks like the write's ACK.
-    let confirmed = 0;
-    const commit = (n: number) => options.onCommitted?.(n);
-    await forEachChunk(data.length, MAX_TRANSFER, async (off, n) => {
-      const block = data.subarray(off, off + n);
-      // Erased flash already reads so: 0xFF on most lines, 0x00 on L0/L1 (RM0377 §3.3.4).
-      try {
-        if (!block.every((b) => b === erased)) await this.session.writeMemory(address + off, block, 'flash');
-      } catch (e) {
-        // Any failure but a restart under the previous block leaves that block written.
-        if (!(e instanceof Stm32DeviceResetError) && off > confirmed) commit(confirmed = off);
-        throw e;
-      }
-      options.onProgress?.(off + n);
-      // The ACK of block k is trusted once the next command (or, for the last, a moment of
-      // silence) shows the bootloader did not restart under it (AN3155 §3.7 ACK after programming).
-      if (off > confirmed) commit(confirmed = off);
-    }, { ...(options.signal ? { signal: options.signal } : {}), what: 'write' });
-    await this.session.confirmQuiet();
-    commit(data.length);
+    await programConfirmed(this.session, address, data, erased, options);
   }
 
   private async doWriteMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
@@ -575,10 +381,4 @@ export class Stm32UartProgrammer implements Programmer {
   get bootloaderCommands(): readonly number[] {
     return this.commands;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
