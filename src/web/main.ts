@@ -150,10 +150,12 @@ function choice(): ConnectionChoice {
 
 type Action = (p: Programmer, device: DeviceInfo, signal: AbortSignal, onEvent: (e: FlashEvent) => void) => Promise<void>;
 
+// aria-disabled, not disabled: a disabled button loses the keyboard focus, and the user's
+// place in the page with it; act() ignores a press while busy, Cancel one while idle.
 function setBusy(busy: boolean): void {
   state.busy = busy;
-  for (const id of ACTIONS) ($(id) as HTMLButtonElement).disabled = busy;
-  ($('cancel') as HTMLButtonElement).disabled = !busy;
+  for (const id of ACTIONS) $(id).setAttribute('aria-disabled', String(busy));
+  $('cancel').setAttribute('aria-disabled', String(!busy));
 }
 
 function progress(text: string, fraction?: number): void {
@@ -206,6 +208,9 @@ function showDevice(device: DeviceInfo): void {
   if (device.protection) rows.push(['Protection', device.protection.description]);
   for (const r of device.target.regions) rows.push([`${r.kind} ${r.name}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${r.size / 1024} KiB)`]);
   $('device-info').replaceChildren(table(['', ''], rows));
+  const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${r.name} ${r.size / 1024} KiB`)].join(' · ');
+  $('device-line').textContent = line;
+  $('device-line').title = line;
 }
 
 const doPlan: Action = async (p, device, signal, ev) => {

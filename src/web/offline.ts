@@ -25,10 +25,11 @@ export function registerOffline(status: HTMLElement): void {
   }
   const show = (kept: Kept, updated: boolean) => {
     status.dataset.version = kept.version;
-    if (!updated) { status.textContent = `Works offline: this browser keeps build ${kept.version} (${kept.assets} files).`; return; }
+    if (!updated) { status.textContent = `Works offline · build ${kept.version} · ${kept.assets} files kept`; status.title = 'This browser keeps the page: it loads without a network.'; return; }
     const reload = el('button', { class: 'small', text: 'Reload' });
     reload.addEventListener('click', () => location.reload());
-    status.replaceChildren(`A new build (${kept.version}) is installed for offline use; reload to use it. `, reload);
+    status.replaceChildren(`New build ${kept.version} installed: `, reload);
+    status.title = 'A newer build of the page was installed for offline use; reloading switches to it.';
   };
   const fail = (e: unknown) => { status.textContent = `Not kept for offline use: ${(e as Error).message}`; };
   // A page that was already controlled and sees the controller change is looking at an older build.

@@ -36,7 +36,7 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
     const site = await h.site();
     const page = await h.page({ url: site.server.url, fakes: false });
     expect(await keptBuild(page)).toBe(site.version);
-    expect(await page.textContent('#offline-status')).toContain(`Works offline: this browser keeps build ${site.version} (3 files)`);
+    expect(await page.textContent('#offline-status')).toContain(`Works offline · build ${site.version} · 3 files kept`);
     expect(await cacheContents(page)).toEqual({ [`flashwright-web-${site.version}`]: ['/app.js', '/index.html', '/style.css'] });
 
     await site.server.close();
@@ -77,7 +77,7 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
     expect(second).not.toBe(first);
     await page.reload(); // served from the old cache; the browser fetches sw.js and finds it changed
     expect(await page.title()).not.toContain('build 2');
-    await page.waitForFunction((v) => document.getElementById('offline-status')?.textContent?.includes(`A new build (${v}) is installed`), second, { timeout: 30_000 });
+    await page.waitForFunction((v) => document.getElementById('offline-status')?.textContent?.includes(`New build ${v} installed`), second, { timeout: 30_000 });
     // The new worker controls the page as it activates; its activate step then deletes the old cache.
     await expect.poll(() => cacheContents(page), { timeout: 10_000 }).toEqual({ [`flashwright-web-${second}`]: ['/app.js', '/index.html', '/style.css'] });
     await Promise.all([page.waitForNavigation(), page.click('#offline-status button')]);
