@@ -9,114 +9,30 @@ import type { ByteStream } from '../../link/types.js';
 import { forEachChunk } from '../../link/chunks.js';
 import {
   binaryWritePrefix, classifyReply, encodeBreakpoint, encodeCrc, parseCrcReply, encodeReadMemory, encodeReadRegister, encodeVFlashErase,
-  encodeWriteMemoryHex, encodeWriteRegister, encodeXferRead, expectNoError, offeredFeatures, parseRegisterHex,
-  parseStopReply, parseSupported, registerHex, vFlashWritePrefix, type ServerFeatures, type StopReply,
+  encodeWriteMemoryHex, encodeWriteRegister, expectNoError, parseRegisterHex,
+  parseStopReply, parseSupported, registerHex, vFlashWritePrefix, type StopReply,
 } from './commands.js';
-import { RspConnection, type WireLogEntry } from './connection.js';
+import { HEADER_ROOM, RspRequester, type CallOptions, type GdbClientOptions } from './requester.js';
 import { GdbErrorReply, GdbProtocolError, GdbUnsupportedError } from './errors.js';
-import { asciiBytes, binaryChunkLength, bytesToAscii, escapeBinary, fromHex, hexDecodeBytes, hexEncodeInto, stringToHex, unescapeBinary } from './packet.js';
-import { DEFAULT_ARM_REGISTERS, includedFiles, parseMemoryMap, parseRegisters, type MemoryMapRegion, type RegisterInfo } from './xml.js';
+import { asciiBytes, binaryChunkLength, bytesToAscii, escapeBinary, fromHex, hexDecodeBytes, hexEncodeInto, stringToHex } from './packet.js';
+import { decodeRegisterBlock, patchRegisterBlock, readRegisterLayout, stopInfoFrom, type StopInfo } from './registers.js';
+import { parseMemoryMap, type MemoryMapRegion, type RegisterInfo } from './xml.js';
 
-export interface GdbClientOptions {
-  /** Time allowed for each reply (ms). */
-  timeoutMs?: number | undefined;
-  onWire?: ((entry: WireLogEntry) => void) | undefined;
-  /** Console output the target or server sends while running or in monitor commands. */
-  onConsole?: ((text: string) => void) | undefined;
-  /** Ask for no-ack mode when offered (default true). */
-  noAck?: boolean;
-}
+export type { CallOptions, GdbClientOptions } from './requester.js';
+export type { StopInfo } from './registers.js';
 
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-  timeoutMs?: number;
-}
-
-/** What a stop reply said, reduced to what callers need. */
-export interface StopInfo {
-  signal: number;
-  reason?: string | undefined;
-  /** Register values the T reply carried, by regnum. */
-  registers: Map<number, number>;
-  raw: string;
-}
-
-/** Fallback packet size when a server does not say (GDB's own default is 400 bytes). */
-const DEFAULT_PACKET_SIZE = 400;
-/** Room for the command letter, address, length and framing inside a packet. */
-const HEADER_ROOM = 32;
-
-export class GdbClient {
-  readonly connection: RspConnection;
-  features: ServerFeatures = { flags: new Map() };
+export class GdbClient extends RspRequester {
   /** Registers by lower-case name, from the target description. */
   readonly registers = new Map<string, RegisterInfo>();
   private orderedRegisters: RegisterInfo[] = [];
   private binaryWrite: 'unknown' | 'yes' | 'no' = 'unknown';
   private singleRegister: 'unknown' | 'yes' | 'no' = 'unknown';
-  private readonly timeoutMs: number;
-  private lock: Promise<unknown> = Promise.resolve();
-  /** True while the target runs after c/s (only interrupt and the stop reply are legal). */
-  running = false;
 
   constructor(stream: ByteStream, private readonly options: GdbClientOptions = {}) {
-    this.connection = new RspConnection(stream, { onWire: options.onWire });
-    this.timeoutMs = options.timeoutMs ?? 5000;
-  }
-
-  /** Largest packet the server takes. */
-  get packetSize(): number {
-    return this.features.packetSize ?? DEFAULT_PACKET_SIZE;
-  }
-
-  /** Whether the server said it supports `name` (`name+` in qSupported). */
-  supports(name: string): boolean {
-    return this.features.flags.get(name) === true;
-  }
-
-  get offered(): string[] {
-    return offeredFeatures(this.features);
-  }
-
-  /** Serialises commands: the protocol allows one outstanding request. */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Sends a command and returns the reply text (latin1; binary replies need unescaping). */
-  request(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<string> {
-    return this.exclusive(() => this.requestUnlocked(payload, what, opts));
-  }
-
-  private async requestUnlocked(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<string> {
-    return bytesToAscii(await this.requestBytes(payload, what, opts));
-  }
-
-  /** Like request, but the reply stays bytes (bulk data: no string round trip). */
-  private async requestBytes(payload: string | Uint8Array, what: string, opts: CallOptions = {}): Promise<Uint8Array> {
-    throwIfAborted(opts.signal, what);
-    if (this.running) throw new GdbProtocolError(`Cannot send ${what} while the target is running.`, { what }, 'Halt the target first.');
-    const wait = { timeoutMs: opts.timeoutMs ?? this.timeoutMs, signal: opts.signal, what };
-    let reply = await this.connection.exchange(payload, wait);
-    for (;;) {
-      // A stop reply no command asked for: QEMU sends one when a new debugger connects to a
-      // running machine (it stops the VM). Commands flashwright sends here never answer with
-      // T/S + two hex digits, so such a reply is set aside and the real one read next.
-      if ((reply[0] === 0x54 || reply[0] === 0x53) && reply[1] !== undefined && parseStopReply(bytesToAscii(reply)) !== undefined) {
-        this.unsolicitedStops.push(bytesToAscii(reply));
-        reply = await this.connection.receive({ ...wait, what: `the reply to ${what}` });
-        continue;
-      }
-      return reply;
-    }
+    super(stream, options);
   }
 
   private lastRegisterBlock?: string;
-
-  /** Stop replies that arrived without being asked for (for diagnostics). */
-  readonly unsolicitedStops: string[] = [];
 
   /** Negotiates features (qSupported, no-ack mode) and reads the register layout. */
   async connect(opts: CallOptions = {}): Promise<void> {
@@ -132,51 +48,10 @@ export class GdbClient {
   }
 
   private async loadRegisterLayout(opts: CallOptions): Promise<void> {
-    let regs: RegisterInfo[] = [];
-    if (this.supports('qXfer:features:read')) {
-      const seen = new Set<string>();
-      let next = 0;
-      const load = async (annex: string): Promise<void> => {
-        if (seen.has(annex)) return;
-        seen.add(annex);
-        const xml = await this.xferRead('features', annex, opts);
-        // Includes appear where they are referenced; registers follow in document order.
-        const parts = xml.split(/(<xi:include[^>]*>)/);
-        for (const part of parts) {
-          const inc = includedFiles(part);
-          if (inc.length) { for (const f of inc) await load(f); continue; }
-          const parsed = parseRegisters(part, next);
-          regs.push(...parsed.registers);
-          next = parsed.nextRegnum;
-        }
-      };
-      await load('target.xml');
-    }
-    if (!regs.some((r) => r.name === 'pc')) regs = [...DEFAULT_ARM_REGISTERS];
+    const layout = await readRegisterLayout(this.supports('qXfer:features:read') ? (annex) => this.xferRead('features', annex, opts) : undefined);
     this.registers.clear();
-    for (const r of regs) if (!this.registers.has(r.name)) this.registers.set(r.name, r);
-    // 'cpsr' on A-profile-style descriptions is the same register as xpsr for our purposes.
-    if (!this.registers.has('xpsr') && this.registers.has('cpsr')) this.registers.set('xpsr', this.registers.get('cpsr')!);
-    this.orderedRegisters = [...this.registers.values()].filter((r, i, a) => a.indexOf(r) === i).sort((a, b) => a.regnum - b.regnum);
-  }
-
-  /** Reads a whole qXfer object (features, memory-map) in packet-sized pieces. */
-  async xferRead(object: string, annex: string, opts: CallOptions = {}): Promise<string> {
-    let out = '';
-    const chunk = Math.max(64, this.packetSize - HEADER_ROOM);
-    for (let offset = 0; ; ) {
-      const cmd = encodeXferRead(object, annex, offset, chunk);
-      const reply = await this.request(cmd, `qXfer:${object}:read ${annex}`, opts);
-      const r = classifyReply(reply);
-      if (r.kind === 'empty') throw new GdbUnsupportedError(`qXfer:${object}:read`, this.offered);
-      if (r.kind === 'error') throw new GdbErrorReply(cmd, r.errno, r.message);
-      const kind = reply[0];
-      if (kind !== 'm' && kind !== 'l') throw new GdbProtocolError(`Unexpected reply to qXfer:${object}:read: '${reply.slice(0, 40)}'.`, { reply: reply.slice(0, 200) });
-      const data = bytesToAscii(unescapeBinary(asciiBytes(reply.slice(1))));
-      out += data;
-      offset += data.length;
-      if (kind === 'l' || data.length === 0) return out;
-    }
+    for (const [name, r] of layout.byName) this.registers.set(name, r);
+    this.orderedRegisters = layout.ordered;
   }
 
   /** Why the target is stopped right now ('?'). */
@@ -187,23 +62,7 @@ export class GdbClient {
       await this.connection.send('?', wait);
       return bytesToAscii(await this.connection.receive({ ...wait, what: 'the reply to halt reason (?)' }));
     });
-    return this.toStopInfo(reply, '?');
-  }
-
-  private toStopInfo(reply: string, what: string): StopInfo {
-    const s = parseStopReply(reply);
-    if (!s || s.kind === 'output') throw new GdbProtocolError(`Unexpected reply to ${what}: '${reply.slice(0, 60)}'.`, { reply: reply.slice(0, 200) });
-    if (s.kind === 'exited' || s.kind === 'terminated') {
-      throw new GdbProtocolError(`The target ${s.kind === 'exited' ? `exited with status ${s.status}` : `was terminated by signal ${s.signal}`}.`, { reply }, 'The GDB server ended the debug session; restart it.');
-    }
-    const registers = new Map<number, number>();
-    for (const [k, v] of Object.entries(s.pairs)) {
-      if (/^[0-9a-f]+$/i.test(k)) {
-        const val = parseRegisterHex(v);
-        if (val !== undefined) registers.set(parseInt(k, 16), val);
-      }
-    }
-    return { signal: s.signal, reason: s.reason, registers, raw: reply };
+    return stopInfoFrom(reply, '?');
   }
 
   /** Reads target memory with m packets sized to the server's PacketSize. */
@@ -238,11 +97,7 @@ export class GdbClient {
         if (this.binaryWrite !== 'no') {
           const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
           const piece = data.subarray(done, done + n);
-          const prefix = asciiBytes(binaryWritePrefix(a, n));
-          const escaped = escapeBinary(piece);
-          const payload = new Uint8Array(prefix.length + escaped.length);
-          payload.set(prefix);
-          payload.set(escaped, prefix.length);
+          const payload = withEscapedData(binaryWritePrefix(a, n), piece);
           const reply = await this.requestUnlocked(payload, `binary write of ${n} bytes at ${hex(a)}`, opts);
           const r = classifyReply(reply);
           if (r.kind !== 'empty') {
@@ -304,18 +159,7 @@ export class GdbClient {
     const reply = await this.request('g', 'read of all registers (g)', opts);
     const r = expectNoError('g', reply);
     if (r.kind !== 'data') throw new GdbUnsupportedError('reading registers (p or g packets)', this.offered);
-    const out = new Map<number, number>();
-    let pos = 0;
-    for (const reg of this.orderedRegisters) {
-      const width = (reg.bitsize / 8) * 2;
-      if (pos + width > r.text.length) break;
-      if (reg.bitsize === 32) {
-        const v = parseRegisterHex(r.text.slice(pos, pos + width));
-        if (v !== undefined) out.set(reg.regnum, v);
-      }
-      pos += width;
-    }
-    return out;
+    return decodeRegisterBlock(r.text, this.orderedRegisters);
   }
 
   /**
@@ -333,19 +177,9 @@ export class GdbClient {
       if (r.kind !== 'data') return false;
       text = r.text;
     }
-    let pos = 0;
-    const pending = new Map(values);
-    for (const reg of this.orderedRegisters) {
-      const width = (reg.bitsize / 8) * 2;
-      if (pos + width > text.length) break;
-      const v = pending.get(reg.regnum);
-      if (v !== undefined && reg.bitsize === 32) {
-        text = text.slice(0, pos) + registerHex(v) + text.slice(pos + width);
-        pending.delete(reg.regnum);
-      }
-      pos += width;
-    }
-    if (pending.size > 0) return false;
+    const patched = patchRegisterBlock(text, this.orderedRegisters, values);
+    if (patched === undefined) return false;
+    text = patched;
     const back = classifyReply(await this.request(`G${text}`, 'write of all registers (G)', opts));
     if (back.kind === 'error' || back.kind === 'empty') return false;
     this.lastRegisterBlock = text;
@@ -403,7 +237,7 @@ export class GdbClient {
       const s: StopReply | undefined = parseStopReply(reply);
       if (s?.kind === 'output') { this.options.onConsole?.(s.text); continue; }
       this.running = false;
-      return this.toStopInfo(reply, 'continue');
+      return stopInfoFrom(reply, 'continue');
     }
   }
 
@@ -471,11 +305,7 @@ export class GdbClient {
     await forEachChunk(data.length, Math.max(1, this.packetSize - HEADER_ROOM), async (done) => {
       const a = (address + done) >>> 0;
       const n = binaryChunkLength(data, done, this.packetSize - HEADER_ROOM);
-      const prefix = asciiBytes(vFlashWritePrefix(a));
-      const escaped = escapeBinary(data.subarray(done, done + n));
-      const payload = new Uint8Array(prefix.length + escaped.length);
-      payload.set(prefix);
-      payload.set(escaped, prefix.length);
+      const payload = withEscapedData(vFlashWritePrefix(a), data.subarray(done, done + n));
       const reply = await this.request(payload, `flash write of ${n} bytes at ${hex(a)}`, opts);
       if (reply === 'E.memtype') throw new GdbErrorReply(`vFlashWrite:${a.toString(16)}`, 0, 'not flash memory', `${hex(a)} is not in a flash region of the server's memory map.`);
       const r = expectNoError(`vFlashWrite:${a.toString(16)}`, reply);
@@ -506,4 +336,14 @@ export class GdbClient {
   async close(): Promise<void> {
     await this.connection.close();
   }
+}
+
+/** A binary packet: the command text, then `data` escaped (X and vFlashWrite). */
+function withEscapedData(prefix: string, data: Uint8Array): Uint8Array {
+  const head = asciiBytes(prefix);
+  const escaped = escapeBinary(data);
+  const payload = new Uint8Array(head.length + escaped.length);
+  payload.set(head);
+  payload.set(escaped, head.length);
+  return payload;
 }
