@@ -18,7 +18,10 @@ import type { MemoryRegion, TargetDescription } from '../target/types.js';
  */
 export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription | undefined, ram: { start: number; size: number } | undefined): TargetDescription {
   const f = algo.flash;
-  const flashRegion: MemoryRegion = { name: 'flash', kind: 'flash', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `programmed by flash algorithm '${algo.name}'` };
+  // An external loader's memory is external (QSPI/OSPI/FMC): never the boot flash, so the vector-table checks leave it alone.
+  const flashRegion: MemoryRegion = algo.convention === 'stldr'
+    ? { name: 'external', kind: 'external-nor', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `${f.name}, programmed by external loader ${algo.source}` }
+    : { name: 'flash', kind: 'flash', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `programmed by flash algorithm '${algo.name}'` };
   if (base) {
     const range = `${hex(f.start)}–${hex(f.start + f.size - 1)}`;
     let placed = false;
@@ -52,6 +55,11 @@ export function algorithmRam(algo: FlashAlgorithm, explicit: { start: number; si
   const fromTarget = target?.regions.find((r) => r.kind === 'ram' && (algo.loadAddress === undefined || regionHolds(r, algo.loadAddress)))
     ?? target?.regions.find((r) => r.kind === 'ram');
   if (fromTarget) return { start: fromTarget.start, size: fromTarget.size };
+  if (algo.convention === 'stldr' && algo.loadAddress !== undefined) {
+    // An external loader names no RAM; ST links them at the start of the MCU's SRAM, so without
+    // --target the runner assumes the RAM just above the loader holds its stack and buffer.
+    return { start: algo.loadAddress, size: assumedStldrRam(algo) };
+  }
   if (algo.loadAddress !== undefined && algo.stackTop !== undefined) {
     // A fixed-placement algorithm without RAM facts: assume RAM spans what it uses.
     const end = Math.max(algo.stackTop, ...(algo.pageBuffers ?? []).map((b) => b + algo.flash.pageSize));
@@ -60,4 +68,10 @@ export function algorithmRam(algo: FlashAlgorithm, explicit: { start: number; si
   throw new UsageError(`The flash algorithm '${algo.name}' does not say where target RAM is.`, {
     hint: 'Pass --target NAME (e.g. nrf51822) so the algorithm can be placed in its RAM.',
   });
+}
+
+/** RAM an external loader needs from its link address: code+data (+ room), helpers, stack, one page buffer, the trap vector table. */
+export function assumedStldrRam(algo: FlashAlgorithm): number {
+  const align8 = (v: number) => Math.ceil(v / 8) * 8;
+  return align8(algo.instructions.length) + 0x100 + 0x48 + 0x8 + align8(algo.stackSize ?? 0x400) + 0x8 + align8(algo.flash.pageSize) + 0x100;
 }

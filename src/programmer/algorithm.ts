@@ -14,7 +14,7 @@ import { hex } from '../core/format.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { layoutAreas } from '../protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
-import { regionAt, regionHolds } from '../target/geometry.js';
+import { overlaps, regionAt, regionHolds } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
 import { algorithmRam, targetForAlgorithm } from './algorithm-target.js';
 import { ResetUnsupportedError, type CoreAccess } from '../arch/core-access.js';
@@ -93,14 +93,33 @@ export class AlgorithmProgrammer implements Programmer {
       // Elsewhere (RAM data, other regions) the host checksums a read: the routine could fault there.
       remote: async (address, length, options) => {
         const f = runner.algo.flash;
+        // An external loader with Read: its memory is not (reliably) memory-mapped, so the host checksums what Read gives.
+        if (regionHolds(f, address, length) && runner.hasRead) return crc32(await this.readMemory(address, length, options));
         if (regionHolds(f, address, length)) return runner.crc32(address, length, options?.signal);
         return crc32(await this.core.readMemory(address, length, options));
       },
     };
   }
 
-  readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
-    return this.core.readMemory(address, length, options);
+  /**
+   * Reads memory. An external loader's memory is read through its Read when it has one, else
+   * over the bus once its Init has (re)established the memory-mapped mode; the rest directly.
+   */
+  async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
+    const f = this.algorithm.flash;
+    if (this.algorithm.convention !== 'stldr' || !overlaps(f, address, length)) return this.core.readMemory(address, length, options);
+    const from = Math.max(address, f.start);
+    const to = Math.min(address + length, f.start + f.size);
+    const out = new Uint8Array(length);
+    if (from > address) out.set(await this.core.readMemory(address, from - address, options), 0);
+    if (this.runner.hasRead) {
+      out.set(await this.runner.read(from, to - from, options.signal), from - address);
+    } else {
+      await this.runner.prepareRead(options.signal);
+      out.set(await this.core.readMemory(from, to - from, options), from - address);
+    }
+    if (to < address + length) out.set(await this.core.readMemory(to, address + length - to, options), to - address);
+    return out;
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {

@@ -182,7 +182,9 @@ export class CmsisDapProgrammer implements Programmer {
   }
 
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
-    return this.need(`read ${hex(address)}`).readMemory(address, length, options);
+    const core = this.need(`read ${hex(address)}`);
+    // Through the algorithm: an external loader's memory is readable only after its Init.
+    return this.algo ? this.algo.readMemory(address, length, options) : core.readMemory(address, length, options);
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {

@@ -147,7 +147,10 @@ export class GdbProgrammer implements Programmer {
   private serverCrc = false;
 
   readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
-    return this.need().core.readMemory(address, length, options);
+    const { core } = this.need();
+    // Through the algorithm: an external loader's memory is readable only after its Init.
+    if (this.algorithmProgrammer) return this.algorithmProgrammer.readMemory(address, length, options);
+    return core.readMemory(address, length, options);
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {

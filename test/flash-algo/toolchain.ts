@@ -45,6 +45,15 @@ export class Toolchain {
     return path;
   }
 
+  /** Our external loader (test/fixtures/flash-algo/stldr-ram.c) as a .stldr; `defines` pick a variant, `linkOrigin` moves its link address. */
+  stldr(defines: string[] = [], linkOrigin?: number): { path: string; data: Uint8Array } {
+    const path = join(this.dir, `loader${this.n++}.stldr`);
+    execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m3', '-mthumb', '-Os', '-ffreestanding', '-nostdlib', '-nostartfiles',
+      ...defines.map((d) => `-D${d}`), ...(linkOrigin === undefined ? [] : [`-Wl,--defsym=LINK_ORIGIN=0x${linkOrigin.toString(16)}`]),
+      '-T', join(FIXTURES, 'stldr.ld'), join(FIXTURES, 'stldr-ram.c'), '-o', path]);
+    return { path, data: new Uint8Array(readFileSync(path)) };
+  }
+
   /** Symbol values from nm (Thumb bit as the toolchain writes it). */
   symbols(path: string): Record<string, number> {
     const out: Record<string, number> = {};

@@ -23,8 +23,47 @@ export const FUNCTION_NAMES: Record<AlgorithmFunction, string> = {
   init: 'Init', uninit: 'UnInit', eraseChip: 'EraseChip', eraseSector: 'EraseSector', programPage: 'ProgramPage', verify: 'Verify', blankCheck: 'BlankCheck',
 };
 
+/**
+ * How an algorithm's functions are called and what they answer:
+ *  - 'cmsis' (CMSIS-Pack FLM, descriptors, pyOCD): Init(adr, clk, fnc) per kind of operation
+ *    and UnInit(fnc) after it, EraseSector(adr), ProgramPage(adr, sz, buf); 0 = OK.
+ *  - 'stldr' (STM32CubeProgrammer external loader, UM2237 and ST's published Loader_Src.c):
+ *    Init once (its optional argument gets 0), Write(Address, Size, buffer),
+ *    SectorErase(EraseStartAddress, EraseEndAddress) erasing every sector the inclusive range
+ *    touches, MassErase(Parallelism = 0); 1 = LOADER_OK, 0 = LOADER_FAIL. No UnInit. Write and
+ *    the erases leave the memory-mapped mode Init set up (ST's loaders de-initialise the
+ *    QSPI/OSPI there), so the runner calls Init again before the memory is read over the bus.
+ */
+export type AlgorithmConvention = 'cmsis' | 'stldr';
+
+export interface ConventionRules {
+  /** What a function returns on success. */
+  ok: number;
+  /** Function names, for messages. */
+  names: Record<AlgorithmFunction, string>;
+  /** "flash algorithm" / "external loader", for messages. */
+  what: string;
+}
+
+export const CONVENTIONS: Record<AlgorithmConvention, ConventionRules> = {
+  cmsis: { ok: 0, names: FUNCTION_NAMES, what: 'flash algorithm' },
+  stldr: {
+    ok: 1,
+    names: { init: 'Init', uninit: 'UnInit', eraseChip: 'MassErase', eraseSector: 'SectorErase', programPage: 'Write', verify: 'Verify', blankCheck: 'BlankCheck' },
+    what: 'external loader',
+  },
+};
+
+export function conventionOf(a: Pick<FlashAlgorithm, 'convention'>): ConventionRules {
+  return CONVENTIONS[a.convention ?? 'cmsis'];
+}
+
 export interface FlashAlgorithm {
   name: string;
+  /** Calling convention (default 'cmsis'). */
+  convention?: AlgorithmConvention | undefined;
+  /** An external loader's optional Read(Address, Size, Buffer), as an offset into `instructions`. */
+  readEntry?: number | undefined;
   /** Where it came from (file name), for messages. */
   source: string;
   description?: string | undefined;

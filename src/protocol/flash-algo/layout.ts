@@ -63,15 +63,18 @@ export const BKPT_WORD = 0xbe00be00;
 
 /**
  * Thumb code (ARMv6-M and up) that a first ProgramPage returns into. It relies only on
- * the AAPCS rule that r4–r8 survive a call: if r0 ≠ 0 it goes to the breakpoint (r8) with
+ * the AAPCS rule that r4–r8 survive a call: if r0 ≠ 0 (the success value) it goes to the breakpoint (r8) with
  * that result; otherwise it calls r7 (ProgramPage) with r0–r2 = r4–r6, clears r7 to say
  * the second call ran, and returns to the breakpoint too.
  *   cmp r0,#0; bne fail; mov r0,r4; mov r1,r5; mov r2,r6; mov r3,r7; movs r7,#0;
  *   mov lr,r8; bx r3; fail: bx r8
  */
-export const CHAIN_TRAMPOLINE = Uint8Array.from([
-  0x00, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47,
-]);
+export const CHAIN_TRAMPOLINE = chainTrampoline(0);
+
+/** The trampoline for functions whose success value is `ok` (an external loader's 1): `cmp r0,#ok` first. */
+export function chainTrampoline(ok: number): Uint8Array {
+  return Uint8Array.from([ok & 0xff, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47]);
+}
 /** Helpers after the trampoline (20 bytes): the fault trap's BKPT (4), a store stub (4), the CRC-32 routine (44). */
 const TRAMPOLINE_ROOM = 0x48;
 const TRAP_OFFSET = 0x14;

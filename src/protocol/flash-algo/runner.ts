@@ -9,9 +9,10 @@ import { TimeoutError, throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import type { CoreAccess, CoreRegister } from '../../arch/core-access.js';
 import { CPUID, CPUID_ARCHITECTURE_V7M, EXCEPTION_NAMES, exceptionNumber, readFaultStatus, VTOR, XPSR_THUMB } from '../../arch/cortex-m.js';
-import { FUNCTION_NAMES, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
+import { conventionOf, type AlgorithmFunction, type ConventionRules, type FlashAlgorithm } from './algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmFormatError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
-import { BKPT_WORD, CHAIN_TRAMPOLINE, CRC32_ROUTINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
+import { sectorRuns } from './flash-device.js';
+import { BKPT_WORD, chainTrampoline, CRC32_ROUTINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
 
 export interface RunnerOptions extends LayoutOptions {
   /** Added to the FlashDevice timeouts for link latency (ms, default 1000). */
@@ -61,8 +62,29 @@ export class FlashAlgoRunner {
   /** Function calls made, for benchmarks and tests. */
   calls = 0;
 
+  /** How the functions are called and what they return (CMSIS FLM or external loader). */
+  readonly convention: ConventionRules;
+  /**
+   * An external loader's Write/SectorErase/MassErase ran since its Init: ST's loaders leave the
+   * memory-mapped mode there, so Init must run again before the memory is read over the bus.
+   */
+  private unmapped = false;
+
   constructor(readonly core: CoreAccess, readonly algo: FlashAlgorithm, private readonly options: RunnerOptions) {
     this.layout = planLayout(algo, options);
+    this.convention = conventionOf(algo);
+  }
+
+  private get kind(): 'cmsis' | 'stldr' {
+    return this.algo.convention ?? 'cmsis';
+  }
+
+  private get stldr(): boolean {
+    return this.algo.convention === 'stldr';
+  }
+
+  private fnName(fn: AlgorithmFunction): string {
+    return this.convention.names[fn];
   }
 
   get doubleBuffered(): boolean {
@@ -74,7 +96,7 @@ export class FlashAlgoRunner {
     const l = this.layout;
     await this.core.halt({ signal });
     if (l.ownBreakpoint) await this.core.writeMemory(l.breakpoint, word(BKPT_WORD), { signal });
-    await this.core.writeMemory(l.trampoline, CHAIN_TRAMPOLINE, { signal });
+    await this.core.writeMemory(l.trampoline, chainTrampoline(this.convention.ok), { signal });
     await this.core.writeMemory(l.crcRoutine, CRC32_ROUTINE, { signal });
     await this.core.writeMemory(l.loadAddress, this.algo.instructions, { signal });
     // Zero static data that lies past the code image (its .bss), as a loader would.
@@ -131,7 +153,7 @@ export class FlashAlgoRunner {
   private entry(fn: AlgorithmFunction): number {
     const off = this.algo.entries[fn];
     if (off === undefined) {
-      throw new AlgorithmFormatError(this.algo.source, `the algorithm '${this.algo.name}' has no ${FUNCTION_NAMES[fn]} function.`, { function: FUNCTION_NAMES[fn] },
+      throw new AlgorithmFormatError(this.algo.source, `the ${this.stldr ? 'external loader' : 'algorithm'} '${this.algo.name}' has no ${this.fnName(fn)} function.`, { function: this.fnName(fn) },
         fn === 'eraseChip' ? 'Erase by sectors instead.' : undefined);
     }
     return this.layout.loadAddress + off;
@@ -142,9 +164,9 @@ export class FlashAlgoRunner {
   }
 
   private async start(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
-    throwIfAborted(signal, FUNCTION_NAMES[fn]);
+    throwIfAborted(signal, this.fnName(fn));
     if (!this.loaded) await this.load(signal);
-    return this.startAt(this.entry(fn), FUNCTION_NAMES[fn], args, timeoutMs, signal, extra);
+    return this.startAt(this.entry(fn), this.fnName(fn), args, timeoutMs, signal, extra);
   }
 
   private async startAt(entry: number, name: string, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
@@ -168,7 +190,7 @@ export class FlashAlgoRunner {
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e;
       await this.core.halt();
-      throw new AlgorithmTimeoutError(name, s.entry, s.timeoutMs, await this.snapshot());
+      throw new AlgorithmTimeoutError(name, s.entry, s.timeoutMs, await this.snapshot(), this.kind);
     }
     const pc = halt.pc ?? (await this.core.readRegister('pc', { signal }));
     if ((pc & ~1) === this.layout.faultTrap && this.savedVtor !== undefined) {
@@ -180,12 +202,12 @@ export class FlashAlgoRunner {
         const f = new DataView(frame.buffer, frame.byteOffset);
         Object.assign(snap, { pc: f.getUint32(24, true), lr: f.getUint32(20, true), xpsr: f.getUint32(28, true) });
       }
-      throw new AlgorithmCrashedError(name, s.entry, snap, `took a fault (exception ${n}${EXCEPTION_NAMES[n] ? `, ${EXCEPTION_NAMES[n]}` : ''}), stacked`);
+      throw new AlgorithmCrashedError(name, s.entry, snap, `took a fault (exception ${n}${EXCEPTION_NAMES[n] ? `, ${EXCEPTION_NAMES[n]}` : ''}), stacked`, this.kind);
     }
     if ((pc & ~1) !== this.layout.breakpoint) {
       const snap = await this.snapshot();
       const inHandler = snap.xpsr !== undefined && exceptionNumber(snap.xpsr) !== 0;
-      throw new AlgorithmCrashedError(name, s.entry, snap, inHandler ? `stopped in exception ${exceptionNumber(snap.xpsr as number)} instead of returning` : `stopped at ${hex(pc)} instead of returning to ${hex(this.layout.breakpoint)}`);
+      throw new AlgorithmCrashedError(name, s.entry, snap, inHandler ? `stopped in exception ${exceptionNumber(snap.xpsr as number)} instead of returning` : `stopped at ${hex(pc)} instead of returning to ${hex(this.layout.breakpoint)}`, this.kind);
     }
     const result = await this.core.readRegister('r0', { signal });
     const guard = await this.core.readMemory(this.layout.stackLimit, 4, { signal });
@@ -212,7 +234,11 @@ export class FlashAlgoRunner {
 
   private async callChecked(fn: AlgorithmFunction, args: number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const r = await this.call(fn, args, timeoutMs, signal);
-    if (r !== 0) throw new AlgorithmFailedError(FUNCTION_NAMES[fn], this.entry(fn), r, args);
+    if (r !== this.convention.ok) throw this.failed(fn, this.entry(fn), r, args);
+  }
+
+  private failed(fn: AlgorithmFunction, entry: number, result: number, args: number[]): AlgorithmFailedError {
+    return new AlgorithmFailedError(this.fnName(fn), entry, result, args, this.kind);
   }
 
   private get margin(): number {
@@ -223,8 +249,15 @@ export class FlashAlgoRunner {
     return this.options.callTimeoutMs ?? 2000;
   }
 
-  /** Calls Init(fnc) once per kind of operation, closing the previous one with UnInit. */
+  /** Calls Init(fnc) once per kind of operation, closing the previous one with UnInit (an external loader: Init() once). */
   async init(fnc: number, signal?: AbortSignal): Promise<void> {
+    if (this.stldr) {
+      if (this.initFor !== undefined) return;
+      await this.callChecked('init', [0], this.shortTimeout, signal);
+      this.initFor = fnc;
+      this.unmapped = false;
+      return;
+    }
     if (this.initFor === fnc) return;
     if (this.initFor !== undefined) await this.uninit(signal);
     if (this.has('init')) await this.callChecked('init', [this.algo.flash.start, this.options.clockHz ?? 0, fnc], this.shortTimeout, signal);
@@ -244,16 +277,72 @@ export class FlashAlgoRunner {
     if (address < f.start || address + length > f.start + f.size) throw new AlgorithmRangeError(address, length, f, this.algo.name);
   }
 
+  /**
+   * Erases the sector at `address`: EraseSector(adr), or an external loader's
+   * SectorErase(adr, last byte of the sector) — ST's loaders erase every sector from the
+   * start's up to and including the end address, so the end must not reach the next one.
+   */
   async eraseSector(address: number, signal?: AbortSignal): Promise<void> {
     this.checkRange(address, 1);
     await this.init(FNC_ERASE, signal);
-    await this.callChecked('eraseSector', [address], this.algo.flash.eraseTimeoutMs + this.margin, signal);
+    const args = this.stldr ? [address, address + this.sectorSizeAt(address) - 1] : [address];
+    if (this.stldr) this.unmapped = true;
+    await this.callChecked('eraseSector', args, this.algo.flash.eraseTimeoutMs + this.margin, signal);
+  }
+
+  /** Size of the sector holding `address` (the algorithm's geometry). */
+  private sectorSizeAt(address: number): number {
+    const f = this.algo.flash;
+    let at = f.start;
+    for (const run of sectorRuns(f)) {
+      if (address < at + run.size * run.count) return run.size;
+      at += run.size * run.count;
+    }
+    return f.sectors[f.sectors.length - 1]?.size ?? f.pageSize;
   }
 
   async eraseChip(signal?: AbortSignal): Promise<void> {
     await this.init(FNC_ERASE, signal);
     const t = this.options.chipEraseTimeoutMs ?? Math.max(60000, this.algo.flash.eraseTimeoutMs * 100);
+    if (this.stldr) this.unmapped = true;
     await this.callChecked('eraseChip', [], t + this.margin, signal);
+  }
+
+  /**
+   * Makes the algorithm's memory readable over the bus: an external loader's memory is
+   * memory-mapped only after Init (and again after Write or an erase, which leave that mode).
+   * FLM flash is always readable.
+   */
+  async prepareRead(signal?: AbortSignal): Promise<void> {
+    if (!this.stldr) return;
+    if (this.unmapped) this.initFor = undefined;
+    await this.init(FNC_PROGRAM, signal);
+  }
+
+  /** Whether the external loader has Read(Address, Size, Buffer) (for memory that is not memory-mapped). */
+  get hasRead(): boolean {
+    return this.algo.readEntry !== undefined;
+  }
+
+  /** Reads through the external loader's Read into the page buffer, one buffer at a time. */
+  async read(address: number, length: number, signal?: AbortSignal): Promise<Uint8Array> {
+    this.checkRange(address, length);
+    const off = this.algo.readEntry;
+    if (off === undefined) throw new AlgorithmFormatError(this.algo.source, `the ${this.convention.what} '${this.algo.name}' has no Read function.`);
+    await this.init(FNC_PROGRAM, signal);
+    const buf = this.layout.pageBuffers[0];
+    const chunk = Math.max(4, this.algo.flash.pageSize);
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const n = Math.min(chunk, length - done);
+      const args = [address + done, n, buf];
+      const entry = this.layout.loadAddress + off;
+      const r = await this.finish(await this.startAt(entry, 'Read', args, this.shortTimeout + this.margin, signal), signal);
+      if (r !== this.convention.ok) throw new AlgorithmFailedError('Read', entry, r, args, 'stldr');
+      out.set(await this.core.readMemory(buf, n, { signal }), done);
+      done += n;
+    }
+    return out;
   }
 
   /**
@@ -268,6 +357,7 @@ export class FlashAlgoRunner {
     const { signal } = options;
     this.checkRange(address, data.length);
     await this.init(FNC_PROGRAM, signal);
+    if (this.stldr) this.unmapped = true;
     const page = this.algo.flash.pageSize;
     const pages: Array<{ address: number; data: Uint8Array }> = [];
     for (let off = 0; off < data.length; ) {
@@ -296,7 +386,7 @@ export class FlashAlgoRunner {
         // While this page programs, load the next one into the other buffer.
         if (i + 1 < pages.length) await this.core.writeMemory(buffers[(i + 1) % 2]!, pages[i + 1]!.data, { signal });
         const r = await this.finish(started, signal);
-        if (r !== 0) throw new AlgorithmFailedError('ProgramPage', started.entry, r, args);
+        if (r !== this.convention.ok) throw this.failed('programPage', started.entry, r, args);
         report(pages[i]!.data.length);
       }
       return;
@@ -313,7 +403,7 @@ export class FlashAlgoRunner {
         await this.core.writeMemory(buffers[0], first.data, { signal });
         const args = [first.address, first.data.length, buffers[0]];
         const r = await this.finish(await this.start('programPage', args, timeout, signal), signal);
-        if (r !== 0) throw new AlgorithmFailedError('ProgramPage', this.entry('programPage'), r, args);
+        if (r !== this.convention.ok) throw this.failed('programPage', this.entry('programPage'), r, args);
         report(first.data.length);
         i += 1;
       }
@@ -346,10 +436,10 @@ export class FlashAlgoRunner {
       r4: second.address, r5: second.data.length, r6: l.pageBuffers[1]!, r7: entry | 1, r8: l.breakpoint | 1, lr: l.trampoline | 1,
     });
     const r = await this.finish(started, signal);
-    if (r !== 0) {
+    if (r !== this.convention.ok) {
       // r7 is cleared by the trampoline just before the second call.
       const secondRan = (await this.core.readRegister('r7', { signal })) === 0;
-      throw new AlgorithmFailedError('ProgramPage', entry, r, secondRan ? args2 : args1);
+      throw this.failed('programPage', entry, r, secondRan ? args2 : args1);
     }
     this.calls++;
   }
@@ -364,6 +454,7 @@ export class FlashAlgoRunner {
     // routine's loads can fault, and an ARMv6-M core locks up instead of returning.
     this.checkRange(address, length);
     if (!this.loaded) await this.load(signal);
+    await this.prepareRead(signal);
     // About 6 cycles per bit: 1 KiB takes under 5 ms even at 10 MHz; allow ten times that.
     const timeout = this.shortTimeout + this.margin + Math.ceil(length / 1024) * 50;
     return (await this.finish(await this.startAt(this.layout.crcRoutine, 'CRC-32 routine', [address, length], timeout, signal), signal)) >>> 0;
@@ -376,12 +467,15 @@ export class FlashAlgoRunner {
       await this.uninit(signal);
     } finally {
       this.loaded = false;
-      await this.core.clearBreakpoint(this.layout.breakpoint, { signal }).catch(() => undefined);
+      // VTOR first: where the debugger's write to it is ignored (QEMU's stub), the core stores it
+      // itself and returns to the return breakpoint, which must still be set — a BKPT without a
+      // halting debugger HardFaults there, through the vector table just restored.
       if (this.savedVtor !== undefined) {
-        await this.core.clearBreakpoint(this.layout.faultTrap, { signal }).catch(() => undefined);
         await this.writeSystemWord(VTOR, this.savedVtor, signal).catch(() => undefined);
         this.savedVtor = undefined;
+        await this.core.clearBreakpoint(this.layout.faultTrap, { signal }).catch(() => undefined);
       }
+      await this.core.clearBreakpoint(this.layout.breakpoint, { signal }).catch(() => undefined);
     }
   }
 }

@@ -11,7 +11,10 @@
 import { FlashwrightError } from '../../core/errors.js';
 import type { ErrorContext } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
-import type { ElfFile } from '../../image/elf.js';
+import { EM_ARM, parseElf, SHF_ALLOC, SHF_WRITE, SHT_NOBITS, type ElfFile, type ElfSection } from '../../image/elf.js';
+import { validateAlgorithm, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
+import { AlgorithmFormatError } from './errors.js';
+import type { SectorStart } from './flash-device.js';
 
 export const STORAGE_INFO = { nameLength: 100, deviceType: 100, start: 104, size: 108, pageSize: 112, eraseValue: 116, sectors: 120, maxSectors: 10 } as const;
 
@@ -86,9 +89,19 @@ export interface StldrInfo {
   problems: string[];
 }
 
+/** The section holding StorageInfo: `.dev_info` (any case; ST's CubeIDE scripts write `.Dev_info`), else the one the StorageInfo symbol is in. */
+export function storageInfoSection(elf: ElfFile): ElfSection | undefined {
+  const named = elf.sections.find((s) => s.name.toLowerCase() === '.dev_info' && s.type !== SHT_NOBITS);
+  if (named) return named;
+  const sym = elf.symbol('StorageInfo');
+  const sec = sym && sym.sectionIndex !== 0 ? elf.sections[sym.sectionIndex] : undefined;
+  if (!sym || !sec || sec.type === SHT_NOBITS) return undefined;
+  return { ...sec, data: sec.data.subarray(sym.value - sec.address) };
+}
+
 /** Reads a parsed .stldr ELF: StorageInfo, entry points, link range, and the problems found. */
 export function readStldr(elf: ElfFile): StldrInfo {
-  const dev = elf.section('.dev_info');
+  const dev = storageInfoSection(elf);
   if (!dev) throw new StldrFormatError('The ELF has no .dev_info section, so it is not an STM32CubeProgrammer external loader.');
   const storage = parseStorageInfo(dev.data);
   const entries: Record<string, number> = {};
@@ -97,10 +110,86 @@ export function readStldr(elf: ElfFile): StldrInfo {
     if (s && s.sectionIndex !== 0) entries[name] = s.value;
   }
   const missing = STLDR_REQUIRED_ENTRIES.filter((n) => entries[n] === undefined);
-  const loadable = elf.sections.filter((s) => (s.flags & 0x2) !== 0 && s.size > 0 && s.name !== '.dev_info');
+  const loadable = loadableSections(elf, dev.index);
   const linked = loadable.length
     ? { start: Math.min(...loadable.map((s) => s.address)), end: Math.max(...loadable.map((s) => s.address + s.size)) }
     : { start: 0, end: 0 };
   const problems = [...checkStorageInfo(storage), ...missing.map((n) => `The entry point ${n} is missing (required).`)];
   return { storage, entries, missing, linked, problems };
+}
+
+function loadableSections(elf: ElfFile, devInfoIndex: number): ElfSection[] {
+  return elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0 && s.index !== devInfoIndex);
+}
+
+/** Erase/program timeouts: StorageInfo carries none, so generous ones for serial NOR (a 64 KiB block erase takes up to ~2 s on common parts). */
+export const STLDR_TIMEOUTS = { programMs: 5000, eraseSectorMs: 10000 } as const;
+
+const STLDR_FUNCTIONS: Partial<Record<AlgorithmFunction, string>> = { init: 'Init', programPage: 'Write', eraseSector: 'SectorErase', eraseChip: 'MassErase', verify: 'Verify' };
+
+/** StorageInfo's (count, size) pairs as sector-run starts relative to the device start. */
+export function storageSectorStarts(info: StorageInfo): SectorStart[] {
+  const out: SectorStart[] = [];
+  let offset = 0;
+  for (const s of info.sectors) {
+    if (s.count === 0 || s.size === 0) continue;
+    out.push({ offset, size: s.size });
+    offset += s.count * s.size;
+  }
+  return out;
+}
+
+/**
+ * An external loader as a FlashAlgorithm the runner can run: its loadable sections copied
+ * from the lowest linked address (zeros for .bss), placed exactly there (a .stldr is not
+ * position independent), the memory from StorageInfo, the 'stldr' calling convention.
+ * Refuses what would make the plan lie about the memory: a sector table that does not cover
+ * the device, PageSize 0, a missing required entry point.
+ */
+export function loadStldr(data: Uint8Array, source: string): FlashAlgorithm {
+  const elf = parseElf(data, source);
+  if (elf.machine !== EM_ARM) throw new AlgorithmFormatError(source, `the ELF is for ${elf.machineName}, not ARM.`, { machine: elf.machine });
+  const info = readStldr(elf);
+  const s = info.storage;
+  if (info.missing.length) {
+    throw new AlgorithmFormatError(source, `the external loader lacks ${info.missing.join(' and ')} (STM32CubeProgrammer needs Init, Write and SectorErase).`, { missing: info.missing },
+      'Export the missing functions with those exact names (they are found by symbol).');
+  }
+  const covered = s.sectors.reduce((n, x) => n + x.count * x.size, 0);
+  if (covered !== s.size || s.pageSize === 0) {
+    const problems = checkStorageInfo(s).filter((p) => /sector table|PageSize is 0/.test(p));
+    throw new AlgorithmFormatError(source, `its StorageInfo cannot be used: ${problems.join(' ')}`, { deviceSize: s.size, sectorsCover: covered, pageSize: s.pageSize },
+      'Fix the sectors[] table (SectorNum × SectorSize pairs must add up to DeviceSize) and PageSize in the loader\'s Dev_Inf.c, and rebuild it.');
+  }
+  const dev = storageInfoSection(elf);
+  const sections = loadableSections(elf, dev?.index ?? -1);
+  const base = info.linked.start;
+  const size = info.linked.end - base;
+  if (sections.length === 0 || size <= 0) throw new AlgorithmFormatError(source, 'the external loader has no code sections.');
+  if (size > 1024 * 1024) throw new AlgorithmFormatError(source, `its sections span ${formatSize(size)} (${hex(base)}–${hex(info.linked.end - 1)}), more than any target RAM; a section is linked far from the others.`);
+  const instructions = new Uint8Array(size);
+  for (const sec of sections) if (sec.type !== SHT_NOBITS) instructions.set(sec.data.subarray(0, sec.size), sec.address - base);
+  const entries: Partial<Record<AlgorithmFunction, number>> = {};
+  for (const [fn, sym] of Object.entries(STLDR_FUNCTIONS) as Array<[AlgorithmFunction, string]>) {
+    const at = info.entries[sym];
+    if (at !== undefined) entries[fn] = (at & ~1) - base;
+  }
+  const dataSection = sections.filter((x) => (x.flags & SHF_WRITE) !== 0).sort((a, b) => a.address - b.address)[0];
+  const algo: FlashAlgorithm = {
+    name: s.name || source,
+    source,
+    description: `STM32CubeProgrammer external loader (${s.deviceTypeName})`,
+    convention: 'stldr',
+    instructions,
+    entries: entries as FlashAlgorithm['entries'],
+    readEntry: info.entries.Read === undefined ? undefined : (info.entries.Read & ~1) - base,
+    staticBaseOffset: dataSection ? dataSection.address - base : instructions.length,
+    loadAddress: base,
+    flash: {
+      name: s.name, type: s.deviceType, start: s.start, size: s.size, pageSize: s.pageSize, erasedValue: s.eraseValue,
+      programTimeoutMs: STLDR_TIMEOUTS.programMs, eraseTimeoutMs: STLDR_TIMEOUTS.eraseSectorMs, sectors: storageSectorStarts(s),
+    },
+  };
+  validateAlgorithm(algo);
+  return algo;
 }
