@@ -33,6 +33,14 @@ export interface RegisterWriteOptions extends CoreOptions {
   othersAreScratch?: boolean;
 }
 
+export interface HaltWaitOptions extends CoreOptions {
+  /**
+   * Words to read once the core has halted (e.g. a stack guard), returned in
+   * HaltState.words when the implementation can fetch them with the halt itself.
+   */
+  readWords?: readonly number[] | undefined;
+}
+
 /** Why the core stopped. */
 export interface HaltState {
   /** 'breakpoint' / 'step' for a debug halt, 'interrupted' after halt(), 'signal' otherwise. */
@@ -41,6 +49,8 @@ export interface HaltState {
   pc?: number | undefined;
   /** Implementation detail (GDB stop reply, DHCSR value…). */
   detail?: string;
+  /** The words HaltWaitOptions.readWords asked for, read at the halt (absent: read them yourself). */
+  words?: number[] | undefined;
 }
 
 export interface CoreAccess {
@@ -52,6 +62,17 @@ export interface CoreAccess {
    * loads with ProgramPage only when this is true.
    */
   readonly memoryAccessWhileRunning: boolean;
+  /**
+   * writeRegisters touches only the registers it is given (othersAreScratch changes
+   * nothing), so a caller may leave out registers that still hold the values it wants.
+   */
+  readonly registersWrittenSingly?: boolean;
+  /**
+   * Changes whenever the core may have run or its registers changed (resume, step, reset,
+   * halt, register writes): a caller that knows what a function it called preserved (the
+   * AAPCS callee-saved registers and SP) can trust that only while this stays the same.
+   */
+  readonly registerEpoch?: number;
   readMemory(address: number, length: number, options?: CoreOptions): Promise<Uint8Array>;
   writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void>;
   readRegister(name: CoreRegister, options?: CoreOptions): Promise<number>;
@@ -62,7 +83,7 @@ export interface CoreAccess {
   /** Lets the core run from its current PC. */
   resume(options?: CoreOptions): Promise<void>;
   /** Waits until the core halts; rejects with TimeoutError (the core keeps running). */
-  waitForHalt(timeoutMs: number, options?: CoreOptions): Promise<HaltState>;
+  waitForHalt(timeoutMs: number, options?: HaltWaitOptions): Promise<HaltState>;
   setBreakpoint(address: number, options?: CoreOptions): Promise<void>;
   clearBreakpoint(address: number, options?: CoreOptions): Promise<void>;
   /** Resets the chip; `halt` keeps the core stopped at the reset vector. */

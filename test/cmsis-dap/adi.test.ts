@@ -110,6 +110,10 @@ describe('Cortex-M core over the MEM-AP', () => {
     expect(probe.halted).toBe(true);
     expect(h.reason).toBe('interrupted');
     await m.writeRegisters({ r0: 1, r1: 2, sp: 0x20001000, pc: 0x20000101, xpsr: 0x01000000 });
+    // Register writes (and runs) are queued to lead the next transfer; sync() sends them and waits.
+    const before = probe.sent.length;
+    await m.sync();
+    expect(probe.sent.length).toBeGreaterThan(before);
     expect(probe.regs.slice(0, 2)).toEqual([1, 2]);
     expect(probe.regs[13]).toBe(0x20001000);
     expect(await m.readRegister('sp')).toBe(0x20001000);
@@ -120,6 +124,7 @@ describe('Cortex-M core over the MEM-AP', () => {
     const last = probe.sent.filter((p) => p[0] === 0x05).at(-1)!;
     expect(Array.from(last)).toContain(0x13);
     await m.resume();
+    await m.sync();
     expect(probe.halted).toBe(false);
   });
 

@@ -10,9 +10,9 @@ import { FlashwrightError, TimeoutError, throwIfAborted } from '../../core/error
 import type { ErrorContext } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { AIRCR, CPUID, DCRSR, decodeCpuId, decodeFpCtrl, DEMCR, DFSR, DHCSR, FPB, fpComparator, REGSEL, type CpuId } from '../../arch/cortex-m.js';
-import type { CoreAccess, CoreOptions, CoreRegister, HaltState, RegisterWriteOptions } from '../../arch/core-access.js';
+import type { CoreAccess, CoreOptions, CoreRegister, HaltState, HaltWaitOptions, RegisterWriteOptions } from '../../arch/core-access.js';
 import { DapTransferError } from '../cmsis-dap/errors.js';
-import type { TransferOp } from '../cmsis-dap/commands.js';
+import { checkTransfer, type TransferOp } from '../cmsis-dap/commands.js';
 import { MemAp } from './mem-ap.js';
 import { settleInOrder } from '../cmsis-dap/session.js';
 
@@ -31,8 +31,26 @@ export class CoreError extends FlashwrightError {
 
 const BKPT_INSTRUCTION = 0xbe00;
 
+interface HaltResult { dfsr: number; pc: number; words?: number[] }
+
+/** Register writes and a run not sent yet: they lead the next transfer instead of taking packets of their own. */
+interface Queued {
+  ops: TransferOp[];
+  what: string[];
+  /** TAR[31:4] points at the DHCSR bank after these ops (BD0–BD3 = DHCSR, DCRSR, DCRDR, DEMCR). */
+  atDebugBank: boolean;
+  /** The probe's match mask after these ops. */
+  mask?: number | undefined;
+}
+
 export class CortexM implements CoreAccess {
   readonly memoryAccessWhileRunning = true;
+  readonly registersWrittenSingly = true;
+  /** Bumped by everything that may change the core's registers (see CoreAccess.registerEpoch). */
+  registerEpoch = 0;
+  private queued?: Queued | undefined;
+  /** DFSR was read and cleared at the last halt, and nothing has halted the core since. */
+  private dfsrClear = false;
   cpuid?: CpuId;
   private fpb?: { revision: 1 | 2; comparators: number; used: Array<number | undefined> };
   /** Software breakpoints: address → the halfword the BKPT replaced. */
@@ -73,14 +91,45 @@ export class CortexM implements CoreAccess {
     return Promise.resolve();
   }
 
+  /** Adds ops to the queue that leads the next transfer. */
+  private enqueue(ops: TransferOp[], what: string, atDebugBank: boolean, mask?: number): void {
+    const q = this.queued ?? { ops: [], what: [], atDebugBank: false };
+    q.ops.push(...ops);
+    q.what.push(what);
+    q.atDebugBank = atDebugBank;
+    if (mask !== undefined) q.mask = mask;
+    this.queued = q;
+    // A caller that makes no further call still gets its run: the queue goes out on its own once
+    // the current chain of calls (microtasks) has had its chance to carry it.
+    this.flushTimer ??= setTimeout(() => { this.flushTimer = undefined; this.flush(); }, 0);
+  }
+
+  private flushTimer?: ReturnType<typeof setTimeout> | undefined;
+
+  private takeQueued(): Queued | undefined {
+    const q = this.queued;
+    this.queued = undefined;
+    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    return q;
+  }
+
+  /** Sends the queued ops on their own (before an access that cannot carry them). */
+  private flush(signal?: AbortSignal): void {
+    const q = this.takeQueued();
+    if (!q) return;
+    void this.post(this.ap.guard(() => this.ap.dp.dap.transfer(q.ops, q.what.join(', then '), signal), signal).catch((e) => { throw this.explainRegister(e); }));
+  }
+
   /** Waits for every write sent so far; throws the first that failed. */
   async sync(): Promise<void> {
+    this.flush();
     const earlier = this.behind.splice(0);
     if (earlier.length) settleInOrder(await Promise.allSettled(earlier));
   }
 
   /** Runs a request that waits for its answer (sent after the writes before it), then reports those writes' failures first. */
   private async answered<T>(start: () => Promise<T>): Promise<T> {
+    this.flush();
     const earlier = this.behind.splice(0);
     const p = start();
     const [r] = await Promise.allSettled([p]);
@@ -94,8 +143,11 @@ export class CortexM implements CoreAccess {
   }
 
   writeMemory(address: number, data: Uint8Array, options?: CoreOptions): Promise<void> {
-    if (!this.ap.ready) return this.ap.write(address, data, options);
-    return this.post(this.ap.write(address, data, options));
+    if (!this.ap.ready) { this.flush(options?.signal); return this.ap.write(address, data, options); }
+    // Queued register writes and a run lead the write's first packet (the next page loads while this one programs).
+    const q = this.takeQueued();
+    if (!q) return this.post(this.ap.write(address, data, options));
+    return this.post(this.ap.write(address, data, options, q.ops, q.what.join(', then ')).catch((e) => { throw this.explainRegister(e); }));
   }
 
   private regsel(name: string): number {
@@ -142,17 +194,20 @@ export class CortexM implements CoreAccess {
   private readonly registers = new Map<string, number>();
 
   async writeRegisters(values: Partial<Record<CoreRegister, number>>, options?: RegisterWriteOptions): Promise<void> {
-    if (!this.ap.ready) await this.ap.init(options?.signal);
+    if (!this.ap.ready) { this.flush(options?.signal); await this.ap.init(options?.signal); }
+    this.registerEpoch++;
     const entries = Object.entries(values) as Array<[CoreRegister, number]>;
-    const ops = [...this.debugBankOps(), ...entries.flatMap(([n, v]) => [
+    const q = this.queued;
+    const bank = q?.atDebugBank && q.mask === DHCSR.S_REGRDY ? [] : this.debugBankOps();
+    const ops = [...bank, ...entries.flatMap(([n, v]) => [
       ...this.ap.bankedOp(2, false, v >>> 0),
       ...this.ap.bankedOp(1, false, this.regsel(n) | DCRSR.REGWnR),
       ...this.ap.bankedOp(0, true, DHCSR.S_REGRDY, true),
     ])];
     for (const [n, v] of entries) this.registers.set(n, v >>> 0);
     if (entries.some(([n]) => n === 'sp')) { this.registers.delete('msp'); this.registers.delete('psp'); }
-    await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, options?.signal), options?.signal)
-      .catch((e) => { throw this.explainRegister(e); }));
+    // Sent with whatever comes next (a run, a memory write, the halt poll), not in a packet of its own.
+    this.enqueue(ops, `Writing core registers ${entries.map(([n]) => n).join(', ')}`, true, DHCSR.S_REGRDY);
   }
 
   private explainRegister(e: unknown): unknown {
@@ -163,6 +218,7 @@ export class CortexM implements CoreAccess {
   }
 
   async readDhcsr(signal?: AbortSignal): Promise<number> {
+    this.flush(signal);
     this.lastDhcsr = await this.answered(() => this.ap.readWord(DHCSR.address, signal));
     return this.lastDhcsr;
   }
@@ -170,22 +226,32 @@ export class CortexM implements CoreAccess {
   async halt(options?: CoreOptions): Promise<HaltState> {
     await this.sync();
     this.registers.clear();
+    this.registerEpoch++;
+    this.dfsrClear = false;
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
     return this.waitForHalt(this.options.haltTimeoutMs ?? 1000, options, 'interrupted');
   }
 
   async resume(options?: CoreOptions): Promise<void> {
     this.registers.clear();
-    if (!this.ap.ready) await this.ap.init(options?.signal);
-    // DFSR is sticky: cleared so the next halt's reason is its own. One packet, not waited for.
-    const ops = [...this.ap.writeWordOps(DFSR.address, DFSR.ALL), ...this.ap.writeWordOps(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN)];
-    await this.post(this.ap.guard(() => this.ap.dp.dap.transfer(ops, 'Resuming the core', options?.signal), options?.signal));
+    this.registerEpoch++;
+    if (!this.ap.ready) { this.flush(options?.signal); await this.ap.init(options?.signal); }
+    const run = DHCSR.DBGKEY | DHCSR.C_DEBUGEN;
+    // DFSR is sticky: cleared (unless the last halt's poll did) so the next halt's reason is its own.
+    const ops = this.dfsrClear ? [] : this.ap.writeWordOps(DFSR.address, DFSR.ALL);
+    const atBank = !ops.length && this.queued?.atDebugBank === true;
+    ops.push(...(atBank ? this.ap.bankedOp(0, false, run) : this.ap.writeWordOps(DHCSR.address, run)));
+    this.dfsrClear = false;
+    // Not sent yet: it travels with the next transfer (the next page's data, or the halt poll).
+    this.enqueue(ops, 'resuming the core', true);
   }
 
   /** Executes one instruction (interrupts masked) and halts again. */
   async step(options?: CoreOptions): Promise<HaltState> {
     await this.sync();
     this.registers.clear();
+    this.registerEpoch++;
+    this.dfsrClear = false;
     await this.ap.writeWord(DFSR.address, 0x1f, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_HALT, options?.signal);
     await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_MASKINTS | DHCSR.C_STEP, options?.signal);
@@ -197,26 +263,43 @@ export class CortexM implements CoreAccess {
    * (a fault inside a fault handler, or an ARMv6-M HardFault with no handler) never halts by
    * itself: it is halted and reported as 'signal' so the caller reads the fault registers.
    */
-  async waitForHalt(timeoutMs: number, options?: CoreOptions, reason?: HaltState['reason']): Promise<HaltState> {
+  async waitForHalt(timeoutMs: number, options?: HaltWaitOptions, reason?: HaltState['reason']): Promise<HaltState> {
+    const signal = options?.signal;
     const started = Date.now();
     const deadline = started + timeoutMs;
-    // Code the host runs again and again (a flash algorithm's ProgramPage) takes about as long
-    // each time: the first poll waits most of the last run's time instead of spending packets.
+    const words = options?.readWords ?? [];
     const adaptive = reason === undefined;
-    if (adaptive && this.lastRunMs > 2) await delay(Math.min(50, Math.floor(this.lastRunMs * 0.8)), options?.signal);
+    const done = (r: HaltResult): HaltState => {
+      const why = reason ?? (r.dfsr & (DFSR.BKPT | DFSR.DWTTRAP) ? 'breakpoint' : r.dfsr & DFSR.VCATCH ? 'signal' : 'interrupted');
+      if (adaptive) this.lastRunMs = Date.now() - started;
+      const h: HaltState = { reason: why, pc: r.pc, detail: `DHCSR S_HALT, DFSR ${hex(r.dfsr)}` };
+      if (r.words) h.words = r.words;
+      return h;
+    };
+    if (!this.ap.ready) { this.flush(signal); await this.ap.init(signal); }
+    // The run queued by resume() (and the register writes before it) go out in the same packet as
+    // a value-match poll of S_HALT and, behind it, the reads a halt needs: a call that is over by
+    // the time the probe polls costs one packet and one round trip.
+    const q = this.takeQueued();
+    if (q) {
+      const r = await this.haltPoll(q, words, signal);
+      if (r) return done(r);
+      // Code the host runs again and again (a flash algorithm's ProgramPage) takes about as long
+      // each time: the next poll waits most of the last run's time instead of spending packets.
+      if (adaptive && this.lastRunMs > 2) await delay(Math.min(50, Math.floor(this.lastRunMs * 0.8)), signal);
+    } else if (adaptive && this.lastRunMs > 2) await delay(Math.min(50, Math.floor(this.lastRunMs * 0.8)), signal);
     let pause = 0;
     for (;;) {
-      throwIfAborted(options?.signal, 'wait for halt');
-      const d = await this.readDhcsr(options?.signal);
+      throwIfAborted(signal, 'wait for halt');
+      const d = await this.readDhcsr(signal);
       if (d & DHCSR.S_HALT) {
-        // The caller next wants the PC and usually r0 (a function's result): fetched in the same round trip.
-        const [dfsr, [pc]] = await Promise.all([this.ap.readWord(DFSR.address, options?.signal), this.readRegisters(['pc', 'r0'], options)]);
-        const why = reason ?? (dfsr & (DFSR.BKPT | DFSR.DWTTRAP) ? 'breakpoint' : dfsr & DFSR.VCATCH ? 'signal' : 'interrupted');
-        if (adaptive) this.lastRunMs = Date.now() - started;
-        return { reason: why, pc, detail: `DHCSR ${hex(d)}, DFSR ${hex(dfsr)}` };
+        // The caller next wants the PC and usually r0 (a function's result): fetched in one packet.
+        const r = await this.haltPoll(undefined, words, signal);
+        if (r) return done(r);
+        continue; // halted and running again in between (a step, another debugger)
       }
       if (d & DHCSR.S_LOCKUP) {
-        await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, options?.signal);
+        await this.ap.writeWord(DHCSR.address, DHCSR.DBGKEY | DHCSR.C_DEBUGEN | DHCSR.C_HALT, signal);
         const pc = await this.readRegister('pc', options).catch(() => undefined);
         const h: HaltState = { reason: 'signal', detail: `core LOCKUP (DHCSR ${hex(d)}): a fault escalated with no way to handle it` };
         if (pc !== undefined) h.pc = pc;
@@ -227,9 +310,61 @@ export class CortexM implements CoreAccess {
           hint: 'The code it runs did not reach its breakpoint; the fault registers and PC tell where it went.', context: { dhcsr: hex(d) },
         });
       }
-      await delay(pause, options?.signal);
+      await delay(pause, signal);
       pause = Math.min(10, pause + 1);
     }
+  }
+
+  /**
+   * One packet: (queued ops, then) a value-match read of DHCSR for S_HALT and behind it DFSR
+   * (read, and cleared when there is room), PC, r0 and `words`. A mismatch on the poll stops the
+   * probe there, so nothing behind it runs while the core runs; undefined then (not halted yet).
+   */
+  private async haltPoll(q: Queued | undefined, words: readonly number[], signal?: AbortSignal): Promise<HaltResult | undefined> {
+    const dap = this.ap.dp.dap;
+    let head = q?.ops ?? [];
+    // TAR at the DHCSR bank serves the poll (BD0) and the register reads (BD1, BD2) alike.
+    const bank = q?.atDebugBank ? [] : this.ap.bankOps(DHCSR.address);
+    const build = (clearDfsr: boolean, withWords: boolean): { ops: TransferOp[]; poll: number } => {
+      const ops: TransferOp[] = [MemAp.matchMaskOp(DHCSR.S_HALT)];
+      const poll = ops.length;
+      ops.push(...this.ap.bankedOp(0, true, DHCSR.S_HALT, true));
+      ops.push(MemAp.matchMaskOp(DHCSR.S_REGRDY), ...this.readRegisterOps(this.regsel('pc')), ...this.readRegisterOps(this.regsel('r0')));
+      ops.push(...this.ap.readWordOps(DFSR.address), ...(clearDfsr ? this.ap.writeWordOps(DFSR.address, DFSR.ALL) : []));
+      if (withWords) for (const w of words) ops.push(...this.ap.readWordOps(w));
+      return { ops, poll };
+    };
+    // Whatever fits one packet: on 64-byte packets the DFSR clear (left to the next resume) or the words may not;
+    // the TAR/CSW/SELECT setup may go ahead of it (harmless while the core runs).
+    let plan!: { ops: TransferOp[]; poll: number };
+    let cleared = false;
+    let gotWords = false;
+    // Building ops moves the CSW/SELECT caches along: each candidate starts from the same state.
+    const restore = this.ap.cacheSnapshot();
+    for (const [c, w, lead] of [[true, true, false], [false, true, false], [true, true, true], [false, true, true], [false, false, true]] as const) {
+      restore();
+      const built = build(c, w);
+      const ops = lead ? built.ops : [...bank, ...built.ops];
+      if (!dap.fits(ops)) continue;
+      plan = { ops, poll: built.poll + (lead ? 0 : bank.length) };
+      if (lead) head = [...head, ...bank];
+      cleared = c;
+      gotWords = w;
+      break;
+    }
+    const what = `${q ? `${q.what.join(', then ')}, then waiting` : 'Waiting'} for the core to halt`;
+    const r = await this.answered(() => this.ap.guard(async () => {
+      const { tail, offset } = await dap.transferWithTail(head, plan.ops, what, signal);
+      if (tail.valueMismatch && tail.ack === 1 && tail.count === offset + plan.poll) return undefined; // still running
+      checkTransfer(tail, offset + plan.ops.length, what);
+      return tail.reads;
+    }, signal).catch((e) => { throw this.explainRegister(e); }));
+    if (!r) return undefined;
+    const [pc, r0, dfsr, ...rest] = r as [number, number, number, ...number[]];
+    this.dfsrClear = cleared;
+    this.registers.set('pc', pc);
+    this.registers.set('r0', r0);
+    return { dfsr, pc, ...(gotWords ? { words: rest } : {}) };
   }
 
   async setBreakpoint(address: number, options?: CoreOptions): Promise<void> {
@@ -278,6 +413,8 @@ export class CortexM implements CoreAccess {
     const signal = options?.signal;
     await this.sync();
     this.registers.clear();
+    this.registerEpoch++;
+    this.dfsrClear = false;
     const demcr = await this.ap.readWord(DEMCR.address, signal);
     const vc = mode === 'halt' ? demcr | DEMCR.VC_CORERESET : demcr & ~DEMCR.VC_CORERESET;
     await this.ap.writeWord(DEMCR.address, vc >>> 0, signal);

@@ -227,6 +227,10 @@ export class DebugPort {
     await this.dap.swjPins(asserted ? 0 : SwjPin.nRESET, SwjPin.nRESET, asserted ? 0 : 10_000, signal);
   }
 
+  /** The cached SELECT, for code that builds ops it may discard (see MemAp.cacheSnapshot). */
+  get selectCache(): number | undefined { return this.select; }
+  set selectCache(v: number | undefined) { this.select = v; }
+
   /** Forgets the cached SELECT (after a reset or a reconnect). */
   invalidate(): void {
     this.select = undefined;

@@ -7,7 +7,7 @@
  */
 import { throwIfAborted } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { TRANSFER_REQUEST_HEADER, type TransferOp } from '../cmsis-dap/commands.js';
+import { TRANSFER_REQUEST_HEADER, transferOpSize, type TransferOp } from '../cmsis-dap/commands.js';
 import { settleInOrder } from '../cmsis-dap/session.js';
 import type { DebugPort } from './dp.js';
 import { CSW, MEM_AP, TAR_WRAP } from './registers.js';
@@ -41,6 +41,13 @@ export class MemAp {
   /** True once CSW has been read: every access then builds its ops without waiting. */
   get ready(): boolean {
     return this.cswBase !== undefined;
+  }
+
+  /** Returns a function that puts the CSW and SELECT caches back as they are now (for ops built and then discarded). */
+  cacheSnapshot(): () => void {
+    const csw = this.csw;
+    const select = this.dp.selectCache;
+    return () => { this.csw = csw; this.dp.selectCache = select; };
   }
 
   /** Forgets cached CSW (after a reset or an error). */
@@ -149,45 +156,61 @@ export class MemAp {
    * carries the TAR write together with as many DRW writes as fit, across the boundary too,
    * so no packet carries a TAR write alone.
    */
-  async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}): Promise<void> {
+  async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}, prefix: readonly TransferOp[] = [], prefixWhat = ''): Promise<void> {
     if (this.cswBase === undefined) await this.init(options.signal);
     throwIfAborted(options.signal, 'memory write');
-    const { write: per } = this.dp.dap.blockWords;
-    const maxOps = Math.floor((this.dp.dap.packetSize - TRANSFER_REQUEST_HEADER) / 5); // each op: request byte + word
+    const dap = this.dp.dap;
+    const { write: per } = dap.blockWords;
     const wrap = this.tarWrap;
     const jobs: Array<Promise<unknown>> = [];
     let done = 0;
     const progress = (n: number) => () => { done += 4 * n; options.onProgress?.(done); };
+    const then = prefixWhat ? `${prefixWhat}, then writing` : 'Writing';
+    // Ops queued before this write (a core's register writes and run) lead its first packet.
+    let carry: TransferOp[] = [];
+    if (prefix.length) {
+      const packets = dap.splitTransfers(prefix);
+      carry = packets.pop()!;
+      for (const p of packets) jobs.push(dap.transfer(p, prefixWhat || 'Queued transfers', options.signal));
+    }
     /** Where TAR points now (undefined: unknown, e.g. after it reached a boundary). */
     let tarAt: number | undefined;
     for (let i = 0; i < words.length;) {
       const a = address + 4 * i;
       const room = (wrap - (a % wrap)) / 4;
       const left = words.length - i;
-      if (tarAt === a && (room >= per || left <= room)) {
+      if (!carry.length && tarAt === a && (room >= per || left <= room)) {
         const n = Math.min(per, room, left);
-        jobs.push(this.dp.dap.transferBlock(true, MEM_AP.DRW, false, n, words.subarray(i, i + n), `Writing ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
+        jobs.push(dap.transferBlock(true, MEM_AP.DRW, false, n, words.subarray(i, i + n), `Writing ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
         i += n;
         tarAt = n === room ? undefined : a + 4 * n;
         continue;
       }
-      const ops: TransferOp[] = [];
+      // A DAP_Transfer carries the TAR write with as many DRW writes as fit, across a boundary too.
+      const ops: TransferOp[] = carry;
+      const led = carry.length > 0;
+      carry = [];
+      // (The carried ops fit one packet both ways; writes add request bytes only.)
+      let req = ops.reduce((b, op) => b + transferOpSize(op).request, TRANSFER_REQUEST_HEADER);
       let n = 0;
       for (let j = i; j < words.length; j++) {
         const aj = address + 4 * j;
         const set = tarAt === aj ? [] : this.tarOps(aj, CSW.SIZE32);
-        if (ops.length + set.length + 1 > maxOps) {
+        const bytes = 5 * (set.length + 1); // writes: request byte + word each, nothing back
+        if (ops.length + set.length + 1 > 255 || req + bytes > dap.packetSize) {
           if (set.length) this.csw = undefined; // built but not sent: CSW/SELECT caches may be ahead
           if (set.length) this.dp.invalidate();
           break;
         }
         ops.push(...set, ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, words[j]!));
+        req += bytes;
         n++;
         tarAt = (aj + 4) % wrap === 0 ? undefined : aj + 4;
       }
-      jobs.push(this.dp.dap.transfer(ops, `Writing ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
+      jobs.push(dap.transfer(ops, `${led ? then : 'Writing'} ${n * 4} bytes at ${hex(a)}`, options.signal).then(progress(n)));
       i += n;
     }
+    if (carry.length) jobs.push(dap.transfer(carry, prefixWhat || 'Queued transfers', options.signal));
     await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
   }
 
@@ -217,7 +240,7 @@ export class MemAp {
   }
 
   /** Writes any byte range (unaligned edges by byte accesses on their lanes). */
-  async write(address: number, data: Uint8Array, options: MemApOptions = {}): Promise<void> {
+  async write(address: number, data: Uint8Array, options: MemApOptions = {}, prefix: readonly TransferOp[] = [], prefixWhat = ''): Promise<void> {
     if (this.cswBase === undefined) await this.init(options.signal);
     const start = address >>> 0;
     const end = start + data.length;
@@ -229,10 +252,15 @@ export class MemAp {
     for (let a = alignedEnd; a < end; a++) edge(a);
     // Edges and words are sent back to back (ops built in call order, so a later call's ops follow them).
     const jobs: Array<Promise<unknown>> = [];
-    if (ops.length) jobs.push(this.guard(() => this.dp.dap.transfer(ops, `Writing bytes at ${hex(start)}`, options.signal), options.signal));
+    let lead = prefix;
+    if (ops.length || alignedEnd === alignedStart) {
+      const all = [...lead, ...ops];
+      lead = [];
+      if (all.length) jobs.push(this.guard(() => this.dp.dap.transfer(all, prefixWhat ? `${prefixWhat}, then writing bytes at ${hex(start)}` : `Writing bytes at ${hex(start)}`, options.signal), options.signal));
+    }
     if (alignedEnd > alignedStart) {
       const middle = data.slice(alignedStart - start, alignedEnd - start);
-      jobs.push(this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options));
+      jobs.push(this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options, lead, prefixWhat));
     }
     settleInOrder(await Promise.allSettled(jobs));
   }

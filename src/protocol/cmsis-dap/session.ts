@@ -14,7 +14,7 @@ import {
   encodeSwjClock, encodeSwjPins, encodeSwjSequence, encodeTransfer, encodeTransferAbort, encodeTransferBlock,
   encodeTransferConfigure, encodeWriteAbort, infoNumber, infoString, parseConnect, parseInfo, parseResetTarget, parseStatus,
   parseSwjPins, parseTransfer, parseTransferBlock, TRANSFER_REQUEST_HEADER, TRANSFER_RESPONSE_HEADER, transferOpSize,
-  type DapCapabilities, type TransferOp,
+  type DapCapabilities, type TransferOp, type TransferResult,
 } from './commands.js';
 import { DapResponseError, DapTransferError } from './errors.js';
 
@@ -259,6 +259,49 @@ export class DapSession {
       return t.reads;
     })));
     return settleInOrder(results).flat();
+  }
+
+  /**
+   * Runs `head` then `tail` like transfer(), pipelined, except that the `tail` ops travel
+   * together in the last packet (sharing it with the end of `head` when they fit) and that
+   * packet's result is returned unjudged, with `offset` = the index of tail[0] in it: the
+   * caller tells an expected value mismatch (a poll that has not matched yet) from a failure.
+   * Nothing of the tail can run unless every op before it in its packet did. `head` failures
+   * are thrown (the first).
+   */
+  async transferWithTail(head: readonly TransferOp[], tail: readonly TransferOp[], what: string, signal?: AbortSignal): Promise<{ head: number[]; tail: TransferResult; offset: number }> {
+    const packets = head.length ? this.splitTransfers(head) : [];
+    const last = packets[packets.length - 1];
+    let merged: TransferOp[] = [...tail];
+    let offset = 0;
+    if (last && this.fits([...last, ...tail])) {
+      packets.pop();
+      merged = [...last, ...tail];
+      offset = last.length;
+    }
+    if (!this.fits(merged)) throw new RangeError(`${what}: ${tail.length} transfers do not fit one ${this.packetSize}-byte packet`);
+    const heads = packets.map((chunk) => this.request(encodeTransfer(0, chunk), signal).then((r) => {
+      const t = parseTransfer(r, chunk);
+      checkTransfer(t, chunk.length, what);
+      return t.reads;
+    }));
+    const final = this.request(encodeTransfer(0, merged), signal).then((r) => parseTransfer(r, merged));
+    const [h, f] = await Promise.all([Promise.allSettled(heads).then(settleInOrder), final.then((v) => ({ ok: true as const, v }), (e: unknown) => ({ ok: false as const, e }))]);
+    if (!f.ok) throw f.e;
+    // The head ops sharing the final packet must have completed for the tail to be looked at.
+    const headInFinal = offset;
+    if (headInFinal && f.v.count < headInFinal) checkTransfer(f.v, merged.length, what);
+    const headReads = merged.slice(0, headInFinal).filter((op) => op.read && !op.match).length;
+    return { head: [...h.flat(), ...f.v.reads.slice(0, headReads)], tail: { ...f.v, reads: f.v.reads.slice(headReads) }, offset };
+  }
+
+  /** Whether ops fit one DAP_Transfer packet both ways. */
+  fits(ops: readonly TransferOp[]): boolean {
+    if (ops.length > 255) return false;
+    let req = TRANSFER_REQUEST_HEADER;
+    let res = TRANSFER_RESPONSE_HEADER;
+    for (const op of ops) { const s = transferOpSize(op); req += s.request; res += s.response; }
+    return req <= this.packetSize && res <= this.packetSize;
   }
 
   /** Groups ops into packets whose request and response both fit. */

@@ -169,12 +169,25 @@ export class FlashAlgoRunner {
     return this.startAt(this.entry(fn), this.fnName(fn), args, timeoutMs, signal, extra);
   }
 
+  /**
+   * The core's registerEpoch when the last call returned cleanly to the breakpoint: while it
+   * stands, SP and r9 still hold what that call was given (the AAPCS makes them callee-saved)
+   * and xPSR is Thumb in Thread mode, so a core that writes registers singly is spared them.
+   */
+  private returnedAt?: number | undefined;
+
   private async startAt(entry: number, name: string, args: number[], timeoutMs: number, signal?: AbortSignal, extra: Partial<Record<CoreRegister, number>> = {}): Promise<Started> {
     const l = this.layout;
-    const regs: Partial<Record<CoreRegister, number>> = {
-      r0: args[0] ?? 0, r1: args[1] ?? 0, r2: args[2] ?? 0, r3: args[3] ?? 0,
-      r9: l.staticBase, sp: l.stackTop, lr: l.breakpoint | 1, pc: entry, xpsr: XPSR_THUMB, ...extra,
-    };
+    const singly = this.core.registersWrittenSingly === true;
+    const kept = singly && this.returnedAt !== undefined && this.returnedAt === this.core.registerEpoch;
+    this.returnedAt = undefined;
+    const regs: Partial<Record<CoreRegister, number>> = {};
+    // A function reads only its own arguments (AAPCS); a core that writes registers one by one
+    // is given just those, a block-writing one all four.
+    const argRegs = ['r0', 'r1', 'r2', 'r3'] as const;
+    for (let i = 0; i < (singly ? args.length : 4); i++) regs[argRegs[i]!] = args[i] ?? 0;
+    if (!kept) Object.assign(regs, { r9: l.staticBase, sp: l.stackTop, xpsr: XPSR_THUMB });
+    Object.assign(regs, { lr: l.breakpoint | 1, pc: entry }, extra);
     // Every register the function may rely on is set here; the rest are scratch.
     await this.core.writeRegisters(regs, { signal, othersAreScratch: true });
     await this.core.resume({ signal });
@@ -186,7 +199,7 @@ export class FlashAlgoRunner {
     const name = s.name;
     let halt;
     try {
-      halt = await this.core.waitForHalt(s.timeoutMs, { signal });
+      halt = await this.core.waitForHalt(s.timeoutMs, { signal, readWords: [this.layout.stackLimit] });
     } catch (e) {
       if (!(e instanceof TimeoutError)) throw e;
       await this.core.halt();
@@ -210,9 +223,9 @@ export class FlashAlgoRunner {
       throw new AlgorithmCrashedError(name, s.entry, snap, inHandler ? `stopped in exception ${exceptionNumber(snap.xpsr as number)} instead of returning` : `stopped at ${hex(pc)} instead of returning to ${hex(this.layout.breakpoint)}`, this.kind);
     }
     const result = await this.core.readRegister('r0', { signal });
-    const guard = await this.core.readMemory(this.layout.stackLimit, 4, { signal });
-    const found = new DataView(guard.buffer, guard.byteOffset).getUint32(0, true);
+    const found = halt.words?.[0] ?? await this.readWord(this.layout.stackLimit, signal);
     if (found !== GUARD) throw new AlgorithmStackError(name, this.layout.stackLimit, found, GUARD);
+    this.returnedAt = this.core.registerEpoch;
     return result;
   }
 
