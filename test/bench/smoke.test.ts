@@ -26,6 +26,14 @@ describe('modelled benches run to the end', () => {
     expect(r.out).toMatch(/^\d+ of \d+ targets met\.$/m);
   }, 120_000);
 
+  const browser = needs('chromium');
+  it.skipIf(browser.skip)(browser.title('web measures the page (size, time to interactive in headless Chromium) and reaches its verdict'), () => {
+    const r = run('web.ts');
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^bench web-tti: interactive \(median of 7\) cold \d+ ms/m);
+    expect(r.out).toMatch(/^\d+ of 4 targets met\.$/m);
+  }, 120_000);
+
   const peers = needs('stm32flash', 'socat');
   it.skipIf(peers.skip)(peers.title('stm32-uart reaches its targets (stm32flash over a pty)'), () => {
     const r = run('stm32-uart.ts');
