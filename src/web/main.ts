@@ -4,7 +4,7 @@
  * programmers the CLI uses, with progress, cancel and the doctor's explanation on failure.
  */
 import { CancelledError } from '../core/errors.js';
-import { hex, parseNumber } from '../core/format.js';
+import { formatSize, hex, parseNumber } from '../core/format.js';
 import { diagnose } from '../doctor/diagnose.js';
 import { eraseRange, planWrite, readMemoryRange, verifyImage, writeImage } from '../flash/engine.js';
 import type { FlashEvent } from '../flash/events.js';
@@ -206,9 +206,9 @@ function showDevice(device: DeviceInfo): void {
   const rows: string[][] = [['Target', device.target.name]];
   for (const [k, v] of Object.entries(device.ids)) rows.push([k, typeof v === 'number' ? hex(v, 3) : v]);
   if (device.protection) rows.push(['Protection', device.protection.description]);
-  for (const r of device.target.regions) rows.push([`${r.kind} ${r.name}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${r.size / 1024} KiB)`]);
+  for (const r of device.target.regions) rows.push([`${r.kind} ${r.name}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${formatSize(r.size)})`]);
   $('device-info').replaceChildren(table(['', ''], rows));
-  const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${r.name} ${r.size / 1024} KiB`)].join(' · ');
+  const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${r.name} ${formatSize(r.size)}`)].join(' · ');
   $('device-line').textContent = line;
   $('device-line').title = line;
 }
