@@ -81,7 +81,7 @@ export async function verifyRange(programmer: Programmer, range: VerifyRange, me
       }
     }
     throw mismatch(address + Math.max(i, 0), i < 0 ? undefined : expected[i], i < 0 ? undefined : actual[i], range, 'digest', context,
-      { name: d.name, expected: want, actual: got, address, length: expected.length });
+      { name: d.name, expected: want, actual: got, address, length: expected.length }, i < 0 ? undefined : programmer.explainMismatch?.(address, expected, actual));
   }
   for (let off = 0; off < expected.length; off += READ_CHUNK) {
     throwIfAborted(signal, 'verify');
@@ -91,7 +91,7 @@ export async function verifyRange(programmer: Programmer, range: VerifyRange, me
     if (firstDifference(want, part) >= 0 && !programmer.checkedReads) part = await readSettled(programmer, address + off, want, signal, reporter, part);
     reporter?.reach(base + off + n);
     const i = firstDifference(want, part);
-    if (i >= 0) throw mismatch(address + off + i, want[i]!, part[i]!, range, 'readback', context);
+    if (i >= 0) throw mismatch(address + off + i, want[i]!, part[i]!, range, 'readback', context, undefined, programmer.explainMismatch?.(address + off, want, part));
   }
 }
 
@@ -122,10 +122,11 @@ async function readSettled(programmer: Programmer, address: number, expected: Ui
 
 /** A VerifyError whose hint says what the read value means: erased (the data is not there) or different. */
 function mismatch(at: number, expected: number | undefined, actual: number | undefined, range: VerifyRange, method: VerifyMethod, context: VerifyContext,
-  digest?: { name: string; expected: number; actual: number; address: number; length: number }): VerifyError {
+  digest?: { name: string; expected: number; actual: number; address: number; length: number }, explained?: string): VerifyError {
   const erased = context.erasedValue ?? 0xff;
-  const hint = actual !== undefined && actual === erased && expected !== erased
+  // The way in's own reading of the pattern (an external loader's Write) comes first.
+  const hint = explained ?? (actual !== undefined && actual === erased && expected !== erased
     ? `${hex(at)} reads ${hexByte(actual)}, the erased value: the data is not there — it was never written, or something erased it afterwards (an erase of that sector, a mass erase, a reset during programming). Write the image again; if it is missing again, check what else erases that sector.`
-    : undefined;
+    : undefined);
   return new VerifyError(at, expected, actual, { sector: range.sector, method, ...(digest ? { digest } : {}), ...(hint ? { hint } : {}) });
 }

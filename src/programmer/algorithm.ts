@@ -102,6 +102,15 @@ export class AlgorithmProgrammer implements Programmer {
   }
 
   /**
+   * An external loader whose Write loses the start of the data: every differing byte lies in
+   * the first bytes of a page (where each Write call starts) while the rest of those pages
+   * matches — seed 004's "the first 2 bytes are always 0".
+   */
+  explainMismatch(address: number, expected: Uint8Array, actual: Uint8Array): string | undefined {
+    return describeWriteStartLoss(this.algorithm, address, expected, actual);
+  }
+
+  /**
    * Reads memory. An external loader's memory is read through its Read when it has one, else
    * over the bus once its Init has (re)established the memory-mapped mode; the rest directly.
    */
@@ -186,4 +195,30 @@ export async function startApplication(core: CoreAccess, target: TargetDescripti
   const looksLikeVectors = sp !== 0 && sp % 8 === 0 && (pc & 1) === 1 && pc > address && pc < address + 0x100000;
   await core.writeRegisters(looksLikeVectors ? { sp, pc: pc & ~1, xpsr: 0x01000000 } : { pc: address & ~1, xpsr: 0x01000000 }, options);
   await core.resume(options);
+}
+
+/** Bytes at the start of a page that count as "the start of a Write". */
+const WRITE_HEAD = 4;
+
+/** The sentence for explainMismatch (pure; exported for tests). */
+export function describeWriteStartLoss(algo: FlashAlgorithm, address: number, expected: Uint8Array, actual: Uint8Array): string | undefined {
+  const f = algo.flash;
+  if (algo.convention !== 'stldr' || !regionHolds(f, address, expected.length)) return undefined;
+  const page = f.pageSize;
+  const diffs: number[] = [];
+  let rightBeyondHead = false;
+  for (let i = 0; i < expected.length; i++) {
+    const inHead = (address + i - f.start) % page < WRITE_HEAD;
+    if (expected[i] !== actual[i]) {
+      if (!inHead) return undefined;
+      diffs.push(i);
+    } else if (!inHead) {
+      rightBeyondHead = true;
+    }
+  }
+  if (diffs.length === 0 || !rightBeyondHead) return undefined;
+  const head = Math.max(...diffs.map((i) => (address + i - f.start) % page)) + 1;
+  const zeros = diffs.every((i) => actual[i] === 0);
+  const where = diffs.slice(0, 4).map((i) => hex(address + i)).join(', ') + (diffs.length > 4 ? ', …' : '');
+  return `Every differing byte (${diffs.length}: ${where}) lies in the first ${head} byte(s) of a ${page}-byte page, where each call of the external loader's Write starts, and they read ${zeros ? '0x00' : 'wrong values'} while the rest of the page is right: the loader's Write (${algo.source}) loses the start of the data it is given — check its page-program command (address width, alternate bytes, dummy cycles) and how it indexes the buffer. If freshly erased memory reads the same there (\`flashwright erase\`, then \`flashwright read\`), the fault is in the read path Init sets up (the memory-mapped read command) instead.`;
 }

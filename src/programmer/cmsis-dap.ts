@@ -181,6 +181,10 @@ export class CmsisDapProgrammer implements Programmer {
     return this.algo?.digest;
   }
 
+  explainMismatch(address: number, expected: Uint8Array, actual: Uint8Array): string | undefined {
+    return this.algo?.explainMismatch(address, expected, actual);
+  }
+
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
     const core = this.need(`read ${hex(address)}`);
     // Through the algorithm: an external loader's memory is readable only after its Init.

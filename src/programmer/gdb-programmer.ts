@@ -143,6 +143,10 @@ export class GdbProgrammer implements Programmer {
     return undefined;
   }
 
+  explainMismatch(address: number, expected: Uint8Array, actual: Uint8Array): string | undefined {
+    return this.algorithmProgrammer?.explainMismatch(address, expected, actual);
+  }
+
   /** True when the server answered qCRC during connect. */
   private serverCrc = false;
 

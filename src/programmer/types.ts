@@ -130,6 +130,12 @@ export interface Programmer {
    * a byte garbled on the way would be written back as "preserved" data.
    */
   readonly checkedReads?: boolean | undefined;
+  /**
+   * What a verify mismatch points at in the way in's own code, when its pattern fits (an
+   * external loader's Write losing the start of each page); one or two sentences, else undefined.
+   * `expected` and `actual` are the same range, starting at `address`.
+   */
+  explainMismatch?(address: number, expected: Uint8Array, actual: Uint8Array): string | undefined;
   /** Starts the application (or resets the chip). `address` where the way in needs one. */
   run?(address?: number, context?: CallContext): Promise<void>;
   /**

@@ -126,3 +126,67 @@ for (const way of ['gdb', 'cmsis-dap'] as const) {
     }, 120000);
   });
 }
+
+for (const way of ['gdb', 'cmsis-dap'] as const) {
+  describe.skipIf(peers.skip)(peers.title(`seed 004's loader (first two bytes programmed as 0) on QEMU mps2-an385 --via ${way}`), () => {
+    it('verify fails at 0x21000000 with a hint naming the loader\'s Write; doctor reads the record and explains it', async () => {
+      const { q, via } = await rig(way);
+      const loader = tc!.stldr(['SEED004_BUG']);
+      const data = pattern(0x1800, 3);
+      data[0] = 0x12; data[1] = 0x34; // not 0: the bug must show
+      const bin = join(dir, `seed-${way}.bin`);
+      writeFileSync(bin, data);
+      const w = await cli(['write', bin, '--base', '0x21000000', ...via, '--algo', loader.path, '--target-file', TARGET_FILE, '--json']);
+      expect(w.code, w.text).toBe(1);
+      const error = w.text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; error?: { code: string; message: string; hint: string } }).find((r) => r.type === 'error')!.error!;
+      expect(error.code).toBe('VERIFY_MISMATCH');
+      expect(error.message).toMatch(/^Verify failed at 0x21000000 .*expected 0x12, read 0x00/);
+      expect(error.hint).toMatch(/Every differing byte \(2: 0x21000000, 0x21000001\) lies in the first 2 byte\(s\) of a 256-byte page.*external loader's Write/);
+      // QEMU's memory shows what the loader did: the first two bytes 0, the rest as written.
+      const held = await q.physical(DEVICE, data.length);
+      expect(Array.from(held.subarray(0, 4))).toEqual([0, 0, data[2], data[3]]);
+      expect(Buffer.from(held.subarray(2)).equals(Buffer.from(data.subarray(2)))).toBe(true);
+
+      const record = join(dir, `seed-${way}.jsonl`);
+      writeFileSync(record, w.text);
+      const d = await cli(['doctor', record, '--json']);
+      const causes = (JSON.parse(d.text) as { causes: Array<{ summary: string; fix: string[] }> }).causes;
+      expect(causes[0]?.summary, d.text).toMatch(/^The external loader's Write loses the start of the data it is given/);
+      expect(causes[0]?.fix.join(' ')).toMatch(/page-program command/);
+      // The specific cause replaces flashwright's generic verify-mismatch one.
+      expect(causes.some((c) => c.summary.startsWith('The device holds different bytes'))).toBe(false);
+    }, 120000);
+  });
+}
+
+describe.skipIf(peers.skip)(peers.title('broken external loaders on QEMU mps2-an385 --via gdb'), () => {
+  it('an Init that never returns is stopped after its timeout and named, with the SysTick/HAL_Delay explanation', async () => {
+    const { via } = await rig('gdb');
+    const loader = tc!.stldr(['INIT_HANGS']);
+    const bin = join(dir, 'hang.bin');
+    writeFileSync(bin, pattern(0x100, 5));
+    const w = await cli(['write', bin, '--base', '0x21000000', ...via, '--algo', loader.path, '--target-file', TARGET_FILE]);
+    expect(w.code, w.text).toBe(1);
+    const init = tc!.symbols(loader.path).Init! & ~1;
+    expect(w.text).toContain(`error: The external loader's Init at 0x${init.toString(16).toUpperCase().padStart(8, '0')} did not return within 2000 ms; halted it at PC=`);
+    expect(w.text).toMatch(/hint: The loader's Init never returned\..*HAL_Delay/);
+  }, 120000);
+
+  it('a Write that faults is reported with the fault registers decoded and the entry point it was in', async () => {
+    const { via } = await rig('gdb');
+    const loader = tc!.stldr(['WRITE_FAULTS']);
+    const bin = join(dir, 'fault.bin');
+    writeFileSync(bin, pattern(0x100, 6));
+    const w = await cli(['write', bin, '--base', '0x21000000', ...via, '--algo', loader.path, '--target-file', TARGET_FILE]);
+    expect(w.code, w.text).toBe(1);
+    const write = tc!.symbols(loader.path).Write! & ~1;
+    const at = `0x${write.toString(16).toUpperCase().padStart(8, '0')}`;
+    expect(w.text).toContain(`The external loader's Write at ${at} took a fault (exception 3, HardFault), stacked: PC=`);
+    // The stacked PC is the udf inside Write, just after its prologue.
+    const pc = parseInt(/stacked: PC=0x([0-9A-F]{8})/.exec(w.text)![1]!, 16);
+    expect(pc).toBeGreaterThanOrEqual(write);
+    expect(pc).toBeLessThan(write + 0x10);
+    expect(w.text).toMatch(/CFSR=0x00010000 HFSR=0x40000000 DFSR=0x[0-9A-F]{8} \[FORCED \(escalated configurable fault\), UNDEFINSTR \(undefined instruction\)\]/);
+    expect(w.text).toMatch(/hint: The faulting PC is in the loader/);
+  }, 120000);
+});

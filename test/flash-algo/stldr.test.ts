@@ -77,3 +77,41 @@ int MassErase(void) { return 1; }
     }
   });
 });
+
+describe.skipIf(gcc.skip)(gcc.title('algo info loader.stldr --target: the link address and RAM use against the target'), () => {
+  it('fits, is linked outside RAM, leaves no room for the stack, or has a PageSize Write cannot be given', async () => {
+    const { Toolchain } = await import('./toolchain.js');
+    const tc = new Toolchain();
+    try {
+      const targetFile = join(tc.dir, 'mps2.json');
+      writeFileSync(targetFile, JSON.stringify({ name: 'mps2-an385', vendor: 'Arm', family: 'MPS2', core: 'cortex-m3', source: 'Arm AN385 memory map',
+        regions: [{ name: 'ssram1', kind: 'ram', start: 0, size: 0x400000 }, { name: 'ssram2', kind: 'ram', start: 0x20000000, size: 0x400000 }] }));
+      const info = async (path: string) => {
+        let text = '';
+        const io = { out: (t: string) => { text += t; }, err: (t: string) => { text += t; }, isTty: false };
+        const code = await runCli(['algo', 'info', path, '--target-file', targetFile], io);
+        return { code, text };
+      };
+      const good = await info(tc.stldr().path);
+      expect(good.code, good.text).toBe(0);
+      expect(good.text).toMatch(/runs in: +mps2-an385 ssram2 0x20000000–0x203FFFFF; flashwright adds a stack 0x2[0-9A-F]{7}–0x2[0-9A-F]{7} and Write's page buffer/);
+      expect(good.text).toMatch(/checks: .*fits mps2-an385's RAM/);
+
+      const outside = await info(tc.stldr([], 0x30000000).path);
+      expect(outside.text).toMatch(/problem: +The loader is linked at 0x30000000–0x300000[0-9A-F]{2}, outside mps2-an385's RAM \(ssram1 0x00000000–0x003FFFFF, ssram2 0x20000000–0x203FFFFF\)/);
+
+      const atTop = await info(tc.stldr([], 0x203ffc00).path);
+      expect(atTop.text).toMatch(/problem: +Above the loader .* too little for flashwright's stack/);
+
+      const bigPage = await info(tc.stldr(['PAGE_SIZE=0x400000u', 'SECTOR_SIZE=0x400000u', 'SECTOR_COUNT=1u']).path);
+      expect(bigPage.text).toMatch(/problem: +PageSize 4 MiB is more than Write can be given here/);
+
+      // Without --target nothing about RAM is claimed.
+      let text = '';
+      await runCli(['algo', 'info', tc.stldr([], 0x30000000).path], { out: (t) => { text += t; }, err: (t) => { text += t; }, isTty: false });
+      expect(text).toMatch(/add --target NAME to check the link address/);
+    } finally {
+      tc.cleanup();
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
-import { formatSize, hex } from '../../core/format.js';
+import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { FUNCTION_NAMES, formatAlgorithmDescriptor, type AlgorithmFunction, type FlashAlgorithm } from '../../protocol/flash-algo/algorithm.js';
 import { DEVICE_TYPES, sectorRuns } from '../../protocol/flash-algo/flash-device.js';
 import { layoutAreas, layoutSize, planLayout } from '../../protocol/flash-algo/layout.js';
@@ -16,7 +16,8 @@ import { importPyocdAlgorithm } from '../../protocol/flash-algo/pyocd-import.js'
 import { readAlgorithmFile } from '../vias/gdb.js';
 import { commandGroup } from './groups.js';
 import type { CommandModule } from './index.js';
-import { showStldrInfo } from './algo-stldr.js';
+import { isStldrFile, showStldrInfo } from './algo-stldr.js';
+import { resolveTarget } from './targets.js';
 
 /** RAM use of an algorithm, planned in a generous RAM so the figures show what it needs. */
 export function algorithmRamNeeds(a: FlashAlgorithm, stackSize?: number) {
@@ -71,8 +72,16 @@ export const algoCommand: CommandModule = (program, io) => {
     .description('Show a flash algorithm: FlashDevice, sectors, entry points, RAM needed.')
     .option('--json', 'machine-readable output')
     .option('--algo-name <name>', 'which algorithm of a file holding several (a probe-rs target file)')
-    .action((file: string, opts: { json?: boolean; algoName?: string }) => {
-      if (/\.stldr$/i.test(file)) { showStldrInfo(file, Boolean(opts.json), io); return; }
+    .option('--target <name>', 'external loader: check its link address and RAM use against this target')
+    .option('--target-file <path>', 'external loader: the same with a target description file')
+    .option('--algo-stack <bytes>', 'external loader: the stack size to plan for (default 1 KiB)')
+    .action((file: string, opts: { json?: boolean; algoName?: string; target?: string; targetFile?: string; algoStack?: string }) => {
+      if (/\.stldr$/i.test(file) || isStldrFile(file)) {
+        const stackSize = opts.algoStack === undefined ? undefined : parseNumber(opts.algoStack);
+        if (opts.algoStack !== undefined && (stackSize === undefined || stackSize < 64)) throw new UsageError(`--algo-stack '${opts.algoStack}' is not a size in bytes.`, { hint: 'E.g. --algo-stack 2K.' });
+        showStldrInfo(file, Boolean(opts.json), io, { target: resolveTarget(opts), stackSize });
+        return;
+      }
       const a = readAlgorithmFile(file, opts.algoName);
       const kind = detectAlgorithmFile(readFileSync(file));
       const d = describeAlgorithm(a, kind);

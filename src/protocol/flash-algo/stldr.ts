@@ -13,8 +13,11 @@ import type { ErrorContext } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { EM_ARM, parseElf, SHF_ALLOC, SHF_WRITE, SHT_NOBITS, type ElfFile, type ElfSection } from '../../image/elf.js';
 import { validateAlgorithm, type AlgorithmFunction, type FlashAlgorithm } from './algorithm.js';
-import { AlgorithmFormatError } from './errors.js';
+import { AlgorithmFormatError, AlgorithmRamError } from './errors.js';
 import type { SectorStart } from './flash-device.js';
+import { planLayout, type AlgoLayout } from './layout.js';
+import { regionHolds } from '../../target/geometry.js';
+import type { TargetDescription } from '../../target/types.js';
 
 export const STORAGE_INFO = { nameLength: 100, deviceType: 100, start: 104, size: 108, pageSize: 112, eraseValue: 116, sectors: 120, maxSectors: 10 } as const;
 
@@ -193,3 +196,48 @@ export function loadStldr(data: Uint8Array, source: string): FlashAlgorithm {
   validateAlgorithm(algo);
   return algo;
 }
+
+/** Where an external loader would run on a target, and what is wrong with it. */
+export interface StldrPlacement {
+  /** The RAM region holding the loader's link range. */
+  ram?: { name: string; start: number; size: number } | undefined;
+  /** Where the runner puts its stack, helpers and Write's page buffer beside the loader. */
+  layout?: AlgoLayout | undefined;
+  problems: string[];
+}
+
+/**
+ * Checks a loader against a target's RAM: the link range must lie in one RAM region (it is
+ * not relocated), and above it there must be room for what flashwright adds — the return
+ * breakpoint and helpers, a stack, and the buffer Write receives (PageSize bytes).
+ */
+export function checkStldrPlacement(algo: FlashAlgorithm, target: Pick<TargetDescription, 'name' | 'regions'>, options: { stackSize?: number | undefined } = {}): StldrPlacement {
+  const start = algo.loadAddress ?? 0;
+  const end = start + algo.instructions.length;
+  const rams = target.regions.filter((r) => r.kind === 'ram');
+  const range = `${hex(start)}–${hex(end - 1)}`;
+  const ram = rams.find((r) => regionHolds(r, start, end - start));
+  if (!ram) {
+    const partly = rams.find((r) => regionHolds(r, start));
+    const list = rams.map((r) => `${r.name} ${hex(r.start)}–${hex(r.start + r.size - 1)}`).join(', ') || 'none described';
+    return {
+      problems: [partly
+        ? `The loader is linked at ${range}, which runs past the end of ${partly.name} (${hex(partly.start + partly.size - 1)}): it is loaded where it is linked, so its end would land outside RAM.`
+        : `The loader is linked at ${range}, outside ${target.name}'s RAM (${list}): it is loaded where it is linked, not relocated, so it cannot run there. Relink it into RAM (ST's examples use 0x20000004).`],
+    };
+  }
+  const region = { name: ram.name, start: ram.start, size: ram.size };
+  try {
+    const layout = planLayout(algo, { ram: region, stackSize: options.stackSize, doubleBuffer: false });
+    return { ram: region, layout, problems: [] };
+  } catch (e) {
+    if (!(e instanceof AlgorithmRamError) && !(e instanceof AlgorithmFormatError)) throw e;
+    const free = ram.start + ram.size - end;
+    const page = algo.flash.pageSize;
+    const problems = page > free
+      ? [`PageSize ${formatSize(page)} is more than Write can be given here: its buffer must sit in RAM beside the loader, and ${ram.name} has only ${formatSize(Math.max(0, free))} above the loader (${hex(end)}–${hex(ram.start + ram.size - 1)}). Give a smaller PageSize or link the loader lower.`]
+      : [`Above the loader (it ends at ${hex(end - 1)}) ${ram.name} has ${formatSize(Math.max(0, free))}, too little for flashwright's stack, return breakpoint and the ${formatSize(page)} page buffer Write receives: ${e.message}`];
+    return { ram: region, problems };
+  }
+}
+
