@@ -208,7 +208,13 @@ class PlanWalk {
     for (const op of rams) {
       throwIfAborted(signal, 'write');
       const base = reporter.position;
-      await this.programmer.writeMemory(op.address, op.data, { ...this.ctx, onProgress: reporter.tracker() });
+      try {
+        await this.programmer.writeMemory(op.address, op.data, { ...this.ctx, onProgress: reporter.tracker() });
+      } catch (e) {
+        // No way in confirms RAM bytes one by one: any of the failed call's may have landed.
+        this.progress.maybeProgrammed = [{ address: op.address, size: op.size }];
+        throw e;
+      }
       reporter.reach(base + op.size);
       this.wrote({ address: op.address, size: op.size });
     }

@@ -26,7 +26,8 @@ export function targetFromMemoryMap(map: MemoryMapRegion[], base: TargetDescript
   return { name: serverName, vendor: 'unknown', family: 'unknown', core: 'unknown', source: 'GDB server memory map (qXfer:memory-map:read)', regions };
 }
 
-const NO_ALGO = 'no flash algorithm: pass --algo FILE.FLM|algo.json to program it, or use a server with vFlash';
+/** What a flash region's name carries when no algorithm programs it (the page rewords it). */
+export const NO_ALGO = 'no flash algorithm: pass --algo FILE.FLM|algo.json to program it, or use a server with vFlash';
 
 /**
  * Flash-like regions marked as not writable this way (needsConfiguration, and listed by

@@ -1,4 +1,5 @@
 /** Tiny DOM helpers: no framework, just elements with text (never innerHTML with data). */
+import { NO_ALGO } from '../programmer/gdb-target.js';
 export function $(id: string): HTMLElement {
   const e = document.getElementById(id);
   if (!e) throw new Error(`#${id} missing from index.html`);
@@ -39,4 +40,9 @@ export function download(name: string, data: Uint8Array, type = 'application/oct
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A region's name as the page says it: the CLI's flag advice for flash without an algorithm becomes the page's. */
+export function regionLabel(name: string): string {
+  return name.replace(NO_ALGO, 'read-only: no flash algorithm — open the part\'s CMSIS-Pack in step 2');
 }

@@ -14,12 +14,13 @@ import { LINE_PRESETS } from '../link/line-sequence.js';
 import type { DeviceInfo, Programmer } from '../programmer/types.js';
 import { isFlashLike } from '../target/geometry.js';
 import { findTarget, listTargets } from '../target/lookup.js';
-import { browserHid, browserSerial, openProgrammer, requestHidDevice, requestSerialPort, type ConnectionChoice, type WebLink } from './connection.js';
-import { $, download, el, table } from './dom.js';
+import { openProgrammer, requestLink, type ConnectionChoice, type WebLink } from './connection.js';
+import { $, download, el, regionLabel, table } from './dom.js';
 import { renderFailure, renderReport } from './explain.js';
-import { SIMULATED, createSimulatedSerial, type WayIn } from './fakes/devices.js';
+import { SIMULATED, SIMULATED_TARGETS, createSimulatedSerial, type WayIn } from './fakes/devices.js';
 import { registerOffline } from './offline.js';
 import { renderFindings, renderPlan } from './plan-view.js';
+import { PagePacks, describePackChoice } from './packs.js';
 
 interface State {
   file?: { name: string; data: Uint8Array } | undefined;
@@ -42,6 +43,8 @@ function setup(): void {
   const list = $('targets');
   for (const t of listTargets()) list.append(new Option(`${t.name} — ${t.vendor} ${t.family}, ${t.core}${t.aliases?.length ? ` (${t.aliases.join(', ')})` : ''}`, t.name));
   select('source').addEventListener('change', onSource);
+  select('way').addEventListener('change', onWay);
+  onWay();
   input('file').addEventListener('change', () => { const f = input('file').files?.[0]; if (f) void takeFile(f); });
   const drop = $('drop');
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
@@ -49,7 +52,8 @@ function setup(): void {
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer?.files[0]; if (f) void takeFile(f); });
   drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); input('file').click(); } });
   input('base').addEventListener('change', () => showImage());
-  input('target').addEventListener('change', () => showImage());
+  input('target').addEventListener('change', () => { showPackPart(); showImage(); });
+  input('pack').addEventListener('change', () => { const f = input('pack').files?.[0]; if (f) void takePack(f); });
   $('connect').addEventListener('click', () => void act('info', async (_p, device) => showDevice(device)));
   $('plan').addEventListener('click', () => void act('plan', doPlan));
   $('write').addEventListener('click', () => void act('write', doWrite));
@@ -84,13 +88,49 @@ function onSource(): void {
   if (sim) {
     select('way').value = sim.way;
     input('baud').value = sim.way === 'stm32-uart' ? '115200' : '57600';
+    const chip = SIMULATED_TARGETS[sim.id];
+    if (chip) { input('target').value = chip; showImage(); }
     select('way').dispatchEvent(new Event('change'));
   }
 }
 
+/** Baud and the DTR/RTS presets belong to the UART ways in only. */
+function onWay(): void {
+  const uart = ['stm32-uart', 'mcuboot-uart'].includes(select('way').value);
+  for (const id of ['baud', 'entry']) ($(id).closest('label') as HTMLElement).hidden = !uart;
+}
+
+/** The part the target field names: a pack opened in the page first (as the CLI puts installed packs first), else a built-in. */
 function chosenTarget() {
   const text = input('target').value.trim();
-  return text ? findTarget(text) : undefined;
+  return text ? packs.find(text)?.pack.target ?? findTarget(text) : undefined;
+}
+
+const packs = new PagePacks();
+
+async function takePack(file: File): Promise<void> {
+  const info = $('pack-info');
+  try {
+    const { pack, parts } = packs.add(new Uint8Array(await file.arrayBuffer()), file.name);
+    const list = $('targets');
+    for (const e of parts) list.prepend(new Option(`${e.name} — ${e.family}, ${e.core} (pack ${pack.id})`, e.name));
+    info.replaceChildren(el('p', { text: `${file.name}: pack ${pack.id} ${pack.pdsc.version}, ${parts.length} part(s) added to the search: ${parts.map((e) => e.name).join(', ')}.` }));
+    showPackPart();
+  } catch (e) {
+    info.replaceChildren(el('p', { class: 'failure', text: `Cannot read ${file.name}: ${(e as Error).message}` }));
+  }
+}
+
+function showPackPart(): void {
+  const text = input('target').value.trim();
+  const box = $('pack-info');
+  box.querySelector('.pack-part')?.remove();
+  try {
+    const c = text ? packs.find(text) : undefined;
+    if (c) box.append(describePackChoice(c));
+  } catch (e) {
+    box.append(el('p', { class: 'pack-part failure', text: `${text}: ${(e as Error).message}` }));
+  }
 }
 
 async function takeFile(file: File): Promise<void> {
@@ -125,27 +165,27 @@ function showImage(): void {
 
 async function linkFor(): Promise<WebLink> {
   const source = select('source').value;
-  const hidWay = select('way').value === 'mcuboot-hid';
-  if (state.link && state.portSource === `${source}/${hidWay}`) return state.link;
+  const way = select('way').value as WayIn;
+  const kind = way === 'cmsis-dap-v2' ? 'usb' : way === 'mcuboot-hid' || way === 'cmsis-dap-v1' ? 'hid' : 'serial';
+  if (state.link && state.portSource === `${source}/${kind}`) return state.link;
   let link: WebLink;
   if (source.startsWith('sim:')) {
     state.sims ??= createSimulatedSerial(1);
     const chip = state.sims.chips.find((c) => `sim:${c.id}` === source);
     if (!chip) throw new Error(`No simulated chip ${source}`);
-    link = chip.hid ? { kind: 'hid', device: chip.hid, hid: state.sims.hid } : { kind: 'serial', port: chip.port! };
-  } else if (hidWay) {
-    link = { kind: 'hid', device: await requestHidDevice(browserHid()), hid: browserHid() };
+    link = chip.usb ? { kind: 'usb', device: chip.usb } : chip.hid ? { kind: 'hid', device: chip.hid, hid: state.sims.hid } : { kind: 'serial', port: chip.port! };
   } else {
-    link = { kind: 'serial', port: await requestSerialPort(browserSerial()) };
+    link = await requestLink(way);
   }
   state.link = link;
-  state.portSource = `${source}/${hidWay}`;
+  state.portSource = `${source}/${kind}`;
   return link;
 }
 
 function choice(): ConnectionChoice {
   const baud = parseNumber(input('baud').value.trim()) ?? 115200;
-  return { way: select('way').value as WayIn, baud, entry: select('entry').value, target: chosenTarget() };
+  const pack = packs.find(input('target').value);
+  return { way: select('way').value as WayIn, baud, entry: select('entry').value, target: chosenTarget(), algorithm: pack?.algorithm, accessPort: pack?.pack.debug.ap };
 }
 
 type Action = (p: Programmer, device: DeviceInfo, signal: AbortSignal, onEvent: (e: FlashEvent) => void) => Promise<void>;
@@ -193,7 +233,7 @@ async function act(command: string, fn: Action): Promise<void> {
     await fn(programmer, device, abort.signal, onEvent);
   } catch (e) {
     progress(`${command}: ${e instanceof CancelledError ? 'cancelled' : 'failed'}`);
-    $('result').replaceChildren(renderFailure(e, { command, via: choice().way, target: lastDevice?.target.name }));
+    $('result').replaceChildren(renderFailure(e, { command, via: select('way').value, target: lastDevice?.target.name }));
     if (e instanceof Error && /plug|lost|disconnect/i.test(e.message + String(e.cause))) state.link = undefined;
   } finally {
     try { await programmer?.close(); } catch { /* the link is gone; the failure says so */ }
@@ -206,9 +246,9 @@ function showDevice(device: DeviceInfo): void {
   const rows: string[][] = [['Target', device.target.name]];
   for (const [k, v] of Object.entries(device.ids)) rows.push([k, typeof v === 'number' ? hex(v, 3) : v]);
   if (device.protection) rows.push(['Protection', device.protection.description]);
-  for (const r of device.target.regions) rows.push([`${r.kind} ${r.name}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${formatSize(r.size)})`]);
+  for (const r of device.target.regions) rows.push([`${r.kind} ${regionLabel(r.name)}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${formatSize(r.size)})`]);
   $('device-info').replaceChildren(table(['', ''], rows));
-  const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${r.name} ${formatSize(r.size)}`)].join(' · ');
+  const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${regionLabel(r.name)} ${formatSize(r.size)}`)].join(' · ');
   $('device-line').textContent = line;
   $('device-line').title = line;
 }
@@ -234,7 +274,10 @@ const doVerify: Action = async (p, device, signal, ev) => {
 };
 
 const doRead: Action = async (p, device, signal, ev) => {
-  const flash = device.target.regions.find(isFlashLike);
+  // The region the open image goes to (flash, or RAM behind a debug probe), else the first flash.
+  const first = state.loaded?.image.segments[0]?.address;
+  const flash = (first === undefined ? undefined : device.target.regions.find((r) => !r.needsConfiguration && first >= r.start && first < r.start + r.size))
+    ?? device.target.regions.find(isFlashLike);
   if (!flash) throw new Error(`${device.target.name} has no flash region to read.`);
   const data = await readMemoryRange(p, device, flash.start, flash.size, { signal, onEvent: ev });
   const format = select('read-format').value as 'bin' | 'hex';

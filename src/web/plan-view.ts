@@ -9,8 +9,8 @@ import { isChangeOperation } from '../flash/plan.js';
 import type { CheckFinding } from '../flash/checks/types.js';
 import type { MemoryImage } from '../image/memory-image.js';
 import { isFlashLike, regionSectors } from '../target/geometry.js';
-import type { TargetDescription } from '../target/types.js';
-import { el } from './dom.js';
+import type { MemoryRegion, TargetDescription } from '../target/types.js';
+import { el, regionLabel } from './dom.js';
 
 export type SectorMark = 'erase' | 'program' | 'erase-program' | 'skip' | 'preserve' | 'unlock' | 'untouched';
 
@@ -46,12 +46,13 @@ export function renderPlan(plan: FlashPlan, target: TargetDescription, image: Me
   const box = el('div', { class: 'map' });
   const marks = sectorMarks(plan, target);
   const c = plan.cost;
-  box.append(el('p', { text: `Plan for ${plan.target}: ${c.sectorErases} sector erase(s)${c.chipErase ? ' + a chip erase' : ''}, ${c.bytesToProgram} byte(s) to program, ${plan.sectors.filter((s) => s.action === 'skip').length} sector(s) skipped, verify ${plan.verify.length} range(s). ${STAGE_TEXT[stage]}` }));
+  box.append(el('p', { text: `Plan for ${plan.target}: ${c.sectorErases} sector erase(s)${c.chipErase ? ' + a chip erase' : ''}, ${c.bytesToProgram} byte(s) to program${c.bytesToWriteRam ? `, ${c.bytesToWriteRam} byte(s) to write to RAM` : ''}, ${plan.sectors.filter((s) => s.action === 'skip').length} sector(s) skipped, verify ${plan.verify.length} range(s). ${STAGE_TEXT[stage]}` }));
   for (const change of plan.operations.filter(isChangeOperation)) {
     box.append(el('p', { class: 'finding warning', text: `${change.kind === 'unlock' ? 'Unlock' : 'Protect'}: ${change.change.description}${change.change.destroys ? ` — destroys ${change.change.destroys}` : ''}` }));
   }
   const legend = el('ul', { class: 'legend' });
   for (const [m, text] of LEGEND) legend.append(el('li', {}, el('span', { class: `sector ${m}` }), text));
+  if (plan.cost.bytesToWriteRam) legend.append(el('li', {}, el('span', { class: 'sector ram-legend' }), 'RAM written directly'));
   box.append(legend);
   for (const region of target.regions.filter(isFlashLike)) {
     const sectors = regionSectors(region);
@@ -69,11 +70,36 @@ export function renderPlan(plan: FlashPlan, target: TargetDescription, image: Me
     }
     const summary = [...counts].map(([m, n]) => `${n} ${m}`).join(', ');
     grid.setAttribute('aria-label', `${region.name}: ${summary}`);
-    box.append(el('h4', { text: `${region.name} ${hex(region.start)}–${hex(region.start + region.size - 1)} (${sectors.length} sectors): ${summary}` }), grid);
+    box.append(el('h4', { text: `${regionLabel(region.name)} ${hex(region.start)}–${hex(region.start + region.size - 1)} (${sectors.length} sectors): ${summary}` }), grid);
     counts = new Map();
+  }
+  for (const region of target.regions.filter((r) => r.kind === 'ram')) {
+    const bar = renderRam(plan, region, image);
+    if (bar) box.append(...bar);
   }
   box.append(renderFindings(findings));
   return box;
+}
+
+/** A RAM region the plan writes (behind a debug probe): one bar, the written spans drawn to scale. */
+function renderRam(plan: FlashPlan, region: MemoryRegion, image: MemoryImage): HTMLElement[] | undefined {
+  const writes = plan.operations.filter((o) => !isChangeOperation(o) && o.kind === 'write-ram' && o.address >= region.start && o.address < region.start + region.size);
+  if (!writes.length) return undefined;
+  const bar = el('div', { class: 'ram', title: region.name });
+  bar.setAttribute('role', 'img');
+  let bytes = 0;
+  for (const w of writes) {
+    if (isChangeOperation(w)) continue;
+    bytes += w.size;
+    const span = el('span', { class: `ram-write${image.segments.some((g) => g.address < w.address + w.size && g.address + g.data.length > w.address) ? ' segment' : ''}`, title: `${hex(w.address)}–${hex(w.address + w.size - 1)} (${w.size} bytes): written directly` });
+    span.style.left = `${((w.address - region.start) / region.size) * 100}%`;
+    span.style.width = `max(2px, ${(w.size / region.size) * 100}%)`;
+    span.dataset.address = hex(w.address);
+    span.dataset.mark = 'write-ram';
+    bar.append(span);
+  }
+  bar.setAttribute('aria-label', `${region.name}: ${bytes} bytes written directly in ${writes.length} range(s)`);
+  return [el('h4', { text: `RAM ${region.name} ${hex(region.start)}–${hex(region.start + region.size - 1)}: ${bytes} byte(s) written directly (no erase)` }), bar];
 }
 
 export function renderFindings(findings: readonly CheckFinding[]): HTMLElement {

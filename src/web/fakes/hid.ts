@@ -93,10 +93,12 @@ export class FakeHid extends EventTarget {
     return d;
   }
 
-  async requestDevice(options: { filters: Array<{ vendorId?: number; productId?: number; usagePage?: number }> }): Promise<FakeHidDevice[]> {
+  async requestDevice(options: { filters: Array<{ vendorId?: number; productId?: number; usagePage?: number; usage?: number }> }): Promise<FakeHidDevice[]> {
     if (!options || !Array.isArray(options.filters)) throw new TypeError("requestDevice needs a 'filters' list.");
     const matching = this.devices.filter((d) => !d.lost && (options.filters.length === 0 || options.filters.some((f) =>
-      (f.vendorId === undefined || f.vendorId === d.vendorId) && (f.productId === undefined || f.productId === d.productId))));
+      (f.vendorId === undefined || f.vendorId === d.vendorId) && (f.productId === undefined || f.productId === d.productId)
+      // usagePage/usage match any top-level collection of the device.
+      && (f.usagePage === undefined || d.collections.some((c) => c.usagePage === f.usagePage && (f.usage === undefined || c.usage === f.usage))))));
     const picked = this.choose(matching);
     if (!picked) return [];
     this.granted.add(picked);
