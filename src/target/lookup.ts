@@ -117,7 +117,10 @@ export function loadTargetFile(text: string, source: string): TargetDescription 
     const own = (normaliseNumbers(base, '', source) as Record<string, unknown>);
     const ownRegions = (own.regions as TargetDescription['regions'] | undefined) ?? [];
     const regions = parent.regions.filter((r) => !ownRegions.some((o) => o.name === r.name)).concat(ownRegions);
-    merged = { ...parent, ...own, regions, name: (own.name as string) ?? parent.name };
+    // Safety checks follow the built-in: a file may add features, never drop or replace one the
+    // parent has (`"features": {}` on a K64 would switch off the FSEC brick check).
+    const features = { ...(own.features as TargetDescription['features']), ...parent.features };
+    merged = { ...parent, ...own, regions, name: (own.name as string) ?? parent.name, ...(Object.keys(features).length ? { features } : {}) };
     delete merged.extends;
   }
   const t = normaliseNumbers(merged, '', source) as TargetDescription;

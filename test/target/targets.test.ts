@@ -79,6 +79,16 @@ reserved:
     expect(t.features?.imxrtBoot).toBeDefined();
   });
 
+  it('a file that extends a built-in cannot switch off its safety checks (issue 10 §5: K64 FSEC, F407 RDP)', () => {
+    const k64 = loadTargetFile(JSON.stringify({ extends: 'MK64FN1M0', name: 'my-k64', features: {} }), 'k64.json');
+    expect(k64.features?.kinetisFlashConfig).toBe(true);
+    const f4 = loadTargetFile(JSON.stringify({ extends: 'STM32F407xG', name: 'my-f4', features: { stm32OptionBytes: { address: 0x1FFFC000, rdpOffset: 5, hasLevel2: false } } }), 'f4.json');
+    expect(f4.features?.stm32OptionBytes).toEqual(requireTarget('STM32F407xG').features?.stm32OptionBytes);
+    // Adding a check stays possible.
+    const added = loadTargetFile(JSON.stringify({ extends: 'nRF51822', name: 'n', features: { kinetisFlashConfig: true } }), 'n.json');
+    expect(added.features?.kinetisFlashConfig).toBe(true);
+  });
+
   it.each([
     ['sectors that do not add up', `{"name":"x","regions":[{"name":"f","kind":"flash","start":0,"size":4096,"sectors":[{"size":1024,"count":3}]}]}`, "sectors add up to 3072 bytes but the region is 4096"],
     ['overlapping regions', `{"name":"x","regions":[{"name":"a","kind":"ram","start":0,"size":4096},{"name":"b","kind":"ram","start":2048,"size":4096}]}`, "regions 'a' and 'b' overlap at 0x00000800"],
