@@ -195,5 +195,24 @@ export async function prepareWrite(programmer: Programmer, device: DeviceInfo, i
  * with the same defaults. Reads, never writes.
  */
 export async function planWrite(programmer: Programmer, device: DeviceInfo, image: MemoryImage, options: WriteOptions = {}): Promise<PreparedWrite> {
-  return prepareWrite(programmer, device, image, options, new PhaseReporter(options.onEvent));
+  const prepared = await prepareWrite(programmer, device, image, options, new PhaseReporter(options.onEvent));
+  const refusal = protectionRefusal(programmer.kind, prepared.device, prepared.plan);
+  return refusal ? { ...prepared, findings: [...prepared.findings, refusal] } : prepared;
+}
+
+/**
+ * A plan that erases or programs a device still read-protected once its unlocks have run: the
+ * device refuses it (STM32 RDP level 1 refuses erase and Write Memory; a secured Kinetis refuses
+ * every flash command but the unlocks), so the plan says a write would be refused.
+ */
+export function protectionRefusal(kind: string, device: DeviceInfo, plan: FlashPlan): CheckFinding | undefined {
+  const protection = device.protection;
+  if (!protection?.readProtected) return undefined;
+  if (!plan.operations.some((o) => o.kind === 'erase' || o.kind === 'program' || o.kind === 'write-ram')) return undefined;
+  return {
+    id: 'device.protected', severity: 'error',
+    message: `The device is protected — ${protection.description} — so the write's erases and programming would be refused.`,
+    hint: `To write it, ${protectionRemedy(kind)}.`,
+    context: { protection: protection.description },
+  };
 }

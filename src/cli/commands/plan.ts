@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatSize, hex } from '../../core/format.js';
-import { runChecks } from '../../flash/checks/index.js';
+import { runChecks, type CheckFinding } from '../../flash/checks/index.js';
 import { planWrite, type EraseMode } from '../../flash/engine.js';
 import { isFlashLike, regionSectors } from '../../target/geometry.js';
 import { isChangeOperation, planFlash, type ChangeOperation, type FlashPlan } from '../../flash/plan.js';
@@ -240,6 +240,8 @@ export const planCommand: CommandModule = (program, io, setExit) => {
     let plan: FlashPlan;
     let target: TargetDescription;
     let connected: Record<string, unknown> | undefined;
+    // Findings only the device can show: its protection, the brick checks of the chip it reports.
+    let deviceFindings: CheckFinding[] = [];
     if (opts.via) {
       const r = await withDevice(opts, io, async ({ programmer, device, signal, changes }) => ({
         target: device.target,
@@ -247,19 +249,24 @@ export const planCommand: CommandModule = (program, io, setExit) => {
         // As write does: bytes an interrupted write kept are planned back (a plan never clears the journal).
         prepared: await planWrite(programmer, device, (await withJournal(image, opts, base.preserve !== false, programmer, device, io)).image, { ...base, eraseMode, ...(opts.skip === undefined ? {} : { skipUnchanged: opts.skip }), signal, changes }).catch((e: unknown) => {
           // A refusal is what the plan shows: the checks below print it (exit 1).
-          if (e instanceof FlashwrightError && e.code === 'CHECK_REFUSED') return undefined;
+          if (e instanceof FlashwrightError && e.code === 'CHECK_REFUSED') {
+            deviceFindings.push({ id: String(e.context.check ?? 'check.refused'), severity: 'error', message: e.message, hint: e.hint });
+            return undefined;
+          }
           throw e;
         }),
       }), 'plan');
       target = r.target;
       connected = r.device;
+      deviceFindings = [...deviceFindings, ...(r.prepared?.findings ?? [])];
       plan = r.prepared?.plan ?? planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: false, chipEraseAvailable: eraseMode === 'chip' });
     } else {
       target = requireTargetOption(opts);
       plan = planFlash({ image, target, preserve: base.preserve, eraseMode, skipUnchanged: opts.skip !== false, chipEraseAvailable: eraseMode === 'chip' });
     }
     // The same checks a write runs; a write would stop on errors, so the plan exits 1 then.
-    const findings = runChecks(image, target, base);
+    const own = runChecks(image, target, base);
+    const findings = [...own, ...deviceFindings.filter((f) => !own.some((o) => o.id === f.id || o.message === f.message))];
     const refused = findings.some((f) => f.severity === 'error');
     if (opts.json) io.out(JSON.stringify({ ...planJson(plan), ...(loaded.placement ? { placement: loaded.placement } : {}), findings, refused, ...(connected ? { device: connected } : {}) }) + '\n');
     else {
