@@ -22,7 +22,7 @@ import { isFlashLike } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
 import { DEMCR, DHCSR } from '../arch/cortex-m.js';
 import { AlgorithmProgrammer, startApplication } from './algorithm.js';
-import { targetForRamOnly } from './gdb-target.js';
+import { DAP_WORDING, targetForRamOnly } from './gdb-target.js';
 import type { CallContext, DetailValue, DeviceChange, DeviceChangeKind, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 import { inConnectPhase, nestedConnect } from './events.js';
 
@@ -168,7 +168,7 @@ export class CmsisDapProgrammer implements Programmer {
 
   /** Without an algorithm flash is read-only; RAM (the target's, or the Cortex-M SRAM region) is written directly. */
   private baseTarget(): TargetDescription {
-    return targetForRamOnly(this.options.target, undefined, `CMSIS-DAP ${this.options.description}`, false);
+    return targetForRamOnly(this.options.target, undefined, `CMSIS-DAP ${this.options.description}`, false, DAP_WORDING);
   }
 
   private need(what: string): CortexM {

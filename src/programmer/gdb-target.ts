@@ -45,7 +45,7 @@ function flashReadOnly(regions: MemoryRegion[]): MemoryRegion[] {
  * DDI0403E §B3.1 / ARMv6-M DDI0419E §B3.1) is writable, so a flash image is refused instead
  * of being "written" at 0x0 with memory packets that bypass the flash controller.
  */
-export function targetForRamOnly(base: TargetDescription | undefined, map: MemoryMapRegion[] | undefined, serverName: string, explicit = false): TargetDescription {
+export function targetForRamOnly(base: TargetDescription | undefined, map: MemoryMapRegion[] | undefined, serverName: string, explicit = false, way: RamOnlyWording = GDB_WORDING): TargetDescription {
   if (base) return { ...base, regions: flashReadOnly(base.regions) };
   if (map && map.length) {
     const t = targetFromMemoryMap(map, undefined, serverName);
@@ -57,13 +57,33 @@ export function targetForRamOnly(base: TargetDescription | undefined, map: Memor
       regions: [{ name: 'memory', kind: 'ram', start: 0, size: 0x1_0000_0000, note: 'whole address space, written with GDB memory packets' }],
     };
   }
-  const unknown = (where: string) => `unknown memory ${where} (no --target and no server memory map: pass --target NAME --algo FILE to program flash, or --gdb-mode ram to write it with memory packets)`;
+  const unknown = (where: string) => `unknown memory ${where} (${way.unknown})`;
   return {
     name: serverName, vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: 'no memory map: the Cortex-M SRAM region (ARMv7-M/ARMv6-M system address map)',
     regions: [
-      { name: unknown('below the SRAM region'), kind: 'ram', start: 0, size: 0x2000_0000, needsConfiguration: true, note: 'readable; not written without --gdb-mode ram' },
-      { name: 'sram', kind: 'ram', start: 0x2000_0000, size: 0x2000_0000, note: 'Cortex-M SRAM region, written with GDB memory packets' },
-      { name: unknown('above the SRAM region'), kind: 'ram', start: 0x4000_0000, size: 0xc000_0000, needsConfiguration: true, note: 'readable; not written without --gdb-mode ram' },
+      { name: unknown('below the SRAM region'), kind: 'ram', start: 0, size: 0x2000_0000, needsConfiguration: true, note: way.unwritten },
+      { name: 'sram', kind: 'ram', start: 0x2000_0000, size: 0x2000_0000, note: `Cortex-M SRAM region, ${way.written}` },
+      { name: unknown('above the SRAM region'), kind: 'ram', start: 0x4000_0000, size: 0xc000_0000, needsConfiguration: true, note: way.unwritten },
     ],
   };
 }
+
+/** How a way in names what writing unknown memory needs (only a GDB server has --gdb-mode ram). */
+export interface RamOnlyWording {
+  unknown: string;
+  unwritten: string;
+  written: string;
+}
+
+const GDB_WORDING: RamOnlyWording = {
+  unknown: 'no --target and no server memory map: pass --target NAME --algo FILE to program flash, or --gdb-mode ram to write it with memory packets',
+  unwritten: 'readable; not written without --gdb-mode ram',
+  written: 'written with GDB memory packets',
+};
+
+/** CMSIS-DAP: the memory map comes from --target only; there is no raw-write mode outside SRAM. */
+export const DAP_WORDING: RamOnlyWording = {
+  unknown: 'no --target: pass --target NAME with --algo FILE to program flash, or --target NAME to write its RAM',
+  unwritten: 'readable; not written without --target',
+  written: 'written through the MEM-AP',
+};

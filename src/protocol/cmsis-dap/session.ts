@@ -50,6 +50,8 @@ interface Pending {
   timer?: ReturnType<typeof setTimeout>;
   signal?: AbortSignal;
   onAbort?: () => void;
+  /** Counted in the session's one abort listener for its signal (see watch). */
+  watched?: boolean;
 }
 
 /** The link to the probe failed or fell out of step; every later request fails with it. */
@@ -100,7 +102,7 @@ export class DapSession {
           this.settle(p);
           reject(new CancelledError(commandName(packet[0] ?? 0), signal.reason));
         };
-        signal.addEventListener('abort', p.onAbort, { once: true });
+        this.watch(p);
       }
       this.waiting.push(p);
       this.pump();
@@ -131,7 +133,38 @@ export class DapSession {
 
   private settle(p: Pending): void {
     if (p.timer) clearTimeout(p.timer);
-    if (p.signal && p.onAbort) p.signal.removeEventListener('abort', p.onAbort);
+    this.unwatch(p);
+  }
+
+  /**
+   * One abort listener per signal, however many requests wait on it: a RAM write queues dozens
+   * of packets under one signal, and a listener each made Node warn about a listener leak.
+   */
+  private readonly abortWatch = new Map<AbortSignal, { count: number; handler: () => void }>();
+
+  private watch(p: Pending): void {
+    const signal = p.signal!;
+    let w = this.abortWatch.get(signal);
+    if (!w) {
+      const handler = () => {
+        for (const q of [...this.waiting, ...this.inFlight]) if (q.signal === signal && q.watched && q.onAbort) q.onAbort();
+      };
+      w = { count: 0, handler };
+      this.abortWatch.set(signal, w);
+      signal.addEventListener('abort', handler, { once: true });
+    }
+    w.count++;
+    p.watched = true;
+  }
+
+  private unwatch(p: Pending): void {
+    if (!p.watched || !p.signal) return;
+    p.watched = false;
+    const w = this.abortWatch.get(p.signal);
+    if (w && --w.count === 0) {
+      p.signal.removeEventListener('abort', w.handler);
+      this.abortWatch.delete(p.signal);
+    }
   }
 
   private onResponse(packet: Uint8Array): void {
