@@ -35,7 +35,7 @@ function bootableHex(base: number, size: number, sp: number): string {
   new DataView(d.buffer).setUint32(0, sp, true);
   new DataView(d.buffer).setUint32(4, (base + 0x101) | 1, true);
   if (base === 0) d.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xff], 0x400); // Kinetis FCF: FSEC 0xFE
-  return new TextDecoder().decode(encodeImage(new MemoryImage([{ address: base, data: d }]), 'hex'));
+  return new TextDecoder().decode(encodeImage(MemoryImage.fromSegments([{ address: base, data: d }]), 'hex'));
 }
 
 const socat = needs('socat');
