@@ -360,7 +360,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 /** Where to start the application: the vector table (lowest flash address of the image) or the entry point. */
 function runAddress(image: MemoryImage, device: DeviceInfo): number | undefined {
-  for (const s of image.segments) {
+  for (const s of image.eachSegment()) {
     const r = regionAt(device.target, s.address);
     if (r && isFlashLike(r) && r.kind !== 'option-bytes') return s.address;
   }
@@ -384,7 +384,7 @@ export async function verifyImage(programmer: Programmer, device: DeviceInfo, im
     while (at < p.address + p.size) {
       const sector = isFlashLike(p.region) ? sectorAt(p.region, at) : undefined;
       const end = Math.min(p.address + p.size, sector ? sector.address + sector.size : p.address + p.size);
-      for (const s of image.slice(at, end).segments) {
+      for (const s of image.eachSegment(at, end)) {
         ranges.push({ address: s.address, expected: s.data, sector: sector && { address: sector.address, size: sector.size } });
       }
       at = end;

@@ -28,7 +28,7 @@ function sources(image: MemoryImage, start: number, end: number): string {
 /** Splits the image by region and throws a PlanRefusedError for the first misplaced byte. */
 export function placeImage(image: MemoryImage, target: TargetDescription, options: PlacementOptions = {}): PlacedPiece[] {
   const pieces: PlacedPiece[] = [];
-  for (const seg of image.segments) {
+  for (const seg of image.eachSegment()) {
     let at = seg.address;
     const end = seg.address + seg.data.length;
     while (at < end) {
@@ -57,7 +57,7 @@ export function placeImage(image: MemoryImage, target: TargetDescription, option
 function outside(image: MemoryImage, target: TargetDescription, at: number, end: number, previous: MemoryRegion | undefined): PlanRefusedError {
   if (previous) {
     // The data started inside a region and runs past its end.
-    const segStart = image.segments.find((s) => s.address <= at - 1 && at - 1 < s.address + s.data.length)?.address ?? previous.start;
+    const segStart = image.segmentHolding(at - 1)?.address ?? previous.start;
     const first = Math.max(segStart, previous.start);
     const over = end - at;
     return new PlanRefusedError('PLAN_TOO_LARGE',

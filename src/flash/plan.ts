@@ -136,7 +136,7 @@ export function expectedSector(image: MemoryImage, sector: { address: number; si
   if (image.covers(sector.address, sector.size)) return image.read(sector.address, sector.size);
   if (preserve && !old) return undefined;
   const out = preserve && old ? old.slice() : new Uint8Array(sector.size).fill(erased);
-  for (const s of image.slice(sector.address, sector.address + sector.size).segments) out.set(s.data, s.address - sector.address);
+  for (const s of image.eachSegment(sector.address, sector.address + sector.size)) out.set(s.data, s.address - sector.address);
   return out;
 }
 
@@ -212,7 +212,7 @@ export function planFlash(input: PlanInput): FlashPlan {
       }
     }
     if (partial && preserve && d.action === 'erase-program') {
-      const outsideImage = gaps(sector.address, end, image.slice(sector.address, end).segments.map((s) => ({ address: s.address, size: s.data.length })));
+      const outsideImage = gaps(sector.address, end, Array.from(image.eachSegment(sector.address, end), (s) => ({ address: s.address, size: s.data.length })));
       d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, outsideImage, erased) : outsideImage;
     }
     return d;

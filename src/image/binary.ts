@@ -43,17 +43,22 @@ export interface BinaryWriteOptions {
 
 /** Throws {@link BinaryGapError} when the gaps are too big (and not forced); returns the file size. */
 export function checkBinaryGaps(image: MemoryImage, options: BinaryWriteOptions = {}): number {
-  const segs = image.segments;
-  if (segs.length === 0) return 0;
+  const n = image.segmentCount;
+  if (n === 0) return 0;
   const total = image.end! - image.start!;
   const gap = total - image.size;
   if (gap > MAX_BINARY_GAP && !options.force) {
     let worst = 1;
-    for (let i = 1; i < segs.length; i++) {
-      if (segs[i]!.address - (segs[i - 1]!.address + segs[i - 1]!.data.length) > segs[worst]!.address - (segs[worst - 1]!.address + segs[worst - 1]!.data.length)) worst = i;
+    let widest = -1;
+    let prevEnd = image.start!;
+    let i = 0;
+    for (const s of image.eachSegment()) {
+      if (i > 0 && s.address - prevEnd > widest) { widest = s.address - prevEnd; worst = i; }
+      prevEnd = s.address + s.data.length;
+      i++;
     }
     const describe = (s: { address: number; data: Uint8Array }) => ({ start: s.address, end: s.address + s.data.length, sources: image.sourcesIn(s.address, s.address + s.data.length).slice(0, 3) });
-    throw new BinaryGapError(gap, total, describe(segs[worst - 1]!), describe(segs[worst]!));
+    throw new BinaryGapError(gap, total, describe(image.segmentAt(worst - 1)), describe(image.segmentAt(worst)));
   }
   return total;
 }
@@ -67,7 +72,7 @@ export function* binaryChunks(image: MemoryImage, options: BinaryWriteOptions = 
   const fill = options.fill ?? 0xff;
   let fillBlock: Uint8Array | undefined;
   let pos = image.start ?? 0;
-  for (const s of image.segments) {
+  for (const s of image.eachSegment()) {
     let gap = s.address - pos;
     while (gap > 0) {
       fillBlock ??= new Uint8Array(1024 * 1024).fill(fill);
@@ -83,7 +88,7 @@ export function* binaryChunks(image: MemoryImage, options: BinaryWriteOptions = 
 /** The whole binary file in memory (a view of the data when the image is one segment). */
 export function writeBinary(image: MemoryImage, options: BinaryWriteOptions = {}): Uint8Array {
   const total = checkBinaryGaps(image, options);
-  if (image.segments.length === 1) return image.segments[0]!.data;
+  if (image.segmentCount === 1) return image.segmentAt(0).data;
   const out = new Uint8Array(total);
   let o = 0;
   for (const chunk of binaryChunks(image, options)) { out.set(chunk, o); o += chunk.length; }

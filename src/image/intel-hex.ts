@@ -183,11 +183,11 @@ export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions 
   if (!Number.isInteger(rs) || rs < 1 || rs > 255) throw new RangeError(`Intel HEX record size must be 1–255, not ${rs}.`);
   const eol = options.crlf ? 2 : 1;
   let estimate = 64;
-  for (const s of image.segments) estimate += (Math.ceil(s.data.length / rs) + 1) * (11 + eol) + 2 * s.data.length + (Math.ceil(s.data.length / 0x10000) + 1) * (15 + eol);
+  for (const s of image.eachSegment()) estimate += (Math.ceil(s.data.length / rs) + 1) * (11 + eol) + 2 * s.data.length + (Math.ceil(s.data.length / 0x10000) + 1) * (15 + eol);
   const out = new AsciiOut(estimate);
   const newline = () => { if (options.crlf) out.char(CR); out.char(LF); };
   let upper = 0;
-  for (const seg of image.segments) {
+  for (const seg of image.eachSegment()) {
     const data = seg.data;
     let addr = seg.address;
     let i = 0;

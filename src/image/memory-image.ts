@@ -1,6 +1,9 @@
 import { crc32, sha256 } from '../core/crc.js';
 import { FlashwrightError } from '../core/errors.js';
 import { hex } from '../core/format.js';
+import { MemoryImageBuilder } from './image-builder.js';
+
+export { MemoryImageBuilder } from './image-builder.js';
 
 /** A contiguous run of bytes at a 32-bit address. */
 export interface Segment {
@@ -33,30 +36,74 @@ export class AddressRangeError extends FlashwrightError {
   }
 }
 
-const MAX_ADDRESS = 0x1_0000_0000;
+/**
+ * @internal The compact form of an image: a file of a million scattered records is four typed
+ * arrays and a few data buffers, not an object, a view and a string per record.
+ */
+export interface ImageTables {
+  /** 4 u32 per segment, by address, neither overlapping nor touching: address, last address, chunk, offset in the chunk. */
+  readonly seg: Uint32Array;
+  readonly chunks: readonly Uint8Array[];
+  /**
+   * Origins, by start (they may overlap): start and last address of origin k at
+   * span[spanStride·k] and the next u32. When every origin is exactly one segment (scattered
+   * records) this is the segment table itself (stride 4), so the spans are not stored twice.
+   */
+  readonly span: Uint32Array;
+  readonly spanStride: number;
+  /** 2 u32 per origin: name index, line (0: none). */
+  readonly who: Uint32Array;
+  readonly names: readonly string[];
+}
+
+/** "app.hex line 12" from a name and a line number (0: the name alone). */
+export function sourceName(name: string, line: number): string {
+  return line > 0 ? `${name} line ${line}` : name;
+}
 
 /**
  * A sparse memory image: sorted, non-overlapping, non-adjacent segments of bytes at 32-bit
- * addresses. Gaps cost nothing. Immutable once built: use {@link MemoryImageBuilder} (or
- * {@link MemoryImage.fromSegments}) to make one.
+ * addresses. Gaps cost nothing, and neither does a segment: the image keeps compact tables
+ * ({@link ImageTables}) and makes {@link Segment} and {@link Origin} objects only when asked
+ * ({@link segmentAt}; the {@link segments} and {@link origins} lists are built on first use).
+ * Immutable once built: use {@link MemoryImageBuilder} (or {@link MemoryImage.fromSegments}).
  */
 export class MemoryImage {
   /** Entry point (ELF e_entry, HEX/SREC start address), when the file gave one. */
   readonly entryPoint?: number | undefined;
-  /** Running maximum of the origins' ends (origins are sorted by start), built on first use. */
-  private originMaxEnd?: Float64Array;
+  /** Total number of data bytes (gaps not counted). */
+  readonly size: number;
+  private readonly seg: Uint32Array;
+  private readonly chunks: readonly Uint8Array[];
+  private readonly span: Uint32Array;
+  private readonly stride: number;
+  private readonly who: Uint32Array;
+  private readonly names: readonly string[];
+  private segmentList?: readonly Segment[];
+  private originList?: readonly Origin[];
+  /** Running maximum of the origins' last addresses (origins are sorted by start), built on first use. */
+  private originMaxLast?: Uint32Array;
 
-  private constructor(readonly segments: readonly Segment[], readonly origins: readonly Origin[], entryPoint?: number) {
+  private constructor(t: ImageTables, entryPoint?: number) {
+    this.seg = t.seg;
+    this.chunks = t.chunks;
+    this.span = t.span;
+    this.stride = t.spanStride;
+    this.who = t.who;
+    this.names = t.names;
     this.entryPoint = entryPoint;
+    let n = 0;
+    for (let k = 0; k < t.seg.length; k += 4) n += t.seg[k + 1]! - t.seg[k]! + 1;
+    this.size = n;
   }
 
   /** @internal Used by the builder, which guarantees the invariants. */
-  static fromSorted(segments: Segment[], origins: Origin[], entryPoint?: number): MemoryImage {
-    return new MemoryImage(segments, origins, entryPoint);
+  static fromTables(t: ImageTables, entryPoint?: number): MemoryImage {
+    return new MemoryImage(t, entryPoint);
   }
 
   static empty(): MemoryImage {
-    return new MemoryImage([], []);
+    return new MemoryImage(EMPTY);
   }
 
   /** Builds an image from segments in any order; overlapping different bytes throw. */
@@ -67,107 +114,143 @@ export class MemoryImage {
     return b.build();
   }
 
-  /** Total number of data bytes (gaps not counted). */
-  get size(): number {
-    let n = 0;
-    for (const s of this.segments) n += s.data.length;
-    return n;
+  /** Number of segments. */
+  get segmentCount(): number {
+    return this.seg.length >>> 2;
+  }
+
+  /** Segment `i` (0 ≤ i < segmentCount) as a new object whose data is a view of the image's bytes. */
+  segmentAt(i: number): Segment {
+    return { address: this.seg[4 * i]!, data: this.dataOf(i) };
+  }
+
+  /** The segment holding `address` (whole, not cut at the address), or undefined in a gap. */
+  segmentHolding(address: number): Segment | undefined {
+    const i = this.indexAt(address);
+    return i < 0 ? undefined : this.segmentAt(i);
+  }
+
+  /**
+   * The segments, or their parts inside [start, end), one new object at a time (nothing kept):
+   * how code that may meet images of a million segments walks them.
+   */
+  *eachSegment(start = 0, end = 0x1_0000_0000): Generator<Segment> {
+    const s = this.seg;
+    for (let i = this.firstEndingAfter(start); i < this.segmentCount && s[4 * i]! < end; i++) {
+      const a = s[4 * i]!;
+      if (a >= start && s[4 * i + 1]! < end) { yield this.segmentAt(i); continue; }
+      const first = Math.max(start, a);
+      const from = s[4 * i + 3]! + first - a;
+      yield { address: first, data: this.chunks[s[4 * i + 2]!]!.subarray(from, from + Math.min(end - 1, s[4 * i + 1]!) - first + 1) };
+    }
+  }
+
+  /**
+   * All segments, in address order. Built on first use and kept: it costs an object and a
+   * view per segment, so code that may see images of many segments walks
+   * {@link eachSegment} (or {@link segmentCount} / {@link segmentAt}) instead.
+   */
+  get segments(): readonly Segment[] {
+    return this.segmentList ??= Array.from({ length: this.segmentCount }, (_, i) => this.segmentAt(i));
+  }
+
+  /** Where the bytes came from, by start address (built on first use, like {@link segments}). */
+  get origins(): readonly Origin[] {
+    return this.originList ??= Array.from({ length: this.originCount }, (_, k) => this.originAt(k));
   }
 
   get isEmpty(): boolean {
-    return this.segments.length === 0;
+    return this.seg.length === 0;
   }
 
   /** Lowest address with data (undefined when empty). */
   get start(): number | undefined {
-    return this.segments[0]?.address;
+    return this.seg.length ? this.seg[0] : undefined;
   }
 
   /** One past the highest address with data (undefined when empty). */
   get end(): number | undefined {
-    const last = this.segments[this.segments.length - 1];
-    return last && last.address + last.data.length;
+    return this.seg.length ? this.seg[this.seg.length - 3]! + 1 : undefined;
   }
 
   /** The sources that contributed bytes to [start, end). */
   sourcesIn(start: number, end: number): string[] {
     const names = new Set<string>();
-    for (const o of this.originsIn(start, end)) names.add(o.source);
+    for (const k of this.originsIn(start, end)) names.add(this.originName(k));
     return [...names];
-  }
-
-  /** Origins that touch [start, end), in order: a binary search, then only the nearby ones. */
-  private originsIn(start: number, end: number): Origin[] {
-    const os = this.origins;
-    // Origins are sorted by start but may overlap, so search the running maximum of their ends.
-    const maxEnd = this.originMaxEnd ??= (() => {
-      const m = new Float64Array(os.length);
-      let e = 0;
-      for (let i = 0; i < os.length; i++) m[i] = e = Math.max(e, os[i]!.end);
-      return m;
-    })();
-    let lo = 0;
-    let hi = os.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (maxEnd[mid]! <= start) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: Origin[] = [];
-    for (let i = lo; i < os.length && os[i]!.start < end; i++) if (os[i]!.end > start) out.push(os[i]!);
-    return out;
   }
 
   /** True when every byte of [address, address+length) holds data. */
   covers(address: number, length: number): boolean {
     const i = this.indexAt(address);
-    if (i < 0) return false;
-    const s = this.segments[i]!;
-    return address + length <= s.address + s.data.length;
+    return i >= 0 && address + length - 1 <= this.seg[4 * i + 1]!;
   }
 
   /** True when any byte of [start, end) holds data. */
   intersects(start: number, end: number): boolean {
-    const s = this.segments[this.firstEndingAfter(start)];
-    return s !== undefined && s.address < end;
+    const i = this.firstEndingAfter(start);
+    return i < this.segmentCount && this.seg[4 * i]! < end;
   }
 
   /** The byte at `address`, or undefined in a gap. */
   byteAt(address: number): number | undefined {
     const i = this.indexAt(address);
-    return i < 0 ? undefined : this.segments[i]!.data[address - this.segments[i]!.address];
+    if (i < 0) return undefined;
+    const s = this.seg;
+    return this.chunks[s[4 * i + 2]!]![s[4 * i + 3]! + address - s[4 * i]!];
   }
 
   /** The part of the image inside [start, end), sharing bytes with this image. */
   slice(start: number, end: number): MemoryImage {
-    const segs: Segment[] = [];
-    for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
-      const s = this.segments[i]!;
-      const sEnd = s.address + s.data.length;
-      if (s.address >= end) break;
-      const a = Math.max(start, s.address);
-      const b = Math.min(end, sEnd);
-      segs.push({ address: a, data: s.data.subarray(a - s.address, b - s.address) });
+    if (end <= start) return MemoryImage.empty();
+    const s = this.seg;
+    const from = this.firstEndingAfter(start);
+    let to = from;
+    while (to < this.segmentCount && s[4 * to]! < end) to++;
+    const seg = new Uint32Array(4 * (to - from));
+    const chunks: Uint8Array[] = [];
+    const chunkIds = new Map<number, number>();
+    for (let i = from; i < to; i++) {
+      const a = s[4 * i]!;
+      const first = Math.max(start, a);
+      const c = s[4 * i + 2]!;
+      let id = chunkIds.get(c);
+      if (id === undefined) { id = chunks.push(this.chunks[c]!) - 1; chunkIds.set(c, id); }
+      const k = 4 * (i - from);
+      seg[k] = first;
+      seg[k + 1] = Math.min(end - 1, s[4 * i + 1]!);
+      seg[k + 2] = id;
+      seg[k + 3] = s[4 * i + 3]! + first - a;
     }
-    const origins = this.originsIn(start, end)
-      .map((o) => ({ start: Math.max(o.start, start), end: Math.min(o.end, end), source: o.source }));
+    const ks = this.originsIn(start, end);
+    const span = new Uint32Array(2 * ks.length);
+    const who = new Uint32Array(2 * ks.length);
+    ks.forEach((k, j) => {
+      span[2 * j] = Math.max(start, this.span[this.stride * k]!);
+      span[2 * j + 1] = Math.min(end - 1, this.span[this.stride * k + 1]!);
+      who[2 * j] = this.who[2 * k]!;
+      who[2 * j + 1] = this.who[2 * k + 1]!;
+    });
     const entry = this.entryPoint !== undefined && this.entryPoint >= start && this.entryPoint < end ? this.entryPoint : undefined;
-    return new MemoryImage(segs, origins, entry);
+    return new MemoryImage({ seg, chunks, span, spanStride: 2, who, names: this.names }, entry);
   }
 
   /** Bytes of [start, start+length) with gaps set to `fill`. */
   read(start: number, length: number, fill = 0xff): Uint8Array {
     const out = new Uint8Array(length);
     const end = start + length;
+    const s = this.seg;
     let filled = start; // everything below this is written
-    for (let i = this.firstEndingAfter(start); i < this.segments.length; i++) {
-      const s = this.segments[i]!;
-      const sEnd = s.address + s.data.length;
-      if (s.address >= end) break;
-      const a = Math.max(start, s.address);
-      const b = Math.min(end, sEnd);
+    for (let i = this.firstEndingAfter(start); i < this.segmentCount; i++) {
+      const addr = s[4 * i]!;
+      if (addr >= end) break;
+      const a = Math.max(start, addr);
+      const b = Math.min(end, s[4 * i + 1]! + 1);
       if (a > filled && fill !== 0) out.fill(fill, filled - start, a - start);
-      out.set(s.data.subarray(a - s.address, b - s.address), a - start);
+      const chunk = this.chunks[s[4 * i + 2]!]!;
+      const from = s[4 * i + 3]! + a - addr;
+      if (b - a <= 64) for (let k = 0; k < b - a; k++) out[a - start + k] = chunk[from + k]!;
+      else out.set(chunk.subarray(from, from + b - a), a - start);
       filled = b;
     }
     if (filled < end && fill !== 0) out.fill(fill, filled - start, length);
@@ -177,18 +260,15 @@ export class MemoryImage {
   /** One segment covering [start, end) (default: the whole image) with gaps filled. */
   filled(fill = 0xff, start = this.start ?? 0, end = this.end ?? 0): MemoryImage {
     if (end <= start) return MemoryImage.empty();
-    return new MemoryImage([{ address: start, data: this.read(start, end - start, fill) }], this.origins, this.entryPoint);
+    const seg = Uint32Array.of(start, end - 1, 0, 0);
+    return new MemoryImage({ seg, chunks: [this.read(start, end - start, fill)], span: this.span, spanStride: this.stride, who: this.who, names: this.names }, this.entryPoint);
   }
 
   /** This image with `other` laid over it; overlapping different bytes throw unless `replace`. */
   merge(other: MemoryImage, replace = false): MemoryImage {
     const b = new MemoryImageBuilder({ allowReplace: replace });
-    for (const o of this.origins.length ? this.origins : this.segments.map((s) => ({ start: s.address, end: s.address + s.data.length, source: 'image' }))) {
-      b.add(o.start, this.read(o.start, o.end - o.start), o.source);
-    }
-    for (const o of other.origins.length ? other.origins : other.segments.map((s) => ({ start: s.address, end: s.address + s.data.length, source: 'image' }))) {
-      b.add(o.start, other.read(o.start, o.end - o.start), o.source);
-    }
+    this.addTo(b);
+    other.addTo(b);
     const entry = other.entryPoint ?? this.entryPoint;
     if (entry !== undefined) b.entryPoint = entry;
     return b.build();
@@ -197,7 +277,10 @@ export class MemoryImage {
   /** A copy moved by `offset` bytes (e.g. to place a raw binary). */
   shift(offset: number): MemoryImage {
     const b = new MemoryImageBuilder();
-    for (const s of this.segments) b.add(s.address + offset, s.data, 'image');
+    const s = this.seg;
+    for (let i = 0; i < this.segmentCount; i++) {
+      b.addFrom(s[4 * i]! + offset, this.chunks[s[4 * i + 2]!]!, s[4 * i + 3]!, s[4 * i + 1]! - s[4 * i]! + 1, 'image');
+    }
     if (this.entryPoint !== undefined) b.entryPoint = this.entryPoint + offset;
     return b.build();
   }
@@ -206,7 +289,7 @@ export class MemoryImage {
   crc32(range?: { start: number; end: number; fill?: number }): number {
     if (range) return crc32(this.read(range.start, range.end - range.start, range.fill ?? 0xff));
     let c = 0;
-    for (const s of this.segments) c = crc32(s.data, c);
+    for (let i = 0; i < this.segmentCount; i++) c = crc32(this.dataOf(i), c);
     return c;
   }
 
@@ -217,23 +300,92 @@ export class MemoryImage {
     else {
       data = new Uint8Array(this.size);
       let o = 0;
-      for (const s of this.segments) { data.set(s.data, o); o += s.data.length; }
+      for (let i = 0; i < this.segmentCount; i++) { const d = this.dataOf(i); data.set(d, o); o += d.length; }
     }
     const d = await sha256(data);
     return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
   }
 
+  /** Segment i's bytes: the chunk itself when the segment is all of it, else a view. */
+  private dataOf(i: number): Uint8Array {
+    const s = this.seg;
+    const chunk = this.chunks[s[4 * i + 2]!]!;
+    const off = s[4 * i + 3]!;
+    const len = s[4 * i + 1]! - s[4 * i]! + 1;
+    return off === 0 && len === chunk.length ? chunk : chunk.subarray(off, off + len);
+  }
+
+  private get originCount(): number {
+    return this.who.length >>> 1;
+  }
+
+  private originAt(k: number): Origin {
+    return { start: this.span[this.stride * k]!, end: this.span[this.stride * k + 1]! + 1, source: this.originName(k) };
+  }
+
+  private originName(k: number): string {
+    return sourceName(this.names[this.who[2 * k]!]!, this.who[2 * k + 1]!);
+  }
+
+  /** Adds every origin's bytes (or, with none, every segment's as "image") to a builder. */
+  private addTo(b: MemoryImageBuilder): void {
+    const s = this.seg;
+    if (this.originCount === 0) {
+      for (let i = 0; i < this.segmentCount; i++) b.addFrom(s[4 * i]!, this.chunks[s[4 * i + 2]!]!, s[4 * i + 3]!, s[4 * i + 1]! - s[4 * i]! + 1, 'image');
+      return;
+    }
+    let i = 0;
+    for (let k = 0; k < this.originCount; k++) {
+      const start = this.span[this.stride * k]!;
+      const last = this.span[this.stride * k + 1]!;
+      // Origins ascend by start, so the segment holding one is at or after the previous one's.
+      while (i < this.segmentCount && s[4 * i + 1]! < start) i++;
+      const name = this.names[this.who[2 * k]!]!;
+      const line = this.who[2 * k + 1]!;
+      if (i < this.segmentCount && s[4 * i]! <= start && last <= s[4 * i + 1]!) {
+        b.addFrom(start, this.chunks[s[4 * i + 2]!]!, s[4 * i + 3]! + start - s[4 * i]!, last - start + 1, name, line);
+      } else {
+        const bytes = this.read(start, last - start + 1);
+        b.addFrom(start, bytes, 0, bytes.length, name, line);
+      }
+    }
+  }
+
+  /** Indices of the origins that touch [start, end), in order: a binary search, then only the nearby ones. */
+  private originsIn(start: number, end: number): number[] {
+    const span = this.span;
+    const w = this.stride;
+    const n = this.originCount;
+    // Origins are sorted by start but may overlap, so search the running maximum of their ends.
+    const maxLast = this.originMaxLast ??= (() => {
+      const m = new Uint32Array(n);
+      let e = 0;
+      for (let k = 0; k < n; k++) m[k] = e = Math.max(e, span[w * k + 1]!);
+      return m;
+    })();
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (maxLast[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: number[] = [];
+    for (let k = lo; k < n && span[w * k]! < end; k++) if (span[w * k + 1]! >= start) out.push(k);
+    return out;
+  }
+
   /**
-   * Index of the first segment that ends after `address` (segments.length if none). Binary
+   * Index of the first segment that ends after `address` (segmentCount if none). Binary
    * search, so reading or slicing a small range of an image with many segments costs log n.
    */
   private firstEndingAfter(address: number): number {
+    const s = this.seg;
     let lo = 0;
-    let hi = this.segments.length;
+    let hi = this.segmentCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const s = this.segments[mid]!;
-      if (s.address + s.data.length <= address) lo = mid + 1;
+      if (s[4 * mid + 1]! < address) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -241,202 +393,9 @@ export class MemoryImage {
 
   /** Index of the segment holding `address`, or -1. Binary search. */
   private indexAt(address: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = this.segments[mid]!;
-      if (address < s.address) hi = mid - 1;
-      else if (address >= s.address + s.data.length) lo = mid + 1;
-      else return mid;
-    }
-    return -1;
+    const i = this.firstEndingAfter(address);
+    return i < this.segmentCount && this.seg[4 * i]! <= address ? i : -1;
   }
 }
 
-interface Run {
-  address: number;
-  buf: Uint8Array;
-  length: number;
-  seq: number;
-  /**
-   * The run's first origin, [address, originEnd) from `source`, kept on the run itself: a file
-   * of scattered records makes one run per record, and a separate origin object for each
-   * would cost another object per record while the image is built.
-   */
-  source: string;
-  originEnd: number;
-  /** Later data of the run from other sources (or after a gap in the first's) is in `extraOrigins`. */
-  hasExtra: boolean;
-}
-
-interface PendingOrigin extends Origin {
-  seq: number;
-}
-
-/**
- * Collects bytes in any order and builds a {@link MemoryImage}. Appending at the end of the
- * previous chunk (the common case for HEX/SREC records) grows one buffer, so a 32 MiB file of
- * 16-byte records costs amortised O(n) time and about 2× its size in memory at the peak.
- */
-export class MemoryImageBuilder {
-  entryPoint?: number;
-  private runs: Run[] = [];
-  private current?: Run;
-  /** Origins beyond each run's first (which the run carries). */
-  private extraOrigins: PendingOrigin[] = [];
-  private seq = 0;
-  private readonly allowReplace: boolean;
-
-  constructor(options: { allowReplace?: boolean } = {}) {
-    this.allowReplace = options.allowReplace ?? false;
-  }
-
-  /**
-   * Like {@link add}, but takes ownership of `data` instead of copying it when it starts a new
-   * run (the caller must not change it afterwards). Parsers that collect large runs use this
-   * so a 32 MiB image is not held twice.
-   */
-  adopt(address: number, data: Uint8Array, source: string): void {
-    const cur = this.current;
-    if (data.length === 0 || (cur && cur.address + cur.length === address)) {
-      this.add(address, data, source);
-      return;
-    }
-    if (!Number.isInteger(address) || address < 0 || address + data.length > MAX_ADDRESS) throw new AddressRangeError(address, data.length, source);
-    const run: Run = { address, buf: data, length: data.length, seq: this.seq++, source, originEnd: address + data.length, hasExtra: false };
-    this.runs.push(run);
-    this.current = run;
-  }
-
-  /** Adds `data` at `address`; `source` names it in overlap errors ("app.hex line 12"). */
-  add(address: number, data: Uint8Array, source: string): void {
-    if (!Number.isInteger(address) || address < 0 || address + data.length > MAX_ADDRESS) throw new AddressRangeError(address, data.length, source);
-    if (data.length === 0) return;
-    const cur = this.current;
-    if (cur && cur.address + cur.length === address) {
-      if (cur.length + data.length > cur.buf.length) {
-        const grown = new Uint8Array(Math.max(cur.buf.length * 2, cur.length + data.length, 256));
-        grown.set(cur.buf.subarray(0, cur.length));
-        cur.buf = grown;
-      }
-      cur.buf.set(data, cur.length);
-      cur.length += data.length;
-      const lastExtra = cur.hasExtra ? this.extraOrigins[this.extraOrigins.length - 1]! : undefined;
-      if (!lastExtra && cur.source === source && cur.originEnd === address) cur.originEnd = address + data.length;
-      else if (lastExtra && lastExtra.source === source && lastExtra.end === address) (lastExtra as { end: number }).end = address + data.length;
-      else {
-        this.extraOrigins.push({ start: address, end: address + data.length, source, seq: cur.seq });
-        cur.hasExtra = true;
-      }
-      return;
-    }
-    const run: Run = { address, buf: new Uint8Array(Math.max(data.length, 64)), length: data.length, seq: this.seq++, source, originEnd: address + data.length, hasExtra: false };
-    run.buf.set(data);
-    this.runs.push(run);
-    this.current = run;
-  }
-
-  /**
-   * Sorts, checks overlaps and merges adjacent runs. Linear in the data after the sort: each
-   * run is compared only with the bytes already laid down for its group (which hold every
-   * earlier run's bytes, since overlapping bytes must agree), never with each earlier run.
-   */
-  build(): MemoryImage {
-    const runs = this.runs.slice().sort((a, b) => a.address - b.address || a.seq - b.seq);
-    const segments: Segment[] = [];
-    for (let i = 0; i < runs.length;) {
-      // A group: runs that overlap or touch, so their union is one contiguous segment.
-      const first = runs[i]!;
-      let end = first.address + first.length;
-      let j = i + 1;
-      while (j < runs.length && runs[j]!.address <= end) {
-        end = Math.max(end, runs[j]!.address + runs[j]!.length);
-        j++;
-      }
-      segments.push({ address: first.address, data: j === i + 1 ? tight(first) : this.mergeGroup(runs, i, j, end) });
-      i = j;
-    }
-    const origins = this.mergedOrigins(runs);
-    return MemoryImage.fromSorted(segments, origins, this.entryPoint);
-  }
-
-  /** The bytes of runs[from..to) (sorted by address, together covering [runs[from].address, end)). */
-  private mergeGroup(runs: Run[], from: number, to: number, end: number): Uint8Array {
-    const base = runs[from]!.address;
-    const data = new Uint8Array(end - base);
-    if (this.allowReplace) {
-      // Lay runs in insertion order so that later data wins.
-      for (const r of runs.slice(from, to).sort((a, b) => a.seq - b.seq)) data.set(r.buf.subarray(0, r.length), r.address - base);
-      return data;
-    }
-    let filled = base; // every byte of [base, filled) is laid down
-    for (let k = from; k < to; k++) {
-      const r = runs[k]!;
-      const rEnd = r.address + r.length;
-      const overlapEnd = Math.min(rEnd, filled);
-      for (let addr = r.address; addr < overlapEnd; addr++) {
-        if (data[addr - base] !== r.buf[addr - r.address]) this.overlapError(runs, from, k, addr);
-      }
-      if (rEnd > filled) {
-        data.set(r.buf.subarray(filled - r.address, r.length), filled - base);
-        filled = rEnd;
-      }
-    }
-    return data;
-  }
-
-  /** Throws the overlap error for runs[k] differing at `addr` from an earlier run of its group. */
-  private overlapError(runs: Run[], from: number, k: number, addr: number): never {
-    const r = runs[k]!;
-    let e = runs[from]!;
-    for (let m = from; m < k; m++) {
-      const x = runs[m]!;
-      if (x.address <= addr && addr < x.address + x.length && x.buf[addr - x.address] !== r.buf[addr - r.address]) { e = x; break; }
-    }
-    const b = Math.min(e.address + e.length, r.address + r.length);
-    let last = addr;
-    while (last + 1 < b && e.buf[last + 1 - e.address] !== r.buf[last + 1 - r.address]) last++;
-    const [first, second] = e.seq < r.seq ? [e, r] : [r, e];
-    throw new ImageOverlapError(addr, last + 1, this.sourceAt(first.seq, addr), this.sourceAt(second.seq, addr),
-      first.buf[addr - first.address]!, second.buf[addr - second.address]!);
-  }
-
-  /**
-   * Origins in address order; neighbours that touch and share a source become one, so an
-   * image made of many small runs does not keep one object per run.
-   */
-  private mergedOrigins(sortedRuns: readonly Run[]): Origin[] {
-    // Two streams, each in (start, seq) order: the runs' first origins and the extra ones.
-    const extras = this.extraOrigins.slice().sort((a, b) => a.start - b.start || a.seq - b.seq);
-    const out: { start: number; end: number; source: string }[] = [];
-    const push = (start: number, end: number, source: string): void => {
-      const last = out[out.length - 1];
-      if (last && last.source === source && last.end === start) last.end = end;
-      else out.push({ start, end, source });
-    };
-    let e = 0;
-    for (const r of sortedRuns) {
-      while (e < extras.length && (extras[e]!.start < r.address || (extras[e]!.start === r.address && extras[e]!.seq < r.seq))) {
-        const x = extras[e++]!;
-        push(x.start, x.end, x.source);
-      }
-      push(r.address, r.originEnd, r.source);
-    }
-    for (; e < extras.length; e++) push(extras[e]!.start, extras[e]!.end, extras[e]!.source);
-    return out;
-  }
-
-  private sourceAt(seq: number, address: number): string {
-    const r = this.runs[seq]; // runs are pushed in seq order
-    if (r && r.address <= address && address < r.originEnd) return r.source;
-    const o = this.extraOrigins.find((x) => x.seq === seq && x.start <= address && address < x.end);
-    return o?.source ?? 'data';
-  }
-}
-
-/** A run's bytes: a view when little of its buffer is wasted (adopted buffers sized from an estimate), else a tight copy. */
-function tight(r: Run): Uint8Array {
-  if (r.buf.length === r.length) return r.buf; // already exact: no second view per run
-  return r.buf.length - r.length <= r.buf.length / 16 ? r.buf.subarray(0, r.length) : r.buf.slice(0, r.length);
-}
+const EMPTY: ImageTables = { seg: new Uint32Array(0), chunks: [], span: new Uint32Array(0), spanStride: 2, who: new Uint32Array(0), names: [] };

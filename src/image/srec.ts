@@ -186,7 +186,7 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
   const endType = 11 - addrBytes; // S9, S8, S7
   const eol = options.crlf ? 2 : 1;
   let estimate = 128 + (options.header?.length ?? 0) * 2;
-  for (const s of image.segments) estimate += (Math.ceil(s.data.length / rs) + 1) * (6 + 2 * addrBytes + 2 + eol) + 2 * s.data.length;
+  for (const s of image.eachSegment()) estimate += (Math.ceil(s.data.length / rs) + 1) * (6 + 2 * addrBytes + 2 + eol) + 2 * s.data.length;
   const out = new AsciiOut(estimate);
   const newline = () => { if (options.crlf) out.char(CR); out.char(LF); };
   const record = (type: number, address: number, data: Uint8Array | undefined, aBytes: number) => {
@@ -210,7 +210,7 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
   };
   record(0, 0, new TextEncoder().encode(options.header ?? '').subarray(0, 250), 2);
   let count = 0;
-  for (const seg of image.segments) {
+  for (const seg of image.eachSegment()) {
     for (let i = 0; i < seg.data.length;) {
       const addr = seg.address + i;
       const n = Math.min(rs - (addr % rs), seg.data.length - i);

@@ -189,11 +189,14 @@ export class AsciiOut {
 
 /**
  * Collects contiguous record data into one growing buffer per run and hands finished runs to
- * the builder without copying. With a good `sizeHint` (expected data bytes, e.g. estimated from
- * the file size) a whole image is one allocation: no doubling, no final copy. A run also grows
- * downwards (records in reverse address order, as some tools write each 64 KiB block), and a
- * record that repeats bytes already in the run is dropped, so neither case makes one run (and
- * one origin) per record. A run is named after the file line where it began.
+ * the builder. With a good `sizeHint` (expected data bytes, e.g. estimated from the file size)
+ * a whole image is one allocation: no doubling, no final copy. A run also grows downwards
+ * (records in reverse address order, as some tools write each 64 KiB block), and a record that
+ * repeats bytes already in the run is dropped, so neither case makes one run (and one origin)
+ * per record. A run is named after the file line where it began (a number; the text "file
+ * line N" is made only for a message). A short run is copied into the builder's shared slabs
+ * and the buffer reused, so scattered records cost their bytes and a table row each, not a
+ * buffer each; a long one is handed over without copying.
  */
 export class RunCollector {
   private buf?: Uint8Array | undefined;
@@ -204,31 +207,37 @@ export class RunCollector {
   private source = '';
   private line = 0;
   private hintLeft: number;
+  /** The buffer was sized from the hint: if the run then stays much shorter, the hint is not trusted again. */
+  private sizedByHint = false;
 
   constructor(private readonly builder: MemoryImageBuilder, sizeHint = 0) {
     this.hintLeft = sizeHint;
   }
 
-  /** Appends `n` bytes of `src` from `from` at `address`; a new run is named "source line N". */
+  /** Appends `n` bytes of `src` from `from` at `address`; a new run is named after `source` and `line`. */
   append(address: number, src: Uint8Array, from: number, n: number, source: string, line: number): void {
     if (n === 0) return;
     let buf = this.buf;
-    if (buf && address === this.start + this.len) {
+    if (this.len > 0 && address === this.start + this.len) {
+      buf = buf!;
       if (this.head + this.len + n > buf.length) {
         // Double while small; a run that outgrows 4 KiB is probably the bulk of the file: jump
         // straight to the expected remaining size (one allocation, no more doubling).
-        const target = buf.length >= 4096 && this.hintLeft > 2 * buf.length ? this.hintLeft : Math.max(64, 2 * buf.length);
-        buf = this.regrow(Math.max(this.len + n, target), 0);
+        const byHint = buf.length >= 4096 && this.hintLeft > 2 * buf.length;
+        buf = this.regrow(Math.max(this.len + n, byHint ? this.hintLeft : Math.max(64, 2 * buf.length)), 0);
+        this.sizedByHint = byHint;
       }
       const at = this.head + this.len;
       for (let k = 0; k < n; k++) buf[at + k] = src[from + k]!;
       this.len += n;
       return;
     }
-    if (buf && address + n === this.start) {
+    if (this.len > 0 && address + n === this.start) {
+      buf = buf!;
       if (this.head < n) {
-        const size = Math.max(this.len + n, 2 * buf.length, 64);
+        const size = Math.max(this.len + n, 2 * this.len, 64);
         buf = this.regrow(size, size - this.len);
+        this.sizedByHint = false;
       }
       const at = this.head - n;
       for (let k = 0; k < n; k++) buf[at + k] = src[from + k]!;
@@ -237,38 +246,21 @@ export class RunCollector {
       this.len += n;
       return;
     }
-    if (buf && address >= this.start && address + n <= this.start + this.len) {
+    if (this.len > 0 && address >= this.start && address + n <= this.start + this.len) {
       const at = this.head + (address - this.start);
       let same = true;
-      for (let k = 0; k < n && same; k++) same = buf[at + k] === src[from + k];
+      for (let k = 0; k < n && same; k++) same = buf![at + k] === src[from + k];
       if (same) return; // a repeat of bytes already here: nothing to add, nothing to check
     }
     this.flush();
-    // Start exactly as big as the record: files whose records come in scattered order make
-    // one run per record, and a roomy first buffer would cost its size for each. Small runs
-    // are views into a shared slab, so a scattered record costs its bytes plus one view,
-    // not an ArrayBuffer of its own (a run that grows moves to a buffer of its own).
-    buf = this.buf = this.slabbed(n);
+    buf = this.buf;
+    if (!buf || buf.length < n) buf = this.buf = new Uint8Array(Math.max(n, 256));
     for (let k = 0; k < n; k++) buf[k] = src[from + k]!;
     this.head = 0;
     this.len = n;
     this.start = address;
     this.source = source;
     this.line = line;
-  }
-
-  private slab = new Uint8Array(0);
-  private slabUsed = 0;
-
-  private slabbed(n: number): Uint8Array {
-    if (n > 256) return new Uint8Array(n);
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = new Uint8Array(64 * 1024);
-      this.slabUsed = 0;
-    }
-    const view = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    this.slabUsed += n;
-    return view;
   }
 
   /** Moves the run into a new buffer of `size` bytes, its data starting at `head`. */
@@ -280,16 +272,22 @@ export class RunCollector {
     return grown;
   }
 
-  /** Hands the current run to the builder (a view if little is wasted, else a tight copy). */
+  /** Hands the current run to the builder: short ones copied, long ones adopted (trimmed when much is wasted). */
   flush(): void {
     const buf = this.buf;
-    if (!buf) return;
-    const end = this.head + this.len;
-    const data = this.head === 0 && this.len === buf.length ? buf
-      : buf.length - this.len <= buf.length / 16 ? buf.subarray(this.head, end) : buf.slice(this.head, end);
-    this.hintLeft = Math.max(0, this.hintLeft - this.len);
-    this.buf = undefined;
+    const len = this.len;
+    if (!buf || len === 0) return;
     this.len = 0;
-    this.builder.adopt(this.start, data, `${this.source} line ${this.line}`);
+    this.hintLeft = Math.max(0, this.hintLeft - len);
+    if (this.sizedByHint && len < buf.length / 2) this.hintLeft = 0; // the estimate was wrong: double from now on
+    this.sizedByHint = false;
+    if (len <= 4096) {
+      this.builder.addFrom(this.start, buf, this.head, len, this.source, this.line);
+      if (buf.length > 65536) this.buf = undefined; // do not keep a large buffer for short runs
+      return;
+    }
+    this.buf = undefined;
+    if (buf.length - len <= buf.length / 16) this.builder.adoptFrom(this.start, buf, this.head, len, this.source, this.line);
+    else this.builder.adopt(this.start, buf.slice(this.head, this.head + len), this.source, this.line);
   }
 }

@@ -153,7 +153,7 @@ function showImage(): void {
     });
     const { image } = state.loaded;
     box.replaceChildren(
-      el('p', { text: `${state.file.name}: ${formatLabel(state.loaded.format)}, ${image.size} data bytes in ${image.segments.length} segment(s), entry ${image.entryPoint === undefined ? 'none given' : hex(image.entryPoint)}, CRC-32 ${hex(image.crc32())}.` }),
+      el('p', { text: `${state.file.name}: ${formatLabel(state.loaded.format)}, ${image.size} data bytes in ${image.segmentCount} segment(s), entry ${image.entryPoint === undefined ? 'none given' : hex(image.entryPoint)}, CRC-32 ${hex(image.crc32())}.` }),
       table(['Segment', 'Start', 'End', 'Bytes'], image.segments.map((s, i) => [String(i + 1), hex(s.address), hex(s.address + s.data.length - 1), String(s.data.length)]), [1, 2, 3]),
       ...state.loaded.warnings.map((w) => el('p', { class: 'finding warning', text: w })),
     );

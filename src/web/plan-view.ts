@@ -62,7 +62,7 @@ export function renderPlan(plan: FlashPlan, target: TargetDescription, image: Me
     for (const s of sectors) {
       const mark = marks.get(s.address) ?? 'untouched';
       counts.set(mark, (counts.get(mark) ?? 0) + 1);
-      const hasData = image.segments.some((g) => g.address < s.address + s.size && g.address + g.data.length > s.address);
+      const hasData = image.intersects(s.address, s.address + s.size);
       const sq = el('span', { class: `sector ${mark}${hasData ? ' segment' : ''}`, title: `${hex(s.address)} (${s.size} bytes): ${mark}${hasData ? ', image data' : ''}` });
       sq.dataset.address = hex(s.address);
       sq.dataset.mark = mark;

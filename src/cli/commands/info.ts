@@ -29,7 +29,7 @@ export function describeImage(path: string, loaded: LoadedImage) {
     end: image.end ?? null,
     size: image.size,
     crc32: image.crc32(),
-    segments: image.segments.map((s) => ({
+    segments: Array.from(image.eachSegment(), (s) => ({
       start: s.address,
       end: s.address + s.data.length,
       size: s.data.length,

@@ -29,7 +29,7 @@ const IMXRT_APP_OFFSET = 0x2000;
 export function vectorTableAddress(image: MemoryImage, target: TargetDescription): number | undefined {
   const boot = target.features?.imxrtBoot;
   const read = (a: number) => image.byteAt(a);
-  for (const s of image.segments) {
+  for (const s of image.eachSegment()) {
     const r = regionAt(target, s.address);
     if (!r || !isFlashLike(r) || r.kind === 'option-bytes') continue;
     const ivtAt = boot ? boot.flexspiBase + boot.ivtOffset : 0;
