@@ -275,7 +275,7 @@ const doVerify: Action = async (p, device, signal, ev) => {
 
 const doRead: Action = async (p, device, signal, ev) => {
   // The region the open image goes to (flash, or RAM behind a debug probe), else the first flash.
-  const first = state.loaded?.image.segments[0]?.address;
+  const first = state.loaded?.image.start;
   const flash = (first === undefined ? undefined : device.target.regions.find((r) => !r.needsConfiguration && first >= r.start && first < r.start + r.size))
     ?? device.target.regions.find(isFlashLike);
   if (!flash) throw new Error(`${device.target.name} has no flash region to read.`);

@@ -91,7 +91,7 @@ function renderRam(plan: FlashPlan, region: MemoryRegion, image: MemoryImage): H
   for (const w of writes) {
     if (isChangeOperation(w)) continue;
     bytes += w.size;
-    const span = el('span', { class: `ram-write${image.segments.some((g) => g.address < w.address + w.size && g.address + g.data.length > w.address) ? ' segment' : ''}`, title: `${hex(w.address)}–${hex(w.address + w.size - 1)} (${w.size} bytes): written directly` });
+    const span = el('span', { class: `ram-write${image.intersects(w.address, w.address + w.size) ? ' segment' : ''}`, title: `${hex(w.address)}–${hex(w.address + w.size - 1)} (${w.size} bytes): written directly` });
     span.style.left = `${((w.address - region.start) / region.size) * 100}%`;
     span.style.width = `max(2px, ${(w.size / region.size) * 100}%)`;
     span.dataset.address = hex(w.address);
