@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeHab, decodeSdpStatus, encodeSdpCommand, encodeSdpHidReport, errorStatusCommand, jumpAddressCommand, parseSdpCommand,
   parseSdpHidReport, parseWord, readRegisterCommand, SdpCommandType, SdpFormat, SdpHidReport, SdpPacketError, SdpStatus,
-  skipDcdHeaderCommand, writeFileCommand, writeRegisterCommand, dcdWriteCommand,
+  skipDcdHeaderCommand, writeFileCommand, writeRegisterCommand, dcdWriteCommand, writeCsfCommand, setBaudrateCommand,
 } from '../../src/protocol/sdp/commands.js';
 import { buildIvtImage, parseIvtImage } from '../../src/imxrt/flashloader-image.js';
 
@@ -11,7 +11,7 @@ const bytes = (s: string) => Uint8Array.from(s.split(' ').map((h) => parseInt(h,
 
 describe('SDP command blocks (type u16, address u32, format u8, count u32, data u32, reserved u8 — big-endian)', () => {
   it('command types are the documented tags', () => {
-    expect(SdpCommandType).toEqual({ ReadRegister: 0x0101, WriteRegister: 0x0202, WriteFile: 0x0404, ErrorStatus: 0x0505, DcdWrite: 0x0a0a, JumpAddress: 0x0b0b, SkipDcdHeader: 0x0c0c });
+    expect(SdpCommandType).toEqual({ ReadRegister: 0x0101, WriteRegister: 0x0202, WriteFile: 0x0404, ErrorStatus: 0x0505, DcdWrite: 0x0a0a, JumpAddress: 0x0b0b, SkipDcdHeader: 0x0c0c, WriteCsf: 0x0606, SetBaudrate: 0x0d0d });
   });
   it('READ_REGISTER 4 bytes of 0x401F4400 as a word', () => {
     expect(readRegisterCommand(0x401f4400, 4, SdpFormat.Word)).toEqual(bytes('01 01 40 1f 44 00 20 00 00 00 04 00 00 00 00 00'));
@@ -30,6 +30,11 @@ describe('SDP command blocks (type u16, address u32, format u8, count u32, data 
     expect(dcdWriteCommand(0x20000000, 0x1e4)).toEqual(bytes('0a 0a 20 00 00 00 00 00 00 01 e4 00 00 00 00 00'));
     expect(jumpAddressCommand(0x20208200)).toEqual(bytes('0b 0b 20 20 82 00 00 00 00 00 00 00 00 00 00 00'));
   });
+  it('WRITE_CSF (SPSDK CommandTag 0x0606: address, byte count) and SET_BAUDRATE (0x0D0D: the rate in the address field)', () => {
+    expect(writeCsfCommand(0x20204000, 0x2000)).toEqual(bytes('06 06 20 20 40 00 00 00 00 20 00 00 00 00 00 00'));
+    expect(setBaudrateCommand(1000000)).toEqual(bytes('0d 0d 00 0f 42 40 00 00 00 00 00 00 00 00 00 00'));
+    expect(parseSdpCommand(setBaudrateCommand(115200))).toEqual({ type: 0x0d0d, address: 115200, format: 0, count: 0, data: 0 });
+  });
   it('parses back what it encodes; refuses a short block', () => {
     const c = { type: 0x0202, address: 0xdeadbeef, format: 0x10, count: 2, data: 0xcafe };
     expect(parseSdpCommand(encodeSdpCommand(c))).toEqual(c);
@@ -38,6 +43,10 @@ describe('SDP command blocks (type u16, address u32, format u8, count u32, data 
 });
 
 describe('HAB and status words, each with a sentence', () => {
+  it('BAUDRATE_SET 0x09D00D90 and the CSF completion (0x128A8A12) are decoded', () => {
+    expect(decodeSdpStatus(0x09d00d90)).toMatchObject({ name: 'BaudrateSet', ok: true, sentence: expect.stringMatching(/listens at the rate SET_BAUDRATE gave/) });
+    expect(decodeSdpStatus(SdpStatus.WriteComplete).sentence).toMatch(/WRITE_CSF/);
+  });
   it('HAB closed / open / anything else', () => {
     expect(decodeHab(parseWord(bytes('12 34 34 12')))).toMatchObject({ mode: 'closed', sentence: expect.stringMatching(/signed/) });
     expect(decodeHab(parseWord(bytes('56 78 78 56')))).toMatchObject({ mode: 'open', sentence: expect.stringMatching(/unsigned/) });

@@ -156,3 +156,62 @@ describe('SDP over UART against the simulated ROM', () => {
     expect((await session.errorStatus()).hab.mode).toBe('closed');
   });
 });
+
+describe('WRITE_CSF and SET_BAUDRATE against the simulated ROM', () => {
+  const csf = () => { const c = new Uint8Array(0x300).fill(0x5a); c[0] = 0xd4; c[1] = 0x03; c[2] = 0x00; c[3] = 0x40; return c; };
+
+  it('WRITE_CSF over HID and UART: the CSF lands at its address, answered 0x128A8A12', async () => {
+    const h = hidRig();
+    await h.session.writeCsf(0x20204000, csf());
+    expect(h.sim.rom.peek(0x20204000, 0x300)).toEqual(csf());
+    expect(h.sim.rom.csfAddress).toBe(0x20204000);
+    const u = uartRig();
+    await u.session.writeCsf(0x20205000, csf());
+    expect(u.sim.rom.peek(0x20205000, 4)).toEqual(csf().subarray(0, 4));
+  });
+
+  it('WRITE_CSF of data without the CSF tag 0xD4 is refused with the HAB failure word', async () => {
+    const { session, sim } = hidRig();
+    const bad = csf(); bad[0] = 0xd2;
+    const e = await session.writeCsf(0x20204000, bad).catch((x) => x);
+    expect(e).toBeInstanceOf(SdpCommandError);
+    expect(e.message).toMatch(/^WRITE_CSF failed: the ROM answered 0x33333333 instead of 0x128A8A12/);
+    expect(sim.rom.csfAddress).toBeUndefined();
+  });
+
+  it('SET_BAUDRATE over UART: the ROM answers 0x09D00D90 (no HAB word), then both sides run at the new rate', async () => {
+    const { pipe, sim, session } = uartRig();
+    const rates: number[] = [];
+    const host = pipe.host as typeof pipe.host & { setBaudRate: (b: number) => Promise<void> };
+    const original = host.setBaudRate.bind(host);
+    host.setBaudRate = async (b) => { rates.push(b); await original(b); };
+    const sent = pipe.counters.bytesToHost;
+    await session.setBaudrate(1000000);
+    expect(pipe.counters.bytesToHost - sent).toBe(4);
+    expect(rates).toEqual([1000000]);
+    expect(sim.rom.baud).toBe(1000000);
+    expect((pipe.device as { baud?: number }).baud).toBe(1000000);
+    // The session still works at the new rate.
+    expect((await session.errorStatus()).status.name).toBe('HabSuccess');
+  });
+
+  it('SET_BAUDRATE is refused before anything is sent: over USB-HID, on a port that cannot change rate, for a rate of 0', async () => {
+    const h = hidRig();
+    await expect(h.session.setBaudrate(115200)).rejects.toThrow(/applies to the UART serial downloader only/);
+    expect(h.sim.rom.log).toEqual([]);
+    const pipe = createPipe();
+    const sim = new SdpUartSim(pipe.device);
+    const fixed = { write: (d: Uint8Array) => pipe.host.write(d), onData: (l: (c: Uint8Array) => void) => pipe.host.onData(l), onClose: (l: (e?: Error) => void) => pipe.host.onClose(l), close: () => pipe.host.close() };
+    const s = SdpSession.overUart(fixed, { timeoutMs: 500 });
+    await expect(s.setBaudrate(921600)).rejects.toThrow(/cannot change its baud rate, so SET_BAUDRATE 921600 is not sent/);
+    await expect(uartRig().session.setBaudrate(0)).rejects.toThrow(/not a positive whole number/);
+    expect(sim.rom.log).toEqual([]);
+  });
+
+  it('the simulated ROM refuses a rate of 0 sent raw (HAB failure word, nothing else)', () => {
+    const { sim } = hidRig();
+    const out = sim.rom.command(Uint8Array.of(0x0d, 0x0d, ...new Array(14).fill(0)));
+    expect(out.map((o) => Array.from(o.bytes))).toEqual([[0x33, 0x33, 0x33, 0x33]]);
+    expect(sim.rom.baud).toBeUndefined();
+  });
+});

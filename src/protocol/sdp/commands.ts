@@ -25,6 +25,10 @@ export const SdpCommandType = {
   DcdWrite: 0x0a0a,
   JumpAddress: 0x0b0b,
   SkipDcdHeader: 0x0c0c,
+  /** HAB Command Sequence File for the image that follows (SPSDK CommandTag WRITE_CSF). */
+  WriteCsf: 0x0606,
+  /** UART only: the ROM switches its baud rate, given in the address field (SPSDK CommandTag SET_BAUDRATE, sdp.py set_baudrate). */
+  SetBaudrate: 0x0d0d,
 } as const;
 export type SdpCommandType = (typeof SdpCommandType)[keyof typeof SdpCommandType];
 
@@ -36,6 +40,8 @@ export const SDP_COMMAND_NAMES: Readonly<Record<number, string>> = {
   [SdpCommandType.DcdWrite]: 'DCD_WRITE',
   [SdpCommandType.JumpAddress]: 'JUMP_ADDRESS',
   [SdpCommandType.SkipDcdHeader]: 'SKIP_DCD_HEADER',
+  [SdpCommandType.WriteCsf]: 'WRITE_CSF',
+  [SdpCommandType.SetBaudrate]: 'SET_BAUDRATE',
 };
 
 /** Access width of READ_REGISTER / WRITE_REGISTER (the format byte: 8, 16 or 32 bits). */
@@ -87,6 +93,13 @@ export const dcdWriteCommand = (address: number, count: number): Uint8Array =>
 /** `address` is where the image's IVT is, not its entry point. */
 export const jumpAddressCommand = (ivtAddress: number): Uint8Array => encodeSdpCommand({ type: SdpCommandType.JumpAddress, address: ivtAddress });
 export const skipDcdHeaderCommand = (): Uint8Array => encodeSdpCommand({ type: SdpCommandType.SkipDcdHeader });
+/** WRITE_CSF: `count` bytes of CSF data follow, stored at `address`. */
+export const writeCsfCommand = (address: number, count: number): Uint8Array => encodeSdpCommand({ type: SdpCommandType.WriteCsf, address, count });
+/** SET_BAUDRATE: the new rate (bits per second) travels in the address field. */
+export const setBaudrateCommand = (baud: number): Uint8Array => encodeSdpCommand({ type: SdpCommandType.SetBaudrate, address: baud });
+
+/** HAB data structure tags (HAB4 API): a CSF starts with 0xD4, a DCD with 0xD2, an IVT with 0xD1. */
+export const HAB_TAG = { ivt: 0xd1, dcd: 0xd2, csf: 0xd4 } as const;
 
 /** Reads a 4-byte response word (big-endian, as SPSDK reads it; most words are byte palindromes). */
 export function parseWord(bytes: Uint8Array): number {
@@ -122,8 +135,10 @@ export function decodeHab(word: number): HabState {
 /** Status words after the HAB word (RM "Serial Downloader" responses; SPSDK ResponseValue; HAB status codes of the HAB4 API). */
 export const SdpStatus = {
   WriteFileComplete: 0x88888888,
-  /** WRITE_REGISTER and DCD_WRITE complete. */
+  /** WRITE_REGISTER, DCD_WRITE and WRITE_CSF complete. */
   WriteComplete: 0x128a8a12,
+  /** SET_BAUDRATE accepted (SPSDK ResponseValue BAUDRATE_SET); the ROM then listens at the new rate. */
+  BaudrateSet: 0x09d00d90,
   SkipDcdHeaderOk: 0x900dd009,
   /** ERROR_STATUS: no error recorded (HAB_SUCCESS in every byte). */
   HabSuccess: 0xf0f0f0f0,
@@ -133,7 +148,8 @@ export const SdpStatus = {
 
 const STATUS_SENTENCES: Readonly<Record<number, string>> = {
   [SdpStatus.WriteFileComplete]: 'WRITE_FILE complete: the ROM received every byte of the file.',
-  [SdpStatus.WriteComplete]: 'Write complete: the ROM wrote the register (WRITE_REGISTER) or ran the DCD (DCD_WRITE).',
+  [SdpStatus.WriteComplete]: 'Write complete: the ROM wrote the register (WRITE_REGISTER), ran the DCD (DCD_WRITE) or took the CSF (WRITE_CSF).',
+  [SdpStatus.BaudrateSet]: 'Baud rate set: the ROM now listens at the rate SET_BAUDRATE gave; the host must switch too.',
   [SdpStatus.SkipDcdHeaderOk]: 'SKIP_DCD_HEADER accepted: the ROM will ignore the DCD of the next image it jumps to.',
   [SdpStatus.HabSuccess]: 'No error: the last command completed and HAB recorded no failure.',
   [SdpStatus.HabFailure]: 'HAB failure: the ROM refused the last command; on a jump, the image was not accepted (no valid IVT at the address, or HAB could not authenticate it on a closed part).',

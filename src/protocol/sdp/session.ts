@@ -4,12 +4,13 @@
  * and keeps the last one (`hab`), then reads the command's own status or data.
  */
 import type { ErrorContext } from '../../core/errors.js';
-import { FlashwrightError, TimeoutError } from '../../core/errors.js';
+import { FlashwrightError, TimeoutError, UsageError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import type { ByteStream, PacketDevice } from '../../link/types.js';
 import {
   decodeHab, decodeSdpStatus, dcdWriteCommand, errorStatusCommand, jumpAddressCommand, parseWord, readRegisterCommand,
-  SdpFormat, SdpPacketError, SdpStatus, skipDcdHeaderCommand, writeFileCommand, writeRegisterCommand, type HabState, type SdpStatusInfo,
+  HabMode, SdpFormat, SdpPacketError, SdpStatus, setBaudrateCommand, skipDcdHeaderCommand, writeCsfCommand, writeFileCommand, writeRegisterCommand,
+  type HabState, type SdpStatusInfo,
 } from './commands.js';
 import { SdpHidTransport, SdpLinkError, SdpUartTransport, type SdpTransport, type SdpWaitOptions } from './transport.js';
 
@@ -81,6 +82,40 @@ export class SdpSession {
     await this.transport.sendData(dcd, { ...options, what: 'DCD data' });
     const hab = await this.readHab(options, 'DCD_WRITE');
     await this.expect('DCD_WRITE', SdpStatus.WriteComplete, hab, options, { address, length: dcd.length });
+  }
+
+  /** WRITE_CSF: the HAB Command Sequence File the ROM authenticates the next image with (signed boot on a closed part). */
+  async writeCsf(address: number, csf: Uint8Array, options: SdpCallOptions = {}): Promise<void> {
+    await this.transport.sendCommand(writeCsfCommand(address, csf.length), { ...options, what: 'WRITE_CSF' });
+    await this.transport.sendData(csf, { ...options, what: 'CSF data' });
+    const hab = await this.readHab(options, 'WRITE_CSF');
+    await this.expect('WRITE_CSF', SdpStatus.WriteComplete, hab, options, { address, length: csf.length });
+  }
+
+  /**
+   * SET_BAUDRATE (UART only): the ROM answers BAUDRATE_SET (0x09D00D90) at the old rate and
+   * listens at the new one from then on, so the host switches its own port after the answer.
+   * SPSDK reads that answer as one word without a HAB word before it; a ROM that does send the
+   * HAB word first is accepted too.
+   */
+  async setBaudrate(baud: number, options: SdpCallOptions = {}): Promise<void> {
+    if (this.transport.kind !== 'uart') throw new UsageError('SET_BAUDRATE applies to the UART serial downloader only; over USB-HID there is no baud rate.', { hint: 'Leave out the baud-rate change when the chip is on USB.' });
+    if (!Number.isInteger(baud) || baud <= 0 || baud > 0xffffffff) throw new UsageError(`The baud rate ${baud} is not a positive whole number.`, { hint: 'E.g. 115200 or 1000000.' });
+    // Checked before sending: once the ROM has switched, a host that cannot follow has lost it.
+    if (!this.transport.canChangeBaud) throw new UsageError(`This serial link cannot change its baud rate, so SET_BAUDRATE ${baud} is not sent (the ROM would switch and the host could not follow).`, { hint: 'Stay at the rate the ROM autobauded to.' });
+    await this.transport.sendCommand(setBaudrateCommand(baud), { ...options, what: 'SET_BAUDRATE' });
+    let word = parseWord(await this.transport.readResponse(4, { ...options, what: 'the SET_BAUDRATE answer' }));
+    if (word === HabMode.Open || word === HabMode.Closed) {
+      this.hab = decodeHab(word);
+      word = parseWord(await this.transport.readResponse(4, { ...options, what: 'the SET_BAUDRATE status' }));
+    }
+    const status = decodeSdpStatus(word);
+    if (word !== SdpStatus.BaudrateSet) {
+      throw new FlashwrightError('SDP_STATUS', `SET_BAUDRATE ${baud} failed: the ROM answered ${hex(word)} instead of ${hex(SdpStatus.BaudrateSet)}. ${status.sentence}`, {
+        hint: 'The ROM keeps the old rate; stay at it, or try a standard rate (115200, 230400, 460800, 921600).', context: { command: 'SET_BAUDRATE', baud, status: word },
+      });
+    }
+    await this.transport.setBaudRate(baud);
   }
 
   async skipDcdHeader(options: SdpCallOptions = {}): Promise<void> {

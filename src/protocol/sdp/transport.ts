@@ -19,6 +19,8 @@ export interface SdpWaitOptions {
 
 export interface SdpTransport {
   readonly kind: 'hid' | 'uart';
+  /** Whether setBaudRate can follow a SET_BAUDRATE (a UART whose port can change rate). */
+  readonly canChangeBaud: boolean;
   sendCommand(block: Uint8Array, options?: SdpWaitOptions): Promise<void>;
   /** File or DCD bytes after a WRITE_FILE / DCD_WRITE command; `onChunk` after each piece went out. */
   sendData(data: Uint8Array, options?: SdpWaitOptions & { onChunk?: (sent: number) => void }): Promise<void>;
@@ -26,6 +28,8 @@ export interface SdpTransport {
   readHab(options?: SdpWaitOptions): Promise<Uint8Array>;
   /** `n` bytes of status or read data. */
   readResponse(n: number, options?: SdpWaitOptions): Promise<Uint8Array>;
+  /** Switches the host side of the link to `baud` (UART; after SET_BAUDRATE). */
+  setBaudRate(baud: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ function timeout(ms: number, what: string | undefined): TimeoutError {
 /** SDP over USB-HID reports through a PacketDevice (report ID as the first byte both ways). */
 export class SdpHidTransport implements SdpTransport {
   readonly kind = 'hid' as const;
+  readonly canChangeBaud = false;
   private readonly inbox = new Mailbox<SdpInReport>();
   /** Bytes of a report 4 not yet consumed (a read may take less than one report). */
   private partial: Uint8Array = new Uint8Array(0);
@@ -96,6 +101,10 @@ export class SdpHidTransport implements SdpTransport {
     return out;
   }
 
+  setBaudRate(): Promise<void> {
+    return Promise.reject(new SdpLinkError('A USB HID link has no baud rate.', {}));
+  }
+
   close(): Promise<void> {
     return this.device.close();
   }
@@ -123,6 +132,10 @@ export class SdpUartTransport implements SdpTransport {
   /** The UART form has no packets; data goes in pieces so progress and cancellation are seen. */
   static readonly CHUNK = 1024;
 
+  get canChangeBaud(): boolean {
+    return this.stream.setBaudRate !== undefined;
+  }
+
   constructor(private readonly stream: ByteStream, options: { timeoutMs?: number } = {}) {
     this.reader = new ByteReader(stream);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -143,6 +156,11 @@ export class SdpUartTransport implements SdpTransport {
 
   readResponse(n: number, options: SdpWaitOptions = {}): Promise<Uint8Array> {
     return this.read(n, { ...options, what: options.what ?? 'status/data' });
+  }
+
+  async setBaudRate(baud: number): Promise<void> {
+    if (!this.stream.setBaudRate) throw new SdpLinkError(`The serial link cannot change its baud rate to ${baud}, but the ROM now listens at that rate.`, { baud });
+    await this.stream.setBaudRate(baud);
   }
 
   close(): Promise<void> {

@@ -8,6 +8,10 @@
  * DCD_WRITE with 0x128A8A12, SKIP_DCD_HEADER with 0x900DD009, ERROR_STATUS with the last error,
  * READ_REGISTER with the data; JUMP_ADDRESS answers only the HAB word when it jumps, and a status
  * word when it does not.
+ * WRITE_CSF (0x0606) takes its data like DCD_WRITE, must start with the HAB CSF tag 0xD4, is stored
+ * at its address in RAM and answered 0x128A8A12; SET_BAUDRATE (0x0D0D, rate in the address field) is
+ * answered with the single word 0x09D00D90 and no HAB word before it, as SPSDK reads it (its UART
+ * front end then listens at the new rate). Both from SPSDK's sdp/commands.py and sdp.py.
  * Where the manual is silent the model is stricter than silicon is known to be: a WRITE_FILE or
  * WRITE_REGISTER outside RAM is answered 0x33333333 (HAB failure) instead of its completion word;
  * a closed part jumps to no image (the model has no signature check, so nothing passes HAB);
@@ -19,7 +23,7 @@ import type { MemoryRegion } from '../../target/types.js';
 
 export const ROM_WORD = {
   habClosed: 0x12343412, habOpen: 0x56787856, writeFileComplete: 0x88888888, writeComplete: 0x128a8a12,
-  skipDcdOk: 0x900dd009, habSuccess: 0xf0f0f0f0, habFailure: 0x33333333,
+  skipDcdOk: 0x900dd009, habSuccess: 0xf0f0f0f0, habFailure: 0x33333333, baudrateSet: 0x09d00d90,
 } as const;
 
 export type RomOut = { kind: 'hab' | 'response'; bytes: Uint8Array };
@@ -53,6 +57,10 @@ export class ImxrtRomSim {
   flashloader?: McubootSimTarget | undefined;
   lastError: number = ROM_WORD.habSuccess;
   skipDcd = false;
+  /** The rate SET_BAUDRATE asked for (undefined: still the autobauded one). */
+  baud?: number | undefined;
+  /** Where the last WRITE_CSF put its CSF. */
+  csfAddress?: number | undefined;
   private readonly mem = new Map<MemoryRegion, Uint8Array>();
   private written: Array<{ start: number; end: number }> = [];
   private phase?: DataPhase | undefined;
@@ -109,7 +117,13 @@ export class ImxrtRomSim {
         for (let i = 0; i < width; i++) at.bytes[at.offset + i] = (data >>> (8 * i)) & 0xff;
         return [hab, status(ROM_WORD.writeComplete)];
       }
+      case 0x0d0d:
+        // A rate of 0 cannot be set; the model refuses it (stricter: the ROM's range is not documented).
+        if (address === 0) { this.lastError = ROM_WORD.habFailure; return [status(ROM_WORD.habFailure)]; }
+        this.baud = address;
+        return [status(ROM_WORD.baudrateSet)];
       case 0x0404:
+      case 0x0606:
       case 0x0a0a:
         this.phase = { type, address, count, received: new Uint8Array(count), got: 0 };
         return count === 0 ? this.finishData() : [];
@@ -143,12 +157,20 @@ export class ImxrtRomSim {
       if (!ok) this.lastError = ROM_WORD.habFailure;
       return [hab, { kind: 'response', bytes: word(ok ? ROM_WORD.writeComplete : ROM_WORD.habFailure) }];
     }
+    if (p.type === 0x0606 && p.received[0] !== 0xd4) {
+      this.lastError = ROM_WORD.habFailure;
+      return [hab, { kind: 'response', bytes: word(ROM_WORD.habFailure) }];
+    }
     const at = this.locate(p.address, p.count);
     if (!at) {
       this.lastError = ROM_WORD.habFailure;
       return [hab, { kind: 'response', bytes: word(ROM_WORD.habFailure) }];
     }
     at.bytes.set(p.received, at.offset);
+    if (p.type === 0x0606) {
+      this.csfAddress = p.address;
+      return [hab, { kind: 'response', bytes: word(ROM_WORD.writeComplete) }];
+    }
     this.written.push({ start: p.address, end: p.address + p.count });
     return [hab, { kind: 'response', bytes: word(ROM_WORD.writeFileComplete) }];
   }

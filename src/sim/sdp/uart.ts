@@ -43,7 +43,13 @@ export class SdpUartSim {
       if (joined.length < 16) { this.pending = joined; return; }
       this.pending = new Uint8Array(0);
       bytes = joined.subarray(16);
+      const before = this.rom.baud;
       this.out(this.rom.command(joined.subarray(0, 16)));
+      // SET_BAUDRATE: the answer goes out at the old rate, then this side listens at the new one.
+      if (this.rom.baud !== before && this.rom.baud !== undefined) {
+        const baud = this.rom.baud;
+        this.tx = this.tx.then(() => this.stream.setBaudRate?.(baud)).catch(() => undefined);
+      }
     }
     if (this.rom.flashloader && !this.flashloader) {
       this.flashloader = new McubootUartSim(this.stream, this.rom.flashloader);
