@@ -236,8 +236,12 @@ try {
     const limit = limits.get(link)!;
     target(`${link} pipelined RAM write ÷ link limit`, figures.get(key(link, 'pipelined', 'ram-write'))! / limit, '>=', 0.9, { note: `${figures.get(key(link, 'pipelined', 'ram-write'))!.toFixed(1)} of ${limit.toFixed(1)} KiB/s` });
   }
-  // "≥ 2× the one-in-flight figure on v2 bulk" (full speed) for RAM transfers; flash and high speed for information.
-  for (const op of ['ram-write', 'ram-read'] as const) {
+  // "≥ 2× the one-in-flight figure on v2 bulk": judged on full speed, where the 1 ms frame makes a wait for
+  // every answer costly. On high speed the probe's SWD time per 512-byte packet (126 words ≈ 1.5 ms at 4 MHz)
+  // dwarfs the 125 µs micro-frame, so even the ideal host is within a few % of one-in-flight there (see
+  // bench/cmsis-dap-host.ts, which measures that ceiling): information only.
+  for (const op of OPS) {
+    if (figures.get(key('v2-bulk-fs', 'pipelined', op)) === undefined) { unmeasured(`v2-bulk-fs ${op} pipelined ÷ one-in-flight`, `needs ${missing.join(', ') || 'python3-pyocd'}`); continue; }
     target(`v2-bulk-fs ${op} pipelined ÷ one-in-flight`, figures.get(key('v2-bulk-fs', 'pipelined', op))! / figures.get(key('v2-bulk-fs', 'one-in-flight', op))!, '>=', 2);
   }
   for (const link of USB_LINKS) {

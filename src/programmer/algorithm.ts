@@ -9,7 +9,6 @@
  * close() unloads the algorithm and closes the core unless `closeCore: false`.
  */
 import { crc32 } from '../core/crc.js';
-import { throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { layoutAreas } from '../protocol/flash-algo/layout.js';
@@ -34,6 +33,8 @@ export interface AlgorithmProgrammerOptions {
   resetOnConnect?: boolean | undefined;
   /** Close the core on close() (default true). */
   closeCore?: boolean;
+  /** Erase runs of sectors in one call of the core each (RunnerOptions.eraseLoop; default false). */
+  eraseLoop?: boolean | undefined;
 }
 
 export class AlgorithmProgrammer implements Programmer {
@@ -50,7 +51,7 @@ export class AlgorithmProgrammer implements Programmer {
     const ram = algorithmRam(algorithm, options.ram, options.target);
     // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
     const otherRam = (options.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
-    this.runner = new FlashAlgoRunner(core, algorithm, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam });
+    this.runner = new FlashAlgoRunner(core, algorithm, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam, eraseLoop: options.eraseLoop === true });
     const base = targetForAlgorithm(algorithm, options.target, ram);
     const owner = `flash algorithm '${algorithm.name}' while programming`;
     this.target = { ...base, reserved: [...(base.reserved ?? []), ...layoutAreas(this.runner.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner }))] };
@@ -133,12 +134,11 @@ export class AlgorithmProgrammer implements Programmer {
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     let done = 0;
-    for (const s of sectors) {
-      throwIfAborted(options.signal, 'erase');
-      await this.runner.eraseSector(s.address, options.signal);
-      done += s.size;
+    let n = 0;
+    await this.runner.eraseSectors(sectors, options.signal, (count) => {
+      for (let k = 0; k < count; k++) done += sectors[n++]!.size;
       options.onProgress?.(done);
-    }
+    });
   }
 
   /** Present only when the algorithm has EraseChip (see `eraseChipAvailable`). */

@@ -148,7 +148,7 @@ export class CmsisDapProgrammer implements Programmer {
       if (o.algorithm) {
         this.algo = new AlgorithmProgrammer(core, o.algorithm, {
           ...(o.target ? { target: o.target } : {}), doubleBuffer: o.doubleBuffer !== false, ...(o.stackSize !== undefined ? { stackSize: o.stackSize } : {}),
-          ...(o.targetCrc !== undefined ? { targetCrc: o.targetCrc } : {}),
+          ...(o.targetCrc !== undefined ? { targetCrc: o.targetCrc } : {}), eraseLoop: true,
         });
         const info = await this.algo.connect(nestedConnect(context));
         Object.assign(details, await core.describe(signal));
@@ -261,7 +261,7 @@ export class CmsisDapProgrammer implements Programmer {
     this.core = core;
     if (this.options.algorithm) {
       this.algo = new AlgorithmProgrammer(core, this.options.algorithm, {
-        ...(this.options.target ? { target: this.options.target } : {}), doubleBuffer: this.options.doubleBuffer !== false, resetOnConnect: false,
+        ...(this.options.target ? { target: this.options.target } : {}), doubleBuffer: this.options.doubleBuffer !== false, resetOnConnect: false, eraseLoop: true,
       });
       await this.algo.connect(options);
     }

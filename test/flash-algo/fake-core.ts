@@ -5,7 +5,7 @@
  * can be told to run for a while, never return, fault, or allow memory access while running.
  */
 import { TimeoutError } from '../../src/core/errors.js';
-import { CHAIN_TRAMPOLINE } from '../../src/protocol/flash-algo/layout.js';
+import { CHAIN_TRAMPOLINE, ERASE_LOOP } from '../../src/protocol/flash-algo/layout.js';
 import type { CoreAccess, CoreOptions, CoreRegister, HaltState } from '../../src/arch/core-access.js';
 
 export interface CallRecord {
@@ -79,9 +79,10 @@ export class FakeCore implements CoreAccess {
     this.execute();
   }
 
-  /** Runs the handler at PC, then "returns" to LR: a breakpoint halts, the chaining trampoline is emulated. */
+  /** Runs the handler at PC, then "returns" to LR: a breakpoint halts, the chaining trampoline and the erase loop are emulated. */
   private execute(): void {
     const pc = this.regs.pc;
+    if (ERASE_LOOP.every((b, i) => this.memory.get(pc + i) === b)) { this.eraseLoop(); return; }
     const handler = this.handlers.get(pc);
     const args: Parameters<Handler>[0] = [this.regs.r0, this.regs.r1, this.regs.r2, this.regs.r3];
     this.calls.push({ pc, args, r9: this.regs.r9, sp: this.regs.sp });
@@ -119,6 +120,28 @@ export class FakeCore implements CoreAccess {
     this.regs.pc = pc;
     this.release?.({ reason: 'breakpoint', pc });
   }
+
+  /** ERASE_LOOP as the Thumb code does it: EraseSector (r7) on r4, r5 times, r4 += r6, stop at a failure; then to r8. */
+  private eraseLoop(): void {
+    this.eraseLoopRuns++;
+    this.timer = setTimeout(() => {
+      let r0 = 0;
+      while (this.regs.r5 > 0) {
+        const handler = this.handlers.get(this.regs.r7 & ~1);
+        const args: Parameters<Handler>[0] = [this.regs.r4, this.regs.r1, this.regs.r2, this.regs.r3];
+        this.calls.push({ pc: this.regs.r7 & ~1, args, r9: this.regs.r9, sp: this.regs.sp });
+        r0 = handler ? (handler(args, this).result ?? 0) : 0;
+        if (r0 !== 0) break;
+        this.regs.r4 = (this.regs.r4 + this.regs.r6) >>> 0;
+        this.regs.r5--;
+      }
+      this.regs.r0 = r0;
+      if (!this.breakpoints.has(this.regs.r8 & ~1)) throw new Error('erase loop returned to an address without a breakpoint');
+      this.halted(this.regs.r8 & ~1);
+    }, 0);
+  }
+
+  eraseLoopRuns = 0;
 
   /** Times the chaining trampoline ran (one resume, two ProgramPage calls). */
   trampolineRuns = 0;

@@ -32,6 +32,7 @@ const KNOWN = {
   'arm-none-eabi-gcc': { debian: 'gcc-arm-none-eabi' },
   'arm-none-eabi-objcopy': { debian: 'binutils-arm-none-eabi' },
   'arm-none-eabi-nm': { debian: 'binutils-arm-none-eabi' },
+  'arm-none-eabi-objdump': { debian: 'binutils-arm-none-eabi' },
   'srec_cat': { debian: 'srecord' },
   'srec_cmp': { debian: 'srecord' },
   'srec_info': { debian: 'srecord' },

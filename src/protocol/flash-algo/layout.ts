@@ -75,6 +75,15 @@ export const CHAIN_TRAMPOLINE = chainTrampoline(0);
 export function chainTrampoline(ok: number): Uint8Array {
   return Uint8Array.from([ok & 0xff, 0x28, 0x06, 0xd1, 0x20, 0x46, 0x29, 0x46, 0x32, 0x46, 0x3b, 0x46, 0x00, 0x27, 0xc6, 0x46, 0x18, 0x47, 0x40, 0x47]);
 }
+/**
+ * Thumb code (ARMv6-M and up) that erases `r5` sectors of `r6` bytes from `r4` in one run,
+ * calling EraseSector (r7) for each and stopping at the first that fails; it relies only on
+ * the AAPCS rule that r4–r8 survive a call. On return r0 is the last result, r4 the address
+ * of the sector that failed (or one past the last), r5 the sectors not done.
+ *   loop: mov r0,r4; blx r7; cmp r0,#0; bne done; add r4,r6; subs r5,#1; bne loop; done: bx r8
+ */
+export const ERASE_LOOP = Uint8Array.from([0x20, 0x46, 0xb8, 0x47, 0x00, 0x28, 0x02, 0xd1, 0x34, 0x44, 0x01, 0x3d, 0xf8, 0xd1, 0x40, 0x47]);
+
 /** Helpers after the trampoline (20 bytes): the fault trap's BKPT (4), a store stub (4), the CRC-32 routine (44). */
 const TRAMPOLINE_ROOM = 0x48;
 const TRAP_OFFSET = 0x14;

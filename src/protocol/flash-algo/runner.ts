@@ -12,7 +12,7 @@ import { CPUID, CPUID_ARCHITECTURE_V7M, EXCEPTION_NAMES, exceptionNumber, readFa
 import { conventionOf, type AlgorithmFunction, type ConventionRules, type FlashAlgorithm } from './algorithm.js';
 import { AlgorithmCrashedError, AlgorithmFailedError, AlgorithmFormatError, AlgorithmRangeError, AlgorithmStackError, AlgorithmTimeoutError, type CoreSnapshot } from './errors.js';
 import { sectorRuns } from './flash-device.js';
-import { BKPT_WORD, chainTrampoline, CRC32_ROUTINE, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
+import { BKPT_WORD, chainTrampoline, CRC32_ROUTINE, ERASE_LOOP, planLayout, VECTOR_TABLE_SIZE, type AlgoLayout, type LayoutOptions } from './layout.js';
 
 export interface RunnerOptions extends LayoutOptions {
   /** Added to the FlashDevice timeouts for link latency (ms, default 1000). */
@@ -23,6 +23,13 @@ export interface RunnerOptions extends LayoutOptions {
   chipEraseTimeoutMs?: number;
   /** The `clk` argument of Init (0 = let the algorithm choose). */
   clockHz?: number;
+  /**
+   * Erase runs of equal, contiguous sectors in one run of the core (ERASE_LOOP, loaded into a
+   * page buffer, which erasing does not use): one halt per run instead of one per sector.
+   * FLMs only (EraseSector(adr) returning 0). Off by default: a test double that emulates the
+   * algorithm by its entry points would not know the loop.
+   */
+  eraseLoop?: boolean;
   /**
    * Point VTOR at a RAM vector table whose handlers halt at a trap breakpoint while the
    * algorithm runs (default true; ARMv7-M and later only, so not on Cortex-M0/M0+), so a
@@ -301,6 +308,56 @@ export class FlashAlgoRunner {
     const args = this.stldr ? [address, address + this.sectorSizeAt(address) - 1] : [address];
     if (this.stldr) this.unmapped = true;
     await this.callChecked('eraseSector', args, this.algo.flash.eraseTimeoutMs + this.margin, signal);
+  }
+
+  /**
+   * Where ERASE_LOOP runs (the last page buffer), or undefined when sectors are erased one
+   * call each (loop off, an external loader, a page buffer too small for it).
+   */
+  get eraseLoopAddress(): number | undefined {
+    if (!this.options.eraseLoop || this.stldr || this.algo.flash.pageSize < ERASE_LOOP.length) return undefined;
+    const b = this.layout.pageBuffers[this.layout.pageBuffers.length - 1]!;
+    return b % 4 === 0 ? b : undefined;
+  }
+
+  /**
+   * Erases sectors in order, each run of equal contiguous sectors in one call where the erase
+   * loop is on; `onErased(n)` after every n sectors known erased. A failure names the sector
+   * that failed; the ones before it were reported erased.
+   */
+  async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, signal?: AbortSignal, onErased?: (count: number) => void): Promise<void> {
+    const loop = this.eraseLoopAddress;
+    for (let i = 0; i < sectors.length;) {
+      throwIfAborted(signal, 'erase');
+      const first = sectors[i]!;
+      let n = 1;
+      while (loop !== undefined && i + n < sectors.length && sectors[i + n]!.size === first.size && sectors[i + n]!.address === first.address + n * first.size) n++;
+      if (n === 1) {
+        await this.eraseSector(first.address, signal);
+        onErased?.(1);
+      } else {
+        await this.eraseRun(loop!, first.address, first.size, n, signal, onErased);
+      }
+      i += n;
+    }
+  }
+
+  private async eraseRun(loop: number, address: number, size: number, count: number, signal: AbortSignal | undefined, onErased?: (count: number) => void): Promise<void> {
+    this.checkRange(address, count * size);
+    await this.init(FNC_ERASE, signal);
+    if (!this.loaded) await this.load(signal);
+    await this.core.writeMemory(loop, ERASE_LOOP, { signal });
+    const entry = this.entry('eraseSector');
+    const timeout = count * this.algo.flash.eraseTimeoutMs + this.margin;
+    const l = this.layout;
+    const started = await this.startAt(loop, this.fnName('eraseSector'), [], timeout, signal, { r4: address, r5: count, r6: size, r7: entry | 1, r8: l.breakpoint | 1 });
+    const r = await this.finish(started, signal);
+    if (r === this.convention.ok) { onErased?.(count); return; }
+    // r4 holds the sector whose EraseSector failed; those before it are erased.
+    const at = await this.core.readRegister('r4', { signal });
+    const done = Math.max(0, Math.min(count, Math.floor((at - address) / size)));
+    if (done) onErased?.(done);
+    throw this.failed('eraseSector', entry, r, [at]);
   }
 
   /** Size of the sector holding `address` (the algorithm's geometry). */
