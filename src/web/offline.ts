@@ -39,7 +39,12 @@ export function registerOffline(status: HTMLElement): void {
   });
   status.textContent = 'Saving the page for offline use…';
   sw.register('sw.js')
-    .then(() => sw.ready)
+    .then((reg) => {
+      // A worker that cannot fetch every file of the build gives up (state 'redundant'); ready would never come.
+      const installing = reg.installing;
+      installing?.addEventListener('statechange', () => { if (installing.state === 'redundant' && !status.dataset.version) fail(new Error('the build\'s files could not all be fetched; reload to try again')); });
+      return sw.ready;
+    })
     .then((reg) => (reg.active ? askVersion(reg.active) : Promise.reject(new Error('no active service worker'))))
     .then((k) => { if (!status.dataset.version) show(k, false); }, fail);
 }

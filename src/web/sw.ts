@@ -33,6 +33,8 @@ scope.addEventListener('install', (e) => {
   // cache: 'reload' skips the HTTP cache, so the new cache never holds a stale copy of a file.
   e.waitUntil(caches.open(CACHE)
     .then((cache) => cache.addAll(FW_ASSETS.map((a) => new Request(a, { cache: 'reload' }))))
+    // A build not fetched whole is not kept at all: no half-filled cache is left behind.
+    .catch((e: unknown) => caches.delete(CACHE).then(() => { throw e; }))
     .then(() => scope.skipWaiting()));
 });
 
@@ -49,13 +51,14 @@ scope.addEventListener('fetch', (e) => {
 });
 
 /** The build's own files from its cache; the page's address (a navigation to the scope) is index.html; the rest from the network. */
+// caches.match with cacheName, never caches.open: opening creates the cache, and a worker
+// still answering for the old build would bring back the cache its successor just deleted.
 async function answer(request: Request): Promise<Response> {
-  const cache = await caches.open(CACHE);
-  const hit = await cache.match(request, { ignoreSearch: true });
+  const hit = await caches.match(request, { cacheName: CACHE, ignoreSearch: true });
   if (hit) return hit;
   const path = new URL(request.url).pathname;
   if (request.mode === 'navigate' && path === new URL(scope.registration.scope).pathname) {
-    const page = await cache.match('index.html');
+    const page = await caches.match(new URL('index.html', scope.registration.scope).href, { cacheName: CACHE });
     if (page) return page;
   }
   return fetch(request);

@@ -21,8 +21,8 @@ export interface WebHarness {
   url: string; context: BrowserContext; outdir: string;
   /** A new page at `url` (default the harness's site), 1280 px wide unless told, with the fake navigator unless fakes: false. */
   page(width?: number | PageOptions): Promise<Page>;
-  /** A fresh build of the site in a folder and server of its own (for tests that rebuild or stop it). */
-  site(): Promise<{ outdir: string; server: WebServer; version: string }>;
+  /** A fresh build of the site in a folder and server of its own (for tests that rebuild or stop it), at `under/` on that server if given. */
+  site(under?: string): Promise<{ outdir: string; server: WebServer; version: string; url: string }>;
   close(): Promise<void>;
 }
 
@@ -41,7 +41,7 @@ export async function startHarness(): Promise<WebHarness> {
   await bundleWeb(outdir, { quiet: true });
   const fakes = await buildFakeNavigator(fakesDir);
   const server: WebServer = await startWebServer(outdir, 0);
-  const sites: Array<{ outdir: string; server: WebServer }> = [];
+  const sites: Array<{ root: string; server: WebServer }> = [];
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -60,17 +60,19 @@ export async function startHarness(): Promise<WebHarness> {
       await page.goto(o.url ?? server.url);
       return page;
     },
-    async site() {
-      const dir = mkdtempSync(join(tmpdir(), 'fw-web-site-'));
+    async site(under) {
+      const root = mkdtempSync(join(tmpdir(), 'fw-web-site-'));
+      const dir = under ? join(root, under) : root;
       const { version } = await bundleWeb(dir, { quiet: true });
-      const site = { outdir: dir, server: await startWebServer(dir, 0), version };
-      sites.push(site);
+      const server = await startWebServer(root, 0);
+      const site = { outdir: dir, server, version, url: under ? `${server.url}${under}/` : server.url };
+      sites.push({ server, root });
       return site;
     },
     async close() {
       await context.close();
       await server.close();
-      for (const s of sites) { await s.server.close(); rmSync(s.outdir, { recursive: true, force: true }); }
+      for (const s of sites) { await s.server.close(); rmSync(s.root, { recursive: true, force: true }); }
       for (const d of [outdir, fakesDir, profile]) rmSync(d, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeImage } from '../../src/image/formats.js';
 import { needs } from '../helpers/peers.js';
+import { readSeed } from '../helpers/seeds.js';
 import { SHOTS, startHarness, type WebHarness } from './browser.js';
 import { dropFile, stm32Image } from './page-helpers.js';
 
@@ -117,7 +118,7 @@ describe.skipIf(p.skip)(p.title('web page layout: no shift during progress, 375 
     await page.close();
   });
 
-  it('keyboard alone: open an image, pick the simulated chip, write, verify and read back', async () => {
+  it('keyboard alone: open an image, pick the simulated chip, write, verify and read back; then the doctor page', async () => {
     const page = await h.page({ width: 375, fakes: false });
     await page.bringToFront();
     const image = stm32Image(4 * 1024);
@@ -160,6 +161,18 @@ describe.skipIf(p.skip)(p.title('web page layout: no shift during progress, 375 
     expect(new Uint8Array(saved.subarray(0, 4096))).toEqual(image.segments[0]!.data);
     expect(await overflow(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'keyboard-375.png'), fullPage: true });
+    // The doctor page too: its link, the log box, the Explain button.
+    await tabTo('nav-doctor');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#doctor-log', { state: 'visible' });
+    await tabTo('doctor-log');
+    await page.keyboard.insertText(readSeed('002'));
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('doctor-run');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#doctor-out .cause');
+    expect(await page.textContent('#doctor-out')).toMatch(/FSEC|flash configuration/i);
+    expect(await overflow(page)).toEqual([]);
     await page.close();
   });
 });

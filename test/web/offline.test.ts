@@ -3,7 +3,7 @@
 // service worker) and writes, verifies and reads back a simulated STM32 — with the page as
 // shipped, no fake navigator (the "Try it without hardware" simulators are the page's own).
 // A new build is a new cache: the open page is told, a reload runs it, the old cache is gone.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -32,17 +32,19 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
   beforeAll(async () => { h = await startHarness(); });
   afterAll(async () => { await h?.close(); });
 
-  it('loaded once, it reloads and writes a simulated STM32F103 with the server stopped and the browser offline', async () => {
-    const site = await h.site();
-    const page = await h.page({ url: site.server.url, fakes: false });
+  it('loaded once from a folder of a static host, it reloads and writes a simulated STM32F103 with the server stopped and the browser offline', async () => {
+    // Under a path, as on a project's pages site: everything is relative to the page.
+    const site = await h.site('tools/flashwright');
+    const page = await h.page({ url: site.url, fakes: false });
     expect(await keptBuild(page)).toBe(site.version);
     expect(await page.textContent('#offline-status')).toContain(`Works offline · build ${site.version} · 3 files kept`);
-    expect(await cacheContents(page)).toEqual({ [`flashwright-web-${site.version}`]: ['/app.js', '/index.html', '/style.css'] });
+    expect(await cacheContents(page)).toEqual({ [`flashwright-web-${site.version}`]: ['/tools/flashwright/app.js', '/tools/flashwright/index.html', '/tools/flashwright/style.css'] });
+    expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.scope))).toBe(site.url);
 
     await site.server.close();
     await h.context.setOffline(true);
     try {
-      expect(await page.evaluate((u) => fetch(`${u}not-cached.txt`).then(() => 'reached', () => 'unreachable'), site.server.url)).toBe('unreachable');
+      expect(await page.evaluate((u) => fetch(`${u}not-cached.txt`).then(() => 'reached', () => 'unreachable'), site.url)).toBe('unreachable');
       const response = await page.reload();
       expect(response?.fromServiceWorker()).toBe(true);
       expect(await page.evaluate(() => 'flashwrightFakes' in globalThis)).toBe(false);
@@ -68,7 +70,7 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
 
   it('a new build is a new cache: the open page says so, its reload runs the new build, the old cache is deleted', async () => {
     const site = await h.site();
-    const page = await h.page({ url: site.server.url, fakes: false });
+    const page = await h.page({ url: site.url, fakes: false });
     const first = await keptBuild(page);
     // A new build: a changed page and the service worker the build writes for it.
     const html = join(site.outdir, 'index.html');
@@ -79,7 +81,7 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
     expect(await page.title()).not.toContain('build 2');
     await page.waitForFunction((v) => document.getElementById('offline-status')?.textContent?.includes(`New build ${v} installed`), second, { timeout: 30_000 });
     // The new worker controls the page as it activates; its activate step then deletes the old cache.
-    await expect.poll(() => cacheContents(page), { timeout: 10_000 }).toEqual({ [`flashwright-web-${second}`]: ['/app.js', '/index.html', '/style.css'] });
+    await expect.poll(() => cacheContents(page), { timeout: 20_000 }).toEqual({ [`flashwright-web-${second}`]: ['/app.js', '/index.html', '/style.css'] });
     await Promise.all([page.waitForNavigation(), page.click('#offline-status button')]);
     expect(await page.title()).toContain('build 2');
     expect(await keptBuild(page)).toBe(second);
@@ -87,6 +89,17 @@ describe.skipIf(p.skip)(p.title('the static site offline (service worker, no fak
     const offline = await page.reload();
     expect(offline?.fromServiceWorker()).toBe(true);
     expect(await page.title()).toContain('build 2');
+    await page.close();
+  });
+
+  it('a build whose files cannot all be fetched is not kept, and the page says so', async () => {
+    const site = await h.site();
+    rmSync(join(site.outdir, 'style.css'));
+    const page = await h.page({ url: site.url, fakes: false });
+    await page.waitForFunction(() => document.getElementById('offline-status')?.textContent?.startsWith('Not kept for offline use'), undefined, { timeout: 30_000 });
+    expect(await page.textContent('#offline-status')).toContain('could not all be fetched');
+    expect(await cacheContents(page)).toEqual({});
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
     await page.close();
   });
 });
