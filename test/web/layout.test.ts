@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeImage } from '../../src/image/formats.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
 import { needs } from '../helpers/peers.js';
 import { readSeed } from '../helpers/seeds.js';
 import { SHOTS, startHarness, type WebHarness } from './browser.js';
-import { dropFile, stm32Image } from './page-helpers.js';
+import { dropFile, pattern, stm32Image } from './page-helpers.js';
 
 const p = needs('chromium');
 
@@ -78,6 +79,25 @@ describe.skipIf(p.skip)(p.title('web page layout: no shift during progress, 375 
       await page.close();
     });
   }
+
+  it('no layout shift while a CMSIS-DAP v2 write runs (simulated probe, K64 RAM), 375 px', async () => {
+    const page = await h.page({ width: 375, fakes: false });
+    await page.selectOption('#source', 'sim:k64-dap-v2');
+    const image = MemoryImage.fromSegments([{ address: 0x20000000, data: pattern(24 * 1024, 5) }]);
+    await dropFile(page, 'ram.hex', encodeImage(image, 'hex'));
+    await page.locator('#plan-box').scrollIntoViewIfNeeded();
+    for (const round of ['first write', 'second write']) {
+      await recordShifts(page);
+      await page.click('#write');
+      await page.waitForSelector('#result .ok', { timeout: 60_000 });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const shifts = await shiftsOf(page);
+      expect(total(shifts), `${round}: ${JSON.stringify(shifts, null, 1)}`).toBeLessThan(0.01);
+    }
+    expect(await page.textContent('#result')).toContain('Written and verified');
+    expect(await overflow(page)).toEqual([]);
+    await page.close();
+  });
 
   it('the recorder sees a shift when there is one (a block inserted above the buttons)', async () => {
     const page = await h.page({ width: 375, fakes: false });
