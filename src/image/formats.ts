@@ -4,12 +4,12 @@
  */
 import { UsageError } from '../core/errors.js';
 import { hex } from '../core/format.js';
-import { readBinary, writeBinary } from './binary.js';
+import { binaryChunks, readBinary, writeBinary } from './binary.js';
 import { elfToImage, isElf, parseElf, type ElfFile } from './elf.js';
 import { ImageParseError } from './errors.js';
-import { IntelHexParser, writeIntelHex } from './intel-hex.js';
+import { intelHexChunks, IntelHexParser, writeIntelHex } from './intel-hex.js';
 import type { MemoryImage } from './memory-image.js';
-import { SrecParser, writeSrec } from './srec.js';
+import { SrecParser, srecChunks, writeSrec } from './srec.js';
 import { HEX_VALUE } from './text-records.js';
 
 export type ImageFormat = 'elf' | 'hex' | 'srec' | 'bin';
@@ -187,6 +187,18 @@ export function encodeImage(image: MemoryImage, format: Exclude<ImageFormat, 'el
     case 'hex': return writeIntelHex(image, options);
     case 'srec': return writeSrec(image, options);
     case 'bin': return writeBinary(image, options);
+  }
+}
+
+/**
+ * {@link encodeImage} as pieces of about 1 MiB (binary: segment data and fill blocks), for
+ * writing a file without holding all of it. Each piece is the caller's once yielded.
+ */
+export function encodeImageChunks(image: MemoryImage, format: Exclude<ImageFormat, 'elf'>, options: EncodeOptions = {}): Iterable<Uint8Array> {
+  switch (format) {
+    case 'hex': return intelHexChunks(image, options);
+    case 'srec': return srecChunks(image, options);
+    case 'bin': return binaryChunks(image, options);
   }
 }
 

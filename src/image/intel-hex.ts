@@ -179,12 +179,20 @@ export interface IntelHexWriteOptions {
  * address when the image has an entry point, and the end-of-file record.
  */
 export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions = {}): Uint8Array {
+  return intelHexChunks(image, options, Infinity).next().value!;
+}
+
+/**
+ * {@link writeIntelHex} as a sequence of pieces of about `chunkBytes` each, so a file can be
+ * written without holding all its text (a million scattered records are tens of MiB of it).
+ */
+export function* intelHexChunks(image: MemoryImage, options: IntelHexWriteOptions = {}, chunkBytes = 1 << 20): Generator<Uint8Array, undefined> {
   const rs = options.recordSize ?? 16;
   if (!Number.isInteger(rs) || rs < 1 || rs > 255) throw new RangeError(`Intel HEX record size must be 1–255, not ${rs}.`);
   const eol = options.crlf ? 2 : 1;
   let estimate = 64;
   for (const s of image.eachSegment()) estimate += (Math.ceil(s.data.length / rs) + 1) * (11 + eol) + 2 * s.data.length + (Math.ceil(s.data.length / 0x10000) + 1) * (15 + eol);
-  const out = new AsciiOut(estimate);
+  let out = new AsciiOut(Math.min(estimate, chunkBytes + 1024));
   const newline = () => { if (options.crlf) out.char(CR); out.char(LF); };
   let upper = 0;
   for (const seg of image.eachSegment()) {
@@ -213,6 +221,10 @@ export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions 
       newline();
       i += n;
       addr += n;
+      if (out.pos >= chunkBytes) {
+        yield out.result();
+        out = new AsciiOut(chunkBytes + 1024);
+      }
     }
   }
   out.ensure(64);
@@ -226,5 +238,6 @@ export function writeIntelHex(image: MemoryImage, options: IntelHexWriteOptions 
   }
   out.text(':00000001FF');
   newline();
-  return out.result();
+  yield out.result();
+  return undefined;
 }

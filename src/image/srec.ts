@@ -176,6 +176,11 @@ export interface SrecWriteOptions {
  * take a termination record's address as the start address, so S9 0000 would invent one.
  */
 export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): Uint8Array {
+  return srecChunks(image, options, Infinity).next().value!;
+}
+
+/** {@link writeSrec} as a sequence of pieces of about `chunkBytes` each (see intelHexChunks). */
+export function* srecChunks(image: MemoryImage, options: SrecWriteOptions = {}, chunkBytes = 1 << 20): Generator<Uint8Array, undefined> {
   const rs = options.recordSize ?? 16;
   const top = (image.end ?? 0) - 1;
   const entry = image.entryPoint;
@@ -187,10 +192,10 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
   const eol = options.crlf ? 2 : 1;
   let estimate = 128 + (options.header?.length ?? 0) * 2;
   for (const s of image.eachSegment()) estimate += (Math.ceil(s.data.length / rs) + 1) * (6 + 2 * addrBytes + 2 + eol) + 2 * s.data.length;
-  const out = new AsciiOut(estimate);
+  let out = new AsciiOut(Math.min(estimate, chunkBytes + 1024));
   const newline = () => { if (options.crlf) out.char(CR); out.char(LF); };
-  const record = (type: number, address: number, data: Uint8Array | undefined, aBytes: number) => {
-    const n = data?.length ?? 0;
+  // Data as (bytes, offset, count), not a view per record: a million records would make a million views.
+  const record = (type: number, address: number, data: Uint8Array | undefined, aBytes: number, from = 0, n = data?.length ?? 0) => {
     const count = aBytes + n + 1;
     out.ensure(8 + 2 * count);
     out.char(S); out.char(0x30 + type); out.byte(count);
@@ -201,7 +206,7 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
       out.byte(v);
     }
     for (let k = 0; k < n; k++) {
-      const v = data![k]!;
+      const v = data![from + k]!;
       sum += v;
       out.byte(v);
     }
@@ -214,13 +219,18 @@ export function writeSrec(image: MemoryImage, options: SrecWriteOptions = {}): U
     for (let i = 0; i < seg.data.length;) {
       const addr = seg.address + i;
       const n = Math.min(rs - (addr % rs), seg.data.length - i);
-      record(dataType, addr, seg.data.subarray(i, i + n), addrBytes);
+      record(dataType, addr, seg.data, addrBytes, i, n);
       i += n;
       count++;
+      if (out.pos >= chunkBytes) {
+        yield out.result();
+        out = new AsciiOut(chunkBytes + 1024);
+      }
     }
   }
   if (count <= 0xffff) record(5, count, undefined, 2);
   else if (count <= 0xffffff) record(6, count, undefined, 3);
   if (entry !== undefined) record(endType, entry, undefined, addrBytes);
-  return out.result();
+  yield out.result();
+  return undefined;
 }

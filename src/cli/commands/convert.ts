@@ -4,7 +4,7 @@ import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { binaryChunks } from '../../image/binary.js';
 import { EmptyImageError } from '../../image/errors.js';
-import { encodeImage, formatFromName, formatLabel, type ImageFormat } from '../../image/formats.js';
+import { encodeImageChunks, formatFromName, formatLabel, type ImageFormat } from '../../image/formats.js';
 import type { Io } from '../output.js';
 import { checkOutputPath, ioReason } from '../files.js';
 import { loadImageFile, parseAddressOption, parseImageFormatOption } from '../load-image.js';
@@ -41,9 +41,10 @@ export async function convertImage(input: string, output: string, options: Conve
   // An empty HEX/S-record/binary file is of no use to anyone, and would hide a wrong input.
   if (image.isEmpty) throw new EmptyImageError(input, output);
   const tmp = `${output}.tmp-${process.pid}`;
+  // Written piece by piece: the text of a million scattered records is never held whole.
   const written = writeOutput(tmp, output, outFormat, () => outFormat === 'bin'
     ? binaryChunks(image, { fill, force: options.force })
-    : [encodeImage(image, outFormat, { recordSize })]);
+    : encodeImageChunks(image, outFormat, { recordSize }));
   const crc = image.crc32();
   const range = `${hex(image.start!)}–${hex(image.end! - 1)}`;
   const notes = [...loaded.warnings];

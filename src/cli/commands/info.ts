@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { crc32 } from '../../core/crc.js';
 import { formatSize, hex } from '../../core/format.js';
+import type { Segment } from '../../image/memory-image.js';
 import { formatLabel, type LoadedImage } from '../../image/formats.js';
 import { UsageError } from '../../core/errors.js';
 import { addDeviceOptions, showDeviceInfo, type DeviceOptions } from '../device.js';
@@ -13,6 +15,18 @@ export interface InfoOptions {
   format?: string;
   base?: string;
   via?: string;
+}
+
+/** One segment as `info` reports it. */
+function describeSegment(loaded: LoadedImage, s: Segment) {
+  const { image, elf } = loaded;
+  return {
+    start: s.address,
+    end: s.address + s.data.length,
+    size: s.data.length,
+    crc32: crc32(s.data),
+    ...(elf ? { sections: image.sourcesIn(s.address, s.address + s.data.length).map((n) => n.slice(n.lastIndexOf(':') + 1)) } : {}),
+  };
 }
 
 /** What `info` reports about an image, as JSON and as the source of the text output. */
@@ -29,13 +43,7 @@ export function describeImage(path: string, loaded: LoadedImage) {
     end: image.end ?? null,
     size: image.size,
     crc32: image.crc32(),
-    segments: Array.from(image.eachSegment(), (s) => ({
-      start: s.address,
-      end: s.address + s.data.length,
-      size: s.data.length,
-      crc32: image.crc32({ start: s.address, end: s.address + s.data.length }),
-      ...(elf ? { sections: image.sourcesIn(s.address, s.address + s.data.length).map((n) => n.slice(n.lastIndexOf(':') + 1)) } : {}),
-    })),
+    segments: Array.from(image.eachSegment(), (seg) => describeSegment(loaded, seg)),
     warnings: loaded.warnings,
   };
 }
@@ -43,32 +51,37 @@ export function describeImage(path: string, loaded: LoadedImage) {
 /** `info <image>`: format, segments (with ELF sections), entry point, CRC-32. */
 export async function showImageInfo(path: string, options: InfoOptions, io: Io): Promise<void> {
   const loaded = loadImageFile(path, { format: parseImageFormatOption(options.format), base: parseAddressOption(options.base, '--base') });
-  const d = describeImage(path, loaded);
   // An empty image is an error for every command (exit 1), after its description.
   if (options.json) {
-    io.out(JSON.stringify(d, null, 2) + '\n');
+    io.out(JSON.stringify(describeImage(path, loaded), null, 2) + '\n');
     if (loaded.image.isEmpty) throw emptyImageError(path);
     return;
   }
-  const kind = formatLabel(d.format) + (d.machine ? `, ${d.machine}${d.bigEndian ? ' big-endian' : ''}` : '');
-  const lines = [
+  const { image, elf } = loaded;
+  const n = image.segmentCount;
+  const kind = formatLabel(loaded.format) + (elf ? `, ${elf.machineName}${elf.bigEndian ? ' big-endian' : ''}` : '');
+  io.out([
     `file:        ${path} (${kind})`,
-    ...(d.header ? [`header:      ${JSON.stringify(d.header)}`] : []),
-    `entry point: ${d.entryPoint === null ? 'none' : hex(d.entryPoint)}`,
-    `data:        ${formatSize(d.size)} (${d.size} bytes) in ${d.segments.length} segment${d.segments.length === 1 ? '' : 's'}` +
-      (d.start !== null ? `, ${hex(d.start)}–${hex(d.end! - 1)}` : ''),
-    `CRC-32:      ${hex(d.crc32)} (data bytes in address order, gaps skipped)`,
-  ];
-  if (d.segments.length) {
-    lines.push('segments:');
-    for (const s of d.segments) {
+    ...(loaded.header ? [`header:      ${JSON.stringify(loaded.header)}`] : []),
+    `entry point: ${image.entryPoint === undefined ? 'none' : hex(image.entryPoint)}`,
+    `data:        ${formatSize(image.size)} (${image.size} bytes) in ${n} segment${n === 1 ? '' : 's'}` +
+      (image.start !== undefined ? `, ${hex(image.start)}–${hex(image.end! - 1)}` : ''),
+    `CRC-32:      ${hex(image.crc32())} (data bytes in address order, gaps skipped)`,
+  ].join('\n') + '\n');
+  if (n) {
+    // Line by line, a few thousand at a time: a file of a million scattered records lists a
+    // million segments, and holding them all (as objects, then as one text) cost gigabytes.
+    let lines = ['segments:'];
+    for (const seg of image.eachSegment()) {
+      const s = describeSegment(loaded, seg);
       const sections = s.sections?.length ? `  ${s.sections.join(', ')}` : '';
       lines.push(`  ${hex(s.start)}–${hex(s.end - 1)}  ${formatSize(s.size).padStart(9)}  CRC-32 ${hex(s.crc32)}${sections}`);
+      if (lines.length >= 4096) { io.out(lines.join('\n') + '\n'); lines = []; }
     }
+    if (lines.length) io.out(lines.join('\n') + '\n');
   }
-  io.out(lines.join('\n') + '\n');
-  for (const w of d.warnings) io.err(`warning: ${w}\n`);
-  if (loaded.image.isEmpty) throw emptyImageError(path);
+  for (const w of loaded.warnings) io.err(`warning: ${w}\n`);
+  if (image.isEmpty) throw emptyImageError(path);
 }
 
 export const infoCommand: CommandModule = (program: Command, io: Io) => {
