@@ -4,7 +4,11 @@
  * a child process; times are best of N, peak memory is that run's own ru_maxrss (GNU time).
  * Targets (issue 2), judged on the compiled CLI: at most half of srec_cat's time, no slower
  * than objcopy, peak memory under 4× the image size; exits non-zero when one is missed.
- * Run: node --import tsx bench/image-hex2bin.ts [MiB] [runs]
+ * Then scattered records (issue 10 §5): a million S3 records of 1–16 bytes in random order
+ * with gaps between them, converted to Intel HEX by the compiled CLI and by srec_cat; peak
+ * RSS per record above each tool's own idle peak, judged against the issue's goal (4× the
+ * data plus at most 64 bytes per record) and against srec_cat.
+ * Run: node --import tsx bench/image-hex2bin.ts [MiB] [runs] [scattered records]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,12 +17,15 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeIntelHex } from '../src/image/intel-hex.js';
 import { MemoryImage } from '../src/image/memory-image.js';
+import { recordFile } from '../test/image/helpers/hostile-records.js';
 import { finishTargets, machineLoad, target, unmeasured } from './_targets.js';
+import { loadImageFile } from '../src/cli/load-image.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const MIB = 1024 * 1024;
 const sizeMiB = Number(process.argv[2] ?? 32);
 const runs = Number(process.argv[3] ?? 3);
+const scatteredRecords = Number(process.argv[4] ?? 1_000_000);
 const dir = mkdtempSync(join(tmpdir(), 'fw-bench-hex2bin-'));
 
 function which(name: string): string | undefined {
@@ -71,6 +78,40 @@ function runTool(name: string, cmd: string, args: string[], output: string, inne
     if (!best || seconds < best.seconds) best = { name, seconds, maxRssMiB, output };
   }
   return best;
+}
+
+/** The scattered-records rows: same file, both tools, peak RSS per record above each one's idle peak. */
+function scattered(bundle: string | undefined): void {
+  const gen = recordFile({ layout: 'scattered', format: 'srec', count: scatteredRecords, seed: 10 });
+  const path = join(dir, 'scattered.srec');
+  writeFileSync(path, gen.file);
+  const { records, expected } = gen;
+  console.log(`\nscattered records: ${path}, ${(gen.file.length / MIB).toFixed(1)} MiB of S-record, ${records} records of 1–16 bytes in random order with gaps, ${(expected.size / MIB).toFixed(1)} MiB of data; → Intel HEX; best of ${runs} runs`);
+  if (!bundle) { unmeasured('scattered records: flashwright compiled CLI', 'the bundle was not built'); return; }
+  const fw = runTool('flashwright CLI (compiled)', process.execPath, [bundle, 'convert', path, join(dir, 'scattered-fw.hex')], join(dir, 'scattered-fw.hex'));
+  const fwIdle = runTool('flashwright CLI idle', process.execPath, [bundle, '--version'], join(dir, 'idle.none'));
+  const sc = runTool('srec_cat', 'srec_cat', ['-disable-sequence-warnings', path, '-o', join(dir, 'scattered-sc.hex'), '-intel'], join(dir, 'scattered-sc.hex'));
+  const scIdle = sc && runTool('srec_cat idle', 'srec_cat', ['-VERSion'], join(dir, 'idle.none'));
+  const perRecord = (r: Result | undefined, idle: Result | undefined) => (r?.maxRssMiB && idle?.maxRssMiB ? ((r.maxRssMiB - idle.maxRssMiB) * MIB) / records : NaN);
+  console.log('tool                          time (s)   peak RSS (MiB)   idle peak (MiB)   B/record above idle   same data as the records');
+  for (const [r, idle] of [[fw, fwIdle], [sc, scIdle]] as const) {
+    if (!r) continue;
+    // Read the output back with flashwright's reader: same bytes at the same addresses as the records?
+    const back = loadImageFile(r.output).image;
+    const same = back.size === expected.size && back.segmentCount === expected.segments && back.crc32() === expected.crc32;
+    console.log(`${r.name.padEnd(28)} ${r.seconds.toFixed(3).padStart(9)}   ${(r.maxRssMiB?.toFixed(0) ?? '?').padStart(14)}   ${(idle?.maxRssMiB?.toFixed(0) ?? '?').padStart(15)}   ${perRecord(r, idle).toFixed(1).padStart(19)}   ${same ? 'yes' : 'NO'}`);
+    if (!same) target(`${r.name} output holds the records' data`, 0, '>=', 1, { digits: 0 });
+  }
+  const fwPer = perRecord(fw, fwIdle);
+  const beyondData = fw?.maxRssMiB && fwIdle?.maxRssMiB ? (((fw.maxRssMiB - fwIdle.maxRssMiB) * MIB) - 4 * expected.size) / records : NaN;
+  console.log(`targets (issue 10 §5), peak RSS of the whole process above its own idle peak, ${records} records:`);
+  if (!fw?.maxRssMiB) unmeasured('scattered records: flashwright peak RSS', '/usr/bin/time is not installed (Debian package "time")');
+  else {
+    target('flashwright compiled CLI: peak RSS beyond 4× the data, per record', beyondData, '<=', 64, { digits: 1, unit: ' B', note: `${fwPer.toFixed(1)} B/record in all, data ${(expected.size / records).toFixed(1)} B/record` });
+    if (sc?.maxRssMiB) target('flashwright B/record ÷ srec_cat B/record', fwPer / perRecord(sc, scIdle), '<=', 3, { unit: '×', note: `srec_cat ${perRecord(sc, scIdle).toFixed(1)} B/record` });
+    else unmeasured('flashwright B/record ÷ srec_cat B/record', 'srec_cat not installed');
+  }
+  console.log(`information (not judged): flashwright time ÷ srec_cat ${fw && sc ? (fw.seconds / sc.seconds).toFixed(2) : '?'} (wall clock, ${machineLoad()})`);
 }
 
 try {
@@ -142,6 +183,7 @@ try {
     const differ = results.filter((r) => Buffer.compare(readFileSync(r.output), reference) !== 0).map((r) => r.name);
     target('rows whose output differs from srec_cat\'s', differ.length, '<=', 0, { digits: 0, note: differ.join(', ') || 'all identical' });
   }
+  scattered(existsSync(bundle) ? bundle : undefined);
   finishTargets();
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -7,9 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IntelHexParser } from '../../src/image/intel-hex.js';
+import { intelHexChunks, IntelHexParser, writeIntelHex } from '../../src/image/intel-hex.js';
 import { ImageOverlapError, MemoryImage, MemoryImageBuilder } from '../../src/image/memory-image.js';
-import { SrecParser } from '../../src/image/srec.js';
+import { SrecParser, srecChunks, writeSrec } from '../../src/image/srec.js';
 import { RECORD_LAYOUTS, recordFile } from './helpers/hostile-records.js';
 
 /** Runs every one of `runs` cases (no time limit) and checks that they all ran. */
@@ -138,6 +138,27 @@ describe('fuzz: the image builder against a byte model', () => {
       expect(again.segmentCount).toBe(img.segmentCount);
       if (addrs.length) expect(again.sourcesIn(addrs[0]!, addrs[0]! + 1)).toEqual(img.sourcesIn(addrs[0]!, addrs[0]! + 1));
       expect(MemoryImage.fromSegments(img.eachSegment()).crc32()).toBe(img.crc32());
+    });
+  });
+});
+
+describe('fuzz: writers in pieces', () => {
+  it('the pieces of a HEX or S-record file, joined, are the file the one-piece writer makes', () => {
+    const spec = fc.record({
+      layout: fc.constantFrom(...RECORD_LAYOUTS), count: fc.integer({ min: 1, max: 3000 }), seed: fc.integer(),
+      piece: fc.integer({ min: 1, max: 5000 }), recordSize: fc.constantFrom(16, 32), crlf: fc.boolean(), entry: fc.option(fc.nat(), { nil: undefined }),
+    });
+    campaign(spec, 80, (p) => {
+      const parsed = new SrecParser('w.srec').push(recordFile({ layout: p.layout, format: 'srec', count: p.count, seed: p.seed }).file).finish().image;
+      const img = p.entry === undefined ? parsed : MemoryImage.fromSegments(parsed.eachSegment(), p.entry);
+      const join = (parts: Iterable<Uint8Array>) => {
+        const all = [...parts];
+        for (const part of all.slice(0, -1)) expect(part.length).toBeGreaterThanOrEqual(p.piece); // pieces are not tiny
+        return Buffer.concat(all);
+      };
+      const o = { recordSize: p.recordSize, crlf: p.crlf };
+      expect(join(intelHexChunks(img, o, p.piece)).equals(writeIntelHex(img, o))).toBe(true);
+      expect(join(srecChunks(img, o, p.piece)).equals(writeSrec(img, o))).toBe(true);
     });
   });
 });
