@@ -23,6 +23,8 @@ export type CoreRegister =
 export interface CoreOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((bytesDone: number) => void) | undefined;
+  /** Bus access width the memory needs (1, 2; default 4), where the implementation can choose it (CMSIS-DAP). */
+  accessWidth?: 1 | 2 | 4 | undefined;
 }
 
 export interface RegisterWriteOptions extends CoreOptions {

@@ -15,6 +15,11 @@ import { CSW, MEM_AP, TAR_WRAP } from './registers.js';
 export interface MemApOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ((bytesDone: number) => void) | undefined;
+  /**
+   * Bus access width the memory needs (1 or 2: peripherals, 8/16-bit external buses; default
+   * 4). Narrow accesses go four bytes per DRW transfer where the AP packs them.
+   */
+  accessWidth?: 1 | 2 | 4 | undefined;
 }
 
 export class MemAp {
@@ -25,11 +30,27 @@ export class MemAp {
 
   constructor(readonly dp: DebugPort, readonly apsel: number) {}
 
-  /** Reads CSW once to learn the implementation's fixed bits. */
+  /**
+   * Whether the AP does packed transfers (ADIv5.2 C2.2.7: CSW.AddrInc 0b10, byte or halfword
+   * Size, each 32-bit DRW access making 4 or 2 bus accesses); learnt by init().
+   */
+  packed = false;
+
+  /**
+   * Reads CSW once to learn the implementation's fixed bits, and whether packed transfers
+   * are implemented the way ADIv5.2 says to find out: AddrInc 0b10 written with an 8-bit
+   * Size reads back as written only where they are.
+   */
   async init(signal?: AbortSignal): Promise<void> {
     if (this.cswBase !== undefined) return;
     const v = await this.dp.readAp(this.apsel, MEM_AP.CSW, signal);
-    this.cswBase = (v & 0xffffff00) >>> 0;
+    const base = (v & 0xffffff00) >>> 0;
+    const trial = (base | CSW.ADDRINC_PACKED | CSW.SIZE8) >>> 0;
+    const back = await this.guard(() => this.dp.dap.transfer([...this.dp.apOp(this.apsel, MEM_AP.CSW, false, trial), ...this.dp.apOp(this.apsel, MEM_AP.CSW, true)],
+      `Probing AP ${this.apsel} for packed transfers`, signal), signal);
+    this.packed = ((back[0] ?? 0) & (CSW.ADDRINC_MASK | CSW.SIZE_MASK)) === (CSW.ADDRINC_PACKED | CSW.SIZE8);
+    this.csw = undefined; // the next access writes the CSW it needs
+    this.cswBase = base;
   }
 
   /**
@@ -55,15 +76,48 @@ export class MemAp {
     this.csw = undefined;
   }
 
-  private cswOps(size: number): TransferOp[] {
-    const v = ((this.cswBase ?? 0) | CSW.ADDRINC_SINGLE | size) >>> 0;
+  private cswOps(size: number, packed = false): TransferOp[] {
+    const v = ((this.cswBase ?? 0) | (packed ? CSW.ADDRINC_PACKED : CSW.ADDRINC_SINGLE) | size) >>> 0;
     if (this.csw === v) return [];
     this.csw = v;
     return this.dp.apOp(this.apsel, MEM_AP.CSW, false, v);
   }
 
-  private tarOps(address: number, size: number): TransferOp[] {
-    return [...this.cswOps(size), ...this.dp.apOp(this.apsel, MEM_AP.TAR, false, address >>> 0)];
+  private tarOps(address: number, size: number, packed = false): TransferOp[] {
+    return [...this.cswOps(size, packed), ...this.dp.apOp(this.apsel, MEM_AP.TAR, false, address >>> 0)];
+  }
+
+  /**
+   * Ops for the bytes [a, e) of one word (an unaligned head or tail): a halfword where aligned
+   * and two bytes remain, else a byte, each on its byte lanes (C2.2.6); one TAR write, then
+   * TAR's auto-increment by each access's size carries on across the Size changes.
+   */
+  private edgeOps(a: number, e: number, value?: (address: number, size: 1 | 2) => number): { ops: TransferOp[]; parts: Array<{ address: number; size: 1 | 2 }> } {
+    const ops: TransferOp[] = [];
+    const parts: Array<{ address: number; size: 1 | 2 }> = [];
+    for (let p = a; p < e;) {
+      const size: 1 | 2 = p % 2 === 0 && e - p >= 2 ? 2 : 1;
+      ops.push(...this.cswOps(size === 2 ? CSW.SIZE16 : CSW.SIZE8));
+      if (p === a) ops.push(...this.dp.apOp(this.apsel, MEM_AP.TAR, false, a >>> 0));
+      ops.push(...this.dp.apOp(this.apsel, MEM_AP.DRW, !value, value ? (value(p, size) << (8 * (p & 3))) >>> 0 : undefined));
+      parts.push({ address: p, size });
+      p += size;
+    }
+    return { ops, parts };
+  }
+
+  /**
+   * Ops for `count` narrow (1- or 2-byte) accesses from `address` without packing: TAR at the
+   * start and at each auto-increment boundary, DRW between, each on its lanes.
+   */
+  private narrowOps(address: number, count: number, size: 1 | 2, value?: (address: number) => number): TransferOp[] {
+    const ops: TransferOp[] = [];
+    for (let i = 0; i < count; i++) {
+      const a = address + i * size;
+      if (i === 0 || a % this.tarWrap === 0) ops.push(...this.tarOps(a, size === 2 ? CSW.SIZE16 : CSW.SIZE8));
+      ops.push(...this.dp.apOp(this.apsel, MEM_AP.DRW, !value, value ? (value(a) << (8 * (a & 3))) >>> 0 : undefined));
+    }
+    return ops;
   }
 
   /**
@@ -132,13 +186,14 @@ export class MemAp {
    * the session into full packets: a TAR write costs request bytes only, so every response
    * carries as many words as a DAP_TransferBlock would, even across boundaries.
    */
-  async readWords(address: number, count: number, options: MemApOptions = {}): Promise<Uint32Array> {
+  async readWords(address: number, count: number, options: MemApOptions = {}, size: number = CSW.SIZE32): Promise<Uint32Array> {
     if (this.cswBase === undefined) await this.init(options.signal);
     throwIfAborted(options.signal, 'memory read');
+    const packed = size !== CSW.SIZE32; // a narrow Size here means packed: each DRW word is 4 or 2 bus accesses
     const ops: TransferOp[] = [];
     for (let i = 0; i < count; i++) {
       const a = address + 4 * i;
-      if (i === 0 || a % this.tarWrap === 0) ops.push(...this.tarOps(a, CSW.SIZE32));
+      if (i === 0 || a % this.tarWrap === 0) ops.push(...this.tarOps(a, size, packed));
       ops.push(...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
     }
     let done = 0;
@@ -156,8 +211,9 @@ export class MemAp {
    * carries the TAR write together with as many DRW writes as fit, across the boundary too,
    * so no packet carries a TAR write alone.
    */
-  async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}, prefix: readonly TransferOp[] = [], prefixWhat = ''): Promise<void> {
+  async writeWords(address: number, words: Uint32Array, options: MemApOptions = {}, prefix: readonly TransferOp[] = [], prefixWhat = '', size: number = CSW.SIZE32): Promise<void> {
     if (this.cswBase === undefined) await this.init(options.signal);
+    const packed = size !== CSW.SIZE32;
     throwIfAborted(options.signal, 'memory write');
     const dap = this.dp.dap;
     const { write: per } = dap.blockWords;
@@ -195,7 +251,7 @@ export class MemAp {
       let n = 0;
       for (let j = i; j < words.length; j++) {
         const aj = address + 4 * j;
-        const set = tarAt === aj ? [] : this.tarOps(aj, CSW.SIZE32);
+        const set = tarAt === aj ? [] : this.tarOps(aj, size, packed);
         const bytes = 5 * (set.length + 1); // writes: request byte + word each, nothing back
         if (ops.length + set.length + 1 > 255 || req + bytes > dap.packetSize) {
           if (set.length) this.csw = undefined; // built but not sent: CSW/SELECT caches may be ahead
@@ -214,53 +270,71 @@ export class MemAp {
     await this.guard(async () => { settleInOrder(await Promise.allSettled(jobs)); }, options.signal);
   }
 
+  /**
+   * The accesses for [start, end): unaligned head and tail as byte/halfword accesses (edgeOps);
+   * the words between as words, or for a narrow access width packed (where the AP packs) or
+   * as single narrow accesses.
+   */
+  private plan(start: number, end: number, width: 1 | 2 | 4): { alignedStart: number; alignedEnd: number; packedSize?: number | undefined; narrow?: 1 | 2 | undefined } {
+    const alignedStart = Math.min(end, alignDown(start + 3));
+    const alignedEnd = Math.max(alignedStart, alignDown(end));
+    if (width === 4 || alignedEnd === alignedStart) return { alignedStart, alignedEnd };
+    if (this.packed) return { alignedStart, alignedEnd, packedSize: width === 2 ? CSW.SIZE16 : CSW.SIZE8 };
+    return { alignedStart, alignedEnd, narrow: width };
+  }
+
   /** Reads any byte range (unaligned edges by byte/halfword accesses). */
   async read(address: number, length: number, options: MemApOptions = {}): Promise<Uint8Array> {
     if (this.cswBase === undefined) await this.init(options.signal);
     const out = new Uint8Array(length);
     const start = address >>> 0;
     const end = start + length;
-    const alignedStart = Math.min(end, alignDown(start + 3));
-    const alignedEnd = Math.max(alignedStart, alignDown(end));
-    const edges: Array<[number, number]> = [];
-    for (let a = start; a < alignedStart; a++) edges.push([a, 1]);
-    for (let a = alignedEnd; a < end; a++) edges.push([a, 1]);
-    // Both sent before either answer is awaited (and in call order, like every access here).
-    const words = alignedEnd > alignedStart ? this.readWords(alignedStart, (alignedEnd - alignedStart) / 4, options) : Promise.resolve(new Uint32Array(0));
-    let bytes: Promise<number[]> = Promise.resolve([]);
-    if (edges.length) {
-      const ops: TransferOp[] = [];
-      for (const [a] of edges) ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, true));
-      bytes = this.guard(() => this.dp.dap.transfer(ops, `Reading bytes at ${hex(start)}`, options.signal), options.signal);
+    const { alignedStart, alignedEnd, packedSize, narrow } = this.plan(start, end, options.accessWidth ?? 4);
+    const head = this.edgeOps(start, alignedStart);
+    const tail = this.edgeOps(Math.max(alignedEnd, alignedStart), end);
+    // All sent before any answer is awaited, each transfer built just before it is sent (the
+    // CSW and SELECT caches follow the ops in the order they go out): edges first, then the middle.
+    const edgeOps = [...head.ops, ...tail.ops];
+    const edges = edgeOps.length ? this.guard(() => this.dp.dap.transfer(edgeOps, `Reading bytes at ${hex(start)}`, options.signal), options.signal) : Promise.resolve([]);
+    let middle: Promise<Uint32Array | number[]> = Promise.resolve(new Uint32Array(0));
+    if (alignedEnd > alignedStart) {
+      if (narrow) {
+        const ops = this.narrowOps(alignedStart, (alignedEnd - alignedStart) / narrow, narrow);
+        middle = this.guard(() => this.dp.dap.transfer(ops, `Reading ${alignedEnd - alignedStart} bytes at ${hex(alignedStart)} (${narrow * 8}-bit)`, options.signal), options.signal);
+      } else {
+        middle = this.readWords(alignedStart, (alignedEnd - alignedStart) / 4, options, packedSize ?? CSW.SIZE32);
+      }
     }
-    const [w, values] = settleInOrder(await Promise.allSettled([words, bytes])) as [Uint32Array, number[]];
-    out.set(new Uint8Array(w.buffer, w.byteOffset, alignedEnd - alignedStart), alignedStart - start);
-    edges.forEach(([a], k) => { out[a - start] = ((values[k] ?? 0) >>> (8 * (a & 3))) & 0xff; });
+    const [m, values] = settleInOrder(await Promise.allSettled([middle, edges])) as [Uint32Array | number[], number[]];
+    if (m instanceof Uint32Array) out.set(new Uint8Array(m.buffer, m.byteOffset, alignedEnd - alignedStart), alignedStart - start);
+    else m.forEach((v, k) => { const a = alignedStart + k * narrow!; for (let j = 0; j < narrow!; j++) out[a + j - start] = (v >>> (8 * ((a + j) & 3))) & 0xff; });
+    [...head.parts, ...tail.parts].forEach(({ address: a, size }, k) => {
+      const v = values[k] ?? 0;
+      for (let j = 0; j < size; j++) out[a + j - start] = (v >>> (8 * ((a + j) & 3))) & 0xff;
+    });
     return out;
   }
 
-  /** Writes any byte range (unaligned edges by byte accesses on their lanes). */
+  /** Writes any byte range (unaligned edges by byte/halfword accesses on their lanes). */
   async write(address: number, data: Uint8Array, options: MemApOptions = {}, prefix: readonly TransferOp[] = [], prefixWhat = ''): Promise<void> {
     if (this.cswBase === undefined) await this.init(options.signal);
     const start = address >>> 0;
     const end = start + data.length;
-    const alignedStart = Math.min(end, alignDown(start + 3));
-    const alignedEnd = Math.max(alignedStart, alignDown(end));
-    const ops: TransferOp[] = [];
-    const edge = (a: number) => ops.push(...this.tarOps(a, CSW.SIZE8), ...this.dp.apOp(this.apsel, MEM_AP.DRW, false, ((data[a - start] ?? 0) << (8 * (a & 3))) >>> 0));
-    for (let a = start; a < alignedStart; a++) edge(a);
-    for (let a = alignedEnd; a < end; a++) edge(a);
+    const { alignedStart, alignedEnd, packedSize, narrow } = this.plan(start, end, options.accessWidth ?? 4);
+    const at = (a: number, size: number) => (size === 2 ? (data[a - start] ?? 0) | ((data[a + 1 - start] ?? 0) << 8) : data[a - start] ?? 0);
+    const ops = [...this.edgeOps(start, alignedStart, at).ops, ...this.edgeOps(Math.max(alignedEnd, alignedStart), end, at).ops];
     // Edges and words are sent back to back (ops built in call order, so a later call's ops follow them).
     const jobs: Array<Promise<unknown>> = [];
     let lead = prefix;
-    if (ops.length || alignedEnd === alignedStart) {
+    if (ops.length || alignedEnd === alignedStart || narrow) {
+      if (narrow && alignedEnd > alignedStart) ops.push(...this.narrowOps(alignedStart, (alignedEnd - alignedStart) / narrow, narrow, (a) => at(a, narrow)));
       const all = [...lead, ...ops];
       lead = [];
       if (all.length) jobs.push(this.guard(() => this.dp.dap.transfer(all, prefixWhat ? `${prefixWhat}, then writing bytes at ${hex(start)}` : `Writing bytes at ${hex(start)}`, options.signal), options.signal));
     }
-    if (alignedEnd > alignedStart) {
+    if (alignedEnd > alignedStart && !narrow) {
       const middle = data.slice(alignedStart - start, alignedEnd - start);
-      jobs.push(this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options, lead, prefixWhat));
+      jobs.push(this.writeWords(alignedStart, new Uint32Array(middle.buffer, 0, middle.length / 4), options, lead, prefixWhat, packedSize ?? CSW.SIZE32));
     }
     settleInOrder(await Promise.allSettled(jobs));
   }
