@@ -10,25 +10,9 @@ import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
 import { needs } from '../helpers/peers.js';
 import { SHOTS, startHarness, type WebHarness } from './browser.js';
+import { dropFile, pattern } from './page-helpers.js';
 
 const p = needs('chromium');
-
-function pattern(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
-  return out;
-}
-
-async function dropFile(page: Page, name: string, bytes: Uint8Array): Promise<void> {
-  await page.evaluate(({ name, b64 }) => {
-    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const dt = new DataTransfer();
-    dt.items.add(new File([bin], name));
-    document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, { name, b64: Buffer.from(bytes).toString('base64') });
-  await page.waitForSelector('#image-info table');
-}
 
 type Fakes = { chips: Array<{ id: string; sim: { target: { core: { peek(a: number, n: number): Uint8Array } }; probe: { stats: { packetsOut: number } } } }>; choose(id: string): void; unplug(id: string): void; usb: { devices: Array<{ transfersOut: number }> } };
 
