@@ -5,40 +5,28 @@
  */
 import type { PacketDevice } from '../../link/types.js';
 import { encodeHidReport, HidReportId, parseHidReport } from '../../protocol/mcuboot/hid.js';
+import { SimHidDevice } from '../hid-device.js';
 import { SimDeviceReset, type McubootSimTarget, type SimOutgoing } from './target.js';
 
 export class McubootHidSim {
   readonly counters = { reportsIn: 0, reportsOut: 0, bytesIn: 0, bytesOut: 0, resets: 0 };
-  /** Give this to HidTransport. */
-  readonly host: PacketDevice;
-  private hostListener?: (packet: Uint8Array) => void;
-  private closeListener?: (error?: Error) => void;
-  private gone = false;
+  private readonly device: SimHidDevice;
 
   constructor(readonly target: McubootSimTarget, readonly reportSize = 64) {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const sim = this;
-    this.host = {
-      maxPacketSize: reportSize,
-      async write(packet: Uint8Array) {
-        if (sim.gone) throw new Error('HID device closed');
-        const copy = packet.slice();
-        queueMicrotask(() => sim.fromHost(copy));
-      },
-      onPacket(listener) { sim.hostListener = listener; },
-      onClose(listener) { sim.closeListener = listener; },
-      async close() { sim.gone = true; },
-    };
+    this.device = new SimHidDevice(reportSize, (r) => this.fromHost(r));
+  }
+
+  /** Give this to HidTransport. */
+  get host(): PacketDevice {
+    return this.device.host;
   }
 
   /** The device disappears from the bus (reset, cable pulled). */
   unplug(): void {
-    this.gone = true;
-    this.closeListener?.(new Error('device disconnected'));
+    this.device.unplug();
   }
 
   private fromHost(report: Uint8Array): void {
-    if (this.gone) return;
     this.counters.reportsIn++;
     this.counters.bytesIn += report.length;
     const { reportId, packet } = parseHidReport(report);
@@ -64,7 +52,7 @@ export class McubootHidSim {
       const report = encodeHidReport(item.kind === 'command' ? HidReportId.CommandIn : HidReportId.DataIn, item.payload, this.reportSize);
       this.counters.reportsOut++;
       this.counters.bytesOut += report.length;
-      queueMicrotask(() => { if (!this.gone) this.hostListener?.(report); });
+      this.device.toHost(report);
     }
   }
 }

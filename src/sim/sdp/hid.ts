@@ -5,6 +5,7 @@
  * the ROM's device leaves the bus and the flashloader enumerates as the MCUboot HID device.
  */
 import type { PacketDevice } from '../../link/types.js';
+import { SimHidDevice } from '../hid-device.js';
 import { McubootHidSim } from '../mcuboot/hid.js';
 import { ImxrtRomSim, type ImxrtRomOptions, type RomOut } from './rom.js';
 
@@ -15,32 +16,23 @@ export interface SdpHidFaults {
 
 export class SdpHidSim {
   readonly rom: ImxrtRomSim;
-  readonly host: PacketDevice;
   readonly counters = { reportsIn: 0, reportsOut: 0, dataReports: 0, dropped: 0 };
   /** The flashloader's USB device once the jump happened (the MCUboot HID simulator). */
   flashloader?: McubootHidSim | undefined;
   private dataBase = 0;
   private activeFaults: SdpHidFaults = {};
-  private listener?: ((p: Uint8Array) => void) | undefined;
-  private closeListener?: ((e?: Error) => void) | undefined;
-  private gone = false;
   private readonly arrivals: Array<(d: PacketDevice) => void> = [];
+  private readonly device: SimHidDevice;
 
   constructor(rom: ImxrtRomSim | ImxrtRomOptions = {}) {
     this.rom = rom instanceof ImxrtRomSim ? rom : new ImxrtRomSim(rom);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const sim = this;
-    this.host = {
-      maxPacketSize: 1025,
-      async write(report: Uint8Array) {
-        if (sim.gone) throw new Error('HID device closed');
-        const copy = report.slice();
-        queueMicrotask(() => sim.fromHost(copy));
-      },
-      onPacket(l) { sim.listener = l; },
-      onClose(l) { sim.closeListener = l; },
-      async close() { sim.gone = true; },
-    };
+    // Report 2 (data) is the largest: 1024 bytes after its ID.
+    this.device = new SimHidDevice(1025, (r) => this.fromHost(r));
+  }
+
+  /** The ROM's PacketDevice, for the host's SdpHidTransport. */
+  get host(): PacketDevice {
+    return this.device.host;
   }
 
   get faults(): SdpHidFaults {
@@ -60,12 +52,10 @@ export class SdpHidSim {
 
   /** Cable pulled / power lost. */
   unplug(): void {
-    this.gone = true;
-    this.closeListener?.(new Error('device disconnected'));
+    this.device.unplug();
   }
 
   private fromHost(report: Uint8Array): void {
-    if (this.gone) return;
     this.counters.reportsIn++;
     const id = report[0];
     if (id === 1) this.send(this.rom.command(report.subarray(1, 17)));
@@ -92,7 +82,7 @@ export class SdpHidSim {
         report[0] = item.kind === 'hab' ? 3 : 4;
         report.set(p, 1);
         this.counters.reportsOut++;
-        queueMicrotask(() => { if (!this.gone) this.listener?.(report); });
+        this.device.toHost(report);
       }
     }
   }
