@@ -5,9 +5,9 @@
  * non-erased bytes → 10203), security comes from FSEC in the Kinetis flash configuration
  * field, and the i.MX RT FlexSPI NOR answers 10205 until ConfigureMemory.
  */
-import { FlashwrightError } from '../../core/errors.js';
 import { CommandTag, encodeResponse, MemoryId, parsePacket, ResponseTag, type Packet } from '../../protocol/mcuboot/commands.js';
-import { encodeAvailableCommands, encodeExternalMemoryAttributes, PropertyTag } from '../../protocol/mcuboot/properties.js';
+import { PropertyTag } from '../../protocol/mcuboot/properties.js';
+import { isPropertyTag, propertyValues } from './property-values.js';
 import { parseFlexspiOption } from '../../imxrt/flexspi-option.js';
 import { NorResetError } from '../nor-flash.js';
 import { PROGRAM_RULES } from '../program-rules.js';
@@ -15,7 +15,9 @@ import { SimMemory } from '../sim-memory.js';
 import type { MemoryRegion } from '../../target/types.js';
 import type { McubootChipProfile } from './chips.js';
 import { FCB_TAG } from '../../target/facts/imxrt-boot.js';
-import { DEFAULT_UNSECURE_FCF, FSEC_UNSECURE, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
+import { DEFAULT_UNSECURE_FCF, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
+import { KinetisFlashSecurity } from './kinetis-security.js';
+import { ALLOWED_WHEN_SECURE, MIN_PARAMS, S, statusOf } from './status.js';
 import { ProgramOnceArea } from './program-once.js';
 import { StaleFlashCache } from './stale-cache.js';
 
@@ -25,28 +27,7 @@ export interface SimOutgoing {
 }
 
 /** The device stopped mid-command as if power-cycled (fault injection). */
-/**
- * Parameters each command carries at the least (MCUBOOTRM, the parameter table of each
- * command); a packet with fewer is refused with kStatus_InvalidArgument, as the ROM does.
- */
-const MIN_PARAMS: Readonly<Partial<Record<number, number>>> = {
-  [CommandTag.GetProperty]: 1, [CommandTag.SetProperty]: 2, [CommandTag.ReadMemory]: 2, [CommandTag.WriteMemory]: 2,
-  [CommandTag.ReceiveSBFile]: 1, [CommandTag.FillMemory]: 3, [CommandTag.FlashEraseRegion]: 2, [CommandTag.FlashSecurityDisable]: 2,
-  [CommandTag.ConfigureMemory]: 2, [CommandTag.FlashProgramOnce]: 3, [CommandTag.FlashReadOnce]: 2, [CommandTag.FlashReadResource]: 3,
-  [CommandTag.Execute]: 3, [CommandTag.Call]: 2,
-};
-
 export class SimDeviceReset extends Error {}
-
-const S = {
-  Success: 0, Fail: 1, ReadOnly: 2, OutOfRange: 3, InvalidArgument: 4, FlashAlignment: 101, FlashAccess: 103, FlashProtection: 104,
-  FlashCommandFailure: 105, UnknownCommand: 10000, Security: 10001, AbortDataPhase: 10002, Unsupported: 10006, RangeInvalid: 10200,
-  WriteFailed: 10202, Cumulative: 10203, NotConfigured: 10205, Alignment: 10206, WriteProtected: 10208, SbSignature: 10101,
-  UnknownProperty: 10300, ReadOnlyProperty: 10301, SfdpNotFound: 20107,
-} as const;
-
-/** Commands a secured Kinetis still accepts (K64 RM "Flash security" + MCUBOOTRM). */
-const ALLOWED_WHEN_SECURE = new Set<number>([CommandTag.GetProperty, CommandTag.SetProperty, CommandTag.FlashEraseAllUnsecure, CommandTag.FlashSecurityDisable, CommandTag.Reset]);
 
 interface OutPhase {
   tag: number;
@@ -84,11 +65,10 @@ export class McubootSimTarget {
   /** Seed 003 fault: erase leaves the bootloader's view of flash stale until reset (`staleCache.enabled = true`). */
   readonly staleCache = new StaleFlashCache();
   private phase?: OutPhase | undefined;
-  private unlocked = false;
-  private backdoorBlocked = false;
   private lastError = 0;
   private verifyWrites = 1;
   private readonly programOnce?: ProgramOnceArea | undefined;
+  private readonly security: KinetisFlashSecurity;
 
   constructor(readonly chip: McubootChipProfile, options: SimTargetOptions = {}) {
     // The MCUboot flash and FlexSPI NOR memory interfaces both refuse to program memory
@@ -100,7 +80,7 @@ export class McubootSimTarget {
     if (f) this.programOnce = new ProgramOnceArea(f.pageSize === 8 ? 8 : 4);
     if (f && options.flashResidentBytes) this.reserved.unshift({ start: f.start, end: f.start + options.flashResidentBytes - 1 });
     if (f && chip.target.features?.kinetisFlashConfig && !options.blank) this.memory.program(f.start + KINETIS_FCF.fprot, Uint8Array.from(DEFAULT_UNSECURE_FCF.slice(KINETIS_FCF.fprot - KINETIS_FCF.offset, KINETIS_FCF.fsec + 4 - KINETIS_FCF.offset)));
-    this.latchFsec();
+    this.security = new KinetisFlashSecurity(this.memory, f && chip.target.features?.kinetisFlashConfig ? f : undefined);
   }
 
   /** The internal flash region (Kinetis), if any. */
@@ -108,35 +88,22 @@ export class McubootSimTarget {
     return this.chip.target.regions.find((r) => r.kind === 'flash');
   }
 
-  /**
-   * FSEC as latched at the last reset (the flash controller copies 0x40C into its FSEC
-   * register at reset, so erasing or programming the field changes security only after one).
-   */
+  /** FSEC as latched at the last reset (kinetis-security.ts). */
   get fsec(): number | undefined {
-    return this.latchedFsec;
+    return this.security.fsec;
   }
 
   /** Secure = FSEC.SEC ≠ 0b10 and not unlocked by the backdoor key since reset. */
   get secure(): boolean {
-    const fsec = this.fsec;
-    return fsec !== undefined && (fsec & 3) !== 2 && !this.unlocked;
-  }
-
-  private latchedFsec?: number | undefined;
-
-  private latchFsec(): void {
-    const f = this.flashRegion;
-    this.latchedFsec = f && this.chip.target.features?.kinetisFlashConfig ? this.memory.read(f.start + KINETIS_FCF.fsec, 1)[0] : undefined;
+    return this.security.secure;
   }
 
   /** Power-on reset: RAM-held state goes, flash stays, FlexSPI must be configured again. */
   reset(): void {
     this.phase = undefined;
-    this.unlocked = false;
-    this.backdoorBlocked = false;
     this.resets++;
     this.staleCache.invalidate();
-    this.latchFsec();
+    this.security.reset();
     for (const r of this.memory.regions) if (r.region.needsConfiguration) r.configured = false;
     this.leftBootloader = undefined;
   }
@@ -168,8 +135,8 @@ export class McubootSimTarget {
       case CommandTag.FillMemory: return [this.generic(this.fill(a[0]!, a[1]!, a[2]!), p.tag)];
       case CommandTag.FlashEraseAll: return [this.generic(this.eraseAll(a[0] ?? 0), p.tag)];
       case CommandTag.FlashEraseRegion: return [this.generic(this.eraseRegion(a[0]!, a[1]!), p.tag)];
-      case CommandTag.FlashEraseAllUnsecure: return [this.generic(this.eraseAllUnsecure(), p.tag)];
-      case CommandTag.FlashSecurityDisable: return [this.generic(this.securityDisable(a[0]!, a[1]!), p.tag)];
+      case CommandTag.FlashEraseAllUnsecure: return [this.generic(this.guarded(() => this.security.eraseAllUnsecure()), p.tag)];
+      case CommandTag.FlashSecurityDisable: return [this.generic(this.security.securityDisable(a[0]!, a[1]!), p.tag)];
       case CommandTag.ConfigureMemory: return [this.generic(this.configure(a[0]!, a[1]!), p.tag)];
       case CommandTag.FlashProgramOnce: return [this.generic(this.programOnce?.program(a[0]!, a[1]!, a.slice(2)) ?? S.InvalidArgument, p.tag)];
       case CommandTag.FlashReadOnce: {
@@ -232,56 +199,13 @@ export class McubootSimTarget {
   }
 
   private getProperty(tag: number, memoryId: number): SimOutgoing {
-    const reply = (values: number[] | number): SimOutgoing =>
-      typeof values === 'number' ? { kind: 'command', payload: encodeResponse(ResponseTag.GetProperty, values) }
-        : { kind: 'command', payload: encodeResponse(ResponseTag.GetProperty, S.Success, values) };
-    const f = this.flashRegion;
-    const ram = this.mainRam();
-    switch (tag) {
-      case PropertyTag.CurrentVersion: case PropertyTag.TargetVersion: return reply([this.chip.version]);
-      case PropertyTag.AvailablePeripherals: return reply([this.chip.peripherals]);
-      case PropertyTag.FlashStartAddress: return f ? reply([f.start]) : reply(S.UnknownProperty);
-      case PropertyTag.FlashSize: return f ? reply([f.size]) : reply(S.UnknownProperty);
-      case PropertyTag.FlashSectorSize: return f?.sectors?.[0] ? reply([f.sectors[0].size]) : reply(S.UnknownProperty);
-      case PropertyTag.FlashBlockCount: return f ? reply([1]) : reply(S.UnknownProperty);
-      case PropertyTag.FlashPageSize: return f ? reply([f.pageSize ?? 1]) : reply(S.UnknownProperty);
-      case PropertyTag.AvailableCommands: return reply([encodeAvailableCommands(this.chip.commands)]);
-      case PropertyTag.LastError: return reply([this.lastError]);
-      case PropertyTag.VerifyWrites: return reply([this.verifyWrites]);
-      case PropertyTag.MaxPacketSize: return reply([this.maxPacketSize]);
-      case PropertyTag.ReservedRegions: return reply(this.reserved.flatMap((r) => [r.start, r.end]));
-      case PropertyTag.RamStartAddress: return reply([ram.start]);
-      case PropertyTag.RamSize: return reply([ram.size]);
-      case PropertyTag.SystemDeviceIdent: return reply([this.chip.sdid]);
-      case PropertyTag.FlashSecurityState: return reply([this.secure ? 1 : 0]);
-      case PropertyTag.UniqueDeviceIdent: return reply([0x46575349, 0x4d000000, 0x00000001, 0x00000002]);
-      case PropertyTag.ExternalMemoryAttributes: {
-        if (memoryId !== MemoryId.FlexSpiNor) return reply(S.InvalidArgument);
-        const r = this.memory.regions.find((x) => x.region.kind === 'external-nor');
-        if (!r) return reply(S.InvalidArgument);
-        if (!r.configured) return reply(S.NotConfigured);
-        const sector = r.region.sectors?.[0]?.size ?? r.region.size;
-        return reply(encodeExternalMemoryAttributes({ startAddress: r.region.start, sizeBytes: r.region.size, pageSize: r.region.pageSize ?? 256, sectorSize: sector, blockSize: 64 * 1024 }));
-      }
-      default: return reply(S.UnknownProperty);
-    }
+    const answer = propertyValues(tag, memoryId, { chip: this.chip, memory: this.memory, reserved: this.reserved, maxPacketSize: this.maxPacketSize, lastError: this.lastError, verifyWrites: this.verifyWrites, secure: this.secure });
+    return { kind: 'command', payload: typeof answer === 'number' ? encodeResponse(ResponseTag.GetProperty, answer) : encodeResponse(ResponseTag.GetProperty, S.Success, answer) };
   }
 
   private setProperty(tag: number, value: number): number {
     if (tag === PropertyTag.VerifyWrites) { this.verifyWrites = value ? 1 : 0; return S.Success; }
-    return tag in PROPERTY_TAGS ? S.ReadOnlyProperty : S.UnknownProperty;
-  }
-
-  /** The largest block of contiguous RAM (K64: SRAM_L + SRAM_U; RT: OCRAM). */
-  private mainRam(): { start: number; size: number } {
-    const rams = this.chip.target.regions.filter((r) => r.kind === 'ram').sort((x, y) => x.start - y.start);
-    const blocks: Array<{ start: number; size: number }> = [];
-    for (const r of rams) {
-      const last = blocks[blocks.length - 1];
-      if (last && last.start + last.size === r.start) last.size += r.size;
-      else blocks.push({ start: r.start, size: r.size });
-    }
-    return blocks.reduce((a, b) => (b.size > a.size ? b : a));
+    return isPropertyTag(tag) ? S.ReadOnlyProperty : S.UnknownProperty;
   }
 
   /** Status for touching [address, address+length): 0, 10200 (unmapped/reserved) or 10205 (not configured). */
@@ -356,18 +280,17 @@ export class McubootSimTarget {
     this.memory.program(address, data);
   }
 
-  private statusOf(e: unknown): number {
-    if (!(e instanceof FlashwrightError)) return S.Fail;
-    const external = this.memory.regions.find((r) => r.region.name === e.context.region)?.region.kind === 'external-nor';
-    switch (e.code) {
-      case 'NOR_PROGRAM_NOT_ERASED': return S.Cumulative;
-      case 'NOR_WRITE_PROTECTED': return external ? S.WriteProtected : S.FlashProtection;
-      case 'NOR_ADDRESS': return S.Alignment;
-      case 'NOR_FAULT': return S.FlashCommandFailure;
-      case 'SIM_NOT_CONFIGURED': return S.NotConfigured;
-      case 'SIM_UNMAPPED': return S.RangeInvalid;
-      default: return S.WriteFailed;
+  /** Runs a memory-changing step; a memory failure becomes its status code. */
+  private guarded(step: () => number): number {
+    try {
+      return step();
+    } catch (e) {
+      return this.statusOf(e);
     }
+  }
+
+  private statusOf(e: unknown): number {
+    return statusOf(this.memory, e);
   }
 
   private fill(address: number, length: number, pattern: number): number {
@@ -427,41 +350,6 @@ export class McubootSimTarget {
     }
   }
 
-  /** Mass erase, then program FSEC = 0xFE (unsecure), refused when MEEN disables mass erase. */
-  private eraseAllUnsecure(): number {
-    const f = this.flashRegion;
-    const fsec = this.fsec;
-    if (!f || fsec === undefined) return S.UnknownCommand;
-    if (((fsec >> 4) & 3) === 2) return S.FlashAccess;
-    try {
-      this.memory.eraseAllFlash();
-      this.memory.program(f.start + KINETIS_FCF.fsec, Uint8Array.of(FSEC_UNSECURE));
-      this.latchedFsec = 0xfe;
-      return S.Success;
-    } catch (e) {
-      return this.statusOf(e);
-    }
-  }
-
-  /** Backdoor key compare: only with KEYEN = 0b10, key ≠ all 0x00/0xFF; a wrong key blocks retries until reset. */
-  private securityDisable(low: number, high: number): number {
-    const f = this.flashRegion;
-    const fsec = this.fsec;
-    if (!f || fsec === undefined) return S.UnknownCommand;
-    const key = new Uint8Array(8);
-    new DataView(key.buffer).setUint32(0, low, true);
-    new DataView(key.buffer).setUint32(4, high, true);
-    const stored = this.memory.read(f.start + KINETIS_FCF.backdoorKey, 8);
-    const keyen = (fsec >> 6) & 3;
-    const trivial = stored.every((b) => b === 0) || stored.every((b) => b === 0xff);
-    if (this.backdoorBlocked || keyen !== 2 || trivial || stored.some((b, i) => b !== key[i])) {
-      this.backdoorBlocked = true;
-      return S.FlashAccess;
-    }
-    this.unlocked = true;
-    return S.Success;
-  }
-
   /** ConfigureMemory(9, addr): an option word (tag 0xC) or a full FCB ("FCFB") in RAM. */
   private configure(memoryId: number, configAddress: number): number {
     const r = this.memory.regions.find((x) => x.region.kind === 'external-nor');
@@ -508,5 +396,3 @@ export class McubootSimTarget {
     return S.Success;
   }
 }
-
-const PROPERTY_TAGS: Record<number, true> = Object.fromEntries(Object.values(PropertyTag).map((t) => [t, true]));
