@@ -13,6 +13,7 @@ import type { EventSink } from '../flash/events.js';
 import { regionSectors } from '../target/geometry.js';
 import type { DeviceChangeKind, DeviceInfo, Programmer } from '../programmer/types.js';
 import type { TargetDescription } from '../target/types.js';
+import type { PackTarget } from '../pack/device-target.js';
 import { resolveTarget, resolveTargetFull, type ResolvedTarget } from './commands/targets.js';
 import type { Io } from './output.js';
 import { createProgressSink } from './progress.js';
@@ -131,12 +132,12 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
   const changes = checkChanges(via.changes?.(options) ?? [], use, io, Boolean(options.json));
   const resolved = resolveTargetFull(options);
   const target = resolved?.target;
-  const packAlgorithm = options.algo ? undefined : choosePackAlgorithm(resolved, io, Boolean(options.json));
+  const packAlgorithms = options.algo ? undefined : choosePackAlgorithms(resolved, io, Boolean(options.json));
   const controller = new AbortController();
   const release = abortOnSignals(controller, io.signals ?? process);
   let programmer: Programmer | undefined;
   try {
-    programmer = await via.create(options, { io, target, packAlgorithm, packAccessPort: resolved?.pack?.debug.ap, signal: controller.signal });
+    programmer = await via.create(options, { io, target, packAlgorithms, packAccessPort: resolved?.pack?.debug.ap, signal: controller.signal });
     const onEvent = eventSinkFor(use, io, Boolean(options.json));
     const device = await programmer.connect({ signal: controller.signal, emit: onEvent });
     // No --target: the device's own identity and size are used, and said.
@@ -158,23 +159,29 @@ export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session
 }
 
 /**
- * The pack's default algorithm for the boot flash region (the first flash region when none
- * boots), said on stderr with the pack's warnings (debug sequences flashwright does not run).
+ * The pack's default algorithm for each flash region (each algorithm once, in address
+ * order), said on stderr with the pack's warnings (debug sequences flashwright does not run,
+ * regions no runnable algorithm covers).
  */
-function choosePackAlgorithm(resolved: ResolvedTarget | undefined, io: Io, json: boolean): FlashAlgorithm | undefined {
+function choosePackAlgorithms(resolved: ResolvedTarget | undefined, io: Io, json: boolean): FlashAlgorithm[] | undefined {
   const pack = resolved?.pack;
   if (!pack) return undefined;
   const flash = resolved.target.regions.filter((r) => r.kind === 'flash');
-  const boot = flash.find((r) => r.boot) ?? flash[0];
-  const pick = boot && pack.defaults.find((a) => a.algorithm.flash.start <= boot.start && boot.start + boot.size <= a.algorithm.flash.start + a.algorithm.flash.size);
+  const holds = (a: FlashAlgorithm, r: { start: number; size: number }) => a.flash.start <= r.start && r.start + r.size <= a.flash.start + a.flash.size;
+  const picks: Array<{ pick: PackTarget['defaults'][number]; regions: string[] }> = [];
+  for (const r of flash) {
+    const pick = pack.defaults.find((a) => holds(a.algorithm, r));
+    if (!pick) continue;
+    const seen = picks.find((p) => p.pick === pick);
+    if (seen) seen.regions.push(r.name); else picks.push({ pick, regions: [r.name] });
+  }
   if (!json) {
     const from = pack.pack.vendor === 'probe-rs' ? `probe-rs file ${pack.pack.name}` : `pack ${pack.pack.vendor}.${pack.pack.name} ${pack.pack.version}`;
-    io.err(`note: ${resolved.target.name} from ${from}${pick && boot ? `; flash algorithm ${pick.ref.path.replace(/\\/g, '/')} (${pick.algorithm.name}) for ${boot.name}` : ''}\n`);
-    const others = flash.filter((r) => r !== boot && !(pick && pick.algorithm.flash.start <= r.start && r.start + r.size <= pick.algorithm.flash.start + pick.algorithm.flash.size));
-    if (others.length) io.err(`note: ${others.map((r) => r.name).join(', ')} need${others.length === 1 ? 's' : ''} another of the pack's algorithms; program ${others.length === 1 ? 'it' : 'them'} with --algo.\n`);
+    const which = picks.map((p) => `${p.pick.ref.path.replace(/\\/g, '/')} (${p.pick.algorithm.name}) for ${p.regions.join(', ')}`);
+    io.err(`note: ${resolved.target.name} from ${from}${which.length ? `; flash algorithm${which.length > 1 ? 's' : ''} ${which.join(', ')}` : ''}\n`);
     for (const w of pack.warnings) io.err(`warning: ${w}\n`);
   }
-  return pick?.algorithm;
+  return picks.length ? picks.map((p) => p.pick.algorithm) : undefined;
 }
 
 /** The signals that end a run with the same true report as Ctrl-C: a terminal closed (HUP), a kill or a service stop (TERM). */

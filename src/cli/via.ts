@@ -11,6 +11,8 @@ export interface ViaOption {
   flags: string;
   description: string;
   defaultValue?: string | boolean;
+  /** The option may be given several times; its value is the list, in order. */
+  collect?: boolean;
 }
 
 export interface ViaContext {
@@ -18,10 +20,11 @@ export interface ViaContext {
   /** The target the user named (--target / --target-file), if any. */
   target?: TargetDescription | undefined;
   /**
-   * The flash algorithm the target's pack (or probe-rs file) makes the default for its boot
-   * flash region; a way in that runs algorithms uses it when --algo is not given.
+   * The flash algorithms the target's pack (or probe-rs file) makes the default for its flash
+   * regions, one per region (internal flash, a second bank, QSPI…); a way in that runs
+   * algorithms uses them when --algo is not given.
    */
-  packAlgorithm?: FlashAlgorithm | undefined;
+  packAlgorithms?: FlashAlgorithm[] | undefined;
   /** The access port the pack names for the core (`__ap`), for ways in that pick one. */
   packAccessPort?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -65,7 +68,8 @@ export function addViaOptions(cmd: Command): Command {
       const long = /--[\w-]+/.exec(o.flags)?.[0] ?? o.flags;
       if (seen.has(long)) continue;
       seen.add(long);
-      cmd.option(o.flags, `${o.description} [${v.name}]`, o.defaultValue as string | boolean | undefined);
+      if (o.collect) cmd.option(o.flags, `${o.description} [${v.name}]`, (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      else cmd.option(o.flags, `${o.description} [${v.name}]`, o.defaultValue as string | boolean | undefined);
     }
   }
   return cmd;

@@ -112,6 +112,8 @@ export interface FlashPlan {
   preserve: boolean;
   /** What the verify compares: every sector the plan writes (whole), and the RAM data. */
   verify: VerifyRange[];
+  /** The flash algorithm that serves each region the plan touches, when the way in runs algorithms (one per region). */
+  algorithms?: Array<{ region: string; algorithm: string }>;
 }
 
 const FLASH_KIND = 'flash';
@@ -295,12 +297,15 @@ export function planFlash(input: PlanInput): FlashPlan {
   const sectors: SectorPlan[] = decisions.filter((d) => d.action !== 'none').map((d) => ({
     address: d.sector.address, size: d.sector.size, region: d.sector.region.name, action: d.action as SectorAction, partial: d.partial,
   }));
+  const touched = new Set([...sectors.map((x) => x.region), ...operations.flatMap((o) => ('region' in o ? [o.region] : []))]);
+  const algorithms = target.regions.filter((r) => r.algorithm !== undefined && touched.has(r.name)).map((r) => ({ region: r.name, algorithm: r.algorithm! }));
   return {
     target: target.name,
     operations,
     sectors,
     preserve,
     verify,
+    ...(algorithms.length ? { algorithms } : {}),
     cost: {
       bytesToProgram: programs.reduce((n, o) => n + o.size, 0),
       bytesToWriteRam: ram.reduce((n, o) => n + o.size, 0),

@@ -7,45 +7,80 @@ import { UsageError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { sectorRuns } from '../protocol/flash-algo/flash-device.js';
-import { isFlashLike, overlaps, regionHolds } from '../target/geometry.js';
+import { isFlashLike, overlaps, rangesOverlap, regionHolds } from '../target/geometry.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 
 /**
- * The target with its flash region replaced by the algorithm's geometry. Flash-like regions
- * the algorithm does not cover (UICR, option bytes, a second bank, external NOR) become
- * read-only here: the algorithm cannot program them, and running it or the runner's CRC
- * routine there can lock the core up, so the plan must refuse data there before anything runs.
+ * The target with each flash-like region the algorithms cover taking its algorithm's geometry
+ * (and naming the algorithm, so the plan says which one serves which region). Flash-like
+ * regions no algorithm covers (UICR, option bytes, a second bank without its algorithm,
+ * external NOR) become read-only here: no algorithm can program them, and running one or
+ * the runner's CRC routine there can lock the core up, so the plan must refuse data there
+ * before anything runs.
  */
-export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription | undefined, ram: { start: number; size: number } | undefined): TargetDescription {
-  const f = algo.flash;
+export function targetForAlgorithms(algos: readonly FlashAlgorithm[], base: TargetDescription | undefined, rams: ReadonlyArray<{ start: number; size: number }>): TargetDescription {
   // An external loader's memory is external (QSPI/OSPI/FMC): never the boot flash, so the vector-table checks leave it alone.
-  const flashRegion: MemoryRegion = algo.convention === 'stldr'
-    ? { name: 'external', kind: 'external-nor', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `${f.name}, programmed by external loader ${algo.source}` }
-    : { name: 'flash', kind: 'flash', start: f.start, size: f.size, sectors: sectorRuns(f), pageSize: f.pageSize, erasedValue: f.erasedValue, note: `programmed by flash algorithm '${algo.name}'` };
-  if (base) {
-    const range = `${hex(f.start)}–${hex(f.start + f.size - 1)}`;
-    let placed = false;
-    const regions: MemoryRegion[] = [];
-    for (const r of base.regions) {
-      if (!isFlashLike(r)) {
-        regions.push(r);
-      } else if (overlaps(r, f.start, f.size)) {
-        // The first flash-like region the algorithm overlaps takes its geometry; others it overlaps are covered by that one.
-        if (!placed) regions.push({ ...flashRegion, name: r.name });
-        placed = true;
-      } else {
-        regions.push({
-          name: `${r.name} (not programmable by flash algorithm '${algo.name}', which covers ${range})`, kind: 'rom', start: r.start, size: r.size,
-          note: `${r.kind} region '${r.name}': pass --algo with an algorithm for it to program it`,
-        });
-      }
+  const geometry = (a: FlashAlgorithm, name: string): MemoryRegion => ({
+    name, kind: a.convention === 'stldr' ? 'external-nor' : 'flash', start: a.flash.start, size: a.flash.size, sectors: sectorRuns(a.flash), pageSize: a.flash.pageSize, erasedValue: a.flash.erasedValue,
+    algorithm: a.name, note: a.convention === 'stldr' ? `${a.flash.name}, programmed by external loader ${a.source}` : `programmed by flash algorithm '${a.name}'`,
+  });
+  const ranges = algos.map((a) => `'${a.name}' (${hex(a.flash.start)}–${hex(a.flash.start + a.flash.size - 1)})`).join(', ');
+  const placed = new Set<FlashAlgorithm>();
+  const regions: MemoryRegion[] = [];
+  const used = new Set<string>();
+  for (const r of base?.regions ?? []) {
+    if (!isFlashLike(r)) { regions.push(r); used.add(r.name); continue; }
+    const covering = algos.filter((a) => overlaps(r, a.flash.start, a.flash.size));
+    if (covering.length === 0) {
+      regions.push({
+        name: `${r.name} (not programmable by flash algorithm${algos.length > 1 ? 's' : ''} ${ranges})`, kind: 'rom', start: r.start, size: r.size,
+        note: `${r.kind} region '${r.name}': no flash algorithm given covers it; pass --algo with an algorithm for it to program it`,
+      });
+      continue;
     }
-    if (!placed) regions.push(flashRegion);
-    return { ...base, regions: regions.sort((x, y) => x.start - y.start) };
+    // The first flash-like region an algorithm overlaps takes its geometry; others it overlaps are covered by that one.
+    for (const a of covering) {
+      if (placed.has(a)) continue;
+      placed.add(a);
+      const name = used.has(r.name) ? `${r.name}-${hex(a.flash.start).slice(2)}` : r.name;
+      used.add(name);
+      regions.push({ ...geometry(a, name), ...(r.boot ? { boot: true } : {}) });
+    }
   }
-  const regions: MemoryRegion[] = [flashRegion];
-  if (ram) regions.push({ name: 'ram', kind: 'ram', start: ram.start, size: ram.size });
-  return { name: algo.name, vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: `flash algorithm ${algo.source}`, regions };
+  algos.filter((a) => !placed.has(a)).forEach((a) => {
+    const base = a.convention === 'stldr' ? 'external' : 'flash';
+    const name = used.has(base) ? `${base}-${hex(a.flash.start).slice(2)}` : base;
+    used.add(name);
+    regions.push(geometry(a, name));
+  });
+  if (!base) {
+    for (const ram of rams) {
+      if (regions.some((r) => r.kind === 'ram' && r.start === ram.start)) continue;
+      regions.push({ name: regions.some((r) => r.kind === 'ram') ? `ram-${hex(ram.start).slice(2)}` : 'ram', kind: 'ram', start: ram.start, size: ram.size });
+    }
+    return { name: algos.map((a) => a.name).join(' + '), vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: `flash algorithm ${algos.map((a) => a.source).join(', ')}`, regions: regions.sort((x, y) => x.start - y.start) };
+  }
+  return { ...base, regions: regions.sort((x, y) => x.start - y.start) };
+}
+
+/** One algorithm: {@link targetForAlgorithms} with it alone. */
+export function targetForAlgorithm(algo: FlashAlgorithm, base: TargetDescription | undefined, ram: { start: number; size: number } | undefined): TargetDescription {
+  return targetForAlgorithms([algo], base, ram ? [ram] : []);
+}
+
+/** Two algorithms whose flash ranges overlap cannot both serve it: named before anything runs. */
+export function checkAlgorithmsDisjoint(algos: readonly FlashAlgorithm[]): void {
+  for (let i = 0; i < algos.length; i++) {
+    for (let j = i + 1; j < algos.length; j++) {
+      const a = algos[i]!.flash;
+      const b = algos[j]!.flash;
+      if (!rangesOverlap(a.start, a.size, b.start, b.size)) continue;
+      throw new UsageError(`The flash algorithms '${algos[i]!.name}' (${hex(a.start)}–${hex(a.start + a.size - 1)}) and '${algos[j]!.name}' (${hex(b.start)}–${hex(b.start + b.size - 1)}) cover the same flash.`, {
+        hint: 'Give one algorithm per flash region (place one elsewhere with --algo FILE@ADDRESS, or leave one out).',
+        context: { first: algos[i]!.name, second: algos[j]!.name },
+      });
+    }
+  }
 }
 
 /** The RAM the algorithm runs in: explicit, then the algorithm's own, then the target's first RAM region. */

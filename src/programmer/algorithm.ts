@@ -9,13 +9,14 @@
  * close() unloads the algorithm and closes the core unless `closeCore: false`.
  */
 import { crc32 } from '../core/crc.js';
+import { throwIfAborted, UsageError } from '../core/errors.js';
 import { hex } from '../core/format.js';
 import type { FlashAlgorithm } from '../protocol/flash-algo/algorithm.js';
 import { layoutAreas } from '../protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
 import { overlaps, regionAt, regionHolds } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
-import { algorithmRam, targetForAlgorithm } from './algorithm-target.js';
+import { algorithmRam, checkAlgorithmsDisjoint, targetForAlgorithms } from './algorithm-target.js';
 import { ResetUnsupportedError, type CoreAccess } from '../arch/core-access.js';
 import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 import { inConnectPhase } from './events.js';
@@ -43,28 +44,60 @@ export class AlgorithmProgrammer implements Programmer {
   readonly cheapReads = true;
   /** Core transports check their data (RSP checksums, USB CRC). */
   readonly checkedReads = true;
-  readonly runner: FlashAlgoRunner;
+  /** One runner per algorithm, each with its own RAM layout, CRC routine and Init state; at most one is loaded at a time. */
+  readonly runners: readonly FlashAlgoRunner[];
+  readonly algorithms: readonly FlashAlgorithm[];
+  private active?: FlashAlgoRunner | undefined;
   private target?: TargetDescription;
   private ran = false;
 
-  constructor(readonly core: CoreAccess, readonly algorithm: FlashAlgorithm, readonly options: AlgorithmProgrammerOptions = {}) {
-    const ram = algorithmRam(algorithm, options.ram, options.target);
-    // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
-    const otherRam = (options.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
-    this.runner = new FlashAlgoRunner(core, algorithm, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam, eraseLoop: options.eraseLoop === true });
-    const base = targetForAlgorithm(algorithm, options.target, ram);
-    const owner = `flash algorithm '${algorithm.name}' while programming`;
-    this.target = { ...base, reserved: [...(base.reserved ?? []), ...layoutAreas(this.runner.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner }))] };
+  /**
+   * `algorithm` may be several (one per flash region: internal flash, a second bank, QSPI
+   * behind its own loader). Each region is served by the algorithm whose flash holds it; the
+   * other one is unloaded first, so the RAM they share holds one algorithm at a time.
+   */
+  constructor(readonly core: CoreAccess, algorithm: FlashAlgorithm | readonly FlashAlgorithm[], readonly options: AlgorithmProgrammerOptions = {}) {
+    const algos: readonly FlashAlgorithm[] = Array.isArray(algorithm) ? algorithm : [algorithm as FlashAlgorithm];
+    if (algos.length === 0) throw new UsageError('The flash-algorithm way in needs at least one flash algorithm.', { hint: 'Pass --algo FILE.FLM.' });
+    checkAlgorithmsDisjoint(algos);
+    this.algorithms = algos;
+    const rams: Array<{ start: number; size: number }> = [];
+    this.runners = algos.map((a) => {
+      const ram = algorithmRam(a, options.ram, options.target);
+      rams.push(ram);
+      // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
+      const otherRam = (options.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));
+      return new FlashAlgoRunner(core, a, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam, eraseLoop: options.eraseLoop === true });
+    });
+    const base = targetForAlgorithms(algos, options.target, rams);
+    const reserved = this.runners.flatMap((r) => layoutAreas(r.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner: `flash algorithm '${r.algo.name}' while programming` })));
+    this.target = { ...base, reserved: [...(base.reserved ?? []), ...reserved] };
+  }
+
+  /** The first (or only) algorithm. */
+  get algorithm(): FlashAlgorithm {
+    return this.algorithms[0]!;
+  }
+
+  /** The first algorithm's runner (tests and benches count its calls). */
+  get runner(): FlashAlgoRunner {
+    return this.runners[0]!;
   }
 
   async connect(context: CallContext = {}): Promise<DeviceInfo> {
-    return inConnectPhase(context, `Loading the flash algorithm ${this.algorithm.name}`, async () => {
-      const algo = this.algorithm;
-      const l = this.runner.layout;
-      const details: Record<string, DetailValue> = {
-        algorithm: algo.name, algorithmSource: algo.source, loadAddress: hex(l.loadAddress), returnBreakpoint: hex(l.breakpoint),
-        stack: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, pageBuffers: l.pageBuffers.map((b) => hex(b)), doubleBuffered: l.pageBuffers.length > 1,
-      };
+    const names = this.algorithms.map((a) => a.name).join(', ');
+    return inConnectPhase(context, `Loading the flash algorithm${this.algorithms.length > 1 ? 's' : ''} ${names}`, async () => {
+      const details: Record<string, DetailValue> = {};
+      this.runners.forEach((r, i) => {
+        const l = r.layout;
+        // One algorithm keeps the plain keys; several are numbered in the order given.
+        const k = (key: string) => (this.runners.length === 1 ? key : `${key}${i + 1}`);
+        Object.assign(details, {
+          [k('algorithm')]: r.algo.name, [k('algorithmSource')]: r.algo.source, [k('algorithmFlash')]: `${hex(r.algo.flash.start)}–${hex(r.algo.flash.start + r.algo.flash.size - 1)}`,
+          [k('loadAddress')]: hex(l.loadAddress), [k('returnBreakpoint')]: hex(l.breakpoint),
+          [k('stack')]: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, [k('pageBuffers')]: l.pageBuffers.map((b) => hex(b)), [k('doubleBuffered')]: l.pageBuffers.length > 1,
+        });
+      });
       if (this.options.resetOnConnect !== false) {
         try {
           await this.core.reset('halt', { signal: context.signal });
@@ -83,20 +116,41 @@ export class AlgorithmProgrammer implements Programmer {
     return this.target!;
   }
 
-  /** The target computes CRC-32s itself inside the algorithm's flash (skip unchanged, verify by digest). */
+  /** The runner whose algorithm's flash holds the range, or undefined. */
+  private runnerHolding(address: number, length: number): FlashAlgoRunner | undefined {
+    return this.runners.find((r) => regionHolds(r.algo.flash, address, length));
+  }
+
+  /**
+   * The runner for a range, made the loaded one: another loaded algorithm is unloaded first
+   * (UnInit, breakpoint and fault trap removed), since both may use the same RAM. A range no
+   * algorithm holds throws AlgorithmRangeError naming the first (the plan refuses such data
+   * before this is reached).
+   */
+  private async use(address: number, length: number, signal?: AbortSignal): Promise<FlashAlgoRunner> {
+    const r = this.runnerHolding(address, length);
+    if (!r) {
+      this.runners[0]!.checkRange(address, length); // throws AlgorithmRangeError
+      throw new Error('unreachable');
+    }
+    if (this.active && this.active !== r) await this.active.unload(signal);
+    this.active = r;
+    return r;
+  }
+
+  /** The target computes CRC-32s itself, with the routine of the algorithm whose flash holds the range (skip unchanged, verify by digest). */
   get digest(): DeviceDigest | undefined {
     if (this.options.targetCrc === false) return undefined;
-    const runner = this.runner;
     return {
       name: 'CRC-32 computed on the target',
       alignment: 1,
       local: (data) => crc32(data),
-      // Elsewhere (RAM data, other regions) the host checksums a read: the routine could fault there.
+      // Elsewhere (RAM data, other regions, a range across two algorithms) the host checksums a read: the routine could fault there.
       remote: async (address, length, options) => {
-        const f = runner.algo.flash;
+        const r = this.runnerHolding(address, length);
         // An external loader with Read: its memory is not (reliably) memory-mapped, so the host checksums what Read gives.
-        if (regionHolds(f, address, length) && runner.hasRead) return crc32(await this.readMemory(address, length, options));
-        if (regionHolds(f, address, length)) return runner.crc32(address, length, options?.signal);
+        if (r?.hasRead) return crc32(await this.readMemory(address, length, options));
+        if (r) return (await this.use(address, length, options?.signal)).crc32(address, length, options?.signal);
         return crc32(await this.core.readMemory(address, length, options));
       },
     };
@@ -108,7 +162,8 @@ export class AlgorithmProgrammer implements Programmer {
    * matches — seed 004's "the first 2 bytes are always 0".
    */
   explainMismatch(address: number, expected: Uint8Array, actual: Uint8Array): string | undefined {
-    return describeWriteStartLoss(this.algorithm, address, expected, actual);
+    const r = this.runnerHolding(address, expected.length);
+    return r ? describeWriteStartLoss(r.algo, address, expected, actual) : undefined;
   }
 
   /**
@@ -116,60 +171,84 @@ export class AlgorithmProgrammer implements Programmer {
    * over the bus once its Init has (re)established the memory-mapped mode; the rest directly.
    */
   async readMemory(address: number, length: number, options: OperationOptions = {}): Promise<Uint8Array> {
-    const f = this.algorithm.flash;
-    if (this.algorithm.convention !== 'stldr' || !overlaps(f, address, length)) return this.core.readMemory(address, length, options);
+    const loader = this.runners.find((r) => r.algo.convention === 'stldr' && overlaps(r.algo.flash, address, length));
+    if (!loader) return this.core.readMemory(address, length, options);
+    const f = loader.algo.flash;
     const from = Math.max(address, f.start);
     const to = Math.min(address + length, f.start + f.size);
     const out = new Uint8Array(length);
-    if (from > address) out.set(await this.core.readMemory(address, from - address, options), 0);
-    if (this.runner.hasRead) {
-      out.set(await this.runner.read(from, to - from, options.signal), from - address);
+    // Either side of the loader's memory is read on its own (it may be another loader's: read through this same method).
+    if (from > address) out.set(await this.readMemory(address, from - address, options), 0);
+    const runner = await this.use(from, to - from, options.signal);
+    if (runner.hasRead) {
+      out.set(await runner.read(from, to - from, options.signal), from - address);
     } else {
-      await this.runner.prepareRead(options.signal);
+      await runner.prepareRead(options.signal);
       out.set(await this.core.readMemory(from, to - from, options), from - address);
     }
-    if (to < address + length) out.set(await this.core.readMemory(to, address + length - to, options), to - address);
+    if (to < address + length) out.set(await this.readMemory(to, address + length - to, options), to - address);
     return out;
   }
 
   async eraseSectors(sectors: ReadonlyArray<{ address: number; size: number }>, options: OperationOptions = {}): Promise<void> {
     let done = 0;
     let n = 0;
-    await this.runner.eraseSectors(sectors, options.signal, (count) => {
-      for (let k = 0; k < count; k++) done += sectors[n++]!.size;
-      options.onProgress?.(done);
-    });
+    // Consecutive sectors of one algorithm's flash go to its runner together (its erase loop runs them in one go).
+    for (let i = 0; i < sectors.length;) {
+      throwIfAborted(options.signal, 'erase');
+      const runner = await this.use(sectors[i]!.address, 1, options.signal);
+      let j = i + 1;
+      while (j < sectors.length && this.runnerHolding(sectors[j]!.address, 1) === runner) j++;
+      await runner.eraseSectors(sectors.slice(i, j), options.signal, (count) => {
+        for (let k = 0; k < count; k++) done += sectors[n++]!.size;
+        options.onProgress?.(done);
+      });
+      i = j;
+    }
   }
 
-  /** Present only when the algorithm has EraseChip (see `eraseChipAvailable`). */
+  /**
+   * Present only when every algorithm has EraseChip: a chip erase clears every flash region
+   * the plan knows, so each algorithm erases its own, one after the other.
+   */
   get eraseChip(): ((options?: OperationOptions) => Promise<void>) | undefined {
-    if (!this.runner.has('eraseChip')) return undefined;
-    return (options = {}) => this.runner.eraseChip(options.signal);
+    if (!this.runners.every((r) => r.has('eraseChip'))) return undefined;
+    return async (options = {}) => {
+      for (const r of this.runners) {
+        throwIfAborted(options.signal, 'chip erase');
+        await (await this.use(r.algo.flash.start, 1, options.signal)).eraseChip(options.signal);
+      }
+    };
   }
 
-  programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    return this.runner.program(address, data, options);
+  async programFlash(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
+    return (await this.use(address, data.length, options.signal)).program(address, data, options);
   }
 
   async writeMemory(address: number, data: Uint8Array, options: OperationOptions = {}): Promise<void> {
-    const l = this.runner.layout;
-    // RAM data over the algorithm's area: the algorithm must be unloaded first and reloaded if needed again.
-    if (layoutAreas(l).some((a) => address < a.end && address + data.length > a.start)) await this.runner.unload(options.signal);
+    // RAM data over an algorithm's area: it must be unloaded first and is reloaded when needed again.
+    const over = this.active && layoutAreas(this.active.layout).some((a) => address < a.end && address + data.length > a.start);
+    if (over) await this.active!.unload(options.signal);
     await this.core.writeMemory(address, data, options);
   }
 
+  private async unloadAll(signal?: AbortSignal): Promise<void> {
+    for (const r of this.runners) await r.unload(signal);
+    this.active = undefined;
+  }
+
   async run(address?: number, context: CallContext = {}): Promise<void> {
-    await this.runner.unload(context.signal);
+    await this.unloadAll(context.signal);
     await startApplication(this.core, this.target, address, context);
     this.ran = true;
   }
 
   async close(): Promise<void> {
     try {
-      await this.runner.unload().catch(() => undefined);
+      await this.unloadAll().catch(() => undefined);
       // The core sits on the algorithm's return breakpoint in RAM; a debugger that lets it run
       // on disconnect would run into the BKPT and fault, so it is reset and left halted.
-      if (this.runner.calls > 0 && !this.ran) await this.core.reset('halt').catch(() => undefined);
+      if (this.runners.some((r) => r.calls > 0) && !this.ran) await this.core.reset('halt').catch(() => undefined);
     } finally {
       if (this.options.closeCore !== false) await this.core.close({ resume: this.ran });
     }

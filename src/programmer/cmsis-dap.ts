@@ -31,7 +31,8 @@ export interface CmsisDapProgrammerOptions {
   open: (signal?: AbortSignal) => Promise<PacketDevice>;
   /** "0D28:0204 serial …", "tcp:localhost:4441", for messages. */
   description: string;
-  algorithm?: FlashAlgorithm;
+  /** One flash algorithm, or one per flash region (each region served by the one whose flash holds it). */
+  algorithm?: FlashAlgorithm | readonly FlashAlgorithm[];
   target?: TargetDescription | undefined;
   /** SWD/JTAG clock (default 4 MHz). */
   clockHz?: number;

@@ -31,7 +31,8 @@ export interface GdbProgrammerOptions extends GdbCoreAccessOptions {
   open: (signal?: AbortSignal) => Promise<ByteStream>;
   /** "localhost:3333", for messages. */
   description: string;
-  algorithm?: FlashAlgorithm | undefined;
+  /** One flash algorithm, or one per flash region (each region served by the one whose flash holds it). */
+  algorithm?: FlashAlgorithm | readonly FlashAlgorithm[] | undefined;
   target?: TargetDescription | undefined;
   /** RAM for the algorithm when neither the algorithm nor the target says. */
   ram?: { start: number; size: number } | undefined;
@@ -98,7 +99,7 @@ export class GdbProgrammer implements Programmer {
         server: o.description, strategy, packetSize: client.packetSize, offered: client.offered, haltedBy: stop.raw,
       };
       if (strategy === 'algorithm') {
-        const algo = new AlgorithmProgrammer(this.core, o.algorithm as FlashAlgorithm, {
+        const algo = new AlgorithmProgrammer(this.core, o.algorithm!, {
           target: o.target, ram: o.ram, doubleBuffer: o.doubleBuffer, stackSize: o.stackSize, targetCrc: o.targetCrc, resetOnConnect: o.resetOnConnect, closeCore: false,
         });
         this.algorithmProgrammer = algo;

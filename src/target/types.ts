@@ -35,6 +35,11 @@ export interface MemoryRegion {
   /** Free text: the external part, bank, alias. */
   note?: string | undefined;
   /**
+   * The flash algorithm that erases and programs this region, when the way in runs
+   * algorithms (a target with several flash regions can have one per region).
+   */
+  algorithm?: string | undefined;
+  /**
    * The chip boots from this region (its start holds the vector table or the boot header),
    * and a raw binary without --base goes there. At most one region per target; when none is
    * marked, the first internal flash region is taken.

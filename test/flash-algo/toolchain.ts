@@ -21,19 +21,19 @@ export class Toolchain {
   readonly dir = mkdtempSync(join(tmpdir(), 'fw-algo-'));
   private n = 0;
 
-  /** Our nRF51 NVMC algorithm as an .FLM, with -D defines for failure variants. */
-  flm(defines: string[] = []): { path: string; data: Uint8Array } {
+  /** Our nRF51 NVMC algorithm as an .FLM, with -D defines for failure variants (or another algorithm source of the fixtures, e.g. ram-nor.c). */
+  flm(defines: string[] = [], source = 'nrf51-nvmc.c'): { path: string; data: Uint8Array } {
     const path = join(this.dir, `algo${this.n++}.flm`);
     execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m0', '-mthumb', '-Os', '-fno-jump-tables', '-ffreestanding', '-nostdlib', '-nostartfiles',
-      ...defines.map((d) => `-D${d}`), '-T', join(FIXTURES, 'flm.ld'), join(FIXTURES, 'nrf51-nvmc.c'), '-o', path]);
+      ...defines.map((d) => `-D${d}`), '-T', join(FIXTURES, 'flm.ld'), join(FIXTURES, source), '-o', path]);
     return { path, data: new Uint8Array(readFileSync(path)) };
   }
 
-  /** The UART firmware for QEMU's micro:bit, printing `message`. */
-  app(message: string, padWords = 1024): string {
+  /** The UART firmware for QEMU's micro:bit, printing `message` (linked with app.ld, or another linker script). */
+  app(message: string, padWords = 1024, linkerScript = join(FIXTURES, 'app.ld')): string {
     const path = join(this.dir, `app${this.n++}.elf`);
     execFileSync('arm-none-eabi-gcc', ['-mcpu=cortex-m0', '-mthumb', '-Os', '-ffreestanding', '-nostdlib', '-nostartfiles',
-      `-DMESSAGE="${message}"`, `-DPAD_WORDS=${padWords}`, '-T', join(FIXTURES, 'app.ld'), join(FIXTURES, 'app-uart.c'), '-o', path]);
+      `-DMESSAGE="${message}"`, `-DPAD_WORDS=${padWords}`, '-T', linkerScript, join(FIXTURES, 'app-uart.c'), '-o', path]);
     return path;
   }
 

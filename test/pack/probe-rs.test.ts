@@ -95,7 +95,7 @@ describe.skipIf(gcc.skip)(gcc.title('probe-rs target files'), () => {
     const a = probeRsTarget(file, 'nrf51822_xxaa');
     expect(a.target).toMatchObject({ name: 'nRF51822_xxAA', family: 'nRF51 Series (test)', core: 'armv6m' });
     expect(a.target.regions).toEqual([
-      { name: 'nvm0', kind: 'flash', start: 0, size: 0x40000, sectors: [{ size: 1024, count: 256 }], pageSize: 1024, erasedValue: 0xff, boot: true },
+      { name: 'nvm0', kind: 'flash', algorithm: 'nrf51-256', start: 0, size: 0x40000, sectors: [{ size: 1024, count: 256 }], pageSize: 1024, erasedValue: 0xff, boot: true },
       { name: 'ram1', kind: 'ram', start: 0x20000000, size: 0x4000 },
     ]);
     expect(a.defaults.map((d) => d.algorithm.name)).toEqual(['nrf51-256']);

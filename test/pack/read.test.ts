@@ -37,8 +37,14 @@ describe('the .pdsc reader', () => {
     expect(() => parsePdsc(bad, 'bad.pdsc')).toThrow(new RegExp(`bad\\.pdsc is not well-formed XML at line ${line}, column \\d+`));
   });
 
+  it('a lower level\'s memory of the same name extends the inherited one attribute by attribute', () => {
+    // nRF51822_xxAC's IRAM1 written without a size keeps the family's size (pdsc memory: "the parent one is extended/overwritten").
+    const p = parsePdsc(PDSC.replace('size="0x8000" init', 'init'), 'x.pdsc');
+    expect(p.devices[2]!.memories.find((m) => m.name === 'IRAM1')).toMatchObject({ start: 0x20000000, size: 0x4000, access: 'rwx' });
+  });
+
   it('names a missing attribute and a non-number', () => {
-    expect(() => parsePdsc(PDSC.replace('size="0x8000" init', 'init'), 'x.pdsc')).toThrow(/<memory> without its size attribute/);
+    expect(() => parsePdsc(PDSC.replace('start="0x10001000" size="0x100"', 'start="0x10001000"'), 'x.pdsc')).toThrow(/<memory> without its size attribute/);
     expect(() => parsePdsc(PDSC.replace('size="0x8000"', 'size="lots"'), 'x.pdsc')).toThrow(/size="lots">, which is not a number/);
   });
 });
@@ -53,7 +59,7 @@ describe.skipIf(peers.skip)(peers.title('CMSIS-Pack devices become target descri
     expect(t.target.source).toBe('CMSIS-Pack Flashwright.TestNRF51_DFP 1.2.0 (variant of nRF51822_xxAA nRF51822-QFAA-R)');
     expect(t.target.regions).toEqual([
       { name: 'iram1', kind: 'ram', start: 0x20000000, size: 0x4000 },
-      { name: 'flash', kind: 'flash', start: 0, size: 0x40000, sectors: [{ size: 1024, count: 256 }], pageSize: 1024, erasedValue: 0xff, note: 'algorithm Flash/nRF51822_xxAA.FLM', boot: true },
+      { name: 'flash', kind: 'flash', start: 0, size: 0x40000, sectors: [{ size: 1024, count: 256 }], pageSize: 1024, erasedValue: 0xff, algorithm: 'nRF51 256K (pack default)', note: 'algorithm Flash/nRF51822_xxAA.FLM', boot: true },
       { name: 'uicr', kind: 'rom', start: 0x10001000, size: 0x100, note: 'no flash algorithm in the pack covers it' },
     ]);
     expect(t.defaults.map((a) => a.algorithm.name)).toEqual(['nRF51 256K (pack default)']);

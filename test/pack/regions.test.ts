@@ -1,7 +1,7 @@
 /**
- * A part with two flash regions, each with its own default algorithm: the way in gets the
- * boot region's default, and the command says which region needs --algo (the ways in run one
- * algorithm per session). Nothing is reached: the GDB server address is one just closed.
+ * A part with two flash regions, each with its own default algorithm: the way in gets both
+ * (one per region, switched between in one session) and the command says which serves
+ * which. Nothing is reached: the GDB server address is one just closed.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -46,7 +46,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe.skipIf(peers.skip)(peers.title('a part with a default algorithm per flash region'), () => {
-  it('describes both regions from their own FLMs, uses the boot region\'s, and says the other needs --algo', async () => {
+  it('describes both regions from their own FLMs and hands the way in the default of each region', async () => {
     const file = join(dir, 'two.pack');
     writeFileSync(file, buildPack({ 'Flash/main.flm': tc!.flm(['FLM_NAME="main"']).data, 'Flash/second.flm': tc!.flm(['FLM_NAME="second"', 'FLM_SIZE=0x20000']).data }, PDSC));
     const quiet = { out: () => undefined, err: () => undefined, isTty: false };
@@ -57,7 +57,7 @@ describe.skipIf(peers.skip)(peers.title('a part with a default algorithm per fla
     const err: string[] = [];
     const code = await runCli(['info', '--via', 'gdb', '--gdb', `127.0.0.1:${await closedPort()}`, '--target', 'TWOREG'], { ...quiet, err: (x: string) => { err.push(x); } });
     expect(code).toBe(1);
-    expect(err.join('')).toContain('note: TWOREG from pack Flashwright.TwoRegions_DFP 3.0.0; flash algorithm Flash/main.flm (main) for irom1');
-    expect(err.join('')).toContain('note: irom2 needs another of the pack\'s algorithms; program it with --algo.');
+    expect(err.join('')).toContain('note: TWOREG from pack Flashwright.TwoRegions_DFP 3.0.0; flash algorithms Flash/main.flm (main) for irom1, Flash/second.flm (second) for irom2\n');
+    expect(err.join('')).not.toContain('--algo');
   });
 });

@@ -120,6 +120,8 @@ export function renderMemoryMap(plan: FlashPlan, target: TargetDescription, opti
     else if (line.length + 2 + scale.length <= limit) lines.push(`${line}  ${scale}`);
     else lines.push(line, `${' '.repeat(nameWidth + 1)}${scale}`);
   }
+  // Which flash algorithm erases and programs each region (a way in may switch between several in one session).
+  for (const a of plan.algorithms ?? []) lines.push(...wrapWords(`algorithm: ${a.region} by '${a.algorithm}'`, limit));
   if (plan.cost.chipErase) {
     lines.push(...wrapWords([plan.preserve
       ? '(one mass erase clears every internal flash sector first; the bytes outside the image are read back before it and programmed again: K)'
@@ -214,6 +216,7 @@ export function planJson(plan: FlashPlan): Record<string, unknown> {
   return {
     type: 'plan', target: plan.target, preserve: plan.preserve, cost: plan.cost, operations: plan.operations.map(operationJson), sectors: plan.sectors,
     verify: plan.verify.map((r) => ({ address: r.address, size: r.expected.length })),
+    ...(plan.algorithms ? { algorithms: plan.algorithms } : {}),
   };
 }
 

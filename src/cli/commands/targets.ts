@@ -89,6 +89,7 @@ export function describePackTarget(p: PackTarget): string[] {
   for (const a of p.algorithms) {
     lines.push(`Algo:    ${a.ref.path.replace(/\\/g, '/')} ${hex(a.ref.start)}+${formatSize(a.ref.size)}${a.ref.default ? ' (default)' : ''}${a.ref.ramStart !== undefined ? ` RAM ${hex(a.ref.ramStart)}+${formatSize(a.ref.ramSize ?? 0)}` : ''} — ${a.algorithm.name}`);
   }
+  for (const r of p.unrunnable) lines.push(`Algo:    ${r.path.replace(/\\/g, '/')} ${hex(r.start)}+${formatSize(r.size)} — ${r.style} style, which flashwright does not run`);
   for (const w of p.warnings) lines.push(`Warning: ${w}`);
   return lines;
 }

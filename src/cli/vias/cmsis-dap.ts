@@ -12,7 +12,7 @@ import type { PacketDevice } from '../../link/types.js';
 import { CmsisDapProgrammer } from '../../programmer/cmsis-dap.js';
 import { chooseProbe, describeProbe, parseProbeSpec } from '../probe-select.js';
 import { defineVia } from '../via.js';
-import { readAlgorithmFile } from './gdb.js';
+import { readAlgorithmOptions } from './gdb.js';
 
 /** --speed: Hz with an optional k/M suffix and optional 'Hz' ("4MHz", "500k", "1000000"). */
 export function parseSpeed(text: string): number {
@@ -43,8 +43,7 @@ defineVia({
     const clockHz = options.speed === undefined ? undefined : parseSpeed(String(options.speed));
     const inFlight = options.inFlight === undefined ? undefined : parseNumber(String(options.inFlight));
     if (options.inFlight !== undefined && (inFlight === undefined || inFlight < 1 || inFlight > 255)) throw new UsageError(`--in-flight '${String(options.inFlight)}' is not a number of packets from 1 to 255.`);
-    if (options.algoName !== undefined && !options.algo) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
-    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : context.packAlgorithm;
+    const algorithm = readAlgorithmOptions(options) ?? context.packAlgorithms;
     let open: (signal?: AbortSignal) => Promise<PacketDevice>;
     let description: string;
     if (spec?.kind === 'tcp') {

@@ -29,6 +29,28 @@ export function readAlgorithmFile(path: string, name?: string): FlashAlgorithm {
   return loadAlgorithm(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path, { name });
 }
 
+/**
+ * Reads every --algo (repeatable: one algorithm per flash region). `FILE@ADDRESS` places the
+ * algorithm's flash at ADDRESS instead of where its FlashDevice table says (the same QSPI
+ * loader on another chip-select, a second bank built from the first bank's FLM).
+ */
+export function readAlgorithmOptions(options: Record<string, unknown>): FlashAlgorithm[] | undefined {
+  const raw = options.algo;
+  const list = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+  if (options.algoName !== undefined && list.length === 0) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
+  if (list.length === 0) return undefined;
+  const name = options.algoName === undefined ? undefined : String(options.algoName);
+  return list.map((arg) => {
+    const at = arg.lastIndexOf('@');
+    const address = at > 0 ? parseNumber(arg.slice(at + 1)) : undefined;
+    if (at > 0 && address === undefined && /^\s*(0x)?[0-9a-f_]+\s*$/i.test(arg.slice(at + 1))) {
+      throw new UsageError(`--algo '${arg}': '${arg.slice(at + 1)}' is not an address.`, { hint: 'E.g. --algo qspi.FLM@0x90000000.' });
+    }
+    const algo = readAlgorithmFile(address === undefined ? arg : arg.slice(0, at), name);
+    return address === undefined ? algo : { ...algo, flash: { ...algo.flash, start: address } };
+  });
+}
+
 /** --gdb-timeout: a positive whole number of milliseconds. */
 function parseTimeout(text: string): number {
   const v = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
@@ -44,7 +66,7 @@ defineVia({
   options: [
     { flags: '--gdb <host:port>', description: 'GDB server address, e.g. localhost:3333' },
     { flags: '--gdb-serial <path>', description: 'GDB server on a serial port (Black Magic Probe)' },
-    { flags: '--algo <file>', description: 'flash algorithm: CMSIS-Pack .FLM, JSON/YAML descriptor, or pyOCD target_*.py' },
+    { flags: '--algo <file>', description: 'flash algorithm: CMSIS-Pack .FLM, JSON/YAML descriptor, or pyOCD target_*.py; repeat it for one per flash region, FILE@ADDRESS to place one', collect: true },
     { flags: '--algo-name <name>', description: 'which algorithm of a file holding several (a probe-rs target file\'s flash_algorithms)' },
     { flags: '--algo-stack <bytes>', description: 'stack size for the flash algorithm (default 1 KiB)' },
     { flags: '--no-double-buffer', description: 'use a single page buffer for the flash algorithm' },
@@ -65,8 +87,7 @@ defineVia({
     const stackSize = options.algoStack === undefined ? undefined : parseNumber(String(options.algoStack));
     if (options.algoStack !== undefined && (stackSize === undefined || stackSize < 64)) throw new UsageError(`--algo-stack '${String(options.algoStack)}' is not a size in bytes.`, { hint: 'E.g. --algo-stack 2K.' });
     const timeoutMs = options.gdbTimeout === undefined ? undefined : parseTimeout(String(options.gdbTimeout));
-    if (options.algoName !== undefined && !options.algo) throw new UsageError('--algo-name needs --algo FILE.', { hint: 'E.g. --algo nrf51.yaml --algo-name nrf51xxx.' });
-    const algorithm = options.algo ? readAlgorithmFile(String(options.algo), options.algoName === undefined ? undefined : String(options.algoName)) : context.packAlgorithm;
+    const algorithm = readAlgorithmOptions(options) ?? context.packAlgorithms;
     let open: GdbProgrammer['options']['open'];
     let description: string;
     if (tcp) {
