@@ -32,8 +32,10 @@ export interface PackTargetAlgorithm {
 
 export interface PackTarget {
   target: TargetDescription;
-  /** Every algorithm for the chosen core, defaults first. */
+  /** Every runnable (Keil- or CMSIS-style) algorithm for the chosen core, defaults first. */
   algorithms: PackTargetAlgorithm[];
+  /** Algorithms of another style (IAR's loaders), which flashwright does not run: named, not loaded. */
+  unrunnable: PackAlgorithmRef[];
   /** One algorithm per flash region: the default one covering it (else the only one). */
   defaults: PackTargetAlgorithm[];
   pack: { vendor: string; name: string; version: string };
@@ -60,8 +62,18 @@ function isCodeMemory(m: PackMemory): boolean {
   return m.access.includes('x') && !m.access.includes('w') || (m.access.includes('r') && !m.access.includes('w'));
 }
 
+/**
+ * The algorithm styles (pdsc AlgorithmStyleEnum) flashwright runs: Keil's .FLM (the default
+ * when no style is written) and CMSIS, the style Keil's converges to. IAR's flash loaders
+ * are another format with another calling convention.
+ */
+export function runnableStyle(style: string): boolean {
+  return /^(keil|cmsis)$/i.test(style.trim());
+}
+
 /** Loads an FLM from the pack, placed where the .pdsc says and with the RAM it names. */
 export function loadPackAlgorithm(ref: PackAlgorithmRef, files: PackFiles, packId: string, device: string): FlashAlgorithm {
+  if (ref.problem) throw new PackFormatError(packId, `names the flash algorithm '${ref.path}' for ${device}, whose path ${ref.problem}.`, { device, path: ref.path });
   const data = files.read(ref.path);
   if (!data) throw new PackFileMissingError(packId, ref.path, device);
   const source = `${packId}/${ref.path.replace(/\\/g, '/')}`;
@@ -102,7 +114,9 @@ export function deviceTarget(pdsc: Pdsc, device: PackDevice, files: PackFiles, o
   const processor = device.processors.find((p) => pname === undefined || p.pname === pname);
   const warnings: string[] = [];
   const refs = device.algorithms.filter(forCore(pname)).sort((a, b) => Number(b.default) - Number(a.default));
-  const algorithms = refs.map((ref) => ({ ref, algorithm: loadPackAlgorithm(ref, files, packId, device.name) }));
+  // Only runnable styles are loaded; a region served only by another style is named below.
+  const unrunnable = refs.filter((r) => !runnableStyle(r.style));
+  const algorithms = refs.filter((r) => runnableStyle(r.style)).map((ref) => ({ ref, algorithm: loadPackAlgorithm(ref, files, packId, device.name) }));
   const used = new Set<string>();
   const regions: MemoryRegion[] = [];
   const defaults: PackTargetAlgorithm[] = [];
@@ -118,7 +132,16 @@ export function deviceTarget(pdsc: Pdsc, device: PackDevice, files: PackFiles, o
     const name = regionName(m, used);
     if (!isCodeMemory(m)) { regions.push({ name, kind: 'ram', start: m.start, size: m.size }); continue; }
     const covering = algorithms.filter((a) => sectorsFor(m, a.algorithm) !== undefined);
+    // A runnable algorithm wins over a default of another style.
     const pick = covering.find((a) => a.ref.default) ?? covering[0];
+    const other = unrunnable.filter((r) => r.start <= m.start && m.start + m.size <= r.start + r.size);
+    if (!pick && other.length) {
+      const which = other.map((r) => `${r.path.replace(/\\/g, '/')} (${r.style} style)`).join(', ');
+      const why = `the pack's only flash algorithm for it is ${which}, which flashwright cannot run: it runs Keil- and CMSIS-style .FLM algorithms`;
+      warnings.push(`${name} ${hex(m.start)}–${hex(m.start + m.size - 1)}: ${why}; it can only be read.`);
+      regions.push({ name, kind: 'rom', start: m.start, size: m.size, note: `${why} (program it with --algo FILE.FLM, a Keil-style algorithm for this part)` });
+      continue;
+    }
     if (!pick) {
       warnings.push(`${name} ${hex(m.start)}–${hex(m.start + m.size - 1)}: no flash algorithm of the pack covers it, so it can only be read.`);
       regions.push({ name, kind: 'rom', start: m.start, size: m.size, note: 'no flash algorithm in the pack covers it' });
@@ -127,7 +150,7 @@ export function deviceTarget(pdsc: Pdsc, device: PackDevice, files: PackFiles, o
     defaults.push(pick);
     regions.push({
       name, kind: 'flash', start: m.start, size: m.size, sectors: sectorsFor(m, pick.algorithm), pageSize: pick.algorithm.flash.pageSize,
-      erasedValue: pick.algorithm.flash.erasedValue, note: `algorithm ${pick.ref.path.replace(/\\/g, '/')}`,
+      erasedValue: pick.algorithm.flash.erasedValue, algorithm: pick.algorithm.name, note: `algorithm ${pick.ref.path.replace(/\\/g, '/')}`,
       ...(m.startup ? { boot: true } : {}),
     });
   }
@@ -145,5 +168,5 @@ export function deviceTarget(pdsc: Pdsc, device: PackDevice, files: PackFiles, o
     core: processor?.core || 'unknown', source: `CMSIS-Pack ${packId} ${pdsc.version} (${device.variantOf ? `variant of ${device.variantOf}` : 'device'} ${device.name})`,
     regions,
   });
-  return { target, algorithms, defaults, pack: { vendor: pdsc.vendor, name: pdsc.name, version: pdsc.version }, device: device.name, pname, debug: { ap: debug.ap, dp: debug.dp }, unsupportedSequences, warnings };
+  return { target, algorithms, unrunnable, defaults, pack: { vendor: pdsc.vendor, name: pdsc.name, version: pdsc.version }, device: device.name, pname, debug: { ap: debug.ap, dp: debug.dp }, unsupportedSequences, warnings };
 }

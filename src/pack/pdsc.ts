@@ -3,7 +3,7 @@
  * device → variant, each level inheriting its parents' processor, memory, algorithm, debug and
  * sequences elements and adding or overriding its own. Multi-core devices tag elements with
  * `Pname`; memory is written either the old way (`id="IROM1"`) or the new one (`name` +
- * `access="rx"`); algorithm paths may use backslashes and `$D` (the device name).
+ * `access="rx"`); algorithm paths may use backslashes and `$` macros (see expandPackMacros).
  */
 import { parseNumber } from '../core/format.js';
 import { PackFormatError } from './errors.js';
@@ -30,8 +30,10 @@ export interface PackMemory {
 }
 
 export interface PackAlgorithmRef {
-  /** Pack-relative path as written (backslashes kept; `$D` already replaced). */
+  /** Pack-relative path (backslashes kept; `$` macros expanded, or as written when `problem` says why they cannot be). */
   path: string;
+  /** Why the path cannot be used (a macro that has no meaning for a programmer, or an unknown one). */
+  problem?: string | undefined;
   start: number;
   size: number;
   ramStart?: number | undefined;
@@ -74,120 +76,164 @@ export interface Pdsc {
   devices: PackDevice[];
 }
 
+/** An element's attributes as written; typed when a device is complete (attributes add up level by level). */
+type Attrs = Record<string, string>;
+
 /** What a level hands down to the levels inside it. */
 interface Inherited {
   vendor: string;
   family: string;
   subFamily?: string | undefined;
-  processors: PackProcessor[];
-  memories: PackMemory[];
-  algorithms: PackAlgorithmRef[];
-  debug: PackDebug[];
+  processor: Attrs[];
+  memory: Attrs[];
+  algorithm: Attrs[];
+  debug: Attrs[];
   sequences: string[];
 }
 
-function num(el: XmlElement, attr: string, source: string, required: true): number;
-function num(el: XmlElement, attr: string, source: string, required?: false): number | undefined;
-function num(el: XmlElement, attr: string, source: string, required = false): number | undefined {
-  const text = el.attrs[attr];
+const KEYED = ['processor', 'memory', 'algorithm', 'debug'] as const;
+
+/**
+ * Which inherited element a lower level's element refines: the processor and debug elements
+ * of the same core (Pname), the memory of the same core and name (or old-style id), the
+ * algorithm of the same core, file and start address.
+ */
+const KEY: Record<(typeof KEYED)[number], (a: Attrs) => string> = {
+  processor: (a) => a.Pname ?? '',
+  debug: (a) => a.Pname ?? '',
+  memory: (a) => `${a.Pname ?? ''}:${a.name ?? a.id ?? ''}`,
+  algorithm: (a) => `${a.Pname ?? ''}:${(a.name ?? '').replace(/\\/g, '/').toLowerCase()}:${parseNumber((a.start ?? '').trim()) ?? a.start ?? ''}`,
+};
+
+/**
+ * The one inheritance rule (pdsc /package/devices: "inner elements supersede outer ones"; a
+ * memory "with the same name is extended/overwritten"; processor attributes "add up"): an
+ * element with the key of an inherited one refines it attribute by attribute and takes its
+ * place at the end; any other is added.
+ */
+function inherit(parent: readonly Attrs[], own: readonly Attrs[], key: (a: Attrs) => string): Attrs[] {
+  const out = [...parent];
+  for (const el of own) {
+    const k = key(el);
+    const i = out.findIndex((p) => key(p) === k);
+    const merged = i < 0 ? el : { ...out[i], ...el };
+    if (i >= 0) out.splice(i, 1);
+    out.push(merged);
+  }
+  return out;
+}
+
+function num(attrs: Attrs, tag: string, attr: string, source: string, required: true): number;
+function num(attrs: Attrs, tag: string, attr: string, source: string, required?: false): number | undefined;
+function num(attrs: Attrs, tag: string, attr: string, source: string, required = false): number | undefined {
+  const text = attrs[attr];
   if (text === undefined || text.trim() === '') {
-    if (required) throw new PackFormatError(source, `has a <${el.tag}> without its ${attr} attribute.`, { element: el.tag, attribute: attr, attrs: el.attrs });
+    if (required) throw new PackFormatError(source, `has a <${tag}> without its ${attr} attribute.`, { element: tag, attribute: attr, attrs });
     return undefined;
   }
   const v = parseNumber(text.trim());
-  if (v === undefined || v < 0 || v > 0x1_0000_0000) throw new PackFormatError(source, `has <${el.tag} ${attr}="${text}">, which is not a number.`, { element: el.tag, attribute: attr, value: text });
+  if (v === undefined || v < 0 || v > 0x1_0000_0000) throw new PackFormatError(source, `has <${tag} ${attr}="${text}">, which is not a number.`, { element: tag, attribute: attr, value: text });
   return v;
 }
 
-const flag = (el: XmlElement, attr: string) => /^(1|true)$/i.test(el.attrs[attr] ?? '');
+const flag = (a: Attrs, attr: string) => /^(1|true)$/i.test(a[attr] ?? '');
 
-/** Old-style memory ids: IROM* is read-only code memory, IRAM* is RAM (pdsc memory element). */
-function memoryAccess(el: XmlElement): string {
-  if (el.attrs.access) return el.attrs.access.toLowerCase();
-  const id = (el.attrs.id ?? '').toUpperCase();
-  if (id.startsWith('IROM') || id.startsWith('XROM')) return 'rx';
-  if (id.startsWith('IRAM') || id.startsWith('XRAM')) return 'rwx';
+/** Old-style memory ids (pdsc MemoryIDTypeEnum): IROMx/ROMx are read-only code memory, IRAMx/RAMx are RAM. */
+function memoryAccess(a: Attrs): string {
+  if (a.access) return a.access.toLowerCase();
+  const id = (a.id ?? '').toUpperCase();
+  if (/^(I|X)?ROM/.test(id)) return 'rx';
+  if (/^(I|X)?RAM/.test(id)) return 'rwx';
   return 'r';
 }
 
-function readMemory(el: XmlElement, source: string): PackMemory {
-  const name = el.attrs.name ?? el.attrs.id;
-  if (!name) throw new PackFormatError(source, 'has a <memory> with neither id nor name.', { attrs: el.attrs });
+function readMemory(a: Attrs, source: string): PackMemory {
+  const name = a.name ?? a.id;
+  if (!name) throw new PackFormatError(source, 'has a <memory> with neither id nor name.', { attrs: a });
   return {
-    name, access: memoryAccess(el), start: num(el, 'start', source, true), size: num(el, 'size', source, true),
-    startup: flag(el, 'startup'), default: flag(el, 'default'), pname: el.attrs.Pname,
+    name, access: memoryAccess(a), start: num(a, 'memory', 'start', source, true), size: num(a, 'memory', 'size', source, true),
+    startup: flag(a, 'startup'), default: flag(a, 'default'), pname: a.Pname,
   };
 }
 
-function readAlgorithm(el: XmlElement, source: string): PackAlgorithmRef {
-  const raw = el.attrs.name;
-  if (!raw) throw new PackFormatError(source, 'has an <algorithm> without its name (the .FLM path).', { attrs: el.attrs });
+/**
+ * The `$` macros of the Open-CMSIS-Pack specification (pdsc /package/generators, "supported
+ * variables") as a programmer can resolve them in a pack file path: `$D` the device name,
+ * `$S` the folder of the pack that describes the device (the pack root, which pack paths are
+ * relative to anyway) and `$$` a literal dollar sign. `$P` (the project folder), `$B` (the
+ * board) and `$G` (a generator's input file) name things a programmer does not have; any
+ * other `$` letter is not a macro of the specification. Both kinds are named, never kept.
+ */
+export function expandPackMacros(path: string, device: string): { path: string; problem?: string } {
+  const MEANING: Record<string, string> = { P: 'the project folder', B: 'the board of a project', G: 'a generator\'s input file' };
+  let out = '';
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i]!;
+    if (c !== '$') { out += c; continue; }
+    const m = path[i + 1];
+    i++;
+    if (m === '$') out += '$';
+    else if (m === 'D') out += device;
+    else if (m === 'S') { if (path[i + 1] === '/' || path[i + 1] === '\\') i++; }
+    else if (m !== undefined && MEANING[m]) return { path, problem: `uses $${m} (${MEANING[m]}), which a programmer does not have: the file must be named inside the pack` };
+    else return { path, problem: m === undefined ? 'ends in a lone $ (write $$ for a dollar sign)' : `uses $${m}, which is not a macro of the CMSIS-Pack specification ($D device, $S pack folder, $$ dollar sign)` };
+  }
+  return { path: out };
+}
+
+function readAlgorithm(a: Attrs, source: string, device: string): PackAlgorithmRef {
+  const raw = a.name;
+  if (!raw) throw new PackFormatError(source, 'has an <algorithm> without its name (the .FLM path).', { attrs: a });
+  const { path, problem } = expandPackMacros(raw, device);
   return {
-    path: raw, start: num(el, 'start', source, true), size: num(el, 'size', source, true),
-    ramStart: num(el, 'RAMstart', source), ramSize: num(el, 'RAMsize', source),
-    default: flag(el, 'default'), style: el.attrs.style ?? 'Keil', pname: el.attrs.Pname,
+    path, ...(problem ? { problem } : {}), start: num(a, 'algorithm', 'start', source, true), size: num(a, 'algorithm', 'size', source, true),
+    ramStart: num(a, 'algorithm', 'RAMstart', source), ramSize: num(a, 'algorithm', 'RAMsize', source),
+    default: flag(a, 'default'), style: a.style ?? 'Keil', pname: a.Pname,
   };
 }
 
-/** A child level's element replaces the parent's with the same key, else it is added. */
-function mergeBy<T>(parent: T[], own: T[], key: (x: T) => string): T[] {
-  const out = parent.filter((p) => !own.some((o) => key(o) === key(p)));
-  return [...out, ...own];
-}
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-function merge(parent: Inherited, el: XmlElement, source: string): Inherited {
-  const processors = childrenOf(el, 'processor').map((p): PackProcessor => ({
-    pname: p.attrs.Pname, core: p.attrs.Dcore ?? '', fpu: p.attrs.Dfpu, endian: p.attrs.Dendian, clock: num(p, 'Dclock', source),
-  }));
-  // A processor element refines the inherited one with the same Pname attribute by attribute.
-  const mergedProcessors = parent.processors.map((p) => {
-    const o = processors.find((x) => x.pname === p.pname);
-    return o ? { ...p, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) } : p;
-  });
-  for (const p of processors) if (!parent.processors.some((x) => x.pname === p.pname)) mergedProcessors.push(p);
-  const debug = childrenOf(el, 'debug').map((d): PackDebug => ({ pname: d.attrs.Pname, ap: num(d, '__ap', source), dp: num(d, '__dp', source), svd: d.attrs.svd }));
+function merge(parent: Inherited, el: XmlElement): Inherited {
   const sequences = childrenOf(el, 'sequences').flatMap((s) => childrenOf(s, 'sequence')).map((s) => s.attrs.name ?? '').filter((n) => n !== '');
-  return {
-    vendor: el.attrs.Dvendor ?? parent.vendor,
-    family: parent.family,
-    subFamily: parent.subFamily,
-    processors: mergedProcessors,
-    memories: mergeBy(parent.memories, childrenOf(el, 'memory').map((m) => readMemory(m, source)), (m) => `${m.pname ?? ''}:${m.name}`),
-    algorithms: mergeBy(parent.algorithms, childrenOf(el, 'algorithm').map((a) => readAlgorithm(a, source)), (a) => `${a.pname ?? ''}:${a.path.toLowerCase()}:${a.start}`),
-    debug: mergeBy(parent.debug, debug, (d) => d.pname ?? '').map((d) => {
-      const prev = parent.debug.find((p) => p.pname === d.pname);
-      return prev ? { ...prev, ...Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) } : d;
-    }),
-    sequences: [...new Set([...parent.sequences, ...sequences])],
-  };
+  const out: Inherited = { ...parent, vendor: el.attrs.Dvendor ?? parent.vendor, sequences: [...new Set([...parent.sequences, ...sequences])] };
+  for (const k of KEYED) out[k] = inherit(parent[k], childrenOf(el, k).map((c) => c.attrs), KEY[k]);
+  return out;
 }
 
-function device(inh: Inherited, name: string, variantOf?: string): PackDevice {
-  return { name, variantOf, vendor: inh.vendor.replace(/:\d+$/, ''), family: inh.family, subFamily: inh.subFamily, processors: inh.processors, memories: inh.memories, algorithms: inh.algorithms.map((a) => ({ ...a, path: a.path.replace(/\$D/g, variantOf ?? name) })), debug: inh.debug, sequences: inh.sequences };
+function device(inh: Inherited, name: string, source: string, variantOf?: string): PackDevice {
+  return {
+    name, variantOf, vendor: inh.vendor.replace(/:\d+$/, ''), family: inh.family, subFamily: inh.subFamily,
+    processors: inh.processor.map((p): PackProcessor => defined({ pname: p.Pname, core: p.Dcore ?? '', fpu: p.Dfpu, endian: p.Dendian, clock: num(p, 'processor', 'Dclock', source) })),
+    memories: inh.memory.map((m) => readMemory(m, source)),
+    // $D is the device's name: a variant is a package option of its device and shares its files.
+    algorithms: inh.algorithm.map((a) => readAlgorithm(a, source, variantOf ?? name)),
+    debug: inh.debug.map((d): PackDebug => defined({ pname: d.Pname, ap: num(d, 'debug', '__ap', source), dp: num(d, 'debug', '__dp', source), svd: d.svd })),
+    sequences: inh.sequences,
+  };
 }
 
 function readDevices(devicesEl: XmlElement, source: string): PackDevice[] {
   const out: PackDevice[] = [];
-  const empty: Inherited = { vendor: '', family: '', processors: [], memories: [], algorithms: [], debug: [], sequences: [] };
+  const empty: Inherited = { vendor: '', family: '', processor: [], memory: [], algorithm: [], debug: [], sequences: [] };
   const visitDevice = (inh: Inherited, el: XmlElement) => {
     const name = el.attrs.Dname;
     if (!name) throw new PackFormatError(source, 'has a <device> without its Dname.', { attrs: el.attrs });
-    const d = merge(inh, el, source);
-    const variants = childrenOf(el, 'variant');
-    out.push(device(d, name));
-    for (const v of variants) {
+    const d = merge(inh, el);
+    out.push(device(d, name, source));
+    for (const v of childrenOf(el, 'variant')) {
       const vn = v.attrs.Dvariant;
       if (!vn) throw new PackFormatError(source, `has a <variant> of ${name} without its Dvariant.`, { attrs: v.attrs });
-      out.push(device(merge(d, v, source), vn, name));
+      out.push(device(merge(d, v), vn, source, name));
     }
   };
   // Document order: devices directly in a family and in its subFamilies as they are written.
   for (const fam of childrenOf(devicesEl, 'family')) {
-    const f = merge({ ...empty, family: fam.attrs.Dfamily ?? '' }, fam, source);
+    const f = merge({ ...empty, family: fam.attrs.Dfamily ?? '' }, fam);
     for (const el of fam.children) {
       if (el.tag === 'device') visitDevice(f, el);
       if (el.tag !== 'subFamily') continue;
-      const s = merge({ ...f, subFamily: el.attrs.DsubFamily }, el, source);
+      const s = merge({ ...f, subFamily: el.attrs.DsubFamily }, el);
       for (const dev of childrenOf(el, 'device')) visitDevice(s, dev);
     }
   }

@@ -85,7 +85,7 @@ export function probeRsTarget(file: ProbeRsFile, name: string): PackTarget {
     defaults.push(pick);
     const f = pick.algorithm.flash;
     const sectors = sectorRuns({ ...f, start: f.start, size: f.size });
-    regions.push({ name, kind: 'flash', ...r, sectors: clip(sectors, f.start, r), pageSize: f.pageSize, erasedValue: f.erasedValue, ...(body.is_boot_memory === true ? { boot: true } : {}) });
+    regions.push({ name, kind: 'flash', ...r, sectors: clip(sectors, f.start, r), pageSize: f.pageSize, erasedValue: f.erasedValue, algorithm: pick.algorithm.name, ...(body.is_boot_memory === true ? { boot: true } : {}) });
   });
   const cores = Array.isArray(v.raw.cores) ? v.raw.cores.filter(isObj) : [];
   const core0 = cores[0];
@@ -93,7 +93,7 @@ export function probeRsTarget(file: ProbeRsFile, name: string): PackTarget {
   const arm = isObj(access.Arm) ? access.Arm : isObj(access.arm) ? access.arm : {};
   const target = validateTarget({ name: v.name, vendor: 'probe-rs', family: file.family, core: String(core0?.type ?? 'unknown'), source: `probe-rs target file ${file.source}`, regions });
   return {
-    target, algorithms, defaults, pack: { vendor: 'probe-rs', name: file.family, version: '-' }, device: v.name,
+    target, algorithms, unrunnable: [], defaults, pack: { vendor: 'probe-rs', name: file.family, version: '-' }, device: v.name,
     debug: { ap: typeof arm.ap === 'number' ? arm.ap : undefined }, unsupportedSequences: [], warnings,
   };
 }
