@@ -29,7 +29,12 @@ export function targetForAlgorithms(algos: readonly FlashAlgorithm[], base: Targ
   const regions: MemoryRegion[] = [];
   const used = new Set<string>();
   for (const r of base?.regions ?? []) {
-    if (!isFlashLike(r)) { regions.push(r); used.add(r.name); continue; }
+    if (!isFlashLike(r)) {
+      // An algorithm's flash inside what the target calls RAM (memory behind a loader) is flash, not RAM.
+      const pieces = outside(r, algos);
+      pieces.forEach((p, i) => { const name = i === 0 ? r.name : `${r.name}-${hex(p.start).slice(2)}`; regions.push({ ...r, ...p, name }); used.add(name); });
+      continue;
+    }
     const covering = algos.filter((a) => overlaps(r, a.flash.start, a.flash.size));
     if (covering.length === 0) {
       regions.push({
@@ -61,6 +66,17 @@ export function targetForAlgorithms(algos: readonly FlashAlgorithm[], base: Targ
     return { name: algos.map((a) => a.name).join(' + '), vendor: 'unknown', family: 'unknown', core: 'cortex-m', source: `flash algorithm ${algos.map((a) => a.source).join(', ')}`, regions: regions.sort((x, y) => x.start - y.start) };
   }
   return { ...base, regions: regions.sort((x, y) => x.start - y.start) };
+}
+
+/** The parts of `r` no algorithm's flash covers. */
+export function outside(r: { start: number; size: number }, algos: readonly FlashAlgorithm[]): Array<{ start: number; size: number }> {
+  let pieces = [{ start: r.start, end: r.start + r.size }];
+  for (const a of algos) {
+    const s = a.flash.start;
+    const e = a.flash.start + a.flash.size;
+    pieces = pieces.flatMap((p) => (e <= p.start || s >= p.end ? [p] : [{ start: p.start, end: Math.max(p.start, s) }, { start: Math.min(p.end, e), end: p.end }]).filter((x) => x.end > x.start));
+  }
+  return pieces.map((p) => ({ start: p.start, size: p.end - p.start }));
 }
 
 /** One algorithm: {@link targetForAlgorithms} with it alone. */

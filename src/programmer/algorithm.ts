@@ -16,7 +16,7 @@ import { layoutAreas } from '../protocol/flash-algo/layout.js';
 import { FlashAlgoRunner } from '../protocol/flash-algo/runner.js';
 import { overlaps, regionAt, regionHolds } from '../target/geometry.js';
 import type { TargetDescription } from '../target/types.js';
-import { algorithmRam, checkAlgorithmsDisjoint, targetForAlgorithms } from './algorithm-target.js';
+import { algorithmRam, checkAlgorithmsDisjoint, outside, targetForAlgorithms } from './algorithm-target.js';
 import { ResetUnsupportedError, type CoreAccess } from '../arch/core-access.js';
 import type { CallContext, DetailValue, DeviceDigest, DeviceInfo, OperationOptions, Programmer } from './types.js';
 import { inConnectPhase } from './events.js';
@@ -63,7 +63,9 @@ export class AlgorithmProgrammer implements Programmer {
     this.algorithms = algos;
     const rams: Array<{ start: number; size: number }> = [];
     this.runners = algos.map((a) => {
-      const ram = algorithmRam(a, options.ram, options.target);
+      // RAM another algorithm programs (memory behind a loader) is not RAM to run in: the largest part left.
+      const ram = outside(algorithmRam(a, options.ram, options.target), algos).sort((x, y) => y.size - x.size)[0];
+      if (!ram) throw new UsageError(`The RAM for the flash algorithm '${a.name}' is all flash another algorithm programs.`, { hint: 'Give the algorithms RAM of their own (--target with a RAM region, or an algorithm with RAMstart).' });
       rams.push(ram);
       // The target's other RAM regions may hold a fixed-placement algorithm's page buffers.
       const otherRam = (options.target?.regions ?? []).filter((r) => r.kind === 'ram' && r.start !== ram.start).map((r) => ({ start: r.start, size: r.size }));

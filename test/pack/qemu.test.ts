@@ -5,50 +5,24 @@
  * The pack's non-default algorithm fails every ProgramPage, so picking it would show; the
  * firmware's UART line proves what was programmed runs.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/core/crc.js';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { openTcp } from '../../src/link/node-tcp.js';
 import { createSimDapProbe } from '../../src/sim/cmsis-dap/index.js';
-import { createQemuTarget, type QemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
-import { serveDapTcp, type DapTcpServer } from '../../src/sim/node-dap-tcp.js';
+import { createQemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
+import { serveDapTcp } from '../../src/sim/node-dap-tcp.js';
 import { Toolchain } from '../flash-algo/toolchain.js';
-import { startQemu, type QemuInstance } from '../gdb/qemu.js';
+import { startQemu } from '../gdb/qemu.js';
 import { needs } from '../helpers/peers.js';
+import { packQemuRig } from './qemu-rig.js';
 import { buildFlms, buildPack } from './fixture.js';
 
 const peers = needs('qemu-system-arm', 'arm-none-eabi-gcc');
 const tc = peers.skip ? undefined : new Toolchain();
-const dir = mkdtempSync(join(tmpdir(), 'fw-packqemu-'));
-const saved = process.env.FLASHWRIGHT_PACK_DIR;
-const qemus: QemuInstance[] = [];
-const bridges: Array<{ t: QemuTarget; s: DapTcpServer }> = [];
-beforeAll(() => { process.env.FLASHWRIGHT_PACK_DIR = join(dir, 'store'); });
-afterEach(async () => {
-  for (const b of bridges.splice(0)) { await b.s.close().catch(() => undefined); await b.t.close().catch(() => undefined); }
-  for (const q of qemus.splice(0)) await q.stop();
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.FLASHWRIGHT_PACK_DIR; else process.env.FLASHWRIGHT_PACK_DIR = saved;
-  rmSync(dir, { recursive: true, force: true });
-  tc?.cleanup();
-});
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (x: string) => { out.push(x); }, err: (x: string) => { err.push(x); }, isTty: false }, text: () => out.join('') + err.join('') };
-}
-
-async function cli(args: string[]) {
-  const c = captureIo();
-  const code = await runCli(args, c.io);
-  return { code, text: c.text() };
-}
+const { dir, qemus, bridges, cli } = packQemuRig('fw-packqemu-', () => tc?.cleanup());
 
 async function installPack(): Promise<void> {
   const file = join(dir, 'test.pack');

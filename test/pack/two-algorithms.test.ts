@@ -11,37 +11,23 @@
  * where no algorithm serves (UICR) is refused before anything is written.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { elfToImage, parseElf } from '../../src/image/elf.js';
 import { openTcp } from '../../src/link/node-tcp.js';
 import { createSimDapProbe } from '../../src/sim/cmsis-dap/index.js';
-import { createQemuTarget, type QemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
-import { serveDapTcp, type DapTcpServer } from '../../src/sim/node-dap-tcp.js';
+import { createQemuTarget } from '../../src/sim/cmsis-dap/qemu-target.js';
+import { serveDapTcp } from '../../src/sim/node-dap-tcp.js';
 import { FIXTURES, Toolchain } from '../flash-algo/toolchain.js';
-import { startQemu, type QemuInstance } from '../gdb/qemu.js';
+import { startQemu } from '../gdb/qemu.js';
 import { needs } from '../helpers/peers.js';
+import { packQemuRig } from './qemu-rig.js';
 import { buildPack } from './fixture.js';
 
 const peers = needs('qemu-system-arm', 'arm-none-eabi-gcc', 'arm-none-eabi-objcopy', 'srec_cat');
 const tc = peers.skip ? undefined : new Toolchain();
-const dir = mkdtempSync(join(tmpdir(), 'fw-pack2algo-'));
-const saved = process.env.FLASHWRIGHT_PACK_DIR;
-const qemus: QemuInstance[] = [];
-const bridges: Array<{ t: QemuTarget; s: DapTcpServer }> = [];
-beforeAll(() => { process.env.FLASHWRIGHT_PACK_DIR = join(dir, 'store'); });
-afterEach(async () => {
-  for (const b of bridges.splice(0)) { await b.s.close().catch(() => undefined); await b.t.close().catch(() => undefined); }
-  for (const q of qemus.splice(0)) await q.stop();
-});
-afterAll(() => {
-  if (saved === undefined) delete process.env.FLASHWRIGHT_PACK_DIR; else process.env.FLASHWRIGHT_PACK_DIR = saved;
-  rmSync(dir, { recursive: true, force: true });
-  tc?.cleanup();
-});
+const { dir, qemus, bridges, cli } = packQemuRig('fw-pack2algo-', () => tc?.cleanup());
 
 const NOR = 0x20002000;
 const NOR_SIZE = 0x2000;
@@ -65,18 +51,6 @@ const PDSC = `<?xml version="1.0" encoding="UTF-8"?>
   </devices>
 </package>
 `;
-
-function captureIo() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { out: (x: string) => { out.push(x); }, err: (x: string) => { err.push(x); }, isTty: false }, out: () => out.join(''), text: () => out.join('') + err.join('') };
-}
-
-async function cli(args: string[]) {
-  const c = captureIo();
-  const code = await runCli(args, c.io);
-  return { code, text: c.text(), out: c.out() };
-}
 
 async function installPack(): Promise<void> {
   const file = join(dir, 'twoalgo.pack');
@@ -158,6 +132,26 @@ describe.skipIf(peers.skip)(peers.title('one image over two flash regions, each 
     expect(await q.physical(NOR, 0x100)).toEqual(before.nor);
     expect(await q.physical(0, 0x100)).toEqual(before.flash);
   }, 60000);
+
+  it('without a pack: --algo twice, one placed with FILE@ADDRESS, programs both regions of the built-in nRF51822; overlapping algorithms are refused', async () => {
+    const q = await startQemu('microbit', { monitor: true });
+    qemus.push(q);
+    const nvmc = join(dir, 'nvmc.flm');
+    writeFileSync(nvmc, tc!.flm(['FLM_NAME="nRF51 NVMC"']).data);
+    // A loader whose FlashDevice says address 0 (as relative external-flash loaders do): it must be placed.
+    const loader = join(dir, 'nor-at-0.flm');
+    writeFileSync(loader, tc!.flm(['FLM_NAME="NOR loader"', 'NOR_BASE=0u', `NOR_SIZE=0x${NOR_SIZE.toString(16)}u`], 'ram-nor.c').data);
+    const via = ['--via', 'gdb', '--gdb', `127.0.0.1:${q.port}`, '--target', 'nrf51822'];
+    const img = combinedImage('two --algo via gdb');
+    const clash = await cli(['write', img.path, ...via, '--algo', nvmc, '--algo', loader]);
+    expect(clash.code, clash.text).toBe(2);
+    expect(clash.text).toMatch(/'nRF51 NVMC' \(0x00000000–0x0003FFFF\) and 'NOR loader' \(0x00000000–0x00001FFF\) cover the same flash/);
+    const w = await cli(['write', img.path, ...via, '--algo', nvmc, '--algo', `${loader}@0x${NOR.toString(16)}`]);
+    expect(w.code, w.text).toBe(0);
+    expect(w.text).toContain("algorithm: flash-20002000 by 'NOR loader'");
+    expect(await q.physical(0, img.app.length)).toEqual(img.app);
+    expect(await q.physical(NOR, img.nor.length)).toEqual(img.nor);
+  }, 90000);
 
   it('--via cmsis-dap on the simulated probe bridged to QEMU: the same image, both algorithms, no --algo', async () => {
     await installPack();
