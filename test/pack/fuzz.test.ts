@@ -6,8 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FlashwrightError } from '../../src/core/errors.js';
 import { PackFormatError } from '../../src/pack/errors.js';
-import { parsePdsc } from '../../src/pack/pdsc.js';
+import { filesFromMap } from '../../src/pack/files.js';
+import { checkPack } from '../../src/pack/pack.js';
+import { expandPackMacros, parsePdsc } from '../../src/pack/pdsc.js';
 import { PDSC } from './fixture.js';
 
 const edit = fc.record({ at: fc.nat(), len: fc.nat({ max: 12 }), insert: fc.string({ maxLength: 12, unit: fc.constantFrom('<', '>', '/', '"', '=', ' ', 'a', 'x', '0', '\\', '&', '\n', '!', '-', '?') }) });
@@ -17,10 +20,16 @@ describe('fuzzing the .pdsc reader', () => {
     fc.assert(fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
       let text = PDSC;
       for (const e of edits) { const at = e.at % (text.length + 1); text = text.slice(0, at) + e.insert + text.slice(at + e.len); }
+      let parsed = false;
       try {
         const p = parsePdsc(text, 'fuzz.pdsc');
+        parsed = true;
         for (const d of p.devices) for (const m of d.memories) expect(Number.isInteger(m.start) && Number.isInteger(m.size)).toBe(true);
+        // Turning every device into a target (the FLMs are absent here) only ever fails with named errors.
+        const { errors } = checkPack({ id: `${p.vendor}.${p.name}`, pdsc: p, files: filesFromMap({}, 'fuzz') });
+        for (const err of errors) expect(err, String(err)).toBeInstanceOf(FlashwrightError);
       } catch (e) {
+        expect(parsed, String(e)).toBe(false);
         expect(e).toBeInstanceOf(PackFormatError);
         expect((e as Error).message).toMatch(/^fuzz\.pdsc /);
       }
@@ -46,5 +55,16 @@ describe('fuzzing the .pdsc reader', () => {
       expect(new Map(got.memories.map((m) => [m.name, { start: m.start, size: m.size }]))).toEqual(expected);
       expect(got.processors[0]!.core).toBe('Cortex-M4');
     }), { numRuns: 300 });
+  });
+
+  it('$ macros: any path expands to one without a stray $, or is named with its problem', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 16, unit: fc.constantFrom('$', 'D', 'S', 'P', 'B', 'Q', 'x', '/', '\\') }), (path) => {
+      const r = expandPackMacros(path, 'DEV');
+      if (r.problem) { expect(r.path).toBe(path); return; }
+      // Every $ left is one written as $$; no macro letter survives a $.
+      const pairs = (path.match(/\$\$/g) ?? []).length;
+      expect((r.path.match(/\$/g) ?? []).length).toBe(pairs);
+      expect(r.path.replace(/DEV/g, '').length).toBeLessThanOrEqual(path.length);
+    }), { numRuns: 500 });
   });
 });
