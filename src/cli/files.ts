@@ -3,7 +3,7 @@
  * that takes minutes must not end in "ENOENT"), and an I/O failure is one sentence plus a
  * hint, never a stack trace.
  */
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FlashwrightError, UsageError } from '../core/errors.js';
 
@@ -56,5 +56,34 @@ export function writeOutputFile(path: string, data: Uint8Array | string, what = 
     writeFileSync(path, data);
   } catch (e) {
     throw new FlashwrightError('FILE_WRITE', `Cannot write ${what} ${path}: ${ioReason(e)}.`, { hint: 'Check the path, permissions and free space, then run the command again.', context: { path, code: (e as NodeJS.ErrnoException).code } });
+  }
+}
+
+/**
+ * Why an input file cannot be read, as the end of "The image file PATH …": the system's own
+ * text ("ENOENT: no such file or directory, open …") would only repeat the sentence.
+ */
+export function inputReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT': return 'does not exist';
+    case 'EACCES': case 'EPERM': return 'cannot be read (permission denied)';
+    case 'EISDIR': return 'is a directory, not a file';
+    case 'ENOTDIR': return 'cannot be reached: a part of its path is not a folder';
+    default: return `cannot be read (${code ?? String((e as Error)?.message ?? e)})`;
+  }
+}
+
+/**
+ * Reads an input file given on the command line. Failing is a usage error (exit 2, as
+ * documented for a missing or unreadable input file): one sentence naming the file and why,
+ * plus `hint`; the errno code goes into the context only.
+ */
+export function readInputFile(path: string, what: string, hint: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException)?.code;
+    throw new UsageError(`${what.charAt(0).toUpperCase()}${what.slice(1)} ${path} ${inputReason(e)}.`, { hint, context: { path, ...(code ? { code } : {}) } });
   }
 }

@@ -9,6 +9,7 @@ import { parseNumber } from '../core/format.js';
 import { checkBaseApplies, chooseFormat, estimateDataBytes, IMAGE_FORMATS, loadImage, parseFormatName, type ImageFormat, type LoadedImage, type LoadOptions } from '../image/formats.js';
 import { IntelHexParser } from '../image/intel-hex.js';
 import { SrecParser } from '../image/srec.js';
+import { inputReason } from './files.js';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -26,8 +27,7 @@ export function loadImageFile(path: string, options: LoadImageFileOptions = {}):
     fd = openSync(path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `The image file ${path} does not exist.` : `Cannot open the image file ${path} (${code ?? 'error'}).`,
-      { hint: 'Check the path and permissions.', cause: e, context: { path } });
+    throw new UsageError(`The image file ${path} ${inputReason(e)}.`, { hint: 'Check the path and permissions.', context: { path, ...(code ? { code } : {}) } });
   }
   try {
     const stat = fstatSync(fd);
@@ -89,7 +89,7 @@ function readWhole(path: string): Uint8Array {
 /** An input file that cannot be read is a usage problem (exit 2), like one that does not exist. */
 function unreadable(path: string, cause: unknown): UsageError {
   const code = (cause as NodeJS.ErrnoException).code;
-  return new UsageError(`Cannot read the image file ${path}${code ? ` (${code})` : ''}.`, { cause, hint: 'Check that it is a regular, readable file.', context: { path } });
+  return new UsageError(`The image file ${path} ${inputReason(cause)}.`, { hint: 'Check that it is a regular, readable file.', context: { path, ...(code ? { code } : {}) } });
 }
 
 /** Parses a --format value for images, or throws a usage error listing the choices. */

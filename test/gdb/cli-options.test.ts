@@ -32,7 +32,7 @@ describe('--via gdb options', () => {
   it('refuses a missing --algo file as a usage error (exit 2)', async () => {
     const r = await run('--gdb', '127.0.0.1:9', '--algo', '/nonexistent/algo.flm');
     expect(r.code).toBe(2);
-    expect(r.text).toContain('Cannot read the flash algorithm file /nonexistent/algo.flm: no such file.');
+    expect(r.text).toContain('The flash algorithm file /nonexistent/algo.flm does not exist.');
   });
 
   it('needs --gdb or --gdb-serial', async () => {

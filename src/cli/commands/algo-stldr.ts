@@ -5,13 +5,13 @@
  * page buffer flashwright adds when it runs the loader.
  */
 import { readFileSync } from 'node:fs';
-import { FlashwrightError, UsageError } from '../../core/errors.js';
+import { FlashwrightError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import { isElf, parseElf } from '../../image/elf.js';
 import { detectAlgorithmFile } from '../../protocol/flash-algo/load.js';
 import { checkStldrPlacement, loadStldr, readStldr, type StldrPlacement } from '../../protocol/flash-algo/stldr.js';
 import type { TargetDescription } from '../../target/types.js';
-import { ioReason } from '../files.js';
+import { readInputFile } from '../files.js';
 import type { Io } from '../output.js';
 
 /** An ELF whose content says external loader (whatever its name). */
@@ -25,12 +25,7 @@ export function isStldrFile(file: string): boolean {
 }
 
 export function showStldrInfo(file: string, json: boolean, io: Io, options: { target?: TargetDescription | undefined; stackSize?: number | undefined } = {}): void {
-  let data: Uint8Array;
-  try {
-    data = new Uint8Array(readFileSync(file));
-  } catch (e) {
-    throw new UsageError(`Cannot read ${file}: ${ioReason(e)}.`, { hint: 'Give the path of the .stldr file.' });
-  }
+  const data = new Uint8Array(readInputFile(file, 'the external loader', 'Give the path of the .stldr file.'));
   const info = readStldr(parseElf(data, file));
   let placement: StldrPlacement | undefined;
   let notRunnable: string | undefined;

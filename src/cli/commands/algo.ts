@@ -5,7 +5,7 @@
  * FLASH_ALGO dict into a descriptor, reading it as data.
  */
 import { readFileSync } from 'node:fs';
-import { checkOutputPath, writeOutputFile } from '../files.js';
+import { checkOutputPath, readInputFile, writeOutputFile } from '../files.js';
 import { FlashwrightError, UsageError } from '../../core/errors.js';
 import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { FUNCTION_NAMES, formatAlgorithmDescriptor, type AlgorithmFunction, type FlashAlgorithm } from '../../protocol/flash-algo/algorithm.js';
@@ -113,12 +113,7 @@ export const algoCommand: CommandModule = (program, io) => {
     .option('--dict <NAME>', 'name of the dict to read (default FLASH_ALGO)')
     .action((file: string, opts: { output?: string; format?: string; name?: string; dict?: string }) => {
       if (opts.output) checkOutputPath(opts.output, 'the output file', '--output');
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch (e) {
-        throw new UsageError(`Cannot read the pyOCD target module ${file}.`, { cause: e, context: { path: file }, hint: 'Give the path of a pyOCD target module, e.g. /usr/lib/python3/dist-packages/pyocd/target/target_nRF51822_xxAA.py.' });
-      }
+      const text = readInputFile(file, 'the pyOCD target module', 'Give the path of a pyOCD target module, e.g. /usr/lib/python3/dist-packages/pyocd/target/target_nRF51822_xxAA.py.').toString('utf8');
       const format = (opts.format ?? (opts.output && /\.ya?ml$/i.test(opts.output) ? 'yaml' : 'json')).toLowerCase();
       if (format !== 'json' && format !== 'yaml') throw new UsageError(`--format '${opts.format}' is not json or yaml.`);
       const r = importPyocdAlgorithm(text, file, { name: opts.name, dictName: opts.dict });

@@ -3,6 +3,7 @@
  * --json failure record) and print the tool, the facts and the likely causes with evidence
  * and fixes. `flashwright explain TOKEN`: look up one code or value.
  */
+import { readInputFile } from '../files.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
@@ -17,12 +18,12 @@ export function readLogInput(file: string | undefined): string {
   if (file === undefined && process.stdin.isTTY) {
     throw new UsageError('doctor needs a log: a file, or `-` for standard input.', { hint: 'For example `flashwright doctor openocd.log`, or `pbpaste | flashwright doctor -`.' });
   }
-  const path = file === undefined || file === '-' ? 0 : file;
+  const hint = 'Give a saved log file, or `-` to read standard input.';
+  if (file !== undefined && file !== '-') return readInputFile(file, 'the log', hint).toString('utf8');
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(0, 'utf8');
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new UsageError(`Cannot read the log ${path === 0 ? 'from standard input' : `'${file}'`}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`, { hint: 'Give a saved log file, or `-` to read standard input.' });
+    throw new UsageError(`Cannot read the log from standard input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, { hint });
   }
 }
 
@@ -66,8 +67,10 @@ export function renderReport(r: DoctorReport): string {
 /** Extra rules from a JSON or YAML file in the bundled rules' format ({ rules: [...] }). */
 export function loadRuleFile(path: string): RuleData[] {
   let data: unknown;
+  const hint = 'Give a JSON or YAML file shaped like src/doctor/rules/*.json: { "rules": [ … ] }.';
+  const text = readInputFile(path, 'the rule file', hint).toString('utf8');
   try {
-    data = parseYaml(readFileSync(path, 'utf8'));
+    data = parseYaml(text);
   } catch (e) {
     throw new UsageError(`Cannot read the rule file '${path}': ${(e as Error).message}`, { hint: 'Give a JSON or YAML file shaped like src/doctor/rules/*.json: { "rules": [ … ] }.' });
   }

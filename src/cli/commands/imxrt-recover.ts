@@ -5,7 +5,6 @@
  * `write --via mcuboot(-hid)` does. `--via sdp-sim` runs it against the simulated RT1021 ROM.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { formatSize, hex, parseNumber } from '../../core/format.js';
 import { writeImage } from '../../flash/engine.js';
@@ -23,7 +22,7 @@ import { SdpHidSim } from '../../sim/sdp/hid.js';
 import { SdpUartSim } from '../../sim/sdp/uart.js';
 import { requireTarget } from '../../target/lookup.js';
 import { abortOnSignals, writeOptionsFrom } from '../device.js';
-import { ioReason } from '../files.js';
+import { readInputFile } from '../files.js';
 import { loadImageFile } from '../load-image.js';
 import type { Io } from '../output.js';
 import { createProgressSink } from '../progress.js';
@@ -105,12 +104,7 @@ export function addRecoverCommand(group: Command, io: Io): void {
     .action(async (opts: RecoverOptions) => {
       if (!VIAS.includes(opts.via as (typeof VIAS)[number])) await openLinks(opts, '');
       const target = requireTarget(opts.target ?? 'MIMXRT1021');
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(readFileSync(opts.flashloader));
-      } catch (e) {
-        throw new UsageError(`Cannot read --flashloader ${opts.flashloader}: ${ioReason(e)}.`, { hint: 'Give the path of ivt_flashloader.bin.' });
-      }
+      const bytes = new Uint8Array(readInputFile(opts.flashloader, 'the flashloader (--flashloader)', 'Give the path of ivt_flashloader.bin.'));
       const flexspiOption = parseFlexspiOptionArg(opts.flexspiOption);
       const image = opts.write ? loadImageFile(opts.write).image : undefined;
       const base = writeOptionsFrom({ verify: opts.verify ?? 'auto', preserve: opts.preserve ?? true });

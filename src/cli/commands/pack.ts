@@ -3,6 +3,8 @@
  * `pack install VENDOR.NAME[@VERSION]`, `pack update`: the CMSIS-Packs (and probe-rs target
  * files) installed in the user's cache folder, whose parts --target then finds by name.
  */
+import { existsSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
 import { formatSize } from '../../core/format.js';
 import { installPack, updatePacks, type DownloadOptions } from '../../pack/node-install.js';
 import type { AddResult } from '../../pack/node-store.js';
@@ -34,7 +36,11 @@ export const packCommand: CommandModule = (program, io) => {
   const group = commandGroup(program, 'pack', 'Install and manage CMSIS-Packs (device family packs) and probe-rs target files.');
   group.command('add <path>').description('Install a .pack, an unpacked pack folder, a .pdsc with its files beside it, or a probe-rs target .yaml.')
     .option('--json', 'machine-readable output')
-    .action((path: string, opts: { json?: boolean }) => printAdded(io, packStore().add(path), Boolean(opts.json)));
+    .action((path: string, opts: { json?: boolean }) => {
+      // A missing input is a usage error (exit 2), as for every command.
+      if (!existsSync(path)) throw new UsageError(`${path} does not exist.`, { hint: 'Give the path of a .pack file, an unpacked pack folder, a .pdsc or a probe-rs target .yaml.', context: { path } });
+      printAdded(io, packStore().add(path), Boolean(opts.json));
+    });
   group.command('list').description('List the installed packs.')
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) => {

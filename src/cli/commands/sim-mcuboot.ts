@@ -11,6 +11,7 @@ import { MCUBOOT_SIM_CHIPS, mcubootChip } from '../../sim/mcuboot/chips.js';
 import { McubootSimTarget } from '../../sim/mcuboot/target.js';
 import { McubootUartSim } from '../../sim/mcuboot/uart.js';
 import { exposeOnPty } from '../../sim/node-pty.js';
+import { checkOutputPath } from '../files.js';
 import type { Io } from '../output.js';
 import { loadSimState, serveUntilStopped } from '../sim-host.js';
 import { commandGroup } from './groups.js';
@@ -64,6 +65,8 @@ export const simMcubootCommand: CommandModule = (program: Command, io: Io) => {
       }
       const pipe = createPipe();
       const sim = new McubootUartSim(pipe.device, target);
+      // Before socat runs: a link path in a missing folder is a usage error, not "install socat".
+      checkOutputPath(opts.pty, 'the pty link', '--pty');
       const pty = await exposeOnPty(pipe.host, opts.pty);
       const ready = { type: 'ready', chip: chip.target.name, maxPacketSize: target.maxPacketSize, pty: pty.path, device: pty.devicePath };
       io.out(opts.json ? JSON.stringify(ready) + '\n' : `${chip.target.name} MCUboot (MaxPacketSize ${target.maxPacketSize}) on ${pty.path} (${pty.devicePath}); 8N1; Ctrl-C to stop\n`);

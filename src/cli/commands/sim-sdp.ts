@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { createPipe } from '../../link/pipe.js';
 import { exposeOnPty } from '../../sim/node-pty.js';
+import { checkOutputPath } from '../files.js';
 import { SdpUartSim } from '../../sim/sdp/uart.js';
 import { mcubootChip } from '../../sim/mcuboot/chips.js';
 import type { Io } from '../output.js';
@@ -28,6 +29,8 @@ export const simSdpCommand: CommandModule = (program: Command, io: Io) => {
       if (opts.hab !== 'open' && opts.hab !== 'closed') throw new UsageError(`--hab '${opts.hab}' must be open or closed.`, { hint: 'closed models a secure-boot fused part.' });
       const pipe = createPipe();
       const sim = new SdpUartSim(pipe.device, { chip: chip.target.name, hab: opts.hab });
+      // Before socat runs: a link path in a missing folder is a usage error, not "install socat".
+      checkOutputPath(opts.pty, 'the pty link', '--pty');
       const pty = await exposeOnPty(pipe.host, opts.pty);
       const ready = { type: 'ready', chip: chip.target.name, hab: opts.hab, pty: pty.path, device: pty.devicePath };
       io.out(opts.json ? JSON.stringify(ready) + '\n' : `${chip.target.name} boot ROM (serial downloader, HAB ${opts.hab}) on ${pty.path} (${pty.devicePath}); Ctrl-C to stop\n`);

@@ -8,6 +8,7 @@ import { UsageError } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
 import { createPipe, modeledSeconds } from '../../link/pipe.js';
 import { exposeOnPty } from '../../sim/node-pty.js';
+import { checkOutputPath } from '../files.js';
 import { Stm32BootloaderSim } from '../../sim/stm32/bootloader.js';
 import { STM32_SIM_PROFILES, findStm32SimProfile, profileTarget } from '../../sim/stm32/profiles.js';
 import type { Io } from '../output.js';
@@ -43,6 +44,8 @@ export const simStm32Command: CommandModule = (program: Command, io: Io) => {
       });
       const saved = loadSimState(opts.state);
       if (saved) sim.restore(saved);
+      // Before socat runs: a link path in a missing folder is a usage error, not "install socat".
+      checkOutputPath(opts.pty, 'the pty link', '--pty');
       const pty = await exposeOnPty(pipe.host, opts.pty);
       const ready = { type: 'ready', chip: target.name, pid: hex(profile.pid, 3), pty: pty.path, device: pty.devicePath };
       io.out(opts.json ? JSON.stringify(ready) + '\n' : `${target.name} bootloader (PID ${ready.pid}) on ${pty.path} (${pty.devicePath}); use 8N1; Ctrl-C to stop\n`);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../files.js';
 import { UsageError } from '../../core/errors.js';
 import { formatSize, hex } from '../../core/format.js';
 import type { PackTarget } from '../../pack/device-target.js';
@@ -25,11 +25,7 @@ export function packStore(): PackStore {
 }
 
 function readTargetFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`Cannot read target file ${path}.`, { cause: e, hint: 'Check the path.' });
-  }
+  return readInputFile(path, 'the target file', 'Check the path given to --target-file (a JSON or YAML description; `flashwright targets show NAME --json` prints one to start from).').toString('utf8');
 }
 
 /** A probe-rs target file: the variant --target names, or its only one. */

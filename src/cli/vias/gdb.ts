@@ -3,7 +3,7 @@
  * Magic Probe, QEMU). `flashwright write app.elf --via gdb --gdb HOST:PORT [--algo FILE]
  * [--target NAME]`, or `--gdb-serial PATH` for a Black Magic Probe's GDB port.
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../files.js';
 import { UsageError } from '../../core/errors.js';
 import { parseNumber } from '../../core/format.js';
 import { openSerialPort } from '../../link/node-serial.js';
@@ -17,15 +17,8 @@ const STRATEGIES = ['auto', 'algorithm', 'vflash', 'ram'] as const;
 
 /** Reads --algo: an .FLM (ELF), a JSON/YAML descriptor, or a pyOCD target module. */
 export function readAlgorithmFile(path: string, name?: string): FlashAlgorithm {
-  let data: Uint8Array;
-  try {
-    data = readFileSync(path);
-  } catch (e) {
-    // An unreadable input file is a usage error (exit 2), like any other bad option value.
-    throw new UsageError(`Cannot read the flash algorithm file ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, {
-      cause: e, hint: 'Check the path given to --algo (a CMSIS-Pack .FLM, a JSON/YAML descriptor, or a pyOCD target_*.py).', context: { path },
-    });
-  }
+  // An unreadable input file is a usage error (exit 2), like any other bad option value.
+  const data = readInputFile(path, 'the flash algorithm file', 'Check the path given to --algo (a CMSIS-Pack .FLM, a JSON/YAML descriptor, or a pyOCD target_*.py).');
   return loadAlgorithm(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), path, { name });
 }
 
