@@ -10,8 +10,11 @@ import type { MemoryImage } from '../image/memory-image.js';
 import type { DeviceChange } from '../programmer/types.js';
 import type { MemoryRegion, TargetDescription } from '../target/types.js';
 import { PlanRefusedError } from './errors.js';
-import { erasedValueOf, gaps, isFlashLike, pageSizeOf, regionSectors, type FlashSector } from '../target/geometry.js';
+import { erasedValueOf, isFlashLike, regionSectors, type FlashSector } from '../target/geometry.js';
 import { placeImage } from './placement.js';
+import { decideSector, expectedSector, isAllValue, programOps, type DecideContext, type Decision } from './sector-decision.js';
+
+export { expectedSector, programData } from './sector-decision.js';
 
 export type EraseMode = 'auto' | 'sectors' | 'chip';
 
@@ -118,47 +121,6 @@ export interface FlashPlan {
 
 const FLASH_KIND = 'flash';
 
-function isAllValue(data: Uint8Array, value: number, from = 0, to = data.length): boolean {
-  for (let i = from; i < to; i++) if (data[i] !== value) return false;
-  return true;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * What a sector must hold after the write: the image over the old bytes (preserve, when
- * known) or over the erased value. Undefined when preserving bytes that are not known.
- */
-export function expectedSector(image: MemoryImage, sector: { address: number; size: number; region: MemoryRegion }, preserve: boolean, old?: Uint8Array): Uint8Array | undefined {
-  const erased = erasedValueOf(sector.region);
-  if (image.covers(sector.address, sector.size)) return image.read(sector.address, sector.size);
-  if (preserve && !old) return undefined;
-  const out = preserve && old ? old.slice() : new Uint8Array(sector.size).fill(erased);
-  for (const s of image.eachSegment(sector.address, sector.address + sector.size)) out.set(s.data, s.address - sector.address);
-  return out;
-}
-
-/** Bytes to program for `op`: the expected sector content under the op's range. */
-export function programData(op: { address: number; size: number }, image: MemoryImage, sector: FlashSector, preserve: boolean, old?: Uint8Array): Uint8Array {
-  const expected = expectedSector(image, sector, preserve, old) ?? expectedSector(image, sector, false);
-  return expected!.slice(op.address - sector.address, op.address - sector.address + op.size);
-}
-
-interface Decision {
-  sector: FlashSector;
-  touched: boolean;
-  partial: boolean;
-  action: SectorAction | 'none';
-  preserveRanges: Array<{ address: number; size: number }>;
-  expected?: Uint8Array | undefined;
-  /** What to program where it is not `expected` (a sector shared with a reserved area: the image's pages only). */
-  program?: Uint8Array | undefined;
-}
-
 /** Plans a write. Throws PlanRefusedError for misplaced data before planning anything. */
 export function planFlash(input: PlanInput): FlashPlan {
   const { image, target } = input;
@@ -171,58 +133,30 @@ export function planFlash(input: PlanInput): FlashPlan {
   const flashRegions = [...new Set(pieces.filter((p) => isFlashLike(p.region)).map((p) => p.region))];
   const chipRegions = target.regions.filter((r) => r.kind === FLASH_KIND);
 
-  const decide = (sector: FlashSector, chip: boolean): Decision => {
-    const end = sector.address + sector.size;
-    const touched = image.intersects(sector.address, end);
-    const partial = touched && !image.covers(sector.address, sector.size);
-    const k = knowledge.get(sector.address);
-    const erased = erasedValueOf(sector.region);
-    const knownErased = k?.bytes !== undefined && isAllValue(k.bytes, erased);
-    const expected = touched ? expectedSector(image, sector, preserve, k?.bytes) : (k?.bytes && preserve ? k.bytes : undefined);
-    const d: Decision = { sector, touched, partial, action: 'none', preserveRanges: [], expected };
-    if (!touched) {
-      if (!chip || knownErased || !preserve) return d;
-      d.action = 'program';
-      d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, [{ address: sector.address, size: sector.size }], erased) : [{ address: sector.address, size: sector.size }];
-      return d;
-    }
-    if (!chip && skipUnchanged && (k?.matches || (k?.bytes && expected && equal(k.bytes, expected)))) {
-      d.action = 'skip';
-      return d;
-    }
-    d.action = knownErased && !chip ? 'program' : 'erase-program';
-    if (d.action === 'erase-program' && mode !== 'chip') { // (a chip erase over a reserved area is refused below)
-      // A sector shared with a reserved area (a flash-resident bootloader) is never erased:
-      // the image may only be programmed into erased pages of it, or the plan is refused.
-      const shared = (target.reserved ?? []).find((r) => r.start < end && r.start + r.size > sector.address);
-      if (shared) {
-        const page = pageSizeOf(sector.region);
-        let blocked: number | undefined;
-        for (let a = sector.address; a < end && blocked === undefined; a += page) {
-          const pageEnd = Math.min(a + page, end);
-          if (!image.intersects(a, pageEnd)) continue;
-          if (!k?.bytes || !isAllValue(k.bytes, erased, a - sector.address, pageEnd - sector.address) || (shared.start < pageEnd && shared.start + shared.size > a)) blocked = a;
-        }
-        if (blocked !== undefined) {
-          throw new PlanRefusedError('PLAN_RESERVED',
-            `The image writes ${hex(blocked)} in sector ${hex(sector.address)}–${hex(end - 1)}, which it shares with the ${shared.owner} at ${hex(shared.start)}–${hex(shared.start + shared.size - 1)}; ${k?.bytes ? 'those bytes are not erased' : 'what the sector holds is not known'}, and the sector cannot be erased without wiping the ${shared.owner}.`,
-            { hint: `Link the application at the next sector boundary (${hex(end)}), or erase that part with the ${shared.owner}'s own tools.`, context: { address: blocked, sector: sector.address, reservedStart: shared.start, reservedSize: shared.size, owner: shared.owner } });
-        }
-        d.action = 'program';
-        d.program = expectedSector(image, sector, false); // the image's pages only, never the reserved bytes
-        return d;
-      }
-    }
-    if (partial && preserve && d.action === 'erase-program') {
-      const outsideImage = gaps(sector.address, end, Array.from(image.eachSegment(sector.address, end), (s) => ({ address: s.address, size: s.data.length })));
-      d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, outsideImage, erased) : outsideImage;
-    }
-    return d;
-  };
+  const ctx: DecideContext = { image, target, preserve, skipUnchanged, mode, knowledge };
+  const decide = (sector: FlashSector, chip: boolean): Decision => decideSector(ctx, sector, chip);
 
   // First pass sector by sector, then see whether one mass erase does the same job cheaper.
   let decisions = flashRegions.flatMap((r) => regionSectors(r).map((s) => decide(s, false))).filter((d) => d.touched);
-  let chip = false;
+  const chip = chooseChipErase(input, mode, chipRegions, decisions, knowledge);
+  if (chip) {
+    const chipSectors = chipRegions.flatMap((r) => regionSectors(r).map((s) => decide(s, true)));
+    const others = decisions.filter((d) => d.sector.region.kind !== FLASH_KIND);
+    decisions = [...chipSectors.filter((d) => d.action !== 'none'), ...others].sort((a, b) => a.sector.address - b.sector.address);
+  }
+
+  refuseWriteProtected(decisions, input.writeProtectedSectors ?? [], chip);
+
+  return assemblePlan({ image, target, preserve, chip, chipRegions, decisions, knowledge, changes, ram: pieces.filter((p) => p.region.kind === 'ram') });
+}
+
+/**
+ * Whether one mass erase replaces the sector erases: asked for (--erase chip: refused where
+ * the way in has none or it would wipe a reserved area), or, in 'auto', cheaper — every sector
+ * of every internal flash region gets erased anyway (or already is), so nothing needs preserving or re-sending.
+ */
+function chooseChipErase(input: PlanInput, mode: EraseMode, chipRegions: readonly MemoryRegion[], decisions: readonly Decision[], knowledge: ReadonlyMap<number, SectorKnowledge>): boolean {
+  const { target } = input;
   const flashReserved = (target.reserved ?? []).some((a) => chipRegions.some((r) => a.start < r.start + r.size && a.start + a.size > r.start));
   if (mode === 'chip') {
     if (!input.chipEraseAvailable) {
@@ -234,33 +168,47 @@ export function planFlash(input: PlanInput): FlashPlan {
       throw new PlanRefusedError('PLAN_CHIP_ERASE', `A chip erase would wipe the ${r.owner} at ${hex(r.start)}–${hex(r.start + r.size - 1)}.`,
         { hint: 'Erase sector by sector instead.', context: { reservedStart: r.start, owner: r.owner } });
     }
-    chip = true;
-  } else if (mode === 'auto' && input.chipEraseAvailable && !flashReserved && chipRegions.length > 0) {
-    // Cheaper only when every sector of every internal flash region gets erased anyway
-    // (or already is), so nothing needs preserving or re-sending.
-    const byAddr = new Map(decisions.map((d) => [d.sector.address, d]));
-    let erases = 0;
-    chip = chipRegions.every((r) => regionSectors(r).every((s) => {
-      const d = byAddr.get(s.address);
-      if (d?.action === 'erase-program') { erases++; return d.preserveRanges.length === 0; }
-      const k = knowledge.get(s.address);
-      return d === undefined && k?.bytes !== undefined && isAllValue(k.bytes, erasedValueOf(r));
-    })) && erases > 1;
+    return true;
   }
-  if (chip) {
-    const chipSectors = chipRegions.flatMap((r) => regionSectors(r).map((s) => decide(s, true)));
-    const others = decisions.filter((d) => d.sector.region.kind !== FLASH_KIND);
-    decisions = [...chipSectors.filter((d) => d.action !== 'none'), ...others].sort((a, b) => a.sector.address - b.sector.address);
-  }
+  if (mode !== 'auto' || !input.chipEraseAvailable || flashReserved || chipRegions.length === 0) return false;
+  const byAddr = new Map(decisions.map((d) => [d.sector.address, d]));
+  let erases = 0;
+  return chipRegions.every((r) => regionSectors(r).every((s) => {
+    const d = byAddr.get(s.address);
+    if (d?.action === 'erase-program') { erases++; return d.preserveRanges.length === 0; }
+    const k = knowledge.get(s.address);
+    return d === undefined && k?.bytes !== undefined && isAllValue(k.bytes, erasedValueOf(r));
+  })) && erases > 1;
+}
 
-  const wp = new Set(input.writeProtectedSectors ?? []);
+/** A plan that must erase or program a write-protected sector is refused. */
+function refuseWriteProtected(decisions: readonly Decision[], writeProtected: readonly number[], chip: boolean): void {
+  const wp = new Set(writeProtected);
   for (const d of decisions) {
     if ((d.action === 'erase-program' || d.action === 'program' || chip) && wp.has(d.sector.address)) {
       throw new PlanRefusedError('PLAN_WRITE_PROTECTED', `Sector ${hex(d.sector.address)} of ${d.sector.region.name} is write-protected, and the plan must ${d.action === 'program' ? 'program' : 'erase'} it.`,
         { hint: 'Remove the write protection first (option bytes / FPROT), then write again.', context: { sector: d.sector.address, region: d.sector.region.name } });
     }
   }
+}
 
+/** The parts of a plan the sector decisions and the erase choice produced. */
+interface PlanParts {
+  image: MemoryImage;
+  target: TargetDescription;
+  preserve: boolean;
+  chip: boolean;
+  chipRegions: readonly MemoryRegion[];
+  decisions: readonly Decision[];
+  knowledge: ReadonlyMap<number, SectorKnowledge>;
+  changes: readonly DeviceChange[];
+  /** The image's pieces placed in RAM. */
+  ram: ReadonlyArray<{ address: number; size: number; region: MemoryRegion }>;
+}
+
+/** The plan in execution order: unlocks, skips, preserves, erases, programs, RAM writes, protections; its verify ranges and cost. */
+function assemblePlan(a: PlanParts): FlashPlan {
+  const { image, target, preserve, chip, chipRegions, decisions, knowledge, changes } = a;
   const skips: PlanOperation[] = [];
   const preserves: PlanOperation[] = [];
   const erases: PlanOperation[] = [];
@@ -283,7 +231,7 @@ export function planFlash(input: PlanInput): FlashPlan {
     }
     programs.push(...programOps(image, d));
   }
-  const ram: RamOperation[] = pieces.filter((p) => p.region.kind === 'ram')
+  const ram: RamOperation[] = a.ram
     .map((p) => ({ kind: 'write-ram', address: p.address, size: p.size, region: p.region.name, data: image.read(p.address, p.size) }));
   const unlocks: ChangeOperation[] = changes.filter((c) => c.stage === 'unlock').map((change) => ({ kind: 'unlock', change }));
   const protects: ChangeOperation[] = changes.filter((c) => c.stage === 'protect').map((change) => ({ kind: 'protect', change }));
@@ -339,55 +287,6 @@ export function knowledgeAfterUnlocks(target: TargetDescription, knowledge: Read
     }
   }
   return out;
-}
-
-/** Sub-ranges of `ranges` that hold non-erased bytes in `old`, trimmed to their data. */
-function trimToData(sector: FlashSector, old: Uint8Array, ranges: Array<{ address: number; size: number }>, erased: number): Array<{ address: number; size: number }> {
-  const out: Array<{ address: number; size: number }> = [];
-  for (const r of ranges) {
-    const from = r.address - sector.address;
-    const to = from + r.size;
-    let a = from;
-    while (a < to && old[a] === erased) a++;
-    if (a === to) continue;
-    let b = to;
-    while (b > a && old[b - 1] === erased) b--;
-    out.push({ address: sector.address + a, size: b - a });
-  }
-  return out;
-}
-
-/** Page-aligned program runs inside one sector: pages holding image or preserved data. */
-function programOps(image: MemoryImage, d: Decision): ProgramOperation[] {
-  const { sector } = d;
-  const page = pageSizeOf(sector.region);
-  const erased = erasedValueOf(sector.region);
-  // Preserved bytes not known (a plan made without the device): the image over erased fill.
-  const content = d.program ?? d.expected ?? expectedSector(image, sector, false)!;
-  const ops: ProgramOperation[] = [];
-  let run: { address: number; size: number } | undefined;
-  const flush = () => {
-    if (run) {
-      const from = run.address - sector.address;
-      ops.push({
-        kind: 'program', address: run.address, size: run.size, region: sector.region.name,
-        imageBytes: image.slice(run.address, run.address + run.size).size, data: content.subarray(from, from + run.size),
-      });
-    }
-    run = undefined;
-  };
-  for (let a = sector.address; a < sector.address + sector.size; a += page) {
-    const end = Math.min(a + page, sector.address + sector.size);
-    let needed: boolean;
-    const basis = d.program ?? d.expected;
-    if (basis) needed = !isAllValue(basis, erased, a - sector.address, end - sector.address);
-    else needed = image.intersects(a, end) || d.preserveRanges.some((p) => p.address < end && p.address + p.size > a);
-    if (!needed) { flush(); continue; }
-    if (run) run.size += end - a;
-    else run = { address: a, size: end - a };
-  }
-  flush();
-  return ops;
 }
 
 /** The sectors an image touches (after placement), for gathering knowledge before planning. */
