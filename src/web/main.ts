@@ -246,6 +246,11 @@ function showDevice(device: DeviceInfo): void {
   const rows: string[][] = [['Target', device.target.name]];
   for (const [k, v] of Object.entries(device.ids)) rows.push([k, typeof v === 'number' ? hex(v, 3) : v]);
   if (device.protection) rows.push(['Protection', device.protection.description]);
+  // What a debug probe way in reports: the probe, the core, the flash algorithm loaded.
+  for (const [k, label] of [['probeProduct', 'Probe'], ['core', 'Core'], ['algorithm', 'Flash algorithm']] as const) {
+    const v = device.details?.[k];
+    if (typeof v === 'string' && v) rows.push([label, v]);
+  }
   for (const r of device.target.regions) rows.push([`${r.kind} ${regionLabel(r.name)}`, `${hex(r.start)} – ${hex(r.start + r.size - 1)} (${formatSize(r.size)})`]);
   $('device-info').replaceChildren(table(['', ''], rows));
   const line = [device.target.name, ...(device.protection ? [device.protection.description] : []), ...device.target.regions.map((r) => `${regionLabel(r.name)} ${formatSize(r.size)}`)].join(' · ');

@@ -20,6 +20,7 @@ describe('sim cmsis-dap usage errors', () => {
     [['--gdb', '127.0.0.1:1', '--chip', 'kinetis-k64'], /--chip kinetis-k64 cannot be bridged.*nrf51, mps2-an385/s],
     [['--chip', 'nrf51', '--secured'], /--secured applies to kinetis-k64 only/],
     [['--gdb', '127.0.0.1:1', '--dormant'], /--secured and --dormant apply to the in-process chips/],
+    [['--gdb', '127.0.0.1:1', '--execute'], /--execute applies to the in-process chips/],
   ];
   for (const [args, message] of cases) {
     it(`sim cmsis-dap ${args.join(' ') || '(nothing)'}`, async () => {

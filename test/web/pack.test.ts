@@ -2,13 +2,38 @@
 // a hand-written .pdsc and FLMs compiled from our nRF51 NVMC algorithm), the page reads it
 // with src/pack, its parts join the target search, and the chosen part's memory map and
 // default flash algorithm are what the CMSIS-DAP way in connects with and plans against.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { encodeImage } from '../../src/image/formats.js';
+import { MemoryImage } from '../../src/image/memory-image.js';
 import { Toolchain } from '../flash-algo/toolchain.js';
 import { needs } from '../helpers/peers.js';
 import { buildFlms, buildPack } from '../pack/fixture.js';
 import { SHOTS, startHarness, type WebHarness } from './browser.js';
+import { dropFile, pattern } from './page-helpers.js';
+
+/** An nRF51 application: vector table (SP in RAM, Thumb handlers in flash) and data. */
+function nrf51Image(size: number): MemoryImage {
+  const data = pattern(size, 51);
+  const v = new DataView(data.buffer);
+  v.setUint32(0, 0x20004000, true);
+  for (let i = 1; i < 16; i++) v.setUint32(i * 4, 0x000000c1, true);
+  return MemoryImage.fromSegments([{ address: 0, data }]);
+}
+
+type Fakes = { choose(id: string): void; chips: Array<{ id: string; sim: { target: { core: { peek(a: number, n: number): Uint8Array; poke(a: number, d: Uint8Array): void } } } }> };
+
+async function simFlash(page: Page, address: number, length: number): Promise<Uint8Array> {
+  const b64 = await page.evaluate(({ address, length }) => {
+    const f = (globalThis as unknown as { flashwrightFakes: Fakes }).flashwrightFakes;
+    let s = '';
+    for (const x of f.chips.find((c) => c.id === 'nrf51-dap-v1')!.sim.target.core.peek(address, length)) s += String.fromCharCode(x);
+    return btoa(s);
+  }, { address, length });
+  return new Uint8Array(Buffer.from(b64, 'base64'));
+}
 
 const p = needs('chromium', 'arm-none-eabi-gcc');
 
@@ -48,6 +73,47 @@ describe.skipIf(p.skip)(p.title('CMSIS-Pack opened in the page (Chromium)'), () 
     await page.screenshot({ path: join(SHOTS, 'pack-plan-1280.png'), fullPage: true });
     await page.close();
   });
+
+  it('flash through the pack\'s algorithm: plan picture from its geometry → write → verify → read-back, the algorithm running on the simulated nRF51 behind CMSIS-DAP v1 (WebHID)', async () => {
+    const page = await h.page();
+    await page.evaluate(() => {
+      const f = (globalThis as unknown as { flashwrightFakes: Fakes }).flashwrightFakes;
+      f.choose('nrf51-dap-v1');
+      // Old contents in the first page: the plan must erase it before programming.
+      f.chips.find((c) => c.id === 'nrf51-dap-v1')!.sim.target.core.poke(0, new Uint8Array(64).fill(0x5a));
+    });
+    await page.selectOption('#way', 'cmsis-dap-v1');
+    await openPackInPage(page, pack);
+    await page.fill('#target', 'nRF51822_xxAA');
+    await page.dispatchEvent('#target', 'change');
+    const image = nrf51Image(3 * 1024);
+    await dropFile(page, 'app.hex', encodeImage(image, 'hex'));
+    await page.click('#plan');
+    await page.waitForSelector('#plan-view .sector[data-mark="erase-program"], #result .failure', { timeout: 60_000 });
+    expect(await page.textContent('#result')).toBe('');
+    // The FLM's geometry: 1 KiB pages, 256 of them; page 0 holds old bytes, pages 1–2 are erased already.
+    expect(await page.locator('#plan-view .sectors').first().locator('.sector').count()).toBe(256);
+    expect(await page.locator('#plan-view .sector[data-mark="erase-program"]').count()).toBe(1);
+    expect(await page.locator('#plan-view .sector[data-mark="program"]').count()).toBe(2);
+    expect((await simFlash(page, 0, 64)).every((b) => b === 0x5a)).toBe(true);
+    expect(await page.textContent('#device-info')).toMatch(/nRF51 256K \(pack default\)/);
+    await page.screenshot({ path: join(SHOTS, 'pack-plan-1280.png'), fullPage: true });
+    await page.click('#write');
+    await page.waitForSelector('#result .ok, #result .failure', { timeout: 60_000 });
+    expect(await page.textContent('#result')).toMatch(/Written and verified.*1 sector\(s\) erased, 3 written/);
+    expect(await simFlash(page, 0, 3 * 1024)).toEqual(image.segments[0]!.data);
+    await page.click('#verify');
+    await page.waitForFunction(() => document.querySelector('#result .ok')?.textContent?.startsWith('Verified'), undefined, { timeout: 60_000 });
+    expect(await page.textContent('#result')).toMatch(/3 range\(s\), digest/); // the runner's CRC-32 routine, run on the simulated core
+    const download = page.waitForEvent('download', { timeout: 120_000 });
+    await page.click('#read');
+    const saved = readFileSync((await (await download).path())!);
+    expect(saved.length).toBe(0x40000);
+    expect(new Uint8Array(saved.subarray(0, 3 * 1024))).toEqual(image.segments[0]!.data);
+    expect(saved.subarray(3 * 1024).every((b) => b === 0xff)).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'pack-written-1280.png'), fullPage: true });
+    await page.close();
+  }, 180_000);
 
   it('the part picked from the pack sets what the target search resolves, core included (multi-core part)', async () => {
     const page = await h.page(375);

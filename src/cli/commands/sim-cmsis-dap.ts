@@ -29,6 +29,7 @@ interface SimDapOptions {
   packetSize?: string;
   secured?: boolean;
   dormant?: boolean;
+  execute?: boolean;
   json?: boolean;
 }
 
@@ -51,6 +52,7 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
     .option('--packet-size <bytes>', 'packet size the probe reports (default 64, 512 for v2-bulk-hs)')
     .option('--secured', 'kinetis-k64: start secured (FSEC 0xFF)')
     .option('--dormant', 'in-process chips: the debug port powers up dormant (needs the selection-alert wake-up)')
+    .option('--execute', 'in-process chips: the core executes the code the debugger loads (ARMv6-M Thumb; nrf51 with its NVMC, so flash algorithms program flash)')
     .option('--json', 'print the ready line and the exit statistics as JSON')
     .action(async (opts: SimDapOptions) => {
       const port = whole(opts.tcp, '--tcp', 0, 65535);
@@ -59,6 +61,7 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
       const packetSize = opts.packetSize === undefined ? undefined : whole(opts.packetSize, '--packet-size', 64, 1024);
       let target: DapTarget;
       if (opts.gdb) {
+        if (opts.execute) throw new UsageError('--execute applies to the in-process chips: behind --gdb, QEMU runs the code itself.', { hint: 'Drop --execute, or drop --gdb and use --chip nrf51 --execute.' });
         if (opts.secured || opts.dormant) throw new UsageError('--secured and --dormant apply to the in-process chips, not to a QEMU bridge.', { hint: 'Drop --gdb to use --chip kinetis-k64 --secured or --dormant.' });
         const hp = parseHostPort(opts.gdb);
         if (!hp) throw new UsageError(`--gdb '${opts.gdb}' is not HOST:PORT.`, { hint: 'For example --gdb 127.0.0.1:1234 (QEMU -gdb tcp::1234).' });
@@ -69,7 +72,7 @@ export const simCmsisDapCommand: CommandModule = (program: Command, io: Io) => {
         if (!opts.chip) throw new UsageError('Say what is behind the probe: --chip NAME (in-process model) or --gdb HOST:PORT (a QEMU GDB stub).', { hint: `Chips: ${MEMORY_CHIPS.join(', ')}.` });
         if (!MEMORY_CHIPS.includes(opts.chip as MemoryChip)) throw new UsageError(`No simulated chip '${opts.chip}'.`, { hint: `Choose one of: ${MEMORY_CHIPS.join(', ')}.` });
         if (opts.secured && opts.chip !== 'kinetis-k64') throw new UsageError(`--secured applies to kinetis-k64 only, not ${opts.chip}.`, { hint: 'Only the Kinetis model has an MDM-AP and flash security.' });
-        target = createMemoryTarget({ chip: opts.chip as MemoryChip, secured: opts.secured, dormant: opts.dormant });
+        target = createMemoryTarget({ chip: opts.chip as MemoryChip, secured: opts.secured, dormant: opts.dormant, execute: opts.execute });
       }
       const probe = createSimDapProbe({ target, link: opts.link as UsbLinkName, packetCount, packetSize });
       const server = await serveDapTcp(probe, { port, host: opts.host });

@@ -14,6 +14,19 @@ import type { AccessSize, MemoryBus } from './mem-ap.js';
 import { MdmAp, type KinetisSecurity } from './mdm-ap.js';
 import { assembleTarget, type DapTarget } from './target.js';
 import { FSEC_UNSECURE, KINETIS_FCF } from '../../target/facts/kinetis-fcf.js';
+import { Nvmc } from './nvmc.js';
+import { runThumb } from './thumb.js';
+
+/** A memory-mapped peripheral of the executing target (registers at start..start+size). */
+export interface Peripheral {
+  start: number;
+  size: number;
+  read(offset: number, size: AccessSize): number;
+  write(offset: number, size: AccessSize, value: number): void;
+}
+
+/** Instructions one resume runs at most before the core is left running (a hung loop). */
+const RUN_BUDGET = 20_000_000;
 
 export interface Region {
   name: string;
@@ -40,8 +53,19 @@ export class MemoryCore implements CoreControl, MemoryBus {
   /** Held in reset by nRESET or the MDM-AP. */
   inReset = false;
   readonly counters = { resets: 0, resumes: 0, steps: 0 };
+  /** Executes the code it is resumed into (ARMv6-M Thumb, thumb.ts) when no onResume handler stands in. */
+  execute = false;
+  /** Why the core locked up, when it did. */
+  lockupReason?: string | undefined;
+  readonly peripherals: Peripheral[] = [];
+  /** Stores into flash go here (a flash controller model); without one flash is read-only. */
+  flashWriter?: ((region: Region, address: number, size: AccessSize, value: number) => void) | undefined;
 
   constructor(readonly regions: Region[], private readonly onSystemReset?: () => void) {}
+
+  private peripheral(address: number): Peripheral | undefined {
+    return this.peripherals.find((p) => address >= p.start && address < p.start + p.size);
+  }
 
   region(address: number, size: number): Region | undefined {
     return this.regions.find((r) => address >= r.start && address + size <= r.start + r.size);
@@ -50,6 +74,8 @@ export class MemoryCore implements CoreControl, MemoryBus {
   read(address: number, size: AccessSize): number {
     // The rest of the System Control Space (NVIC, SCB, MPU, FPU ID registers): read as zero here.
     if (address >= 0xe000e000 && address < 0xe000f000) return 0;
+    const dev = this.peripheral(address);
+    if (dev) return dev.read(address - dev.start, size) >>> 0;
     const r = this.region(address, size);
     if (!r) throw new ApBusError(`no memory at 0x${address.toString(16)}`);
     const o = address - r.start;
@@ -60,7 +86,10 @@ export class MemoryCore implements CoreControl, MemoryBus {
 
   write(address: number, size: AccessSize, value: number): void {
     if (address >= 0xe000e000 && address < 0xe000f000) return; // System Control Space: writes ignored
+    const dev = this.peripheral(address);
+    if (dev) { dev.write(address - dev.start, size, value >>> 0); return; }
     const r = this.region(address, size);
+    if (r?.kind === 'flash' && this.flashWriter) { this.flashWriter(r, address, size, value); return; }
     if (!r || r.kind !== 'ram') throw new ApBusError(`${r ? r.kind : 'no memory'} at 0x${address.toString(16)} is not writable through the bus`);
     const o = address - r.start;
     for (let i = 0; i < size; i++) r.bytes[o + i] = (value >>> (8 * i)) & 0xff;
@@ -96,11 +125,20 @@ export class MemoryCore implements CoreControl, MemoryBus {
     this.halted = false;
     this.haltCause = undefined;
     if (step) this.counters.steps++; else this.counters.resumes++;
+    if (!this.onResume && this.execute) { this.run(step); return; }
     const r = this.onResume?.(this, step);
     if (r?.halt) { this.halted = true; this.haltCause = r.halt; return; }
     if (step) { this.regs.set(15, ((this.regs.get(15) ?? 0) + 2) >>> 0); this.halted = true; this.haltCause = 'step'; return; }
     const pc = this.regs.get(15) ?? 0;
     if (this.breakpoints.includes((pc & ~1) >>> 0)) { this.halted = true; this.haltCause = 'bkpt'; }
+  }
+
+  /** Runs the code at PC until a BKPT or breakpoint halts it, a single step, lockup, or the budget. */
+  private run(step: boolean): void {
+    const stop = runThumb(this.regs, this, { breakpoints: this.breakpoints, maxSteps: step ? 1 : RUN_BUDGET, vectorTable: 0 });
+    if (stop.kind === 'bkpt' || stop.kind === 'breakpoint') { this.halted = true; this.haltCause = 'bkpt'; }
+    else if (stop.kind === 'step') { this.halted = true; this.haltCause = 'step'; }
+    else if (stop.kind === 'lockup') { this.lockup = true; this.lockupReason = stop.reason; }
   }
 
   readRegister(regsel: number): number {
@@ -114,6 +152,8 @@ export class MemoryCore implements CoreControl, MemoryBus {
 
   reset(halt: boolean): void {
     this.counters.resets++;
+    this.lockup = false;
+    this.lockupReason = undefined;
     this.onSystemReset?.();
     const vt = this.regions.find((r) => r.start === 0) ?? this.regions[0]!;
     const sp = vt.bytes.length >= 8 ? this.word(vt.start) : 0;
@@ -143,6 +183,11 @@ export interface MemoryTargetOptions {
   waitsPerApAccess?: number;
   /** The debug port starts dormant (ADIv5.2 B5.3): only the selection alert wakes it. */
   dormant?: boolean | undefined;
+  /**
+   * The core executes code (ARMv6-M Thumb interpreter) instead of only holding memory; on
+   * nrf51 the NVMC flash controller is modelled too, so a flash algorithm really programs.
+   */
+  execute?: boolean | undefined;
 }
 
 export interface MemoryTarget extends DapTarget {
@@ -185,9 +230,18 @@ export function createMemoryTarget(options: MemoryTargetOptions): MemoryTarget {
   // FSEC is loaded from flash at reset; after an MDM-AP mass erase the part stays unsecure until power-on.
   let fsec = flash.bytes[KINETIS_FCF.fsec]!;
   let massErased = false;
+  if (options.execute && options.chip === 'nrf51') regions.push(region('uicr', 0x10001000, 0x100, 'flash', ERASED));
   const core = new MemoryCore(regions, () => { fsec = massErased ? (flash.bytes[KINETIS_FCF.fsec]! & ~3) | 2 : flash.bytes[KINETIS_FCF.fsec]!; });
   core.reset(false);
   core.halted = false;
+  if (options.execute) {
+    core.execute = true;
+    if (options.chip === 'nrf51') {
+      const nvmc = new Nvmc(regions[0]!, regions.find((r) => r.name === 'uicr'));
+      core.peripherals.push(nvmc);
+      core.flashWriter = (r, address, size, value) => nvmc.writeFlash(r, address, size, value);
+    }
+  }
 
   const kinetis = options.chip === 'kinetis-k64';
   const secured = () => kinetis && (fsec & 3) !== 2;

@@ -54,8 +54,20 @@ export class ProbeUnpluggedError extends FlashwrightError {
   }
 }
 
-/** Next event-loop turn (setImmediate where it exists: Node; else a zero timeout). */
-const macrotask: (f: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ?? ((f) => { setTimeout(f, 0); });
+/**
+ * Next event-loop turn: setImmediate where it exists (Node); in a browser a MessageChannel
+ * message, since chained zero timeouts are clamped to 4 ms each (HTML timers, nesting level
+ * > 5), which made every response of the probe in the page cost 4 ms.
+ */
+const macrotask: (f: () => void) => void = (globalThis as { setImmediate?: (f: () => void) => void }).setImmediate ?? browserTask();
+
+function browserTask(): (f: () => void) => void {
+  if (typeof MessageChannel === 'undefined') return (f) => { setTimeout(f, 0); };
+  const channel = new MessageChannel();
+  const queue: Array<() => void> = [];
+  channel.port1.onmessage = () => queue.shift()?.();
+  return (f) => { queue.push(f); channel.port2.postMessage(0); };
+}
 
 export class SimDapProbe {
   readonly processor: DapProcessor;

@@ -5,9 +5,11 @@
  * "CMSIS-DAP v2" with a bulk OUT and a bulk IN endpoint), so the page reaches them through
  * link/web-dap.ts and the CmsisDapProgrammer as it would reach a real probe.
  *
- * The memory target executes no code, so flash is read-only behind these probes (as behind
- * `flashwright sim cmsis-dap --chip`): images go to RAM; flash needs a flash algorithm run on
- * a real core.
+ * The target's core executes the code the debugger loads (sim/cmsis-dap/thumb.ts) and the
+ * nRF51 has its NVMC flash controller, so with a flash algorithm (a CMSIS-Pack opened in the
+ * page) its flash is really erased and programmed; without one, flash is read-only and images
+ * go to RAM, as behind `flashwright sim cmsis-dap --chip`. The K64's flash controller (FTFE) is
+ * not modelled: RAM only.
  */
 import type { PacketDevice } from '../../link/types.js';
 import { createMemoryTarget, createSimDapProbe, type MemoryChip, type MemoryTarget, type SimDapProbe } from '../../sim/cmsis-dap/index.js';
@@ -44,7 +46,8 @@ function withReportId(device: PacketDevice): PacketDevice {
 }
 
 export function plugSimulatedProbe(spec: { id: string; chip: MemoryChip; targetName: string; version: 'v1' | 'v2' }, hid: FakeHid, usb: FakeUsb): SimulatedProbe {
-  const target = createMemoryTarget({ chip: spec.chip });
+  // The core executes what the debugger loads (ARMv6-M interpreter); the nRF51's NVMC is modelled, so a pack's algorithm programs its flash.
+  const target = createMemoryTarget({ chip: spec.chip, execute: true });
   const probe = createSimDapProbe({ target, link: spec.version === 'v1' ? 'v1-hid-fs' : 'v2-bulk-fs', packetCount: 4 });
   const productName = `flashwright simulated CMSIS-DAP (${spec.targetName})`;
   const out: SimulatedProbe = { ...spec, probe, target };

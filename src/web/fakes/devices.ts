@@ -32,9 +32,9 @@ export const SIMULATED = [
   { id: 'stm32l476xg', label: 'STM32L476 (1 MiB, with Get Checksum) — STM32 UART', way: 'stm32-uart' },
   { id: 'mk64fn1m0', label: 'Kinetis MK64FN1M0 (MCUboot ROM) — MCUboot UART', way: 'mcuboot-uart' },
   { id: 'mk64fn1m0-hid', label: 'Kinetis MK64FN1M0 (MCUboot ROM) — MCUboot USB-HID', way: 'mcuboot-hid' },
-  // The in-process debug target executes no code: RAM images only (flash needs an algorithm run on a real core).
-  { id: 'nrf51-dap-v1', label: 'nRF51822 behind a CMSIS-DAP v1 probe (in-process target, RAM) — WebHID', way: 'cmsis-dap-v1' },
-  { id: 'k64-dap-v2', label: 'Kinetis MK64FN1M0 behind a CMSIS-DAP v2 probe (in-process target, RAM) — WebUSB', way: 'cmsis-dap-v2' },
+  // In-process debug targets whose core runs the code it is given (fakes/dap.ts).
+  { id: 'nrf51-dap-v1', label: 'nRF51822 behind a CMSIS-DAP v1 probe (flash with a pack\'s algorithm, or RAM) — WebHID', way: 'cmsis-dap-v1' },
+  { id: 'k64-dap-v2', label: 'Kinetis MK64FN1M0 behind a CMSIS-DAP v2 probe (RAM; its flash controller is not modelled) — WebUSB', way: 'cmsis-dap-v2' },
 ] as const;
 
 /** The built-in target a simulated chip is, where the page should preselect it. */
