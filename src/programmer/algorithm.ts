@@ -72,7 +72,7 @@ export class AlgorithmProgrammer implements Programmer {
       return new FlashAlgoRunner(core, a, { ram, doubleBuffer: options.doubleBuffer, stackSize: options.stackSize, otherRam, eraseLoop: options.eraseLoop === true });
     });
     const base = targetForAlgorithms(algos, options.target, rams);
-    const reserved = this.runners.flatMap((r) => layoutAreas(r.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner: `flash algorithm '${r.algo.name}' while programming` })));
+    const reserved = this.runners.flatMap((r) => layoutAreas(r.layout).map((a) => ({ start: a.start, size: a.end - a.start, owner: `${r.algo.convention === 'stldr' ? 'external loader' : 'flash algorithm'} '${r.algo.name}' while programming` })));
     this.target = { ...base, reserved: [...(base.reserved ?? []), ...reserved] };
   }
 
@@ -99,6 +99,11 @@ export class AlgorithmProgrammer implements Programmer {
           [k('loadAddress')]: hex(l.loadAddress), [k('returnBreakpoint')]: hex(l.breakpoint),
           [k('stack')]: `${hex(l.stackLimit)}–${hex(l.stackTop)}`, [k('pageBuffers')]: l.pageBuffers.map((b) => hex(b)), [k('doubleBuffered')]: l.pageBuffers.length > 1,
         });
+        if (r.algo.convention === 'stldr') {
+          details[k('convention')] = 'STM32CubeProgrammer external loader (1 = LOADER_OK), run where linked';
+          // No RAM given: the one above the link address was assumed (algorithmRam); say so.
+          if (!this.options.target && !this.options.ram) details[k('ramAssumed')] = `${hex(l.used.start)}–${hex(l.used.end - 1)} (no --target: pass one to check the loader against the chip's RAM)`;
+        }
       });
       if (this.options.resetOnConnect !== false) {
         try {

@@ -159,11 +159,12 @@ for (const way of ['gdb', 'cmsis-dap'] as const) {
   });
 }
 
-describe.skipIf(peers.skip)(peers.title('broken external loaders on QEMU mps2-an385 --via gdb'), () => {
-  it('an Init that never returns is stopped after its timeout and named, with the SysTick/HAL_Delay explanation', async () => {
-    const { via } = await rig('gdb');
+for (const way of ['gdb', 'cmsis-dap'] as const) describe.skipIf(peers.skip)(peers.title(`broken external loaders on QEMU mps2-an385 --via ${way}`), () => {
+  // Over the CMSIS-DAP bridge to QEMU a core that keeps running is not yet halted cleanly (bug noted in NOTES.md for the bridge), so this case runs over GDB only.
+  if (way === 'gdb') it('an Init that never returns is stopped after its timeout and named, with the SysTick/HAL_Delay explanation', async () => {
+    const { via } = await rig(way);
     const loader = tc!.stldr(['INIT_HANGS']);
-    const bin = join(dir, 'hang.bin');
+    const bin = join(dir, `hang-${way}.bin`);
     writeFileSync(bin, pattern(0x100, 5));
     const w = await cli(['write', bin, '--base', '0x21000000', ...via, '--algo', loader.path, '--target-file', TARGET_FILE]);
     expect(w.code, w.text).toBe(1);
@@ -173,9 +174,9 @@ describe.skipIf(peers.skip)(peers.title('broken external loaders on QEMU mps2-an
   }, 120000);
 
   it('a Write that faults is reported with the fault registers decoded and the entry point it was in', async () => {
-    const { via } = await rig('gdb');
+    const { via } = await rig(way);
     const loader = tc!.stldr(['WRITE_FAULTS']);
-    const bin = join(dir, 'fault.bin');
+    const bin = join(dir, `fault-${way}.bin`);
     writeFileSync(bin, pattern(0x100, 6));
     const w = await cli(['write', bin, '--base', '0x21000000', ...via, '--algo', loader.path, '--target-file', TARGET_FILE]);
     expect(w.code, w.text).toBe(1);
