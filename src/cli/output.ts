@@ -100,7 +100,8 @@ export function errorLines(error: unknown): string[] {
       said.push(text);
     }
     const hint = cause instanceof FlashwrightError ? cause.hint : undefined;
-    if (hint && !hints.has(hint)) {
+    // A hint already printed, or quoted inside a printed hint (an interruption quotes the device's), is not repeated.
+    if (hint && ![...hints].some((h) => h.includes(hint))) {
       lines.push(`    hint: ${hint}`);
       hints.add(hint);
     }

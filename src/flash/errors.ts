@@ -158,8 +158,10 @@ export class FlashInterruptedError extends FlashwrightError {
       : status ? `Nothing was erased or programmed yet. The device refused (${status.code}): act on its message${status.hint ? ` — ${status.hint}` : ''} — then run the write again.`
         : cancelled ? 'Nothing was erased or programmed yet; run the write again when ready.'
           : 'Nothing was erased or programmed yet; fix the link and run the write again.';
+    // A device hint that already says how to resume (--skip) is not followed by the same advice again.
+    const statusSaysResume = status?.hint !== undefined && status.hint.includes('--skip');
     const next = status
-      ? `The device itself refused (${status.code}; the link is fine): act on its message${status.hint ? ` — ${status.hint}` : ''} — then run the same command again with --skip, so sectors already finished are found equal and skipped.`
+      ? `The device itself refused (${status.code}; the link is fine): act on its message${status.hint ? ` — ${status.hint}` : ''}${statusSaysResume ? '' : ' — then run the same command again with --skip, so sectors already finished are found equal and skipped.'}`
       : cancelled
         ? 'Run the same command again with --skip to finish it: sectors already finished are found equal and skipped.'
         : 'Fix the link and run the same command again with --skip, so sectors already finished are found equal and skipped.';

@@ -8,6 +8,9 @@ import { errorJson, errorLines, publicErrorName, type Io } from '../../src/cli/o
 import { FlashwrightError, type ErrorCode } from '../../src/core/errors.js';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
+import { writeImage } from '../../src/flash/engine.js';
+import { McubootProgrammer } from '../../src/programmer/mcuboot.js';
+import { uartRig } from '../mcuboot/helpers.js';
 
 let dir: string;
 
@@ -84,6 +87,22 @@ describe('error rendering', () => {
     const text = errorLines(outer).join('\n');
     expect(text).toContain('caused by: The device said 10203.');
     expect(text).toContain('hint: Reset the chip.');
+  });
+  it('an interrupted write refused by the device (MCUboot 10203, stale cache) quotes its advice once, and says --skip once', async () => {
+    const rigU = uartRig('MK64FN1M0');
+    rigU.target.staleCache.enabled = true;
+    const prog = new McubootProgrammer({ transport: rigU.transport });
+    const app = (fill: number) => MemoryImage.fromSegments([{ address: 0x1000, data: new Uint8Array(0x1000).fill(fill) }]);
+    await writeImage(prog, await prog.connect(), app(0x11), {});
+    const failed: unknown = await writeImage(prog, await prog.connect(), app(0x22), {}).catch((e: unknown) => e);
+    await prog.close();
+    expect((failed as FlashwrightError).code).toBe('FLASH_INTERRUPTED');
+    const text = errorLines(failed).join('\n');
+    const count = (needle: string) => text.split(needle).length - 1;
+    expect(count('A reset clears the stale view'), text).toBe(1);
+    expect(count('--skip'), text).toBe(1);
+    expect(text).not.toMatch(/fix the link/i);
+    expect(text).toContain('caused by: WriteMemory at 0x00001000 failed with status 10203');
   });
   it('an internal error prints its message and no stack trace', async () => {
     const lines = errorLines(new TypeError('x is undefined')).join('\n');
