@@ -222,6 +222,12 @@ export class MemoryImage {
       seg[k + 2] = id;
       seg[k + 3] = s[4 * i + 3]! + first - a;
     }
+    const entry = this.entryPoint !== undefined && this.entryPoint >= start && this.entryPoint < end ? this.entryPoint : undefined;
+    return new MemoryImage({ seg, chunks, ...this.originsClipped(start, end), names: this.names }, entry);
+  }
+
+  /** The origins inside [start, end), cut at its ends: every origin of an image lies inside one of its segments. */
+  private originsClipped(start: number, end: number): { span: Uint32Array; spanStride: number; who: Uint32Array } {
     const ks = this.originsIn(start, end);
     const span = new Uint32Array(2 * ks.length);
     const who = new Uint32Array(2 * ks.length);
@@ -231,8 +237,7 @@ export class MemoryImage {
       who[2 * j] = this.who[2 * k]!;
       who[2 * j + 1] = this.who[2 * k + 1]!;
     });
-    const entry = this.entryPoint !== undefined && this.entryPoint >= start && this.entryPoint < end ? this.entryPoint : undefined;
-    return new MemoryImage({ seg, chunks, span, spanStride: 2, who, names: this.names }, entry);
+    return { span, spanStride: 2, who };
   }
 
   /** Bytes of [start, start+length) with gaps set to `fill`. */
@@ -261,7 +266,7 @@ export class MemoryImage {
   filled(fill = 0xff, start = this.start ?? 0, end = this.end ?? 0): MemoryImage {
     if (end <= start) return MemoryImage.empty();
     const seg = Uint32Array.of(start, end - 1, 0, 0);
-    return new MemoryImage({ seg, chunks: [this.read(start, end - start, fill)], span: this.span, spanStride: this.stride, who: this.who, names: this.names }, this.entryPoint);
+    return new MemoryImage({ seg, chunks: [this.read(start, end - start, fill)], ...this.originsClipped(start, end), names: this.names }, this.entryPoint);
   }
 
   /** This image with `other` laid over it; overlapping different bytes throw unless `replace`. */
@@ -327,27 +332,29 @@ export class MemoryImage {
     return sourceName(this.names[this.who[2 * k]!]!, this.who[2 * k + 1]!);
   }
 
-  /** Adds every origin's bytes (or, with none, every segment's as "image") to a builder. */
+  /**
+   * Adds every origin's bytes to a builder, under the origin's name, and the bytes no origin
+   * names (the fill of a {@link filled} image, or every byte of an image without origins) as "image".
+   */
   private addTo(b: MemoryImageBuilder): void {
     const s = this.seg;
-    if (this.originCount === 0) {
-      for (let i = 0; i < this.segmentCount; i++) b.addFrom(s[4 * i]!, this.chunks[s[4 * i + 2]!]!, s[4 * i + 3]!, s[4 * i + 1]! - s[4 * i]! + 1, 'image');
-      return;
-    }
-    let i = 0;
-    for (let k = 0; k < this.originCount; k++) {
-      const start = this.span[this.stride * k]!;
-      const last = this.span[this.stride * k + 1]!;
-      // Origins ascend by start, so the segment holding one is at or after the previous one's.
-      while (i < this.segmentCount && s[4 * i + 1]! < start) i++;
-      const name = this.names[this.who[2 * k]!]!;
-      const line = this.who[2 * k + 1]!;
-      if (i < this.segmentCount && s[4 * i]! <= start && last <= s[4 * i + 1]!) {
-        b.addFrom(start, this.chunks[s[4 * i + 2]!]!, s[4 * i + 3]! + start - s[4 * i]!, last - start + 1, name, line);
-      } else {
-        const bytes = this.read(start, last - start + 1);
-        b.addFrom(start, bytes, 0, bytes.length, name, line);
+    const n = this.originCount;
+    let k = 0;
+    for (let i = 0; i < this.segmentCount; i++) {
+      const a = s[4 * i]!;
+      const last = s[4 * i + 1]!;
+      const chunk = this.chunks[s[4 * i + 2]!]!;
+      const off = s[4 * i + 3]! - a; // chunk index of address x: off + x
+      let next = a; // the first address of the segment not yet added
+      // Origins ascend by start and each lies inside one segment.
+      for (; k < n && this.span[this.stride * k]! <= last; k++) {
+        const from = this.span[this.stride * k]!;
+        const to = this.span[this.stride * k + 1]!;
+        if (from > next) b.addFrom(next, chunk, off + next, from - next, 'image');
+        b.addFrom(from, chunk, off + from, to - from + 1, this.names[this.who[2 * k]!]!, this.who[2 * k + 1]!);
+        next = Math.max(next, to + 1);
       }
+      if (next <= last) b.addFrom(next, chunk, off + next, last - next + 1, 'image');
     }
   }
 

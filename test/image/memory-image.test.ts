@@ -75,6 +75,18 @@ describe('MemoryImage', () => {
     expect(img.size).toBe(32_000_000);
   });
 
+  it('a filled image keeps its fill through merge, and its origins stay inside its range', () => {
+    const img = MemoryImage.fromSegments([{ address: 0x100, data: bytes(1, 2), source: 'a' }, { address: 0x104, data: bytes(5), source: 'b' }]);
+    const full = img.filled(0xee);
+    const merged = full.merge(MemoryImage.fromSegments([{ address: 0x200, data: bytes(9), source: 'c' }]));
+    expect(Array.from(merged.read(0x100, 5))).toEqual([1, 2, 0xee, 0xee, 5]); // the fill was dropped before
+    expect(merged.sourcesIn(0x102, 0x104)).toEqual(['image']);
+    expect(merged.sourcesIn(0x100, 0x102)).toEqual(['a']);
+    const part = img.filled(0xee, 0x101, 0x103);
+    expect(part.origins).toEqual([{ start: 0x101, end: 0x102, source: 'a' }]);
+    expect(Array.from(part.merge(MemoryImage.empty()).read(0x100, 4, 0))).toEqual([0, 2, 0xee, 0]);
+  });
+
   it('keeps every origin when a run grows from several sources, and names the right one in an overlap', () => {
     const b = new MemoryImageBuilder();
     b.adopt(0x100, bytes(1, 2), 'f line 1');
