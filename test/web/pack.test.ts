@@ -115,6 +115,36 @@ describe.skipIf(p.skip)(p.title('CMSIS-Pack opened in the page (Chromium)'), () 
     await page.close();
   }, 180_000);
 
+  it('unplug mid-write of flash (WebHID probe disconnects): explained, and the record matches the simulated flash', async () => {
+    const page = await h.page(375);
+    await page.evaluate(() => (globalThis as unknown as { flashwrightFakes: Fakes }).flashwrightFakes.choose('nrf51-dap-v1'));
+    await page.selectOption('#way', 'cmsis-dap-v1');
+    await openPackInPage(page, pack);
+    await page.fill('#target', 'nRF51822_xxAA');
+    await page.dispatchEvent('#target', 'change');
+    const image = nrf51Image(96 * 1024);
+    await dropFile(page, 'big.hex', encodeImage(image, 'hex'));
+    await page.click('#write');
+    await page.waitForFunction(() => /program: [1-9]\d* \//.test(document.getElementById('progress-text')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.evaluate(() => (globalThis as unknown as { flashwrightFakes: { unplug(id: string): void } }).flashwrightFakes.unplug('nrf51-dap-v1'));
+    await page.waitForSelector('#result .failure', { timeout: 60_000 });
+    const text = (await page.textContent('#result'))!;
+    expect(text).toMatch(/FLASH_INTERRUPTED/);
+    expect(text).toMatch(/The CMSIS-DAP debug probe disappeared mid-operation/);
+    type R = { address: number; size: number };
+    const progress = JSON.parse((await page.getAttribute('#result .failure', 'data-progress'))!) as { programmed: R[]; maybeProgrammed?: R[]; pending: R[] };
+    expect(progress.pending.length).toBeGreaterThan(0);
+    for (const r of progress.programmed) expect(await simFlash(page, r.address, r.size)).toEqual(image.read(r.address, r.size));
+    const maybe = progress.maybeProgrammed ?? [];
+    for (const r of progress.pending) {
+      if (maybe.some((m) => m.address < r.address + r.size && r.address < m.address + m.size)) continue;
+      expect((await simFlash(page, r.address, r.size)).every((b) => b === 0xff)).toBe(true);
+    }
+    await page.screenshot({ path: join(SHOTS, 'pack-unplugged-375.png'), fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.close();
+  }, 180_000);
+
   it('the part picked from the pack sets what the target search resolves, core included (multi-core part)', async () => {
     const page = await h.page(375);
     await openPackInPage(page, pack);
