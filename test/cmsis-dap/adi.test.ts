@@ -37,6 +37,13 @@ describe('ADIv5 debug port', () => {
     expect(decodeDpidr(0x0bc11477).description).toMatch(/DPv1 \(Arm\), part 0xbc/);
   });
 
+  it('a probe that claims atomic commands but answers DAP_ERROR to DAP_ExecuteCommands is driven one command per packet', async () => {
+    const { probe, dp } = await connect({ claimAtomic: true });
+    expect(probe.sent.filter((p) => p[0] === 0x7f)).toHaveLength(1); // tried once, refused
+    expect(probe.sent.filter((p) => p[0] === 0x12).map((p) => p[1])).toEqual([56, 16, 56, 8]);
+    expect(dp.dpidr?.raw).toBe(0x2ba01477);
+  });
+
   it('discovers the MEM-AP by IDR and names known APs', async () => {
     const { dp } = await connect();
     const aps = await dp.discoverAps(4);

@@ -19,6 +19,8 @@ export interface FakeProbeOptions {
   fpbRev?: 1 | 2;
   /** CPUID (default Cortex-M4 r0p1); TAR auto-increment wraps at 4 KiB for M3/M4, else 1 KiB. */
   cpuid?: number;
+  /** Claim atomic commands in DAP_Info capabilities although DAP_ExecuteCommands answers DAP_ERROR (a firmware bug). */
+  claimAtomic?: boolean;
   /** A Kinetis MDM-AP at AP 1; `secured` makes AP 0 answer FAULT until a mass erase. */
   kinetis?: { secured: boolean; massEraseEnabled?: boolean };
 }
@@ -79,7 +81,8 @@ export class FakeProbe implements PacketDevice {
         const strings: Record<number, string> = { 1: 'Fake', 2: 'Fake CMSIS-DAP', 3: 'FAKE0001', 4: '2.1.0', 9: '1.0' };
         if (id === 0xff) return [0, 2, ...le(this.maxPacketSize).slice(0, 2)];
         if (id === 0xfe) return [0, 1, this.options.packetCount ?? 4];
-        if (id === 0xf0) return [0, 1, 0x11];
+        // SWD only: no atomic commands (bit 4), which this fake does not implement.
+        if (id === 0xf0) return [0, 1, this.options.claimAtomic ? 0x11 : 0x01];
         const s = strings[id];
         return s ? [0, s.length + 1, ...Array.from(s, (c) => c.charCodeAt(0)), 0] : [0, 0];
       }

@@ -26,7 +26,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('DapSession', () => {
   it('reads DAP_Info and keeps up to packet count requests in flight without waiting for answers', async () => {
-    const probe = new FakeProbe({ packetCount: 4 });
+    const probe = new FakeProbe({ packetCount: 4, claimAtomic: true });
     const s = new DapSession(probe);
     const info = await s.readInfo();
     expect(info).toMatchObject({ vendor: 'Fake', product: 'Fake CMSIS-DAP', serial: 'FAKE0001', firmwareVersion: '1.0', packetCount: 4, packetSize: 64 });

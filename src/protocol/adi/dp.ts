@@ -8,7 +8,10 @@ import { delay } from '../../core/abort.js';
 import { FlashwrightError, TimeoutError } from '../../core/errors.js';
 import type { ErrorContext } from '../../core/errors.js';
 import { hex } from '../../core/format.js';
-import { DapCommand, DapPort, encodeJtagConfigure, encodeJtagIdcode, parseJtagIdcode, parseStatus, SwjPin, type TransferOp } from '../cmsis-dap/commands.js';
+import {
+  checkTransfer, DapCommand, DapPort, encodeConnect, encodeExecuteCommands, encodeJtagConfigure, encodeJtagIdcode, encodeSwdConfigure, encodeSwjClock,
+  encodeSwjSequence, encodeTransfer, encodeTransferConfigure, parseConnect, parseExecuteCommands, parseJtagIdcode, parseStatus, parseTransfer, SwjPin, type TransferOp,
+} from '../cmsis-dap/commands.js';
 import { DapAck, DapTransferError } from '../cmsis-dap/errors.js';
 import type { DapSession } from '../cmsis-dap/session.js';
 import { ABORT, ABORT_CLEAR_STICKY, CTRL, decodeApIdr, decodeDpidr, DP, JTAG_DP_IR_LENGTH, MEM_AP, selectValue, stickyErrors, SWJ, type ApIdr, type DpIdr } from './registers.js';
@@ -47,11 +50,56 @@ export class DebugPort {
   /** DAP_Connect(SWD), clock, transfer configuration, then the wake-up and DPIDR. */
   async connect(signal?: AbortSignal): Promise<DpIdr> {
     if (this.options.transport === 'jtag') return this.connectJtag(signal);
-    await this.dap.connect(DapPort.Swd, signal);
-    await this.dap.swjClock(this.options.clockHz ?? 4_000_000, signal);
-    await this.dap.transferConfigure(0, this.options.waitRetry ?? 100, this.options.matchRetry ?? 100, signal);
-    await this.dap.swdConfigure(1, false, signal);
+    const setup = [
+      encodeConnect(DapPort.Swd), encodeSwjClock(this.options.clockHz ?? 4_000_000),
+      encodeTransferConfigure(0, this.options.waitRetry ?? 100, this.options.matchRetry ?? 100), encodeSwdConfigure(1, false),
+    ];
+    if (this.atomic) return this.wake(signal, setup);
+    for (const c of setup) await this.dap.request(c, signal).then((r) => this.checkSetup(c, r));
     return this.wake(signal);
+  }
+
+  /** The probe runs DAP_ExecuteCommands (DAP_Info capabilities, "Atomic Commands", and it did not refuse one). */
+  private get atomic(): boolean {
+    return this.dap.info?.capabilities.atomicCommands === true && !this.atomicRefused;
+  }
+
+  /** The probe answered DAP_ERROR to DAP_ExecuteCommands although it claims atomic commands. */
+  private atomicRefused = false;
+
+  private checkSetup(command: Uint8Array, response: Uint8Array): void {
+    if (command[0] === DapCommand.Connect) parseConnect(response, command[1] ?? 0);
+    else parseStatus(command[0] ?? 0, response);
+  }
+
+  /**
+   * SWJ sequences then a DPIDR read. Where the probe has atomic commands, the whole lot (and
+   * `lead`, connect's setup commands) goes in one DAP_ExecuteCommands packet: one round trip
+   * for what would otherwise be up to nine packets (on a HID probe, nine USB frames).
+   */
+  private async sequenceThenDpidr(parts: ReadonlyArray<{ bits: number; data: Uint8Array }>, signal?: AbortSignal, lead: readonly Uint8Array[] = []): Promise<DpIdr> {
+    const op: TransferOp = { ap: false, read: true, register: DP.DPIDR };
+    const commands = [...lead, ...parts.map((p) => encodeSwjSequence(p.bits, p.data)), encodeTransfer(0, [op])];
+    const packet = encodeExecuteCommands(commands);
+    if (!this.atomic || packet.length > this.dap.packetSize) {
+      for (const c of lead) await this.dap.request(c, signal).then((r) => this.checkSetup(c, r));
+      await this.sequence(parts, signal);
+      return this.readDpidr(signal);
+    }
+    // Every response but the transfer's is two bytes (command, status or port); the transfer's has data only after an OK read.
+    const transferLength = (r: Uint8Array) => 3 + ((r[1] ?? 0) === 1 && ((r[2] ?? 0) & 0x1f) === DapAck.OK ? 4 : 0);
+    const response = await this.dap.request(packet, signal);
+    if (response[0] === 0xff) {
+      // Claimed but not implemented (nothing of it ran): one command per packet from now on.
+      this.atomicRefused = true;
+      return this.sequenceThenDpidr(parts, signal, lead);
+    }
+    const answers = parseExecuteCommands(response, commands.map((c) => (c[0] === DapCommand.Transfer ? transferLength : () => 2)));
+    commands.forEach((c, i) => { if (c[0] !== DapCommand.Transfer) this.checkSetup(c, answers[i]!); });
+    const t = parseTransfer(answers[answers.length - 1]!, [op]);
+    checkTransfer(t, 1, 'Reading DPIDR');
+    this.dpidr = decodeDpidr(t.reads[0] ?? 0);
+    return this.dpidr;
   }
 
   /**
@@ -82,18 +130,16 @@ export class DebugPort {
   }
 
   /** Line reset + JTAG-to-SWD; if no ACK follows, the dormant-state wake-up (SWJ-DP v2 parts). */
-  async wake(signal?: AbortSignal): Promise<DpIdr> {
+  async wake(signal?: AbortSignal, lead: readonly Uint8Array[] = []): Promise<DpIdr> {
     this.select = undefined;
-    await this.sequence([SWJ.LINE_RESET, SWJ.JTAG_TO_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal);
     try {
-      const id = await this.readDpidr(signal);
+      const id = await this.sequenceThenDpidr([SWJ.LINE_RESET, SWJ.JTAG_TO_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal, lead);
       this.wakeUp = 'jtag-to-swd';
       return id;
     } catch (e) {
       if (!(e instanceof DapTransferError)) throw e;
-      await this.sequence([SWJ.LINE_RESET, SWJ.JTAG_TO_DORMANT, SWJ.SELECTION_ALERT_PRE, SWJ.SELECTION_ALERT, SWJ.ACTIVATION_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal);
       try {
-        const id = await this.readDpidr(signal);
+        const id = await this.sequenceThenDpidr([SWJ.LINE_RESET, SWJ.JTAG_TO_DORMANT, SWJ.SELECTION_ALERT_PRE, SWJ.SELECTION_ALERT, SWJ.ACTIVATION_SWD, SWJ.LINE_RESET, SWJ.IDLE], signal);
         this.wakeUp = 'dormant';
         return id;
       } catch (e2) {
