@@ -1,14 +1,22 @@
 /** Issue 10 §5: SIGTERM and SIGHUP mid-write end with the same true record as SIGINT. */
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortOnSignals, STOP_SIGNALS } from '../../src/cli/device.js';
 import { runCli } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 import { encodeImage } from '../../src/image/formats.js';
 import { MemoryImage } from '../../src/image/memory-image.js';
+import { createPipe } from '../../src/link/pipe.js';
+import { exposeOnPty } from '../../src/sim/node-pty.js';
+import { Stm32BootloaderSim } from '../../src/sim/stm32/bootloader.js';
+import { STM32_SIM_PROFILES } from '../../src/sim/stm32/profiles.js';
+import { needs } from '../helpers/peers.js';
+
+const socat = needs('socat');
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'fw-signals-')); });
@@ -68,4 +76,51 @@ describe('every signal ends with a report', () => {
     expect(records[1]).toBe(records[0]);
     expect(records[2]).toBe(records[0]);
   });
+
+  it.skipIf(socat.skip)(socat.title('a real process sent a real SIGTERM or SIGHUP mid-write ends with the interruption record, true against the device'), async () => {
+    // The STM32 bootloader simulator on a pty in this process; the writer is a separate process
+    // that gets a real signal while it programs (over a link, as on hardware).
+    const data = new Uint8Array(128 * 1024).map((_, i) => (i * 13 + (i >> 10)) & 0xff);
+    new DataView(data.buffer).setUint32(0, 0x20005000, true);
+    new DataView(data.buffer).setUint32(4, 0x08000101, true);
+    const image = join(dir, 'real.hex');
+    writeFileSync(image, encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data }]), 'hex'));
+    const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
+    for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+      const pipe = createPipe();
+      const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES.stm32f103xb });
+      const tty = join(dir, `tty-${sig}`);
+      const pty = await exposeOnPty(pipe.host, tty);
+      try {
+        const child = spawn(process.execPath, ['--import', 'tsx', cli, 'write', image, '--via', 'stm32-uart', '--port', tty, '--parity', 'none', '--erase', 'sectors', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let sent = false;
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (!sent && /"type":"progress","phase":"program"/.test(out)) { sent = true; child.kill(sig); }
+        });
+        const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+        expect(sent, out).toBe(true);
+        expect(code, out).toBe(1);
+        const last = JSON.parse(out.trim().split('\n').at(-1)!) as { type: string; error: { code: string; context: { programmed: Array<{ address: number; size: number }>; pending: Array<{ address: number; size: number }>; erased: number[] } } };
+        expect(last.type).toBe('error');
+        expect(last.error.code).toBe('FLASH_INTERRUPTED');
+        expect(JSON.stringify(last.error)).toContain(`interrupted (${sig})`);
+        const { programmed, pending, erased } = last.error.context;
+        expect(programmed.length).toBeGreaterThan(0);
+        expect(pending.length).toBeGreaterThan(0);
+        // The record against the device: what it calls programmed holds the image's bytes, what
+        // is still to program in an erased sector is still erased or partly written by the last call.
+        const flash = sim.memory.read(0x08000000, data.length);
+        for (const r of programmed) {
+          const at = r.address - 0x08000000;
+          expect(flash.subarray(at, at + r.size)).toEqual(data.subarray(at, at + r.size));
+        }
+        expect(erased.length).toBeGreaterThan(0);
+        expect(programmed.reduce((n, r) => n + r.size, 0)).toBeLessThan(data.length);
+      } finally {
+        await pty.close();
+      }
+    }
+  }, 120_000);
 });
