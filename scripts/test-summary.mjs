@@ -45,7 +45,13 @@ export function summarize(report, required) {
   const failed = report.numFailedTests ?? 0;
   const skipped = skips.length;
   const failedSuites = report.numFailedTestSuites ?? 0;
-  if (failedSuites && !failed) lines.push(`${failedSuites} test file(s) failed outside any test (see above)`);
+  // A file that fails to load (a missing package, a syntax error) has no failed test in it:
+  // name every such file, whatever else failed, so a count of failed tests never hides them.
+  const unloaded = (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((t) => t.status === 'failed'));
+  for (const f of unloaded.slice(0, 20)) lines.push(`FAILED FILE: ${f.name} — ${String(f.message ?? '').split('\n')[0]}`);
+  if (unloaded.length > 20) lines.push(`… and ${unloaded.length - 20} more`);
+  if (unloaded.length) lines.push(`${unloaded.length} test file(s) failed outside any test (their tests did not run)`);
+  else if (failedSuites && !failed) lines.push(`${failedSuites} test file(s) failed outside any test (see above)`);
   if (required && skipped) {
     lines.push(`${skipped} test(s) skipped: CI requires every peer (CI=true or FLASHWRIGHT_REQUIRE_PEERS=1); install the packages named above (.ci/run does)`);
   }

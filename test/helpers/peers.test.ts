@@ -76,6 +76,24 @@ describe('the test summary', () => {
     expect(summarize(undefined, false)).toMatchObject({ ok: false, lines: ['vitest wrote no JSON report', 'tests: 0 passed, 1 failed, 0 skipped'] });
   });
 
+  it('names every file that failed to load even when tests failed too (their tests never ran)', () => {
+    const r = {
+      numPassedTests: 1, numFailedTests: 1, numFailedTestSuites: 2,
+      testResults: [
+        { name: '/x/a.test.ts', status: 'failed', assertionResults: [{ fullName: 'a', status: 'failed' }] },
+        { name: '/x/b.test.ts', status: 'failed', message: "Cannot find package 'fflate'\nat …", assertionResults: [] },
+        { name: '/x/c.test.ts', status: 'passed', assertionResults: [{ fullName: 'c', status: 'passed' }] },
+      ],
+    };
+    const s = summarize(r, false);
+    expect(s.ok).toBe(false);
+    expect(s.lines).toEqual([
+      "FAILED FILE: /x/b.test.ts — Cannot find package 'fflate'",
+      '1 test file(s) failed outside any test (their tests did not run)',
+      'tests: 1 passed, 1 failed, 0 skipped',
+    ]);
+  });
+
   it('reads CI=true and FLASHWRIGHT_REQUIRE_PEERS=1 as "every peer required"', () => {
     expect(peersRequired({ CI: 'true' })).toBe(true);
     expect(peersRequired({ FLASHWRIGHT_REQUIRE_PEERS: '1' })).toBe(true);
