@@ -422,8 +422,10 @@ export class FlashAlgoRunner {
    *    ProgramPage runs;
    *  - it cannot (GDB all-stop): both buffers are loaded while halted and one resume runs
    *    two ProgramPage calls, chained by a trampoline, halving the halts per page.
+   * `onCommitted` reports, page by page, the bytes of `data` that ProgramPage confirmed
+   * (returned 0): a call that fails or is interrupted leaves only the pages after them in doubt.
    */
-  async program(address: number, data: Uint8Array, options: { signal?: AbortSignal | undefined; onProgress?: ((done: number) => void) | undefined } = {}): Promise<void> {
+  async program(address: number, data: Uint8Array, options: { signal?: AbortSignal | undefined; onProgress?: ((done: number) => void) | undefined; onCommitted?: ((done: number) => void) | undefined } = {}): Promise<void> {
     const { signal } = options;
     this.checkRange(address, data.length);
     await this.init(FNC_PROGRAM, signal);
@@ -446,7 +448,8 @@ export class FlashAlgoRunner {
     const buffers = this.layout.pageBuffers;
     const timeout = this.algo.flash.programTimeoutMs + this.margin;
     let done = 0;
-    const report = (n: number) => { done = Math.min(data.length, done + n); options.onProgress?.(done); };
+    // Progress and the confirmed bytes move together: a page counts once ProgramPage returned 0 for it.
+    const report = (n: number) => { done = Math.min(data.length, done + n); options.onProgress?.(done); options.onCommitted?.(done); };
     if (buffers.length > 1 && this.core.memoryAccessWhileRunning) {
       await this.core.writeMemory(buffers[0], pages[0]!.data, { signal });
       for (let i = 0; i < pages.length; i++) {
@@ -466,8 +469,9 @@ export class FlashAlgoRunner {
       const second = buffers.length > 1 ? pages[i + 1] : undefined;
       if (second) {
         await this.writeBuffers(first.data, second.data, signal);
-        await this.programPair(first, second, timeout, signal);
-        report(first.data.length + second.data.length);
+        // The first page is confirmed once the trampoline has started the second (it does so only after a 0).
+        await this.programPair(first, second, timeout, signal, () => report(first.data.length));
+        report(second.data.length);
         i += 2;
       } else {
         await this.core.writeMemory(buffers[0], first.data, { signal });
@@ -497,7 +501,7 @@ export class FlashAlgoRunner {
   }
 
   /** Two ProgramPage calls in one run: the first returns into the trampoline, which makes the second. */
-  private async programPair(first: { address: number; data: Uint8Array }, second: { address: number; data: Uint8Array }, timeout: number, signal?: AbortSignal): Promise<void> {
+  private async programPair(first: { address: number; data: Uint8Array }, second: { address: number; data: Uint8Array }, timeout: number, signal: AbortSignal | undefined, firstDone: () => void): Promise<void> {
     const l = this.layout;
     const entry = this.entry('programPage');
     const args1 = [first.address, first.data.length, l.pageBuffers[0]];
@@ -507,10 +511,12 @@ export class FlashAlgoRunner {
     });
     const r = await this.finish(started, signal);
     if (r !== this.convention.ok) {
-      // r7 is cleared by the trampoline just before the second call.
+      // r7 is cleared by the trampoline just before the second call, which it makes only after the first returned 0.
       const secondRan = (await this.core.readRegister('r7', { signal })) === 0;
+      if (secondRan) firstDone();
       throw this.failed('programPage', entry, r, secondRan ? args2 : args1);
     }
+    firstDone();
     this.calls++;
   }
 
