@@ -58,7 +58,7 @@ function centralCrcs(zip: Uint8Array): Map<string, number> {
  * read from inside it. Every member's CRC-32 is checked against the zip's directory, so a
  * truncated or corrupted download is named rather than half-read.
  */
-export function filesFromZip(zip: Uint8Array, source: string, options: { only?: ((path: string) => boolean) | undefined } = {}): PackFiles {
+export function filesFromZip(zip: Uint8Array, source: string, options: { only?: ((path: string) => boolean) | undefined; atRoot?: boolean | undefined } = {}): PackFiles {
   if (zip.length < 4 || new DataView(zip.buffer, zip.byteOffset).getUint32(0, true) !== LOCAL_HEADER) {
     throw new PackFormatError(source, 'is not a .pack (a zip archive): it does not start with a zip header.');
   }
@@ -83,7 +83,8 @@ export function filesFromZip(zip: Uint8Array, source: string, options: { only?: 
   const names = Object.keys(files);
   const atRoot = names.some((n) => !n.includes('/') && n.toLowerCase().endsWith('.pdsc'));
   const top = names[0]?.split('/')[0];
-  if (!atRoot && top && names.every((n) => n.startsWith(`${top}/`))) {
+  // `atRoot`: the caller knows the files sit at the root (a pack the store wrote), whatever the few asked for look like.
+  if (!options.atRoot && !atRoot && top && names.every((n) => n.startsWith(`${top}/`))) {
     return filesFromMap(Object.fromEntries(names.map((n) => [n.slice(top.length + 1), files[n]!])), source);
   }
   return filesFromMap(files, source);

@@ -10,7 +10,8 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { Catalog, CATALOG_FORMAT, catalogEntries, type CatalogEntry, type CatalogJson } from './catalog.js';
 import type { PackTarget } from './device-target.js';
 import { PackFormatError } from './errors.js';
-import { filesFromMap, filesFromZip, PROGRAMMING_FILES, zipFiles, type PackFiles } from './files.js';
+import { filesFromMap, filesFromZip, normalisePackPath, PROGRAMMING_FILES, zipFiles, type PackFiles } from './files.js';
+import type { Pdsc } from './pdsc.js';
 import { checkPack, openPack, packTarget, type OpenPack } from './pack.js';
 import { isProbeRsTargetFile, parseProbeRsFile, probeRsTarget } from './probe-rs.js';
 
@@ -49,6 +50,8 @@ export interface AddResult extends InstalledPack {
 }
 
 const CATALOG = 'catalog.json';
+const DEVICE_INDEX = '.devices.json';
+const DEVICE_INDEX_FORMAT = 'flashwright-pack-devices/1';
 const isStored = (f: string) => f.endsWith('.pack') || f.endsWith('.probe-rs.yaml');
 
 export class PackStore {
@@ -111,8 +114,53 @@ export class PackStore {
     if (!p) {
       p = openPack(filesFromZip(new Uint8Array(readFileSync(join(this.dir, file))), join(this.dir, file), { only: PROGRAMMING_FILES }));
       this.opened.set(file, p);
+      this.writeIndex(file, p.pdsc);
     }
     return p;
+  }
+
+  /** Size and modification time of an installed file: its device index is valid while they match. */
+  private fileStamp(file: string): string {
+    const s = statSync(join(this.dir, file));
+    return `${s.size}:${Math.floor(s.mtimeMs)}`;
+  }
+
+  /**
+   * The parsed .pdsc of an installed pack, kept as JSON beside it (`FILE.devices.json`): naming
+   * one part then reads that and inflates only its FLMs, instead of parsing a .pdsc of
+   * thousands of devices on every command.
+   */
+  private writeIndex(file: string, pdsc: Pdsc): void {
+    try {
+      const path = join(this.dir, `${file}${DEVICE_INDEX}`);
+      const tmp = `${path}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ format: DEVICE_INDEX_FORMAT, stamp: this.fileStamp(file), pdsc }));
+      renameSync(tmp, path);
+    } catch { /* an index that cannot be written is only slower lookups */ }
+  }
+
+  private readIndex(file: string): Pdsc | undefined {
+    const path = join(this.dir, `${file}${DEVICE_INDEX}`);
+    if (!existsSync(path)) return undefined;
+    try {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as { format?: string; stamp?: string; pdsc?: Pdsc };
+      return json.format === DEVICE_INDEX_FORMAT && json.stamp === this.fileStamp(file) && json.pdsc ? json.pdsc : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The pack holding a part, with only the FLMs that part's algorithms name inflated (from the device index when it is current). */
+  private openFor(file: string, device: string): OpenPack {
+    const opened = this.opened.get(file);
+    if (opened) return opened;
+    const pdsc = this.readIndex(file);
+    if (!pdsc) return this.open(file);
+    const d = pdsc.devices.find((x) => x.name === device);
+    // Only those FLMs are inflated; the store wrote the pack, so its files sit at the root.
+    const wanted = new Set((d?.algorithms ?? []).map((a) => normalisePackPath(a.path)));
+    const files = filesFromZip(new Uint8Array(readFileSync(join(this.dir, file))), join(this.dir, file), { only: (p) => wanted.has(normalisePackPath(p)), atRoot: true });
+    return { id: `${pdsc.vendor}.${pdsc.name}`, pdsc, files };
   }
 
   list(): InstalledPack[] {
@@ -133,7 +181,7 @@ export class PackStore {
       const path = join(this.dir, e.file);
       return probeRsTarget(parseProbeRsFile(readFileSync(path, 'utf8'), path), e.device);
     }
-    return packTarget(this.open(e.file), part);
+    return packTarget(this.openFor(e.file, e.device), part);
   }
 
   /**
@@ -177,7 +225,7 @@ export class PackStore {
     const tmp = join(this.dir, `${file}.${process.pid}.tmp`);
     writeFileSync(tmp, data);
     renameSync(tmp, join(this.dir, file));
-    for (const p of previous) { rmSync(join(this.dir, p), { force: true }); this.opened.delete(p); }
+    for (const p of previous) { rmSync(join(this.dir, p), { force: true }); rmSync(join(this.dir, `${p}${DEVICE_INDEX}`), { force: true }); this.opened.delete(p); }
     this.opened.delete(file);
     return { id: pack.id, version: pack.pdsc.version, file, devices: pack.pdsc.devices.length, kind: 'cmsis-pack', warnings, replaced: installed[0] };
   }
@@ -189,6 +237,7 @@ export class PackStore {
       throw new PackFormatError(name, 'is not installed.', { installed: this.list().map((p) => p.id) }, `Installed: ${this.list().map((p) => p.id).join(', ') || 'none'} (\`flashwright pack list\`).`);
     }
     rmSync(join(this.dir, hit.file), { force: true });
+    rmSync(join(this.dir, `${hit.file}${DEVICE_INDEX}`), { force: true });
     this.opened.delete(hit.file);
     return hit;
   }
