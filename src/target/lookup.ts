@@ -38,7 +38,20 @@ export function findTarget(name: string): TargetDescription | undefined {
   return BUILTIN.find((t) => names(t).some((x) => x.toLowerCase() === n))
     ?? BUILTIN.find((t) => names(t).some((x) => x.length === n.length && matches(x, n)))
     ?? resolveStm32Part(n, BUILTIN)
-    ?? BUILTIN.find((t) => names(t).some((x) => matches(x, n)));
+    ?? BUILTIN.find((t) => names(t).some((x) => matches(x, n) && !namesOtherVariant(names(t), x, n)));
+}
+
+/**
+ * A prefix match must not turn a sibling variant into this one: when a description spells the
+ * variant it is after a separator (nRF51822_xxAA, nRF51822-QFAA: 256 KiB) and the name given
+ * carries a different one after the same separator (nRF51822_xxAB: 128 KiB), the prefix
+ * "nRF51822" would hand the 128 KiB part a 256 KiB memory map. Such a name is not resolved.
+ */
+function namesOtherVariant(all: readonly string[], prefix: string, given: string): boolean {
+  const sep = given.charAt(prefix.length);
+  if (sep !== '_' && sep !== '-') return false;
+  const spelled = all.filter((y) => y.toLowerCase().startsWith(`${prefix.toLowerCase()}${sep}`));
+  return spelled.length > 0 && !spelled.some((y) => y.length === given.length && matches(y, given));
 }
 
 /** Finds a built-in target whose ids include `key: value` (e.g. stm32Pid 0x410). */

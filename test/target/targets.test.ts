@@ -39,6 +39,16 @@ describe('built-in targets', () => {
     expect(findTargetById('stm32Pid', 0x413)?.name).toBe('STM32F407xG');
   });
 
+  it('never hands a sibling variant the memory map of the one a description spells (nRF51822_xxAB is 128 KiB)', () => {
+    expect(findTarget('nRF51822_xxAA')?.name).toBe('nRF51822');
+    expect(findTarget('nrf51822-qfaa')?.name).toBe('nRF51822');
+    expect(findTarget('nRF51822_xxAB')).toBeUndefined();
+    expect(findTarget('nRF51822-QFAC')).toBeUndefined();
+    expect(() => requireTarget('nRF51822_xxAB')).toThrow(/No built-in target is called 'nRF51822_xxAB'/);
+    // Package and speed letters with no separator still resolve (the memory is in FN1M0).
+    expect(findTarget('MK64FN1M0VLQ12')?.name).toBe('MK64FN1M0');
+  });
+
   it('suggests close names for a typo', () => {
     const e = (() => { try { requireTarget('stm32f170xb'); } catch (err) { return err as UnknownTargetError; } })()!;
     expect(e).toBeInstanceOf(UnknownTargetError);
