@@ -327,9 +327,8 @@ export class CortexM implements CoreAccess {
     const bank = q?.atDebugBank ? [] : this.ap.bankOps(DHCSR.address);
     const build = (clearDfsr: boolean, withWords: boolean): { ops: TransferOp[]; poll: number } => {
       const ops: TransferOp[] = [MemAp.matchMaskOp(DHCSR.S_HALT)];
+      const poll = ops.length;
       ops.push(...this.ap.bankedOp(0, true, DHCSR.S_HALT, true));
-      // The poll is the match read itself: bankedOp may put a DP SELECT write before it (AP bank change).
-      const poll = ops.length - 1;
       ops.push(MemAp.matchMaskOp(DHCSR.S_REGRDY), ...this.readRegisterOps(this.regsel('pc')), ...this.readRegisterOps(this.regsel('r0')));
       ops.push(...this.ap.readWordOps(DFSR.address), ...(clearDfsr ? this.ap.writeWordOps(DFSR.address, DFSR.ALL) : []));
       if (withWords) for (const w of words) ops.push(...this.ap.readWordOps(w));
