@@ -7,16 +7,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planWrite, writeImage } from '../../src/flash/engine.js';
-import { MemoryImage } from '../../src/image/memory-image.js';
 import { makeRig, type RigName } from './rigs.js';
 import { actualCalls, expectedCalls, recording } from './calls.js';
+import { imageIn, imagePieces, loadOld, oldPieces } from './scenario.js';
 
 const RUNS: Record<RigName, number> = { sim: 80, 'stm32-uart': 12, 'mcuboot-uart': 12, 'mcuboot-hid': 12, 'gdb-fake': 12 };
 
-const piece = fc.record({ offset: fc.nat(), data: fc.uint8Array({ minLength: 1, maxLength: 0x900 }) });
 const scenario = fc.record({
-  old: fc.array(piece, { maxLength: 3 }),
-  image: fc.array(piece, { minLength: 1, maxLength: 3 }),
+  old: oldPieces,
+  image: imagePieces,
   preserve: fc.boolean(),
   skip: fc.constantFrom(undefined, true, false),
   eraseMode: fc.constantFrom('auto' as const, 'sectors' as const),
@@ -27,21 +26,9 @@ describe.each(Object.keys(RUNS) as RigName[])('plan equals write: %s', (name) =>
     await fc.assert(fc.asyncProperty(scenario, async (s) => {
       const rig = makeRig(name);
       const { start, size } = rig.area;
-      for (const o of s.old) {
-        const at = o.offset % size;
-        rig.load(start + at, o.data.subarray(0, size - at));
-      }
+      loadOld(rig, s.old);
       const before = await rig.read(start, size);
-      const segs: Array<{ address: number; data: Uint8Array }> = [];
-      let cursor = 0;
-      for (const x of s.image) {
-        const at = cursor + (x.offset % 0x800);
-        if (at >= size) break;
-        const data = x.data.subarray(0, size - at);
-        segs.push({ address: start + at, data });
-        cursor = at + data.length;
-      }
-      const image = MemoryImage.fromSegments(segs);
+      const { image } = imageIn(rig, s.image);
       const device = await rig.programmer.connect();
       const opts = { allowUnbootable: true, preserve: s.preserve, eraseMode: s.eraseMode, ...(s.skip === undefined ? {} : { skipUnchanged: s.skip }) };
       const { plan } = await planWrite(rig.programmer, device, image, opts);

@@ -19,9 +19,10 @@ export const QEMU_PEERS = needs('qemu-system-arm', 'arm-none-eabi-gcc');
 /** nRF51822 flash: 256 KiB from 0 in 1 KiB pages (nRF51 Series Reference Manual v3.0, §6 NVMC); UICR is left alone. */
 const FLASH = { start: 0, size: 0x40000 };
 
-export function qemuRig(): Rig {
-  const tc = new Toolchain();
-  const flm = tc.flm();
+/** `flm`: an algorithm built already (property tests start many instances); else one is built here. */
+export function qemuRig(flm?: { path: string; data: Uint8Array }): Rig {
+  const tc = flm ? undefined : new Toolchain();
+  flm ??= tc!.flm();
   const preload: Array<{ address: number; data: Uint8Array }> = [];
   let started: Promise<QemuInstance> | undefined;
   const qemu = () => (started ??= startQemu('microbit', { monitor: true, preload }));
@@ -45,7 +46,7 @@ export function qemuRig(): Rig {
     async dispose() {
       try { await programmer.close(); } catch { /* already closed by the test */ }
       if (started) await (await started).stop();
-      tc.cleanup();
+      tc?.cleanup();
     },
   };
 }

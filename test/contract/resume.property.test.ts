@@ -10,14 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { verifyImage, writeImage } from '../../src/flash/engine.js';
 import { FlashInterruptedError } from '../../src/flash/errors.js';
 import type { FlashPlan } from '../../src/flash/plan.js';
-import { MemoryImage } from '../../src/image/memory-image.js';
 import { checkRecord } from './record.js';
 import { makeRig } from './rigs.js';
+import { imageIn, imagePieces, loadOld, oldPieces } from './scenario.js';
 
 // 1,010 runs in all; the serial ways in are slower per run (real protocol timing over the pipe).
 const RUNS: Record<'sim' | 'stm32-uart' | 'mcuboot-uart' | 'mcuboot-hid', number> = { sim: 900, 'stm32-uart': 20, 'mcuboot-uart': 50, 'mcuboot-hid': 40 };
 
-const piece = fc.record({ offset: fc.nat(), data: fc.uint8Array({ minLength: 1, maxLength: 0x900 }) });
 const fault = fc.oneof(
   fc.record({ kind: fc.constant('reset' as const), n: fc.nat({ max: 0x3000 }) }),
   fc.record({ kind: fc.constant('fail-program' as const), n: fc.integer({ min: 1, max: 4 }) }),
@@ -25,8 +24,8 @@ const fault = fc.oneof(
   fc.record({ kind: fc.constant('abort' as const), n: fc.integer({ min: 1, max: 40 }) }),
 );
 const scenario = fc.record({
-  old: fc.array(piece, { maxLength: 3 }),
-  image: fc.array(piece, { minLength: 1, maxLength: 3 }),
+  old: oldPieces,
+  image: imagePieces,
   preserve: fc.boolean(),
   eraseMode: fc.constantFrom('auto' as const, 'sectors' as const),
   fault,
@@ -38,20 +37,8 @@ describe.each(Object.keys(RUNS) as Array<keyof typeof RUNS>)('resume record: %s'
     await fc.assert(fc.asyncProperty(scenario, async (s) => {
       const rig = makeRig(name);
       const { start, size } = rig.area;
-      for (const o of s.old) {
-        const at = o.offset % size;
-        rig.load(start + at, o.data.subarray(0, size - at));
-      }
-      const segs: Array<{ address: number; data: Uint8Array }> = [];
-      let cursor = 0;
-      for (const x of s.image) {
-        const at = cursor + (x.offset % 0x800);
-        if (at >= size) break;
-        const data = x.data.subarray(0, size - at);
-        segs.push({ address: start + at, data });
-        cursor = at + data.length;
-      }
-      const image = MemoryImage.fromSegments(segs);
+      loadOld(rig, s.old);
+      const { image, segments: segs } = imageIn(rig, s.image);
       const device = await rig.programmer.connect();
       const before = await rig.read(start, size);
       const opts = { allowUnbootable: true, preserve: s.preserve, eraseMode: s.eraseMode };
