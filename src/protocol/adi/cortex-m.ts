@@ -355,7 +355,13 @@ export class CortexM implements CoreAccess {
     const what = `${q ? `${q.what.join(', then ')}, then waiting` : 'Waiting'} for the core to halt`;
     const r = await this.answered(() => this.ap.guard(async () => {
       const { tail, offset } = await dap.transferWithTail(head, plan.ops, what, signal);
-      if (tail.valueMismatch && tail.ack === 1 && tail.count === offset + plan.poll) return undefined; // still running
+      if (tail.valueMismatch && tail.ack === 1 && tail.count === offset + plan.poll) {
+        // Still running. The ops behind the poll never ran, but building them moved the SELECT and
+        // CSW caches on (SELECT is left at the DHCSR bank's): forget both, the next access writes them.
+        this.ap.invalidate();
+        this.ap.dp.invalidate();
+        return undefined;
+      }
       checkTransfer(tail, offset + plan.ops.length, what);
       return tail.reads;
     }, signal).catch((e) => { throw this.explainRegister(e); }));
