@@ -24,6 +24,8 @@ export interface SectorKnowledge {
   bytes?: Uint8Array;
   /** The device's checksum matched the expected content (image over erased fill). */
   matches?: boolean;
+  /** The bytes are what a mass-erasing unlock leaves (erased, plus e.g. Kinetis FSEC = 0xFE). */
+  afterUnlock?: boolean;
 }
 
 export interface PlanInput {
@@ -282,7 +284,7 @@ export function knowledgeAfterUnlocks(target: TargetDescription, knowledge: Read
             if (at >= 0 && at < s.size) bytes[at] = l.data[i]!;
           }
         }
-        out.set(s.address, { bytes });
+        out.set(s.address, { bytes, afterUnlock: true });
       }
     }
   }

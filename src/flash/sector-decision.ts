@@ -86,6 +86,10 @@ export function decideSector(ctx: DecideContext, sector: FlashSector, chip: bool
     return d;
   }
   d.action = knownErased && !chip ? 'program' : 'erase-program';
+  if (d.action === 'erase-program' && !chip && k?.afterUnlock && k.bytes && expected) {
+    const inPlace = programInPlace(sector, k.bytes, expected);
+    if (inPlace) { d.action = 'program'; d.program = inPlace; return d; }
+  }
   if (d.action === 'erase-program' && mode !== 'chip') { // (a chip erase over a reserved area is refused below)
     const shared = (target.reserved ?? []).find((r) => r.start < end && r.start + r.size > sector.address);
     if (shared) return programBesideReserved(image, d, shared, k?.bytes);
@@ -95,6 +99,27 @@ export function decideSector(ctx: DecideContext, sector: FlashSector, chip: bool
     d.preserveRanges = k?.bytes ? trimToData(sector, k.bytes, outsideImage, erased) : outsideImage;
   }
   return d;
+}
+
+/**
+ * Right after a mass-erasing unlock, a sector whose every page is either erased or already holds
+ * exactly the wanted bytes (FlashEraseAllUnsecure leaves FSEC = 0xFE at 0x40C, the image's
+ * own field wants the same) is programmed where it is erased and not erased again: a bootloader
+ * that refuses to program non-erased flash (MCUboot 10203) is never asked to, and an erase that
+ * a flash cache not invalidated (seed 003) would turn into another 10203 is not sent. Returns
+ * what to program (matching pages as erased fill), or undefined.
+ */
+function programInPlace(sector: FlashSector, old: Uint8Array, expected: Uint8Array): Uint8Array | undefined {
+  const erased = erasedValueOf(sector.region);
+  const page = pageSizeOf(sector.region);
+  const out = expected.slice();
+  for (let a = 0; a < sector.size; a += page) {
+    const b = Math.min(a + page, sector.size);
+    if (isAllValue(old, erased, a, b)) continue;
+    for (let i = a; i < b; i++) if (old[i] !== expected[i]) return undefined;
+    out.fill(erased, a, b);
+  }
+  return out;
 }
 
 /**
