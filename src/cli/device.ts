@@ -17,7 +17,7 @@ import type { PackTarget } from '../pack/device-target.js';
 import { resolveTarget, resolveTargetFull, type ResolvedTarget } from './commands/targets.js';
 import type { Io } from './output.js';
 import { createProgressSink } from './progress.js';
-import { addViaOptions, allVias, getVia } from './via.js';
+import { addViaOptions, allVias, getVia, refuseForeignOptions } from './via.js';
 import './vias/index.js';
 
 export interface DeviceOptions {
@@ -129,6 +129,7 @@ export function requireTargetOption(options: DeviceOptions): TargetDescription {
 export async function withDevice<T>(options: DeviceOptions, io: Io, fn: (session: DeviceSession) => Promise<T>, use: DeviceUse = 'look'): Promise<T> {
   if (!options.via) throw new UsageError('This command needs --via NAME to reach a device.', { hint: `Choose one of: ${allVias().map((v) => v.name).join(', ')}.` });
   const via = getVia(options.via);
+  refuseForeignOptions(via, options as Record<string, unknown>);
   const changes = checkChanges(via.changes?.(options) ?? [], use, io, Boolean(options.json));
   const resolved = resolveTargetFull(options);
   const target = resolved?.target;

@@ -38,6 +38,8 @@ export interface ViaDefinition {
   name: string;
   description: string;
   options: ViaOption[];
+  /** Long flags another way in declares that this one takes as well (e.g. --algo). */
+  alsoTakes?: readonly string[];
   /** The unlocks and protections the options ask for (a write runs them as plan operations). */
   changes?(options: Record<string, unknown>): DeviceChangeKind[];
   /** Opens the way in from the parsed options; the caller connects and closes it. */
@@ -73,4 +75,39 @@ export function addViaOptions(cmd: Command): Command {
     }
   }
   return cmd;
+}
+
+/** The long flag of an option ('--gdb-mode <mode>' → '--gdb-mode'). */
+function longOf(o: ViaOption): string {
+  return /--[\w-]+/.exec(o.flags)?.[0] ?? o.flags;
+}
+
+/** Commander's key for a long flag: '--gdb-mode' → 'gdbMode', '--no-double-buffer' → 'doubleBuffer'. */
+function keyOf(long: string): string {
+  return long.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * A way-in option given to a way in that does not take it is a usage error naming the way in:
+ * silently ignoring it (`--gdb-mode` with `--via cmsis-dap`) lets the user believe it acted.
+ */
+export function refuseForeignOptions(via: ViaDefinition, options: Record<string, unknown>): void {
+  const own = new Set([...via.options.map(longOf), ...(via.alsoTakes ?? [])]);
+  const foreign: string[] = [];
+  for (const v of registry.values()) {
+    for (const o of v.options) {
+      const long = longOf(o);
+      if (own.has(long) || foreign.includes(long)) continue;
+      const value = options[keyOf(long)];
+      const given = long.startsWith('--no-') ? value === false : value !== undefined && value !== o.defaultValue;
+      if (given) foreign.push(long);
+    }
+  }
+  if (foreign.length === 0) return;
+  const takers = (long: string) => [...registry.values()].filter((v) => v.options.some((o) => longOf(o) === long) || v.alsoTakes?.includes(long)).map((v) => v.name);
+  const one = foreign.length === 1;
+  throw new UsageError(`--via ${via.name} does not take ${foreign.join(', ')}${one ? ` (an option of --via ${takers(foreign[0]!).join(' / ')})` : ''}, so it would be ignored.`, {
+    hint: `Leave ${one ? 'it' : 'them'} out, or choose the way in that takes ${one ? 'it' : 'them'}; \`flashwright write --help\` names each option's way in in brackets.`,
+    context: { via: via.name, options: foreign },
+  });
 }

@@ -36,6 +36,8 @@ defineVia({
     { flags: '--unsecure', description: 'write/erase: a secured Kinetis is first mass-erased through its MDM-AP (all flash lost; shown in the plan)' },
     { flags: '--in-flight <n>', description: 'CMSIS-DAP packets kept in flight (default: the probe\'s packet count; 1 = one at a time)' },
   ],
+  // The flash-algorithm options are declared once, by --via gdb (readAlgorithmOptions).
+  alsoTakes: ['--algo', '--algo-name', '--algo-stack', '--no-double-buffer'],
   // A plan operation: the engine runs it after the plan is shown, never connect/info/read/verify.
   changes: (options) => (options.unsecure ? ['mass-erase-unsecure'] : []),
   async create(options, context) {

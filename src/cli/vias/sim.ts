@@ -107,6 +107,8 @@ defineVia({
     { flags: '--sim-state <path>', description: 'JSON file keeping the simulated flash between runs' },
     { flags: '--sim-fault <spec>', description: 'inject faults into every flash region: reset-after-bytes=N (N ≥ 0), fail-program=N, fail-erase=N (the Nth call, N ≥ 1)' },
   ],
+  // The simulated i.MX RT takes the FlexSPI configuration as the flashloader does.
+  alsoTakes: ['--flexspi-option'],
   async create(options, context) {
     const target = context.target;
     if (!target) throw new UsageError('--via sim needs --target NAME or --target-file PATH to know what to simulate.', { hint: 'List targets with `flashwright targets`.' });
