@@ -6,6 +6,7 @@
 import { crc32 } from '../core/crc.js';
 import { throwIfAborted } from '../core/errors.js';
 import { hex } from '../core/format.js';
+import { nextTurn } from '../core/macrotask.js';
 import type { SimMemory } from '../sim/sim-memory.js';
 import { forEachChunk } from '../link/chunks.js';
 import { SimAccessError } from '../sim/sim-memory.js';
@@ -109,7 +110,9 @@ export class SimProgrammer implements Programmer {
     this.calls.push({ op: 'erase', sectors: sectors.map((s) => s.address) });
     let done = 0;
     for (const s of sectors) {
-      throwIfAborted(options.signal, 'erase'); // each sector is its own wait on real silicon
+      // Each sector is its own wait on real silicon: the event loop runs (a signal lands) in it.
+      await nextTurn();
+      throwIfAborted(options.signal, 'erase');
       this.memory.eraseSector(s.address);
       done += s.size;
       options.onProgress?.(done);
@@ -120,7 +123,13 @@ export class SimProgrammer implements Programmer {
     this.ready(options.signal);
     this.calls.push({ op: 'program', address, length: data.length });
     // In blocks, reporting each, as real ways in do: a fault part-way leaves an exact record.
-    await forEachChunk(data.length, SIM_PROGRAM_BLOCK, async (done, n) => { this.memory.program(address + done, data.subarray(done, done + n)); }, {
+    // Each block yields to the event loop first, as a device's write command takes time: a
+    // signal during the write stops it at a block boundary with a true record.
+    await forEachChunk(data.length, SIM_PROGRAM_BLOCK, async (done, n) => {
+      await nextTurn();
+      throwIfAborted(options.signal, 'write');
+      this.memory.program(address + done, data.subarray(done, done + n));
+    }, {
       signal: options.signal, what: 'write', onProgress: (n) => { options.onProgress?.(n); options.onCommitted?.(n); },
     });
   }
