@@ -160,8 +160,7 @@ for (const way of ['gdb', 'cmsis-dap'] as const) {
 }
 
 for (const way of ['gdb', 'cmsis-dap'] as const) describe.skipIf(peers.skip)(peers.title(`broken external loaders on QEMU mps2-an385 --via ${way}`), () => {
-  // Over the CMSIS-DAP bridge to QEMU a core that keeps running is not yet halted cleanly (bug noted in NOTES.md for the bridge), so this case runs over GDB only.
-  if (way === 'gdb') it('an Init that never returns is stopped after its timeout and named, with the SysTick/HAL_Delay explanation', async () => {
+  it('an Init that never returns is stopped after its timeout and named, with the SysTick/HAL_Delay explanation', async () => {
     const { via } = await rig(way);
     const loader = tc!.stldr(['INIT_HANGS']);
     const bin = join(dir, `hang-${way}.bin`);

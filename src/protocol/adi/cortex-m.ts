@@ -327,8 +327,9 @@ export class CortexM implements CoreAccess {
     const bank = q?.atDebugBank ? [] : this.ap.bankOps(DHCSR.address);
     const build = (clearDfsr: boolean, withWords: boolean): { ops: TransferOp[]; poll: number } => {
       const ops: TransferOp[] = [MemAp.matchMaskOp(DHCSR.S_HALT)];
-      const poll = ops.length;
       ops.push(...this.ap.bankedOp(0, true, DHCSR.S_HALT, true));
+      // The match read itself: a DP SELECT write may go ahead of it when the bank changes.
+      const poll = ops.findIndex((op) => op.match);
       ops.push(MemAp.matchMaskOp(DHCSR.S_REGRDY), ...this.readRegisterOps(this.regsel('pc')), ...this.readRegisterOps(this.regsel('r0')));
       ops.push(...this.ap.readWordOps(DFSR.address), ...(clearDfsr ? this.ap.writeWordOps(DFSR.address, DFSR.ALL) : []));
       if (withWords) for (const w of words) ops.push(...this.ap.readWordOps(w));
