@@ -57,6 +57,12 @@ export interface ReservedArea {
 
 /** Family-specific checks the flash engine runs before writing. */
 export interface TargetFeatures {
+  /**
+   * Built from what a device reports, with no description of the chip (no --target, and the
+   * device named no part: an i.MX RT flashloader has no SystemDeviceId): where it boots is not
+   * known, so an image starting a flash region is refused (checks/vector-table.ts).
+   */
+  unidentified?: boolean;
   /** Kinetis flash configuration field at 0x400–0x40F (relative to flash start). */
   kinetisFlashConfig?: boolean;
   /** STM32 option bytes: where RDP lives, so an image carrying option bytes can be checked. */

@@ -44,10 +44,29 @@ export function vectorTableAddress(image: MemoryImage, target: TargetDescription
   return undefined;
 }
 
+/**
+ * A device that did not say what chip it is (an i.MX RT flashloader reports no SystemDeviceId)
+ * and no --target: where it boots is not known, so the boot rules cannot run. An image that
+ * starts a flash region (where chips boot: 0 on Kinetis, the FlexSPI base on i.MX RT) is then
+ * refused rather than written unchecked — "no success that isn't".
+ */
+function unknownBootAddress(image: MemoryImage, target: TargetDescription): CheckFinding[] {
+  const starts = target.regions.filter((r) => isFlashLike(r) && r.kind !== 'option-bytes').map((r) => r.start).filter((a) => image.byteAt(a) !== undefined);
+  if (starts.length === 0) return [];
+  return [{
+    id: 'vector-table.boot-unknown', severity: 'error', override: 'allowUnbootable',
+    message: `The image writes ${hex(starts[0]!)}, the start of a flash region, but ${target.name} did not identify itself and no --target names the chip: where it boots and what it needs there (vector table, boot header) are not known, so the boot checks cannot run.`,
+    hint: 'Name the chip with --target (e.g. --target mimxrt1021; `flashwright targets` lists them) so the boot checks run, or pass --allow-unbootable to write without them.',
+    context: { address: starts[0] },
+  }];
+}
+
 export function checkVectorTable(image: MemoryImage, target: TargetDescription): CheckFinding[] {
   const boot = bootAddress(target);
-  // Not at the boot address (or none is described): not what the chip boots, so the boot rules do not apply.
-  if (boot === undefined || image.byteAt(boot) === undefined) return [];
+  if (target.features?.unidentified && (boot === undefined || target.regions.every((r) => !r.boot))) return unknownBootAddress(image, target);
+  if (boot === undefined) return [];
+  // Not at the boot address: not what the chip boots, so the boot rules do not apply.
+  if (image.byteAt(boot) === undefined) return [];
   const at = vectorTableAddress(image, target);
   if (at === undefined) return [];
   const refuse = { severity: 'error' as const, override: 'allowUnbootable' as const };

@@ -117,6 +117,8 @@ export function buildDeviceTarget(p: DeviceProperties, known?: TargetDescription
   // configuration field (MCUBOOTRM FlashSecurityState): its checks run whatever the
   // description says (a target file may add checks, never remove them).
   const kinetis = p.flashStart === 0 && p.secure !== undefined;
-  const features = kinetis && !base.features?.kinetisFlashConfig ? { ...base.features, kinetisFlashConfig: true } : base.features;
+  const identified = kinetis && !base.features?.kinetisFlashConfig ? { ...base.features, kinetisFlashConfig: true } : base.features;
+  // No description and no boot address the device's own map implies (Kinetis boots from flash at 0).
+  const features = !known && !kinetis ? { ...identified, unidentified: true } : identified;
   return { ...base, regions: regions.sort((a, b) => a.start - b.start), ...(reserved.length ? { reserved } : {}), ...(features ? { features } : {}) };
 }
