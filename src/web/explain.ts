@@ -41,13 +41,24 @@ export function renderReport(report: DoctorReport): HTMLElement {
   return box;
 }
 
+/**
+ * The library's hints speak the CLI's language ("run the same command again with --skip"). The
+ * page has no flags: its Write always reads first and skips sectors that already match, so the
+ * same advice there is "press Write again".
+ */
+export function inPageWords(hint: string): string {
+  return hint
+    .replace(/\b(r|R)un the same (?:command|write) again with --skip\b/g, (_m, r: string) => `${r === 'R' ? 'P' : 'p'}ress Write again (the page reads first and skips what already matches)`)
+    .replace(/\bthe same (?:command|write) again with --skip\b/g, 'Write again (the page reads first and skips what already matches)');
+}
+
 /** The failure in words (message, hint, causes chain), the write's true record, then the doctor. */
 export function renderFailure(error: unknown, context: { command: string; via: string; target?: string | undefined }): HTMLElement {
   const box = el('div', { class: 'failure', text: '' });
   box.setAttribute('role', 'alert');
   const message = error instanceof Error ? error.message : String(error);
   box.append(el('strong', { text: `${context.command} failed${error instanceof FlashwrightError ? ` (${error.code})` : ''}: ` }), message);
-  if (error instanceof FlashwrightError && error.hint) box.append(el('p', { text: `Hint: ${error.hint}` }));
+  if (error instanceof FlashwrightError && error.hint) box.append(el('p', { text: `Hint: ${inPageWords(error.hint)}` }));
   let cause = error instanceof Error ? error.cause : undefined;
   for (let i = 0; i < 6 && cause instanceof Error; i++) {
     box.append(el('p', { class: 'help', text: `caused by: ${cause.message}` }));
