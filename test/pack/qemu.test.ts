@@ -38,23 +38,28 @@ function expectedCrc(app: string): { crc: number; length: number } {
 }
 
 describe.skipIf(peers.skip)(peers.title('a pack part programmed on QEMU microbit without --algo'), () => {
-  it('--via gdb: the pack\'s default FLM programs, verifies, reads back, and the firmware runs', async () => {
-    await installPack();
-    const q = await startQemu('microbit');
-    qemus.push(q);
-    const app = tc!.app('pack via gdb OK');
-    const via = ['--via', 'gdb', '--gdb', `127.0.0.1:${q.port}`, '--target', 'nrf51822-qfaa-r'];
+  /** Writes the app (the note names the pack's algorithm), reads it back by CRC, then writes with --run and waits for its line. */
+  async function writeReadBackRun(q: { waitForSerial(text: string): Promise<string> }, app: string, via: string[], name: string, note: string, line: string): Promise<void> {
     const w = await cli(['write', app, ...via]);
     expect(w.code, w.text).toBe(0);
-    expect(w.text).toContain('note: nRF51822-QFAA-R from pack Flashwright.TestNRF51_DFP 1.2.0; flash algorithm Flash/nRF51822_xxAA.FLM (nRF51 256K (pack default)) for flash');
-    const back = join(dir, 'back-gdb.bin');
+    expect(w.text).toContain(note);
+    const back = join(dir, `back-${name}.bin`);
     const r = await cli(['read', '0x0', '0x1400', back, ...via]);
     expect(r.code, r.text).toBe(0);
     const want = expectedCrc(app);
     expect(crc32(new Uint8Array(readFileSync(back)).subarray(0, want.length))).toBe(want.crc);
     const run = await cli(['write', app, ...via, '--run']);
     expect(run.code, run.text).toBe(0);
-    expect(await q.waitForSerial('pack via gdb OK\n')).toContain('pack via gdb OK\n');
+    expect(await q.waitForSerial(line)).toContain(line);
+  }
+
+  it('--via gdb: the pack\'s default FLM programs, verifies, reads back, and the firmware runs', async () => {
+    await installPack();
+    const q = await startQemu('microbit');
+    qemus.push(q);
+    const app = tc!.app('pack via gdb OK');
+    const via = ['--via', 'gdb', '--gdb', `127.0.0.1:${q.port}`, '--target', 'nrf51822-qfaa-r'];
+    await writeReadBackRun(q, app, via, 'gdb', 'note: nRF51822-QFAA-R from pack Flashwright.TestNRF51_DFP 1.2.0; flash algorithm Flash/nRF51822_xxAA.FLM (nRF51 256K (pack default)) for flash', 'pack via gdb OK\n');
   }, 60000);
 
   it('--via cmsis-dap on the simulated probe bridged to QEMU: the same pack part, no --algo', async () => {
@@ -66,17 +71,7 @@ describe.skipIf(peers.skip)(peers.title('a pack part programmed on QEMU microbit
     bridges.push({ t, s });
     const app = tc!.app('pack via cmsis-dap OK');
     const via = ['--via', 'cmsis-dap', '--probe', `tcp:127.0.0.1:${s.port}`, '--target', 'NRF51822_XXAA'];
-    const w = await cli(['write', app, ...via]);
-    expect(w.code, w.text).toBe(0);
-    expect(w.text).toContain('flash algorithm Flash/nRF51822_xxAA.FLM (nRF51 256K (pack default))');
-    const back = join(dir, 'back-dap.bin');
-    const r = await cli(['read', '0x0', '0x1400', back, ...via]);
-    expect(r.code, r.text).toBe(0);
-    const want = expectedCrc(app);
-    expect(crc32(new Uint8Array(readFileSync(back)).subarray(0, want.length))).toBe(want.crc);
-    const run = await cli(['write', app, ...via, '--run']);
-    expect(run.code, run.text).toBe(0);
-    expect(await q.waitForSerial('pack via cmsis-dap OK\n')).toContain('pack via cmsis-dap OK\n');
+    await writeReadBackRun(q, app, via, 'dap', 'flash algorithm Flash/nRF51822_xxAA.FLM (nRF51 256K (pack default))', 'pack via cmsis-dap OK\n');
   }, 90000);
 
   it('--algo still wins over the pack: the pack\'s broken non-default algorithm given explicitly fails ProgramPage', async () => {
