@@ -1,10 +1,10 @@
 /** Issue 10 §5: SIGTERM and SIGHUP mid-write end with the same true record as SIGINT. */
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAndSignal } from '../helpers/signal-mid-write.js';
 import { abortOnSignals, STOP_SIGNALS } from '../../src/cli/device.js';
 import { runCli } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
@@ -85,21 +85,13 @@ describe('every signal ends with a report', () => {
     new DataView(data.buffer).setUint32(4, 0x08000101, true);
     const image = join(dir, 'real.hex');
     writeFileSync(image, encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data }]), 'hex'));
-    const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
     for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
       const pipe = createPipe();
       const sim = new Stm32BootloaderSim(pipe.device, { profile: STM32_SIM_PROFILES.stm32f103xb });
       const tty = join(dir, `tty-${sig}`);
       const pty = await exposeOnPty(pipe.host, tty);
       try {
-        const child = spawn(process.execPath, ['--import', 'tsx', cli, 'write', image, '--via', 'stm32-uart', '--port', tty, '--parity', 'none', '--erase', 'sectors', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let sent = false;
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (!sent && /"type":"progress","phase":"program"/.test(out)) { sent = true; child.kill(sig); }
-        });
-        const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+        const { out, code, sent } = await writeAndSignal(['write', image, '--via', 'stm32-uart', '--port', tty, '--parity', 'none', '--erase', 'sectors', '--json'], sig);
         expect(sent, out).toBe(true);
         expect(code, out).toBe(1);
         const last = JSON.parse(out.trim().split('\n').at(-1)!) as { type: string; error: { code: string; context: { programmed: Array<{ address: number; size: number }>; pending: Array<{ address: number; size: number }>; erased: number[] } } };

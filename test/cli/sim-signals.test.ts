@@ -4,11 +4,11 @@
  * wait), so a SIGINT/SIGTERM sent to a real process mid-write ends it with the interruption
  * record — checked against the state file the simulated chip was saved to.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAndSignal } from '../helpers/signal-mid-write.js';
 import { runCli } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 import { encodeImage } from '../../src/image/formats.js';
@@ -18,7 +18,6 @@ let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'fw-sim-signals-')); });
 afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
 
-const cli = resolve(import.meta.dirname, '../../src/cli/main.ts');
 type Record = { type: string; error: { code: string; context: { programmed: Array<{ address: number; size: number }>; pending: Array<{ address: number; size: number }>; erased: number[] } } };
 // (a fresh state file is blank flash: nothing needs erasing, so the record starts at programming)
 
@@ -32,14 +31,7 @@ describe('--via sim stops on a real signal mid-write', () => {
     writeFileSync(image, encodeImage(MemoryImage.fromSegments([{ address: 0x08000000, data }]), 'hex'));
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       const state = join(dir, `${sig}.json`);
-      const child = spawn(process.execPath, ['--import', 'tsx', cli, 'write', image, '--target', 'stm32f407xg', '--via', 'sim', '--sim-state', state, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let sent = false;
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (!sent && /"type":"progress","phase":"program"/.test(out)) { sent = true; child.kill(sig); }
-      });
-      const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+      const { out, code, sent } = await writeAndSignal(['write', image, '--target', 'stm32f407xg', '--via', 'sim', '--sim-state', state, '--json'], sig);
       expect(sent, out).toBe(true);
       expect(code, out.slice(-2000)).toBe(1);
       const last = JSON.parse(out.trim().split('\n').at(-1)!) as Record;
