@@ -4,25 +4,18 @@
  * targets show with the pack and version; --target resolving a pack part before the
  * built-ins; nearest names suggested; remove; bad packs refused with a clear message.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { Toolchain } from '../flash-algo/toolchain.js';
 import { needs } from '../helpers/peers.js';
-import { buildFlms, buildPack, PDSC } from './fixture.js';
+import { buildFlms, buildPack, PDSC, usePackStore } from './fixture.js';
 
 const peers = needs('arm-none-eabi-gcc');
 const tc = peers.skip ? undefined : new Toolchain();
-const dir = mkdtempSync(join(tmpdir(), 'fw-packcli-'));
-const saved = process.env.FLASHWRIGHT_PACK_DIR;
-beforeAll(() => { process.env.FLASHWRIGHT_PACK_DIR = join(dir, 'store'); });
-afterAll(() => {
-  if (saved === undefined) delete process.env.FLASHWRIGHT_PACK_DIR; else process.env.FLASHWRIGHT_PACK_DIR = saved;
-  rmSync(dir, { recursive: true, force: true });
-  tc?.cleanup();
-});
+const dir = usePackStore('fw-packcli-');
+afterAll(() => tc?.cleanup());
 
 function captureIo() {
   const out: string[] = [];

@@ -4,8 +4,28 @@
  * with Pname, backslash paths and `$D`, id- and name-style memories, a sequence override) and
  * FLMs compiled from our own nRF51 NVMC algorithm source (test/fixtures/flash-algo).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { zipSync } from 'fflate';
+import { afterAll, beforeAll } from 'vitest';
 import type { Toolchain } from '../flash-algo/toolchain.js';
+
+/**
+ * A temp folder whose `store/` is the pack store for this test file (FLASHWRIGHT_PACK_DIR,
+ * so a user's installed packs are never seen): set before the tests, put back and the folder
+ * removed after them. Returns the folder.
+ */
+export function usePackStore(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const saved = process.env.FLASHWRIGHT_PACK_DIR;
+  beforeAll(() => { process.env.FLASHWRIGHT_PACK_DIR = join(dir, 'store'); });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.FLASHWRIGHT_PACK_DIR; else process.env.FLASHWRIGHT_PACK_DIR = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
 
 export const PDSC = `<?xml version="1.0" encoding="UTF-8"?>
 <package schemaVersion="1.7.7" xmlns:xs="http://www.w3.org/2001/XMLSchema-instance" xs:noNamespaceSchemaLocation="PACK.xsd">

@@ -3,26 +3,19 @@
  * (one per region, switched between in one session) and the command says which serves
  * which. Nothing is reached: the GDB server address is one just closed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { Toolchain } from '../flash-algo/toolchain.js';
 import { needs } from '../helpers/peers.js';
-import { buildPack } from './fixture.js';
+import { buildPack, usePackStore } from './fixture.js';
 
 const peers = needs('arm-none-eabi-gcc');
 const tc = peers.skip ? undefined : new Toolchain();
-const dir = mkdtempSync(join(tmpdir(), 'fw-packreg-'));
-const saved = process.env.FLASHWRIGHT_PACK_DIR;
-beforeAll(() => { process.env.FLASHWRIGHT_PACK_DIR = join(dir, 'store'); });
-afterAll(() => {
-  if (saved === undefined) delete process.env.FLASHWRIGHT_PACK_DIR; else process.env.FLASHWRIGHT_PACK_DIR = saved;
-  rmSync(dir, { recursive: true, force: true });
-  tc?.cleanup();
-});
+const dir = usePackStore('fw-packreg-');
+afterAll(() => tc?.cleanup());
 
 const PDSC = `<?xml version="1.0"?>
 <package><vendor>Flashwright</vendor><name>TwoRegions_DFP</name><releases><release version="3.0.0"/></releases><devices>
